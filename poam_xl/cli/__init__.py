@@ -1,0 +1,10 @@
+"""The `poam-xl` command line: one small module per verb, each a thin shell over the library."""
+
+from __future__ import annotations
+
+from ._app import app, main
+
+# each verb module registers its command on `app` when imported
+from . import new as _new  # noqa: E402,F401  (order = order in --help)
+
+__all__ = ["app", "main"]

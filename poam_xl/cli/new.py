@@ -1,0 +1,28 @@
+"""`poam-xl new`: write the POA&M workbook template (optionally with sample items)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ._app import AS_OF, app, handle_errors, parse_as_of
+
+
+@app.command()
+@handle_errors
+def new(
+    out: Path = typer.Argument(..., help="Workbook to create (.xlsx)."),
+    sample: int = typer.Option(0, "--sample", min=0, max=100_000, help="Fill N realistic sample items."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+    as_of: str | None = AS_OF,
+    seed: int = typer.Option(0, "--seed", help="Random seed for --sample (same seed, same workbook)."),
+) -> None:
+    """Create the DSS-style POA&M workbook: header block, items, milestones, policy, dashboard.
+
+    Example: poam-xl new poam.xlsx --sample 12
+    """
+    from ..template import new_workbook
+
+    path = new_workbook(out, sample_items=sample, as_of=parse_as_of(as_of), seed=seed, force=force)
+    typer.echo(f"wrote {path}" + (f" with {sample} sample items" if sample else ""))

@@ -1,0 +1,154 @@
+"""Excel dates: serials (1900 and 1904 systems), datetimes with time parts, text dates.
+
+The only module that knows Excel's date quirks. Everything returns ``datetime.date`` (time
+parts are dropped: a POA&M date is a day) or ``None`` for blank; ``BAD`` marks a value that
+is present but is not a date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+EPOCH_1900 = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01, through Excel's fake 1900-02-29
+EPOCH_1904 = dt.date(1904, 1, 1)
+MAX_SERIAL = 2958465  # 9999-12-31
+
+
+class _Bad:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "BAD"
+
+
+BAD = _Bad()
+
+_TEXT_FORMATS = (
+    "%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y", "%m-%d-%y", "%d %b %Y",
+    "%d %B %Y", "%b %d %Y", "%B %d %Y", "%d-%b-%Y", "%d-%b-%y", "%Y%m%d", "%d.%m.%Y",
+)
+_ISO_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
+_DATE_IN_TEXT = re.compile(r"(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{2,4})")
+
+
+def from_serial(serial: float, date1904: bool = False) -> dt.date | None:
+    """Excel serial number -> date (fraction = time of day, dropped)."""
+    if not (0 < serial <= MAX_SERIAL) or serial != serial:
+        return None
+    days = int(serial)
+    if date1904:
+        return EPOCH_1904 + dt.timedelta(days=days)
+    if days == 60:  # Excel's phantom 1900-02-29: nearest real day
+        return dt.date(1900, 2, 28)
+    if days < 60:
+        return dt.date(1899, 12, 31) + dt.timedelta(days=days)
+    return EPOCH_1900 + dt.timedelta(days=days)
+
+
+def to_serial(day: dt.date, date1904: bool = False) -> int:
+    """date -> Excel serial in the workbook's date system."""
+    if isinstance(day, dt.datetime):
+        day = day.date()
+    if date1904:
+        return (day - EPOCH_1904).days
+    serial = (day - EPOCH_1900).days
+    return serial - 1 if serial <= 60 else serial
+
+
+def parse_text(text: str) -> dt.date | None:
+    """A text date in a common format ('2024-03-01', '3/1/2024', '1 Mar 2024', with time)."""
+    s = " ".join(text.replace(",", " ").split())
+    if not s:
+        return None
+    m = _ISO_TIME.match(s)
+    if m:
+        s = m.group(1)
+    for fmt in _TEXT_FORMATS:
+        try:
+            return dt.datetime.strptime(s, fmt).date()
+        except ValueError:
+            continue
+    # "3/1/2024 10:15 AM" and similar: date then a time
+    head = s.split(" ")[0]
+    if head != s:
+        for fmt in _TEXT_FORMATS[:6]:
+            try:
+                return dt.datetime.strptime(head, fmt).date()
+            except ValueError:
+                continue
+    return None
+
+
+def find_date_in_text(text: str) -> dt.date | None:
+    """A date inside a sentence ('Completed 11/13/2018', 'Patch servers 10/31/2018')."""
+    m = _DATE_IN_TEXT.search(text)
+    return parse_text(m.group(1)) if m else None
+
+
+def to_date(value: object, date1904: bool = False) -> dt.date | None | _Bad:
+    """Any cell value -> date, None (blank) or BAD (present but not a date)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, pd.Timestamp):
+        return None if pd.isna(value) else value.date()
+    if isinstance(value, bool):
+        return BAD
+    if isinstance(value, int | float | np.integer | np.floating):
+        if value != value:  # NaN
+            return None
+        day = from_serial(float(value), date1904)
+        return BAD if day is None else day
+    if isinstance(value, str):
+        if not value.strip():
+            return None
+        stripped = value.strip()
+        if re.fullmatch(r"\d+(\.\d+)?", stripped) and len(stripped) != 8:
+            day = from_serial(float(stripped), date1904)  # a serial typed as text
+            return BAD if day is None else day
+        day = parse_text(stripped)
+        return BAD if day is None else day
+    return BAD
+
+
+def column_to_dates(values: Iterable[object], date1904: bool = False) -> tuple[pd.Series, list[int]]:
+    """Convert a column of cell values; returns (datetime64 series, positions that were BAD).
+
+    Fast path: cells that are already datetimes (what calamine gives for date-formatted cells)
+    convert in one vectorised step; only the rest go through ``to_date`` one by one.
+    """
+    vals = list(values)
+    out: list[object] = [None] * len(vals)
+    bad: list[int] = []
+    for i, v in enumerate(vals):
+        if v is None or v == "":
+            continue
+        if isinstance(v, dt.datetime):
+            out[i] = v.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+            continue
+        d = v if type(v) is dt.date else to_date(v, date1904)
+        if d is BAD:
+            bad.append(i)
+        elif d is not None:
+            out[i] = d
+    series = pd.Series(pd.to_datetime(pd.Series(out, dtype=object), errors="coerce"))
+    return series.astype("datetime64[ns]"), bad
+
+
+def as_date(value: object) -> dt.date | None:
+    """A pandas/NumPy datetime-like (or None/NaT) -> date or None."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[arg-type]
+        return None
+    if isinstance(value, dt.datetime | pd.Timestamp):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return pd.Timestamp(value).date()  # type: ignore[arg-type]

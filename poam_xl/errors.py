@@ -1,0 +1,61 @@
+"""Exceptions and exit codes. Findings are data; exceptions mean "cannot do this at all"."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Process exit codes of the CLI (the library never calls sys.exit)."""
+
+    OK = 0  # valid, or warnings below --fail-on
+    FINDINGS = 1  # findings at or above --fail-on
+    UNREADABLE = 2  # unreadable input or bad usage
+    INTERNAL = 5  # a bug of ours
+
+
+class PoamXlError(Exception):
+    """Base class: a one-line, user-facing message naming the file (and cell)."""
+
+    def __init__(self, message: str, *, path: str | None = None, cell: str | None = None):
+        self.path = str(path) if path is not None else None
+        self.cell = cell
+        self.reason = message
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        where = self.path or ""
+        if self.cell:
+            where = f"{where} [{self.cell}]" if where else self.cell
+        return f"{where}: {self.reason}" if where else self.reason
+
+
+class WorkbookError(PoamXlError):
+    """The file cannot be read as a workbook (corrupt, wrong format, encrypted, too big)."""
+
+
+class EncryptedWorkbookError(WorkbookError):
+    """The workbook is password-protected; pass --password to open it."""
+
+
+class LimitExceededError(WorkbookError):
+    """The file exceeds a configured safety limit (size, rows, columns, time)."""
+
+
+class TemplateError(PoamXlError):
+    """The workbook is readable but its layout is not one we recognise."""
+
+
+class UsageError(PoamXlError):
+    """The caller asked for something impossible (bad option combination, bad value)."""
+
+
+class WriteError(PoamXlError):
+    """An output could not be written (read-only folder, refused in-place write)."""
+
+
+def excerpt(value: object, limit: int = 40) -> str:
+    """A short, escaped excerpt of a cell value for messages (never dump whole cells)."""
+    text = repr(value) if not isinstance(value, str) else value
+    text = text.encode("unicode_escape").decode("ascii")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
