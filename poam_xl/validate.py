@@ -24,7 +24,9 @@ class Report:
     summary: dict[str, Any] = field(default_factory=dict)
     template: str = "unknown"  # recognised template/version, e.g. "dss", "fedramp-rev5"
     poam: Poam | None = None
+    items: pd.DataFrame | None = None  # canonical items (risk/status normalised); index = Excel row
     derived: pd.DataFrame | None = None  # index = items' Excel rows; columns = derive.DERIVED
+    dashboard: dict[str, Any] = field(default_factory=dict)  # dashboard.summary(...) figures
     error: str | None = None  # set when the file could not be read at all
 
     @property
