@@ -20,6 +20,13 @@ Kind = Literal["int", "text", "date", "choice", "number"]
 RISK_LEVELS = ("High", "Medium", "Low")  # brief: Risk Level (Low/Medium/High); ordered by priority
 RISK_SYNONYMS = {"moderate": "Medium", "med": "Medium", "critical": "High", "very high": "High",
                  "very low": "Low", "cat i": "High", "cat ii": "Medium", "cat iii": "Low"}
+# other spellings people type, for every non-risk choice list (canonical_choice checks membership)
+CHOICE_SYNONYMS = {
+    "y": "Yes", "n": "No", "approved": "Yes", "not approved": "No", "inprogress": "In Progress",
+    "in-progress": "In Progress", "ongoing": "In Progress", "complete": "Completed", "done": "Completed",
+    "pen test": "Penetration Test", "pentest": "Penetration Test", "scan": "Vulnerability Scan",
+    "self inspection": "Self-Inspection", "stig": "STIG Review", "planned": "Pending",
+}
 STATUSES = ("Open", "In Progress", "Deferred", "Completed", "Closed")  # brief lifecycle + DSS
 CLOSED_STATUSES = ("Completed", "Closed")
 YES_NO_PENDING = ("Yes", "No", "Pending")

@@ -117,6 +117,7 @@ def items(n: int, as_of: dt.date, seed: int = 0) -> tuple[list[dict[str, Any]], 
         if status == "Deferred":
             row["comments"] = "Deferred: awaiting FY funding for replacement hardware"
             row["milestone_date"] = as_of + dt.timedelta(days=60)
+            row["milestone_changes"] = "Moved to the new date after the funding delay (ISSM approved)"
         rows.append(row)
         target = row["milestone_date"]
         for k, step in enumerate(steps, start=1):

@@ -1,0 +1,36 @@
+"""`poam-xl demo`: write a sample workbook and a flawed copy, validate both, print the results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ._app import AS_OF, app, handle_errors, parse_as_of
+
+
+@app.command()
+@handle_errors
+def demo(
+    folder: Path = typer.Argument(Path("poam-demo"), help="Folder for the demo files."),
+    as_of: str | None = AS_OF,
+) -> None:
+    """Show what poam-xl does: a sample POA&M, a copy with typical mistakes, and their reports.
+
+    Example: poam-xl demo
+    """
+    from rich.console import Console
+
+    from .. import report
+    from ..demo import run
+
+    day = parse_as_of(as_of)
+    folder.mkdir(parents=True, exist_ok=True)
+    console = Console()
+    results = run(folder, day)
+    for r in results:
+        report.to_console(r.to_dict(), console)
+        console.print()
+    console.print(f"Files are in {folder}/ — open them in Excel, or try:\n"
+                  f"  poam-xl validate {folder}/poam-submitted.xlsx --format json\n"
+                  f"  poam-xl new my-poam.xlsx --sample 12")

@@ -1,0 +1,78 @@
+"""Nessus v2 (.nessus, XML): one record per plugin, grouped across hosts, streamed with iterparse."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from defusedxml.ElementTree import iterparse
+
+from ..errors import WorkbookError
+from . import OPEN, Options, Record, clean, parse_timestamp, unique
+
+SEVERITY = {4: "High", 3: "High", 2: "Medium", 1: "Low", 0: "Low"}  # Critical/High, Medium, Low, Info
+CONTROLS = ("SI-2", "RA-5")  # flaw remediation; vulnerability monitoring and scanning
+
+
+def parse(path: Path, options: Options = Options()) -> Iterator[Record]:
+    groups: dict[str, dict[str, Any]] = {}
+    host, host_date = "", None
+    scan_date: dt.date | None = None
+    try:
+        for event, el in iterparse(str(path), events=("start", "end")):
+            if event == "start":
+                if el.tag == "ReportHost":
+                    host, host_date = el.get("name") or "", None
+                continue
+            if el.tag == "tag" and el.get("name") in ("HOST_END", "HOST_START"):
+                day = parse_timestamp(el.text)
+                if day and (host_date is None or el.get("name") == "HOST_END"):
+                    host_date = day
+            elif el.tag == "ReportItem":
+                _add(groups, el, host, host_date, options)
+                el.clear()
+            elif el.tag == "ReportHost":
+                if host_date and (scan_date is None or host_date > scan_date):
+                    scan_date = host_date
+                el.clear()
+    except SyntaxError as exc:
+        raise WorkbookError(f"not a readable .nessus file ({str(exc)[:120]})", path=str(path)) from None
+    for plugin, g in groups.items():
+        yield _record(plugin, g, scan_date, path.name)
+
+
+def _add(groups: dict[str, dict[str, Any]], el: Any, host: str, day: dt.date | None,
+         options: Options) -> None:
+    try:
+        severity = int(el.get("severity") or 0)
+    except ValueError:
+        severity = 0
+    if severity == 0 and not options.include_info:
+        return
+    plugin = el.get("pluginID") or ""
+    g = groups.get(plugin)
+    if g is None:
+        g = groups[plugin] = {
+            "name": el.get("pluginName") or "", "severity": severity, "hosts": [], "cves": [],
+            "synopsis": clean(el.findtext("synopsis")), "description": clean(el.findtext("description")),
+            "solution": clean(el.findtext("solution")), "date": day}
+    g["severity"] = max(g["severity"], severity)
+    g["hosts"].append(host)
+    g["cves"].extend(c.text or "" for c in el.findall("cve"))
+    if day and (g["date"] is None or day < g["date"]):
+        g["date"] = day
+
+
+def _record(plugin: str, g: dict[str, Any], scan_date: dt.date | None, file: str) -> Record:
+    cves = unique(g["cves"])
+    parts = [f"{g['name']}: {g['synopsis']}" if g["synopsis"] else g["name"]]
+    if g["description"]:
+        parts.append(g["description"])
+    if cves:
+        parts.append("CVE: " + ", ".join(cves))
+    return Record(source="nessus", source_id=f"Nessus plugin {plugin}", title=g["name"],
+                  description=clean("\n".join(parts)), risk=SEVERITY.get(g["severity"], "Low"),
+                  controls=CONTROLS, hosts=unique(g["hosts"]), cves=cves, fix=g["solution"],
+                  detected=g["date"] or scan_date, status=OPEN, how="Vulnerability Scan", file=file)

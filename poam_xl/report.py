@@ -1,0 +1,153 @@
+"""Render validation results: console (rich), JSON, CSV, JUnit XML. Formatting only, no verdicts.
+
+Every renderer takes per-file dicts in the shape of ``Report.to_dict()`` (also what the batch
+runner returns), so one file and a folder of files render the same way.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from typing import Any
+from xml.sax.saxutils import quoteattr
+
+from . import __version__
+
+FINDING_FIELDS = ("path", "rule", "severity", "where", "sheet", "cell", "item", "column",
+                  "message", "hint", "value")
+SUMMARY_FIELDS = ("file", "company", "cage_code", "template", "items", "open", "overdue",
+                  "errors", "warnings", "status", "error")
+
+
+def document(files: list[dict[str, Any]], as_of: str | None = None) -> dict[str, Any]:
+    """The JSON document: {tool, version, as_of, files: [...]} (see README, "JSON report")."""
+    return {"tool": "poam-xl", "version": __version__,
+            "as_of": as_of or (files[0].get("as_of") if files else None), "files": files}
+
+
+def to_json(files: list[dict[str, Any]], as_of: str | None = None) -> str:
+    return json.dumps(document(files, as_of), indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def _safe(value: Any) -> Any:
+    """Neutralise spreadsheet formula injection in CSV cells (=, +, -, @, tab, CR)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def to_csv(files: list[dict[str, Any]], escape_formulas: bool = True) -> str:
+    """One finding per row (files that could not be read get one row with their error)."""
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=FINDING_FIELDS, extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    for f in files:
+        rows: Iterable[dict[str, Any]] = f.get("findings") or []
+        if f.get("error"):
+            rows = [{"rule": "file.unreadable", "severity": "error", "message": f["error"]}]
+        for row in rows:
+            out = {"path": f.get("path"), **row}
+            w.writerow({k: _safe(v) if escape_formulas else v for k, v in out.items()})
+    return buf.getvalue()
+
+
+def summary_csv(files: list[dict[str, Any]], escape_formulas: bool = True) -> str:
+    """One row per file: file, company, CAGE code, items, open, overdue, errors, warnings, status."""
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=SUMMARY_FIELDS, extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    for f in files:
+        s = f.get("summary") or {}
+        row = {"file": f.get("path"), "status": f.get("status"), "error": f.get("error"),
+               "template": f.get("template"), **{k: s.get(k) for k in SUMMARY_FIELDS if k in s}}
+        row["errors"] = s.get("errors", 0 if not f.get("error") else None)
+        w.writerow({k: _safe(v) if escape_formulas else v for k, v in row.items()})
+    return buf.getvalue()
+
+
+def to_junit(files: list[dict[str, Any]]) -> str:
+    """JUnit XML: one test suite per file, one test case per rule (failed if it has findings)."""
+    from .findings import RULES
+
+    out = ['<?xml version="1.0" encoding="UTF-8"?>', "<testsuites name=\"poam-xl\">"]
+    for f in files:
+        path = str(f.get("path"))
+        findings = f.get("findings") or []
+        by_rule: dict[str, list[dict[str, Any]]] = {}
+        for x in findings:
+            by_rule.setdefault(x["rule"], []).append(x)
+        profile = f.get("profile", "dss")
+        rule_ids = sorted({r.id for r in RULES.values() if profile in r.profiles} | set(by_rule))
+        if f.get("error"):
+            out.append(f"  <testsuite name={quoteattr(path)} tests=\"1\" failures=\"0\" errors=\"1\">")
+            out.append(f"    <testcase classname={quoteattr(path)} name=\"file.readable\">")
+            out.append(f"      <error message={quoteattr(str(f['error']))}/>")
+            out.append("    </testcase>\n  </testsuite>")
+            continue
+        failures = sum(1 for r in rule_ids if any(x["severity"] == "error" for x in by_rule.get(r, [])))
+        out.append(f"  <testsuite name={quoteattr(path)} tests=\"{len(rule_ids)}\" "
+                   f"failures=\"{failures}\" errors=\"0\">")
+        for rid in rule_ids:
+            hits = by_rule.get(rid, [])
+            out.append(f"    <testcase classname={quoteattr(path)} name={quoteattr(rid)}>")
+            errors = [x for x in hits if x["severity"] == "error"]
+            if errors:
+                text = "\n".join(f"{x['where']}: {x['message']}" for x in errors)
+                out.append(f"      <failure message={quoteattr(errors[0]['message'])} "
+                           f"type=\"error\">{_xml_text(text)}</failure>")
+            warnings = [x for x in hits if x["severity"] == "warning"]
+            if warnings:
+                text = "\n".join(f"{x['where']}: {x['message']}" for x in warnings)
+                out.append(f"      <system-out>{_xml_text(text)}</system-out>")
+            out.append("    </testcase>")
+        out.append("  </testsuite>")
+    out.append("</testsuites>")
+    return "\n".join(out) + "\n"
+
+
+def _xml_text(text: str) -> str:
+    from xml.sax.saxutils import escape
+
+    return escape("".join(ch for ch in text if ch in "\t\n\r" or ord(ch) >= 32))
+
+
+def to_console(f: dict[str, Any], console: Any) -> None:
+    """A rich table of one file's findings, grouped by item, then its summary line."""
+    from rich.table import Table
+    from rich.text import Text
+
+    path = f.get("path")
+    if f.get("error"):
+        console.print(Text(f"{path}: UNREADABLE: {f['error']}", style="bold red"))
+        return
+    findings = f.get("findings") or []
+    s = f.get("summary") or {}
+    if findings:
+        table = Table(title=str(path), show_lines=False, title_justify="left")
+        table.add_column("Item", no_wrap=True)
+        table.add_column("Cell", no_wrap=True)
+        table.add_column("Severity", no_wrap=True)
+        table.add_column("Rule", overflow="fold", max_width=28)
+        table.add_column("Message / hint", overflow="fold", ratio=1)
+        ordered = sorted(findings, key=lambda x: (x.get("item") is None, str(x.get("item") or ""),
+                                                  x.get("sheet") or "", x.get("cell") or ""))
+        last = object()
+        for x in ordered:
+            item = x.get("item")
+            shown = "" if item == last else ("-" if item is None else str(item))
+            last = item
+            style = "red" if x["severity"] == "error" else "yellow"
+            msg = Text(x["message"])
+            if x.get("hint"):
+                msg.append("\n→ " + x["hint"], style="dim")
+            table.add_row(shown, x.get("where") or "", Text(x["severity"], style=style), x["rule"], msg)
+        console.print(table)
+    status = f.get("status", "ok")
+    style = {"ok": "green", "warnings": "yellow"}.get(status, "red")
+    console.print(Text(
+        f"{path}: {status.upper()} — {s.get('errors', 0)} errors, {s.get('warnings', 0)} warnings; "
+        f"{s.get('items', 0)} items, {s.get('open', 0)} open, {s.get('overdue', 0)} overdue, "
+        f"{s.get('due_soon', 0)} due soon (as of {f.get('as_of')}, template {f.get('template')})",
+        style=style))

@@ -1,0 +1,247 @@
+"""Write-back: derived columns, due-date notes, Dashboard figures and annotated feedback copies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import dashboard, derive, model
+from .errors import UsageError, WorkbookError, WriteError
+from .validate import Report
+from .write import atomic_path
+from .xlsxpatch import Sheet, Workbook, q, split_ref
+
+# derived column key -> column of report.derived written into it
+WRITTEN = {"due_date": "due_date", "days_open": "days_open", "days_overdue": "days_overdue",
+           "flag": "flag"}
+AUTHOR = "poam-xl"
+FILLS = {"error": "FFC7CE", "warning": "FFEB9C"}
+HEAD_FILL = "D9E1F2"
+FINDING_COLUMNS = (("Rule", 24), ("Severity", 10), ("Cell", 22), ("Item", 8), ("Column", 24),
+                   ("Message", 70), ("Hint", 60))
+SORTS = ("priority",)
+_REF = re.compile(r"^[A-Z]{1,3}[1-9]\d*$")
+
+
+@dataclass
+class UpdateResult:
+    """What `update` wrote, for the one-line summary."""
+
+    path: Path
+    rows: int = 0
+    cells: int = 0
+    proposed: int = 0
+    dashboard: bool = False
+    sorted: bool = False
+    missing: list[str] = field(default_factory=list)  # header texts of derived columns absent
+    backup: Path | None = None
+
+    def line(self) -> str:
+        parts = [f"updated {self.path}: {self.rows} item rows, {self.cells} cells written",
+                 f"{self.proposed} milestone dates proposed",
+                 "dashboard refreshed" if self.dashboard else "no Dashboard sheet"]
+        if self.sorted:
+            parts.append("sorted by priority")
+        if self.missing:
+            parts.append("not written (no such column): " + ", ".join(self.missing))
+        if self.backup:
+            parts.append(f"backup {self.backup.name}")
+        return "; ".join(parts)
+
+
+def backup_path(path: str | Path) -> Path:
+    """poam.xlsx -> poam.bak.xlsx, beside it."""
+    p = Path(path)
+    return p.with_name(f"{p.stem}.bak{p.suffix}")
+
+
+def lock_file(path: str | Path) -> Path | None:
+    """Excel's owner file (~$name.xlsx) when the workbook is open in Excel, else None."""
+    p = Path(path)
+    for name in (f"~${p.name}", f"~${p.name[2:]}"):
+        if (p.parent / name).exists():
+            return p.parent / name
+    return None
+
+
+def _value(v: Any) -> Any:
+    """A pandas/NumPy scalar -> the plain Python value xlsxpatch writes (None for missing)."""
+    if v is None or v is pd.NaT or (not isinstance(v, str) and pd.isna(v)):
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.date()
+    if hasattr(v, "item"):
+        v = v.item()
+    return None if v == "" else v
+
+
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip()) or (
+        not isinstance(v, str) and bool(pd.isna(v)))
+
+
+def _checked(report: Report) -> Report:
+    if report.poam is None or report.derived is None:
+        raise WorkbookError(report.error or "nothing to write: the report holds no items",
+                            path=report.source)
+    return report
+
+
+def _targets(src: Path, dst: Path) -> bool:
+    """True for an in-place write; refuses an in-place write while Excel has the file open."""
+    in_place = src.resolve() == dst.resolve() if dst.exists() else False
+    if in_place and (lock := lock_file(src)) is not None:
+        raise WriteError(f"is open in Excel ({lock.name} beside it): close it and retry", path=src)
+    return in_place
+
+
+def update_workbook(src: str | Path, dst: str | Path, report: Report, *, sort: str | None = None,
+                    backup: bool = False) -> UpdateResult:
+    """Write the derived columns, notes and Dashboard of ``report`` from ``src`` into ``dst``.
+
+    ``dst`` may be ``src`` (in place). Only the changed cells and parts are rewritten; the
+    write is atomic and ``src`` is never modified (an in-place write replaces it by rename).
+    """
+    src, dst = Path(src), Path(dst)
+    if sort is not None and sort not in SORTS:
+        raise UsageError(f"--sort must be one of {', '.join(SORTS)}, not {sort!r}")
+    report = _checked(report)
+    in_place = _targets(src, dst)
+    result = UpdateResult(path=dst)
+    with Workbook(src) as wb:
+        _write(wb, report, sort, result)
+        with atomic_path(dst) as tmp:
+            wb.save(tmp)
+            if backup and in_place:
+                result.backup = backup_path(src)
+                with atomic_path(result.backup) as btmp:
+                    shutil.copy2(src, btmp)
+    return result
+
+
+def _write(wb: Workbook, report: Report, sort: str | None, result: UpdateResult) -> None:
+    assert report.poam is not None and report.derived is not None
+    table = report.poam.items
+    sheet = wb.sheet(table.sheet)
+    derived = report.derived
+    items = report.items if report.items is not None else table.frame
+    moved: dict[int, int] = {}
+    if sort == "priority" and len(derived):
+        moved = _sort(sheet, items, derived)
+        result.sorted = True
+    letters = table.letters
+    result.missing = [model.ITEMS.column(k).header for k in (*WRITTEN, "milestone_date")
+                      if k not in letters]
+    values: dict[str, Any] = {}
+    notes: dict[str, str] = {}
+    raw = table.raw if table.raw is not None else pd.DataFrame(index=derived.index)
+    for row, d in derived.iterrows():
+        r = moved.get(int(row), int(row))  # type: ignore[call-overload]
+        for key, col in WRITTEN.items():
+            if key in letters:
+                values[f"{letters[key]}{r}"] = _value(d[col])
+        if "due_date" in letters:
+            notes[f"{letters['due_date']}{r}"] = str(d["explanation"])
+        ms = raw["milestone_date"].get(row) if "milestone_date" in raw else None
+        if "milestone_date" in letters and _blank(ms) and _value(d["proposed_milestone"]):
+            values[f"{letters['milestone_date']}{r}"] = _value(d["proposed_milestone"])
+            result.proposed += 1
+    sheet.set_many(values)
+    sheet.notes(notes, AUTHOR)
+    result.rows, result.cells = len(derived), len(values)
+    if model.DASHBOARD_SHEET in wb.sheet_parts and report.dashboard:
+        wb.sheet(model.DASHBOARD_SHEET).set_many(dashboard.cells(report.dashboard))
+        result.dashboard = True
+
+
+# ---------------------------------------------------------------- --sort priority
+def _sort(sheet: Sheet, items: pd.DataFrame, derived: pd.DataFrame) -> dict[int, int]:
+    """Reorder the item rows by priority in the XML; refuse what cannot move safely."""
+    order = [int(r) for r in derive.priority_order(items, derived)]
+    positions = sorted(order)
+    mapping = {old: new for old, new in zip(order, positions, strict=True) if old != new}
+    if not mapping:
+        return {}
+    lo, hi = positions[0], positions[-1]
+    _refuse_unsafe_sort(sheet, set(mapping), lo, hi)
+    sheet.move_rows(mapping)
+    return mapping
+
+
+def _refuse_unsafe_sort(sheet: Sheet, rows: set[int], lo: int, hi: int) -> None:
+    why = None
+    for r in rows:
+        row = sheet.rows.get(r)
+        if row is not None and row.find(f"{q('c')}/{q('f')}") is not None:
+            why = f"row {r} holds formulas (their references would not follow the row)"
+            break
+    root = sheet.root
+    for m in root.iterfind(f"{q('mergeCells')}/{q('mergeCell')}"):
+        a, _, b = m.get("ref", "A1").partition(":")
+        if split_ref(a)[0] <= hi and split_ref(b or a)[0] >= lo:
+            why = why or f"merged cells {m.get('ref')} sit inside the item rows"
+    if root.find(q("drawing")) is not None:
+        why = why or "the sheet has pictures, shapes or charts anchored to cells"
+    for node in root.iter():
+        sqref = node.get("sqref") if isinstance(node.tag, str) else None
+        if node.tag == q("selection") or not sqref and not str(node.tag).endswith("}sqref"):
+            continue
+        for part in (sqref or node.text or "").split():
+            a, _, b = part.partition(":")
+            r1, r2 = split_ref(a)[0], split_ref(b or a)[0]
+            if r1 <= hi and r2 >= lo and not (r1 <= lo and r2 >= hi):
+                why = why or f"a validation or conditional format ({part}) covers only some item rows"
+    if why:
+        raise UsageError(f"--sort priority refused: {why}; sort in Excel instead")
+
+
+# ---------------------------------------------------------------- annotated copy
+def annotated_copy(src: str | Path, dst: str | Path, report: Report) -> Path:
+    """A feedback copy: finding cells highlighted with a note each, plus a Findings sheet."""
+    src, dst = Path(src), Path(dst)
+    if dst.exists() and dst.resolve() == src.resolve():
+        raise UsageError("the annotated copy must not overwrite the input", path=str(src))
+    with Workbook(src) as wb:
+        by_cell: dict[tuple[str, str], list[Any]] = {}
+        for f in report.findings:
+            if f.sheet in wb.sheet_parts and f.cell and _REF.match(f.cell):
+                by_cell.setdefault((f.sheet, f.cell), []).append(f)
+        for (sheet_name, ref), found in sorted(by_cell.items()):
+            sheet = wb.sheet(sheet_name)
+            worst = "error" if any(f.severity == "error" for f in found) else "warning"
+            sheet.fill([ref], FILLS[worst])
+            text = "\n".join(f"{f.severity.upper()} [{f.rule}]: {f.message}"
+                             + (f"\nFix: {f.hint}" if f.hint else "") for f in found)
+            sheet.notes({ref: text}, AUTHOR, merge=True)
+        _findings_sheet(wb, report)
+        with atomic_path(dst) as tmp:
+            wb.save(tmp)
+    return dst
+
+
+def _findings_sheet(wb: Workbook, report: Report) -> None:
+    ws = wb.add_sheet(model.FINDINGS_SHEET)
+    ws.widths({j: w for j, (_, w) in enumerate(FINDING_COLUMNS, start=1)})
+    letters = "ABCDEFG"
+    ws.set_many({f"{letters[j]}1": h for j, (h, _) in enumerate(FINDING_COLUMNS)})
+    ws.fill([f"{c}1" for c in letters], HEAD_FILL)
+    for i, f in enumerate(report.findings, start=2):
+        where = f.where or ""
+        ws.set_many({f"A{i}": f.rule, f"B{i}": f.severity, f"C{i}": where,
+                     f"D{i}": None if f.item is None else f.item, f"E{i}": f.column,
+                     f"F{i}": f.message, f"G{i}": f.hint})
+        if f.sheet in wb.sheet_parts and f.cell and _REF.match(f.cell):
+            target = "'" + f.sheet.replace("'", "''") + "'!" + f.cell
+            ws.link(f"C{i}", target, where)
+    if not report.findings:
+        ws.set("A2", f"No findings (as of {report.as_of.isoformat()})")
+
+
+def as_of_text(day: dt.date) -> str:
+    return day.isoformat()
