@@ -66,8 +66,9 @@ def auto_mapping(headers: list[str]) -> dict[str, str]:
             key = resolve_key(h)
         except UsageError:
             continue
-        if not model.ITEMS.column(key).derived if key in model.ITEMS.keys else True:
-            out.setdefault(key, h)
+        if key in model.ITEMS.keys and model.ITEMS.column(key).derived:
+            continue
+        out.setdefault(key, h)
     return out
 
 

@@ -1,0 +1,138 @@
+"""Import findings into a workbook: parse, merge, then patch the new and changed cells in place."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from openpyxl.utils import column_index_from_string, get_column_letter
+
+from .. import model
+from ..errors import UsageError, WriteError
+from ..policy import DEFAULT
+from ..read import Poam, read
+from ..write import atomic_path
+from ..xlsxpatch import Workbook, q, split_ref
+from . import Options, parse_all
+from .merge import Plan, merge
+
+
+@dataclass
+class ImportResult:
+    path: Path
+    records: int
+    plan: Plan
+    first_item: int | None = None
+
+    def line(self) -> str:
+        p = self.plan
+        added = len(p.new_rows)
+        span = ""
+        if added:
+            last = p.new_rows[-1]["item_number"]
+            span = f" (items {p.new_rows[0]['item_number']}-{last})" if added > 1 else f" (item {last})"
+        parts = [f"wrote {self.path}: {self.records} findings read", f"{added} items added{span}",
+                 f"{len(p.updates) - p.reopened} updated", f"{p.reopened} reopened",
+                 f"{p.unchanged} already up to date"]
+        if p.skipped:
+            parts.append("skipped " + ", ".join(f"{n} {why}" for why, n in sorted(p.skipped.items())))
+        if p.resolved:
+            parts.append("now passing (close them after review): items "
+                         + ", ".join(str(i) for i in p.resolved))
+        return "; ".join(parts)
+
+
+def import_into(findings: Sequence[str | Path], workbook: str | Path, output: str | Path | None = None,
+                *, in_place: bool = False, options: Options = Options(),
+                as_of: dt.date | None = None) -> ImportResult:
+    """Read ``findings`` files and add/update items of ``workbook``; write to ``output`` (or in place)."""
+    src = Path(workbook)
+    if in_place == (output is not None):
+        raise UsageError("give exactly one of --output OUT or --in-place")
+    dst = src if in_place else Path(output)  # type: ignore[arg-type]
+    if not in_place and dst.resolve() == src.resolve():
+        raise UsageError("--output is the input workbook: use --in-place to change it")
+    if any(Path(f).resolve() == dst.resolve() for f in findings):
+        raise UsageError("--output would overwrite a findings file")
+    if in_place:
+        from ..update import lock_file
+
+        if lock_file(src):
+            raise WriteError("the workbook is open in Excel (close it first)", path=str(src))
+    as_of = as_of or dt.date.today()
+    poam = read(src)
+    records = parse_all(findings, options)
+    pol = poam.policy if poam.policy_found else DEFAULT
+    plan = merge(poam.items.frame, records, pol, as_of, options)
+    write_items(src, dst, plan, poam)
+    return ImportResult(dst, len(records), plan)
+
+
+def write_items(src: str | Path, dst: str | Path, plan: Plan, poam: Poam) -> None:
+    """Write new rows (styled like the row above) and updated cells; every other byte kept."""
+    items = poam.items
+    letters = dict(items.letters)
+    with Workbook(src) as wb:
+        sheet = wb.sheet(items.sheet)
+        needed = {k for row in plan.new_rows for k, v in row.items() if v is not None}
+        needed |= {k for u in plan.updates for k in u.changes}
+        _add_headers(sheet, items.header_row, letters, needed)
+        for u in plan.updates:
+            sheet.set_many({f"{letters[k]}{u.row}": v for k, v in u.changes.items()})
+        _append(sheet, items.header_row, max(items.frame.index, default=items.header_row) + 1,
+                letters, plan.new_rows)
+        ms = poam.milestones
+        if ms is not None and plan.milestones:
+            _append(wb.sheet(ms.sheet), ms.header_row, max(ms.frame.index, default=ms.header_row) + 1,
+                    ms.letters, plan.milestones)
+        with atomic_path(dst) as tmp:
+            wb.save(tmp)
+
+
+def _append(sheet: Any, header_row: int, row: int, letters: dict[str, str],
+            records: list[dict[str, Any]]) -> None:
+    """Rows from ``row`` down, each cell styled like the one above it (never like the header)."""
+    first = row
+    for rec in records:
+        above = sheet.cells_of(row - 1) if row - 1 > header_row else {}
+        for key, value in rec.items():
+            if key not in letters or value is None:
+                continue
+            ref = f"{letters[key]}{row}"
+            style = above.get(column_index_from_string(letters[key]))
+            if style is not None and style.get("s"):
+                sheet.cell(ref).set("s", style.get("s"))
+            sheet.set(ref, value)
+        row += 1
+    if records:
+        _extend_filter(sheet, first, row - 1)
+
+
+def _add_headers(sheet: Any, header_row: int, letters: dict[str, str], needed: set[str]) -> None:
+    """Columns the import fills but the workbook lacks (e.g. Source Identifier) go on the right."""
+    missing = [c for c in model.ITEMS.columns if c.key in needed and c.key not in letters]
+    if not missing:
+        return
+    cells = sheet.cells_of(header_row)
+    last = max(cells, default=0)
+    style = cells[last].get("s") if last else None
+    for i, col in enumerate(missing, start=1):
+        ref = f"{get_column_letter(last + i)}{header_row}"
+        if style:
+            sheet.cell(ref).set("s", style)
+        sheet.set(ref, col.header)
+        letters[col.key] = get_column_letter(last + i)
+
+
+def _extend_filter(sheet: Any, first: int, last: int) -> None:
+    af = sheet.root.find(q("autoFilter"))
+    if af is None or ":" not in af.get("ref", ""):
+        return
+    a, b = af.get("ref").split(":")
+    r1, _ = split_ref(a)
+    r2, c2 = split_ref(b)
+    if r1 < first and r2 >= first - 1 and r2 < last:
+        af.set("ref", f"{a}:{get_column_letter(c2)}{last}")

@@ -1,0 +1,222 @@
+"""Findings -> workbook changes: new items, updated and reopened items (pure; no I/O)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .. import model
+from ..dates import as_date
+from ..derive import derive
+from ..policy import Policy
+from ..read import frame_from_records
+from . import NOT_A_FINDING, NOT_REVIEWED, OPEN, Options, Record
+
+RANK = {r: i for i, r in enumerate(reversed(model.RISK_LEVELS))}  # Low 0, Medium 1, High 2
+_STIG = re.compile(r"\b(S?V-\d+)", re.I)
+_PLUGIN = re.compile(r"\bplugin(?:\s*id)?\s*[:#]?\s*(\d+)", re.I)
+_SPLIT = re.compile(r"[,;\n]+")
+
+
+@dataclass
+class Update:
+    row: int  # Excel row of the existing item
+    item: Any  # its Item Number
+    changes: dict[str, Any]  # model key -> new value
+    reopened: bool = False
+
+
+@dataclass
+class Plan:
+    new_rows: list[dict[str, Any]] = field(default_factory=list)  # model key -> value
+    updates: list[Update] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)  # reason -> records
+    resolved: list[Any] = field(default_factory=list)  # open items the scan now reports passing
+    milestones: list[dict[str, Any]] = field(default_factory=list)  # one per new item
+    unchanged: int = 0  # findings already on the workbook with nothing to update
+
+    @property
+    def reopened(self) -> int:
+        return sum(u.reopened for u in self.updates)
+
+
+def keys(source_id: object) -> frozenset[str]:
+    """De-duplication keys of a Source Identifier: STIG rule/vuln IDs, Nessus plugin, or the text."""
+    text = str(source_id or "").strip()
+    if not text or text.lower() in ("nan", "none"):
+        return frozenset()
+    found = {m.upper() for m in _STIG.findall(text)} | {f"plugin:{m}" for m in _PLUGIN.findall(text)}
+    return frozenset(found) if found else frozenset({"id:" + " ".join(text.lower().split())})
+
+
+def record_keys(rec: Record) -> frozenset[str]:
+    return keys(rec.source_id) or frozenset({"desc:" + " ".join(rec.description.lower().split())})
+
+
+def split_hosts(text: object) -> list[str]:
+    if text is None or (isinstance(text, float) and pd.isna(text)):
+        return []
+    return [h.strip() for h in _SPLIT.split(str(text)) if h.strip()]
+
+
+def wanted(rec: Record, options: Options) -> str | None:
+    """None when the record should become an item, else the reason it is skipped."""
+    if rec.status == NOT_REVIEWED and not options.include_not_reviewed:
+        return "not reviewed"
+    if rec.status not in (OPEN, NOT_REVIEWED):
+        return rec.status.replace("_", " ")
+    if rec.risk is not None and RANK[rec.risk] < RANK[options.min_severity]:
+        return f"below {options.min_severity}"
+    return None
+
+
+def group(records: Iterable[Record]) -> list[tuple[frozenset[str], list[Record]]]:
+    """Records sharing a key (same rule on several hosts or files) become one finding."""
+    groups: list[tuple[set[str], list[Record]]] = []
+    index: dict[str, int] = {}
+    for rec in records:
+        ks = record_keys(rec)
+        hit = next((index[k] for k in ks if k in index), None)
+        if hit is None:
+            groups.append((set(ks), [rec]))
+            hit = len(groups) - 1
+        else:
+            groups[hit][0].update(ks)
+            groups[hit][1].append(rec)
+        for k in ks:
+            index[k] = hit
+    return [(frozenset(ks), recs) for ks, recs in groups]
+
+
+def merge(items: pd.DataFrame, records: Iterable[Record], pol: Policy, as_of: dt.date,
+          options: Options = Options()) -> Plan:
+    """What importing ``records`` changes on a workbook whose items are ``items`` (reader frame)."""
+    plan = Plan()
+    keep: list[Record] = []
+    passing: list[Record] = []
+    for rec in records:
+        reason = wanted(rec, options)
+        if reason is None:
+            keep.append(rec)
+        else:
+            plan.skipped[reason] = plan.skipped.get(reason, 0) + 1
+            if rec.status == NOT_A_FINDING:
+                passing.append(rec)
+    existing = _existing(items)
+    updates: dict[int, Update] = {}
+    numbers = pd.to_numeric(items["item_number"], errors="coerce").dropna() if len(items) else []
+    next_number = int(max(numbers, default=0)) + 1
+    for ks, recs in group(keep):
+        hosts = list(dict.fromkeys(h for r in recs for h in r.hosts))
+        seen = max((r.detected for r in recs if r.detected), default=None) or as_of
+        match = _best(existing, ks, hosts)
+        if match is None:
+            plan.new_rows.append(_new_row(next_number, recs, hosts, as_of))
+            next_number += 1
+        else:
+            _update(updates, match, recs, hosts, seen, as_of)
+    for ks, recs in group(passing):
+        match = _best(existing, ks, [h for r in recs for h in r.hosts])
+        if match is not None and match["open"]:
+            plan.resolved.append(match["item"])
+    plan.updates = [u for u in updates.values() if u.changes]
+    plan.unchanged = sum(not u.changes for u in updates.values())
+    _fill_derived(plan.new_rows, pol, as_of)
+    for row in plan.new_rows:
+        row["milestone_date"] = row["due_date"]
+        verify = "the checklist" if row["how_identified"] == "STIG Review" else "a rescan"
+        plan.milestones.append({"item_number": row["item_number"], "planned_date": row["due_date"],
+                                "milestone": f"Apply the fix in Mitigation and verify with {verify}",
+                                "status": "Pending"})
+    return plan
+
+
+def _existing(items: pd.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    for row, it in items.iterrows():
+        status = model.canonical_choice(it.get("status"), model.STATUSES)
+        ks = set(keys(it.get("source_id")))
+        if isinstance(it.get("description"), str) and not ks:
+            ks.add("desc:" + " ".join(it["description"].lower().split()))
+        out.append({"row": int(row), "item": it.get("item_number"), "keys": ks,
+                    "open": status not in model.CLOSED_STATUSES, "hosts": split_hosts(it.get("assets")),
+                    "last_seen": as_date(it.get("last_seen")), "comments": it.get("comments"),
+                    "status": it.get("status"), "completion": as_date(it.get("completion_date")),
+                    "closure": it.get("closure_reason")})
+    return out
+
+
+def _best(existing: list[dict[str, Any]], ks: frozenset[str], hosts: list[str]) -> dict[str, Any] | None:
+    """Same source identifier; among several, the one sharing most hosts, open before closed."""
+    cands = [e for e in existing if e["keys"] & ks]
+    if not cands:
+        return None
+    want = {h.lower() for h in hosts}
+    return max(cands, key=lambda e: (len(want & {h.lower() for h in e["hosts"]}) > 0, e["open"],
+                                     len(want & {h.lower() for h in e["hosts"]}), -e["row"]))
+
+
+def _update(updates: dict[int, Update], e: dict[str, Any], recs: list[Record], hosts: list[str],
+            seen: dt.date, as_of: dt.date) -> None:
+    u = updates.setdefault(e["row"], Update(e["row"], e["item"], {}))
+    last = u.changes.get("last_seen", e["last_seen"])
+    if last is None or seen > last:
+        u.changes["last_seen"] = seen
+    current = u.changes.get("assets")
+    have = split_hosts(current) if current is not None else e["hosts"]
+    added = [h for h in hosts if h.lower() not in {x.lower() for x in have}]
+    if added:
+        u.changes["assets"] = ", ".join([*have, *added])
+    if not e["open"] and not u.reopened:
+        u.reopened = True
+        was = f"was {e['status']}"
+        if e["completion"]:
+            was += f" {e['completion'].isoformat()}"
+        if isinstance(e["closure"], str) and e["closure"]:
+            was += f", {e['closure']}"
+        files = ", ".join(dict.fromkeys(r.file for r in recs if r.file))
+        note = f"Reopened {as_of.isoformat()} by poam-xl import: seen again in {files} on " \
+               f"{seen.isoformat()} ({was})."
+        old = e["comments"] if isinstance(e["comments"], str) and e["comments"].strip() else ""
+        u.changes.update(status="Open", completion_date=None, closure_reason=None,
+                         comments=f"{old}\n{note}" if old else note)
+
+
+def _new_row(number: int, recs: list[Record], hosts: list[str], as_of: dt.date) -> dict[str, Any]:
+    first = recs[0]
+    risks = [r.risk for r in recs if r.risk]
+    detected = min((r.detected for r in recs if r.detected), default=None) or as_of
+    seen = max((r.detected for r in recs if r.detected), default=None) or as_of
+    files = ", ".join(dict.fromkeys(r.file for r in recs if r.file))
+    note = f"Imported {as_of.isoformat()} by poam-xl from {files}."
+    if any(r.status == NOT_REVIEWED for r in recs):
+        note += " Not reviewed in the checklist: confirm it applies."
+    cws = "; ".join(dict.fromkeys(c for r in recs for c in r.controls))
+    row: dict[str, Any] = {
+        "item_number": number, "description": first.description, "cws": cws or None,
+        "mitigation": first.fix or None, "status": "Open",
+        "risk_level": max(risks, key=RANK.__getitem__) if risks else None,
+        "date_identified": detected, "how_identified": first.how, "source_id": first.source_id or None,
+        "assets": ", ".join(hosts) or None, "last_seen": seen, "comments": note,
+    }
+    for key, value in first.values.items():
+        if key in model.ITEMS.keys and value not in (None, ""):
+            row[key] = value if key != "comments" else f"{value}\n{note}"
+    return row
+
+
+def _fill_derived(rows: list[dict[str, Any]], pol: Policy, as_of: dt.date) -> None:
+    if not rows:
+        return
+    frame = frame_from_records(model.ITEMS, rows)
+    derived = derive(frame, pol, as_of)
+    for rec, (_, d) in zip(rows, derived.iterrows(), strict=True):
+        rec["due_date"] = as_date(d["due_date"])
+        rec["days_open"] = None if pd.isna(d["days_open"]) else int(d["days_open"])
+        rec["days_overdue"] = None if pd.isna(d["days_overdue"]) else int(d["days_overdue"])
+        rec["flag"] = d["flag"] or None
