@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -193,12 +192,19 @@ def _refuse_unsafe_sort(sheet: Sheet, rows: set[int], lo: int, hi: int) -> None:
         if node.tag == q("selection") or not sqref and not str(node.tag).endswith("}sqref"):
             continue
         for part in (sqref or node.text or "").split():
-            a, _, b = part.partition(":")
-            r1, r2 = split_ref(a)[0], split_ref(b or a)[0]
+            r1, r2 = _rows(part)
             if r1 <= hi and r2 >= lo and not (r1 <= lo and r2 >= hi):
                 why = why or f"a validation or conditional format ({part}) covers only some item rows"
     if why:
         raise UsageError(f"--sort priority refused: {why}; sort in Excel instead")
+
+
+def _rows(ref: str) -> tuple[int, int]:
+    """First and last row of a range ('B2:C9', 'A:A' = every row)."""
+    ends = [e.lstrip("$ABCDEFGHIJKLMNOPQRSTUVWXYZ").replace("$", "") for e in ref.split(":")]
+    if not all(ends):
+        return 1, 1_048_576
+    return int(ends[0]), int(ends[-1])
 
 
 # ---------------------------------------------------------------- annotated copy
@@ -241,7 +247,3 @@ def _findings_sheet(wb: Workbook, report: Report) -> None:
             ws.link(f"C{i}", target, where)
     if not report.findings:
         ws.set("A2", f"No findings (as of {report.as_of.isoformat()})")
-
-
-def as_of_text(day: dt.date) -> str:
-    return day.isoformat()

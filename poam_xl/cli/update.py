@@ -1,0 +1,39 @@
+"""`poam-xl update`: write due dates, proposed milestones, days open/overdue, flags and the Dashboard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ._app import AS_OF, app, handle_errors, parse_as_of
+
+
+@app.command()
+@handle_errors
+def update(
+    file: Path = typer.Argument(..., help="POA&M workbook (.xlsx/.xlsm) to update."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the updated copy here."),
+    in_place: bool = typer.Option(False, "--in-place", help="Replace FILE (atomically)."),
+    backup: bool = typer.Option(False, "--backup", help="With --in-place: keep FILE as NAME.bak.xlsx."),
+    sort: str | None = typer.Option(None, "--sort", help="Reorder item rows: 'priority' (risk, "
+                                    "days overdue, due date)."),
+    profile: str = typer.Option("dss", "--profile", help="Workbook layout profile."),
+    as_of: str | None = AS_OF,
+) -> None:
+    """Write the computed columns back into the workbook, changing nothing else.
+
+    Example: poam-xl update poam.xlsx --in-place --backup
+    """
+    from ..errors import UsageError
+    from ..update import update_workbook
+    from ..validate import validate
+
+    if (output is None) == (not in_place) or (output is not None and in_place):
+        raise UsageError("give exactly one of --output OUT or --in-place")
+    if backup and not in_place:
+        raise UsageError("--backup only applies to --in-place")
+    day = parse_as_of(as_of)
+    report = validate(file, profile=profile, as_of=day)
+    result = update_workbook(file, output or file, report, sort=sort, backup=backup)
+    typer.echo(result.line())
