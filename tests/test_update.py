@@ -1,0 +1,251 @@
+"""`update`: derived columns written back, nothing else lost, atomic, input never modified."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pandas as pd
+import pytest
+from openpyxl.comments import Comment
+from openpyxl.utils.datetime import CALENDAR_MAC_1904
+from typer.testing import CliRunner
+
+from poam_xl import dates, template, xlsxpatch
+from poam_xl.cli import app
+from poam_xl.errors import UsageError, WriteError
+from poam_xl.update import backup_path, update_workbook
+from poam_xl.validate import validate
+from tests.helpers import AS_OF, col_letter, item_ref, make_book, sha256
+from tests.test_xlsxpatch import changed_members, lo_convert
+
+VBA_SOURCE = Path(__import__("xlwings").__file__).parent / "quickstart.xlsm"
+ITEMS_PART = "xl/worksheets/sheet2.xml"
+DASHBOARD_PART = "xl/worksheets/sheet5.xml"
+# the only members `update` may rewrite or add on the generated template
+REWRITABLE = {ITEMS_PART, DASHBOARD_PART, "xl/styles.xml", "[Content_Types].xml",
+              "xl/worksheets/_rels/sheet2.xml.rels", "xl/comments1.xml", "xl/comments/comment1.xml",
+              "xl/drawings/vmlDrawing1.vml", "xl/drawings/commentsDrawing1.vml"}
+
+
+def make_xlsm(path: Path, *, sample: int = 8, edit: Callable[[Any], Any] | None = None) -> Path:
+    """The generated template as a macro workbook carrying a real vbaProject.bin."""
+    plain = make_book(path.with_suffix(".plain.xlsx"), sample=sample, edit=edit)
+    with zipfile.ZipFile(VBA_SOURCE) as z:
+        vba = z.read("xl/vbaProject.bin")
+    with zipfile.ZipFile(plain) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(
+                    b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+                    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml").replace(
+                    b"<Default ", b'<Default Extension="bin" ContentType="application/'
+                    b'vnd.ms-office.vbaProject"/><Default ', 1)
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", (
+                    b'<Relationship Id="rIdVba" Type="http://schemas.microsoft.com/office/2006/'
+                    b'relationships/vbaProject" Target="vbaProject.bin"/></Relationships>'))
+            zout.writestr(info, data)
+        zout.writestr("xl/vbaProject.bin", vba)
+    plain.unlink()
+    return path
+
+
+def user_note(wb: Any) -> None:
+    wb["POA&M"][item_ref(1, "description")].comment = Comment("keep me", "Alice")
+
+
+@pytest.fixture
+def xlsm(tmp_path: Path) -> Path:
+    return make_xlsm(tmp_path / "poam.xlsm", edit=user_note)
+
+
+def test_update_rewrites_only_the_changed_parts(xlsm: Path, tmp_path: Path) -> None:
+    before = sha256(xlsm)
+    out = tmp_path / "out.xlsm"
+    result = update_workbook(xlsm, out, validate(xlsm, as_of=AS_OF))
+    assert sha256(xlsm) == before  # input never modified
+    assert result.rows == 8 and result.dashboard and not result.missing
+    changed = changed_members(xlsm, out)
+    assert ITEMS_PART in changed and changed <= REWRITABLE, changed - REWRITABLE
+    with zipfile.ZipFile(xlsm) as za, zipfile.ZipFile(out) as zb:
+        assert za.read("xl/vbaProject.bin") == zb.read("xl/vbaProject.bin")
+        old = [n for n in za.namelist()]
+        assert zb.namelist()[: len(old)] == old  # same order, new parts after
+    assert openpyxl.load_workbook(out, keep_vba=True).vba_archive is not None
+
+
+def test_values_notes_and_dashboard_round_trip(tmp_path: Path) -> None:
+    def edit(wb: Any) -> None:
+        wb["POA&M"][item_ref(1, "milestone_date")] = None  # to be proposed
+        for key in ("due_date", "days_open", "days_overdue", "flag"):
+            for i in range(1, 9):
+                wb["POA&M"][item_ref(i, key)] = None  # stale or empty derived cells
+
+    src = make_book(tmp_path / "in.xlsx", edit=edit)
+    report = validate(src, as_of=AS_OF)
+    out = tmp_path / "out.xlsx"
+    result = update_workbook(src, out, report)
+    assert result.proposed == 1
+    ws = openpyxl.load_workbook(out)["POA&M"]
+    derived = report.derived
+    for i, (row, d) in enumerate(derived.iterrows(), start=1):
+        assert row == template.FIRST_ROW + i - 1
+        assert ws[item_ref(i, "due_date")].value == d["due_date"].to_pydatetime()
+        assert ws[item_ref(i, "days_open")].value == d["days_open"]
+        assert ws[item_ref(i, "days_overdue")].value == (
+            None if pd.isna(d["days_overdue"]) else d["days_overdue"])
+        assert ws[item_ref(i, "flag")].value == (d["flag"] or None)
+        assert ws[item_ref(i, "due_date")].comment.text == d["explanation"]
+    assert ws[item_ref(1, "milestone_date")].value == derived["proposed_milestone"].iloc[0]
+    dash = openpyxl.load_workbook(out)["Dashboard"]
+    assert dash["B3"].value == dt.datetime.combine(AS_OF, dt.time())
+    assert dash["B5"].value == 8 and dash["B6"].value == report.dashboard["open"]
+    again = validate(out, as_of=AS_OF)  # update then re-read gives the derived values
+    pd.testing.assert_frame_equal(again.derived, derived)
+    assert again.poam.items.frame["due_date"].equals(derived["due_date"])
+    assert [f.rule for f in again.findings if f.severity == "error"] == []
+
+
+def test_failure_mid_write_leaves_old_file(xlsm: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = sha256(xlsm)
+    report = validate(xlsm, as_of=AS_OF)
+    calls = {"n": 0}
+    real = xlsxpatch._copy_raw
+
+    def boom(*args: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OSError("disk full")
+        real(*args)
+
+    monkeypatch.setattr(xlsxpatch, "_copy_raw", boom)
+    with pytest.raises(OSError, match="disk full"):
+        update_workbook(xlsm, xlsm, report, backup=True)
+    assert sha256(xlsm) == before
+    assert sorted(p.name for p in xlsm.parent.iterdir()) == ["poam.xlsm"]  # no temp, no backup
+
+
+KILLED = """
+import sys, time
+from poam_xl import xlsxpatch
+from poam_xl.update import update_workbook
+from poam_xl.validate import validate
+real = xlsxpatch._copy_raw
+def slow(*a):
+    real(*a)
+    print("writing", flush=True)
+    time.sleep(600)
+xlsxpatch._copy_raw = slow
+path = sys.argv[1]
+update_workbook(path, path, validate(path))
+"""
+
+
+def test_killed_process_leaves_old_file(xlsm: Path) -> None:
+    before = sha256(xlsm)
+    proc = subprocess.Popen([sys.executable, "-c", KILLED, str(xlsm)], stdout=subprocess.PIPE,
+                            text=True, cwd=Path(__file__).parents[1])
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "writing"  # blocks until mid-write
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert sha256(xlsm) == before
+    openpyxl.load_workbook(xlsm, keep_vba=True)
+
+
+def test_in_place_with_backup(xlsm: Path) -> None:
+    before = sha256(xlsm)
+    result = update_workbook(xlsm, xlsm, validate(xlsm, as_of=AS_OF), backup=True)
+    assert result.backup == backup_path(xlsm) == xlsm.with_name("poam.bak.xlsm")
+    assert sha256(result.backup) == before and sha256(xlsm) != before
+    assert openpyxl.load_workbook(xlsm)["POA&M"][item_ref(1, "due_date")].comment is not None
+
+
+def test_in_place_refused_while_open_in_excel(xlsm: Path) -> None:
+    (xlsm.parent / "~$poam.xlsm").write_bytes(b"owner")
+    with pytest.raises(WriteError, match="open in Excel"):
+        update_workbook(xlsm, xlsm, validate(xlsm, as_of=AS_OF))
+
+
+def test_1904_workbook(tmp_path: Path) -> None:
+    src = make_book(tmp_path / "mac.xlsx", edit=lambda wb: setattr(wb, "epoch", CALENDAR_MAC_1904))
+    report = validate(src, as_of=AS_OF)
+    out = tmp_path / "out.xlsx"
+    update_workbook(src, out, report)
+    due = report.derived["due_date"].iloc[0].date()
+    ws = openpyxl.load_workbook(out)["POA&M"]
+    assert ws[item_ref(1, "due_date")].value.date() == due
+    with zipfile.ZipFile(out) as z:
+        xml = z.read(ITEMS_PART).decode()
+    ref = item_ref(1, "due_date")
+    assert f'r="{ref}"' in xml
+    assert f"<v>{dates.to_serial(due, True)}</v>" in xml.split(f'r="{ref}"')[1][:80]
+
+
+def test_sort_priority_moves_whole_rows(xlsm: Path, tmp_path: Path) -> None:
+    report = validate(xlsm, as_of=AS_OF)
+    out = tmp_path / "sorted.xlsm"
+    assert update_workbook(xlsm, out, report, sort="priority").sorted
+    ws = openpyxl.load_workbook(out)["POA&M"]
+    items = report.poam.items.frame
+    first = items.index[0]
+    by_number = {ws[item_ref(i, "item_number")].value: i for i in range(1, 9)}
+    moved_to = by_number[items.loc[first, "item_number"]]
+    assert ws[item_ref(moved_to, "description")].comment.text == "keep me"  # note moved along
+    assert ws[item_ref(moved_to, "description")].value == items.loc[first, "description"]
+    after = validate(out, as_of=AS_OF)
+    risks = list(after.items["risk_level"])
+    assert risks == sorted(risks, key=("High", "Medium", "Low").index)
+    assert sorted(after.items["item_number"]) == sorted(items["item_number"])
+    assert [f.rule for f in after.findings if f.severity == "error"] == []
+
+
+def test_sort_refused_with_formulas_in_rows(tmp_path: Path) -> None:
+    src = make_book(tmp_path / "f.xlsx", edit=lambda wb: wb["POA&M"].__setitem__(
+        item_ref(2, "comments"), "=1+1"))
+    before = sha256(src)
+    with pytest.raises(UsageError, match="formulas"):
+        update_workbook(src, tmp_path / "out.xlsx", validate(src, as_of=AS_OF), sort="priority")
+    assert sha256(src) == before and not (tmp_path / "out.xlsx").exists()
+
+
+def test_missing_derived_column_is_reported_not_invented(tmp_path: Path) -> None:
+    column = openpyxl.utils.column_index_from_string(col_letter("days_open"))
+    src = make_book(tmp_path / "in.xlsx", edit=lambda wb: wb["POA&M"].delete_cols(column))
+    result = update_workbook(src, tmp_path / "out.xlsx", validate(src, as_of=AS_OF))
+    assert result.missing == ["Days Open"] and "Days Open" in result.line()
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_shows_the_new_values(xlsm: Path, tmp_path: Path) -> None:
+    report = validate(xlsm, as_of=AS_OF)
+    out = tmp_path / "updated.xlsm"
+    update_workbook(xlsm, out, report)
+    ws = openpyxl.load_workbook(lo_convert(out, tmp_path / "lo"))["POA&M"]
+    d = report.derived.iloc[0]
+    assert ws[item_ref(1, "due_date")].value == d["due_date"].to_pydatetime()
+    assert ws[item_ref(1, "days_open")].value == d["days_open"]
+    assert ws[item_ref(1, "due_date")].comment is not None
+
+
+def test_cli_update(xlsm: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "cli.xlsm"
+    res = runner.invoke(app, ["update", str(xlsm), "--output", str(out), "--as-of", "2026-11-25"])
+    assert res.exit_code == 0, res.output
+    assert "8 item rows" in res.output and "dashboard refreshed" in res.output
+    assert out.exists()
+    res = runner.invoke(app, ["update", str(xlsm)])
+    assert res.exit_code == 2 and "--in-place" in res.output
+    res = runner.invoke(app, ["update", str(xlsm), "--in-place", "--sort", "alphabet"])
+    assert res.exit_code == 2 and "--sort" in res.output
