@@ -1,0 +1,317 @@
+"""The VBA project (vbaProject.bin, [MS-OVBA]) and the macro-enabled POA&M workbook with its buttons.
+
+The project is built from text: ``macros/*.bas`` (our buttons) plus the xlwings standalone
+module and its Dictionary class from the installed xlwings package, so ``RunPython`` resolves
+without the xlwings add-in. Modules carry source only (no compiled p-code) and the project
+version is 0xFFFF, which makes Excel compile the source on first open, as it does for the
+projects xlwings itself ships.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import struct
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from . import cfb, model
+
+MACROS = Path(__file__).resolve().parents[1] / "macros"
+CODEPAGE = 1252
+PROJECT_ID = "{4F2C5B1E-7A3D-4E2B-9C1A-3B5D7E9F1A2C}"  # fixed: same input, same bytes
+CONF_SHEET = "xlwings.conf"
+Kind = Literal["module", "class", "document"]
+
+# (macro, caption) in button order; each macro is a Sub in macros/PoamButtons.bas
+BUTTONS: tuple[tuple[str, str], ...] = (
+    ("PoamValidate", "Validate"),
+    ("PoamUpdateDueDates", "Update Due Dates"),
+    ("PoamFlagOverdue", "Flag Overdue"),
+    ("PoamSortByPriority", "Sort by Priority"),
+    ("PoamNewItem", "New Item"),
+    ("PoamRefreshDashboard", "Refresh Dashboard"),
+    ("PoamImportFunctions", "Import Functions"),
+)
+DOC_BASE = {"workbook": "0{00020819-0000-0000-C000-000000000046}",
+            "sheet": "0{00020820-0000-0000-C000-000000000046}"}
+REFERENCES = (
+    ("stdole", "*\\G{00020430-0000-0000-C000-000000000046}#2.0#0#C:\\Windows\\System32\\stdole2.tlb"
+               "#OLE Automation"),
+    ("Office", "*\\G{2DF8D04C-5BFA-101B-BDE5-00AA0044DE52}#2.0#0#C:\\Program Files\\Common Files\\"
+               "Microsoft Shared\\OFFICE16\\MSO.DLL#Microsoft Office 16.0 Object Library"),
+)
+
+
+@dataclass(frozen=True)
+class Module:
+    name: str
+    kind: Kind
+    source: str  # as stored: Attribute lines first, CRLF line ends
+
+
+def _crlf(text: str) -> str:
+    return "\r\n".join(text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n").split("\n")) + "\r\n"
+
+
+def from_file(path: Path) -> Module:
+    """A .bas or .cls file as exported by the VBA editor -> Module (class header stripped)."""
+    text = path.read_text(encoding="cp1252")
+    kind: Kind = "class" if path.suffix.lower() == ".cls" else "module"
+    if kind == "class":
+        text = re.sub(r"\AVERSION [^\n]*\n(BEGIN\n.*?\nEND\n)?", "", text.replace("\r\n", "\n"),
+                      flags=re.S)
+    m = re.search(r'^Attribute VB_Name = "([^"]+)"', text, flags=re.M)
+    if not m:
+        raise ValueError(f"{path.name}: no Attribute VB_Name line")
+    return Module(m.group(1), kind, _crlf(text))
+
+
+def document(name: str, base: str) -> Module:
+    attrs = (f'Attribute VB_Name = "{name}"', f'Attribute VB_Base = "{base}"',
+             "Attribute VB_GlobalNameSpace = False", "Attribute VB_Creatable = False",
+             "Attribute VB_PredeclaredId = True", "Attribute VB_Exposed = True",
+             "Attribute VB_TemplateDerived = False", "Attribute VB_Customizable = True")
+    return Module(name, "document", _crlf("\n".join(attrs)))
+
+
+def xlwings_modules() -> list[Module]:
+    """The xlwings standalone module and its Dictionary class, from the installed xlwings."""
+    import xlwings
+
+    root = Path(xlwings.__file__).parent
+    return [from_file(root / "xlwings.bas"), from_file(root / "addin" / "Dictionary.cls")]
+
+
+def our_modules() -> list[Module]:
+    return [from_file(p) for p in sorted(MACROS.glob("*.bas"))]
+
+
+# ---------------------------------------------------------------- [MS-OVBA] 2.4.1 compression
+def compress(data: bytes) -> bytes:
+    out = bytearray(b"\x01")
+    for start in range(0, len(data), 4096):
+        out += _chunk(data[start:start + 4096])
+    return bytes(out)
+
+
+def _chunk(chunk: bytes) -> bytes:
+    body = bytearray()
+    heads: dict[bytes, list[int]] = {}
+    i, n = 0, len(chunk)
+    while i < n:
+        flag_at = len(body)
+        body.append(0)
+        for bit in range(8):
+            if i >= n:
+                break
+            bits = max((i - 1).bit_length(), 4)
+            max_len = (0xFFFF >> bits) + 3
+            best_len, best_off = 0, 0
+            for j in reversed(heads.get(chunk[i:i + 3], [])[-64:]):
+                length = 0
+                while length < max_len and i + length < n and chunk[j + length] == chunk[i + length]:
+                    length += 1
+                if length > best_len:
+                    best_len, best_off = length, i - j
+                    if length == max_len:
+                        break
+            step = best_len if best_len >= 3 else 1
+            if best_len >= 3:
+                body[flag_at] |= 1 << bit
+                body += struct.pack("<H", ((best_off - 1) << (16 - bits)) | (best_len - 3))
+            else:
+                body.append(chunk[i])
+            for k in range(i, i + step):
+                heads.setdefault(chunk[k:k + 3], []).append(k)
+            i += step
+    if len(body) > 4096:  # incompressible: a raw chunk (only ever a full 4096-byte one)
+        return struct.pack("<H", 0x3FFF) + chunk.ljust(4096, b"\0")
+    return struct.pack("<H", 0xB000 | (len(body) - 1)) + bytes(body)
+
+
+# ---------------------------------------------------------------- [MS-OVBA] 2.4.3 encryption
+def encrypt(data: bytes, project_id: str = PROJECT_ID, seed: int = 0x19) -> str:
+    """CMG/DPB/GC values of the PROJECT stream (a fixed seed keeps builds reproducible)."""
+    key = sum(project_id.encode("ascii")) & 0xFF
+    out = [seed, 2 ^ seed, key ^ seed]
+    unenc, enc1, enc2 = key, key ^ seed, 2 ^ seed
+    plain = bytes([0] * ((seed & 6) // 2)) + struct.pack("<I", len(data)) + data
+    for byte in plain:
+        e = byte ^ ((enc2 + unenc) & 0xFF)
+        out.append(e)
+        enc2, enc1, unenc = enc1, e, byte
+    return "".join(f"{b:02X}" for b in out)
+
+
+def decrypt(text: str) -> bytes:
+    raw = bytes.fromhex(text)
+    seed, key = raw[0], raw[2] ^ raw[0]
+    unenc, enc1, enc2 = key, raw[2], raw[1]
+    plain = bytearray()
+    for e in raw[3:]:
+        byte = e ^ ((enc2 + unenc) & 0xFF)
+        plain.append(byte)
+        enc2, enc1, unenc = enc1, e, byte
+    skip = (seed & 6) // 2
+    length = struct.unpack("<I", bytes(plain[skip:skip + 4]))[0]
+    return bytes(plain[skip + 4:skip + 4 + length])
+
+
+# ---------------------------------------------------------------- streams
+def _rec(rid: int, payload: bytes) -> bytes:
+    return struct.pack("<HI", rid, len(payload)) + payload
+
+
+def _text_rec(rid: int, uid: int, text: str) -> bytes:
+    return _rec(rid, text.encode(f"cp{CODEPAGE}")) + _rec(uid, text.encode("utf-16-le"))
+
+
+def dir_stream(modules: list[Module]) -> bytes:
+    cp = f"cp{CODEPAGE}"
+    out = (_rec(0x01, struct.pack("<I", 3)) + _rec(0x02, struct.pack("<I", 0x409))
+           + _rec(0x14, struct.pack("<I", 0x409)) + _rec(0x03, struct.pack("<H", CODEPAGE))
+           + _rec(0x04, b"VBAProject") + _text_rec(0x05, 0x40, "") + _text_rec(0x06, 0x3D, "")
+           + _rec(0x07, struct.pack("<I", 0)) + _rec(0x08, struct.pack("<I", 0))
+           + struct.pack("<HIIH", 0x09, 4, 1, 0) + _text_rec(0x0C, 0x3C, ""))
+    for name, libid in REFERENCES:
+        lib = libid.encode(cp)
+        out += _text_rec(0x16, 0x3E, name)
+        out += _rec(0x0D, struct.pack("<I", len(lib)) + lib + struct.pack("<IH", 0, 0))
+    out += _rec(0x0F, struct.pack("<H", len(modules))) + _rec(0x13, struct.pack("<H", 0xFFFF))
+    for m in modules:
+        out += (_text_rec(0x19, 0x47, m.name) + _text_rec(0x1A, 0x32, m.name) + _text_rec(0x1C, 0x48, "")
+                + _rec(0x31, struct.pack("<I", 0)) + _rec(0x1E, struct.pack("<I", 0))
+                + _rec(0x2C, struct.pack("<H", 0xFFFF))
+                + _rec(0x21 if m.kind == "module" else 0x22, b"") + _rec(0x2B, b""))
+    return out + _rec(0x10, b"")
+
+
+def project_stream(modules: list[Module]) -> bytes:
+    kinds = {"document": "Document={}/&H00000000", "module": "Module={}", "class": "Class={}"}
+    lines = [f'ID="{PROJECT_ID}"', *(kinds[m.kind].format(m.name) for m in modules),
+             'Name="VBAProject"', 'HelpContextID="0"', 'VersionCompatible32="393222000"',
+             f'CMG="{encrypt(bytes(4))}"', f'DPB="{encrypt(bytes(1))}"',
+             f'GC="{encrypt(bytes([0xFF]))}"', "", "[Host Extender Info]",
+             "&H00000001={3832D640-CF90-11CF-8E43-00A0C911005A};VBE;&H00000000", "", "[Workspace]",
+             *(f"{m.name}=0, 0, 0, 0, C" for m in modules)]
+    return ("\r\n".join(lines) + "\r\n").encode(f"cp{CODEPAGE}")
+
+
+def vba_project(modules: list[Module]) -> bytes:
+    """vbaProject.bin holding these modules (source only; Excel compiles on open)."""
+    names = [m.name for m in modules]
+    if len(set(n.lower() for n in names)) != len(names):
+        raise ValueError(f"duplicate module names: {names}")
+    streams = [cfb.Entry(m.name, compress(m.source.encode(f"cp{CODEPAGE}"))) for m in modules]
+    streams += [cfb.Entry("_VBA_PROJECT", struct.pack("<HHBH", 0x61CC, 0xFFFF, 0, 1)),
+                cfb.Entry("dir", compress(dir_stream(modules)))]
+    wm = b"".join(m.name.encode(f"cp{CODEPAGE}") + b"\0" + m.name.encode("utf-16-le") + b"\0\0"
+                  for m in modules) + b"\0\0"
+    return cfb.write([cfb.Entry("VBA", None, streams), cfb.Entry("PROJECT", project_stream(modules)),
+                      cfb.Entry("PROJECTwm", wm)])
+
+
+# ---------------------------------------------------------------- the workbook
+def codenames(sheetnames: list[str]) -> dict[str, str]:
+    return {name: f"Sheet{i}" for i, name in enumerate(sheetnames, start=1)}
+
+
+def buttons_vml(widths: dict[int, float]) -> str:
+    """Form-control buttons (VML) in the POA&M sheet's header area, two rows, bound to the macros."""
+    col_pt = {c: widths.get(c, 8.43) * 5.25 + 3.75 for c in range(1, 40)}
+    shapes = []
+    for k, (macro, caption) in enumerate(BUTTONS):
+        col = 7 + 2 * (k % 4)  # G, I, K, M (1-based), two columns wide
+        row = 2 + 3 * (k // 4)  # rows 3-4 and 6-7 (0-based 2 and 5)
+        left = sum(col_pt[c] for c in range(1, col))
+        width = col_pt[col] + col_pt[col + 1] - 8
+        top = 26 + 15 * (row - 1)
+        shapes.append(
+            f'<v:shape id="_x0000_s{1025 + k}" type="#_x0000_t201" style="position:absolute;'
+            f'margin-left:{left:.2f}pt;margin-top:{top:.2f}pt;width:{width:.2f}pt;height:26pt;'
+            f'z-index:{k + 1};mso-wrap-style:tight" o:button="t" fillcolor="buttonFace [67]" '
+            f'strokecolor="windowText [64]" o:insetmode="auto"><v:fill color2="buttonFace [67]" '
+            f'o:detectmouseclick="t"/><o:lock v:ext="edit" rotation="t"/><v:textbox '
+            f'style="mso-direction-alt:auto" o:singleclick="f"><div style="text-align:center">'
+            f'<font face="Calibri" size="220" color="#000000">{caption}</font></div></v:textbox>'
+            f'<x:ClientData ObjectType="Button"><x:Anchor>{col - 1}, 2, {row}, 2, {col + 1}, 0, '
+            f'{row + 2}, 0</x:Anchor><x:PrintObject>False</x:PrintObject><x:AutoFill>False'
+            f'</x:AutoFill><x:FmlaMacro>[0]!{macro}</x:FmlaMacro><x:TextHAlign>Center'
+            f'</x:TextHAlign><x:TextVAlign>Center</x:TextVAlign></x:ClientData></v:shape>')
+    return ('<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:'
+            'office" xmlns:x="urn:schemas-microsoft-com:office:excel"><o:shapelayout v:ext="edit">'
+            '<o:idmap v:ext="edit" data="1"/></o:shapelayout><v:shapetype id="_x0000_t201" '
+            'coordsize="21600,21600" o:spt="201" path="m,l,21600r21600,l21600,xe"><v:stroke '
+            'joinstyle="miter"/><v:path shadowok="f" o:extrusionok="f" strokeok="f" fillok="f" '
+            'o:connecttype="rect"/><o:lock v:ext="edit" shapetype="t"/></v:shapetype>'
+            + "".join(shapes) + "</xml>")
+
+
+CONF_ROWS = (("UDF Modules", "poam_xl.udf",
+              "Python module with the POAM_* worksheet functions (Import Functions button)"),)
+CONF_HELP = ("Settings read by the xlwings VBA module. Column A key, column B value, no blank rows "
+             "above. Add a row 'Interpreter_Win' (or 'Interpreter_Mac') with the full path of "
+             "python.exe if Python is not found; add 'PYTHONPATH' if poam_xl is not installed.")
+
+
+def build_workbook(*, as_of: dt.date, sample_items: int = 0, seed: int = 0) -> object:
+    """The openpyxl workbook of the .xlsm: template.build + codenames + xlwings.conf + VBA + buttons."""
+    from openpyxl.styles import Font
+
+    from . import template
+
+    wb = template.build(sample_items=sample_items, as_of=as_of, seed=seed)
+    conf = wb.create_sheet(CONF_SHEET)
+    for i, (key, value, note) in enumerate(CONF_ROWS, start=1):
+        conf.cell(i, 1, key).font = Font(bold=True)
+        conf.cell(i, 2, value)
+        conf.cell(i, 4, note)
+    conf.cell(len(CONF_ROWS) + 3, 4, CONF_HELP)
+    conf.column_dimensions["A"].width, conf.column_dimensions["B"].width = 18, 24
+    names = codenames(wb.sheetnames)
+    wb.code_name = "ThisWorkbook"
+    for ws in wb.worksheets:
+        ws.sheet_properties.codeName = names[ws.title]
+    modules = [document("ThisWorkbook", DOC_BASE["workbook"])]
+    modules += [document(names[ws.title], DOC_BASE["sheet"]) for ws in wb.worksheets]
+    modules += our_modules() + xlwings_modules()
+    items = wb[model.ITEMS.sheet]
+    widths = {i: (items.column_dimensions[_letter(i)].width or 8.43) for i in range(1, 40)}
+    vml = "xl/drawings/vmlDrawing1.vml"
+    archive = zipfile.ZipFile(io.BytesIO(), "a", zipfile.ZIP_DEFLATED)
+    archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
+    archive.writestr("_rels/.rels", _ROOT_RELS)
+    archive.writestr("xl/vbaProject.bin", vba_project(modules))
+    archive.writestr(vml, buttons_vml(widths))
+    wb.vba_archive = archive
+    items.legacy_drawing = vml
+    return wb
+
+
+def build_xlsm(path: str | Path, *, as_of: dt.date, sample_items: int = 0, seed: int = 0) -> Path:
+    """Write the macro-enabled POA&M workbook atomically."""
+    from .write import atomic_path
+
+    out = Path(path)
+    wb = build_workbook(as_of=as_of, sample_items=sample_items, seed=seed)
+    with atomic_path(out) as tmp:
+        wb.save(tmp)  # type: ignore[attr-defined]
+    return out
+
+
+def _letter(i: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(i)
+
+
+_CONTENT_TYPES = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types xmlns="http://'
+                  'schemas.openxmlformats.org/package/2006/content-types"><Default Extension="bin" '
+                  'ContentType="application/vnd.ms-office.vbaProject"/><Default Extension="vml" '
+                  'ContentType="application/vnd.openxmlformats-officedocument.vmlDrawing"/></Types>')
+_ROOT_RELS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://'
+              'schemas.openxmlformats.org/package/2006/relationships"></Relationships>')
