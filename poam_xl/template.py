@@ -102,6 +102,9 @@ def _head_row(ws: Worksheet, row: int, columns: tuple[model.Column, ...]) -> Non
 def _data_rows(ws: Worksheet, first: int, columns: tuple[model.Column, ...],
                records: list[dict[str, Any]]) -> None:
     for i, rec in enumerate(records):
+        lines = max((len(str(rec.get(c.key) or "")) // max(int(c.width), 1) + 1 for c in columns),
+                    default=1)
+        ws.row_dimensions[first + i].height = 15 * min(lines, 8)  # wrapped text stays readable
         for j, col in enumerate(columns, start=1):
             value = rec.get(col.key)
             if value is None or value == "":
@@ -166,6 +169,10 @@ def _items_sheet(wb: Workbook, ws: Worksheet, head: dict[str, Any], rows: list[d
     ws.auto_filter.ref = f"A{TABLE_HEADER_ROW}:{last_letter}{max(FIRST_ROW, FIRST_ROW + len(rows) - 1)}"
     _conditional_formats(ws, cols)
     _print_setup(ws, f"{TABLE_HEADER_ROW}:{TABLE_HEADER_ROW}")
+    # the printed form is the DSS columns (A-J); the brief's other columns stay on screen
+    dss_last = get_column_letter(model.ITEMS.keys.index("risk_level") + 1)
+    ws.print_area = f"A1:{dss_last}{max(FIRST_ROW + len(rows), FIRST_ROW + 20)}"
+    ws.page_setup.paperSize = ws.PAPERSIZE_LETTER
     ws.sheet_properties.tabColor = NAVY
 
 

@@ -44,3 +44,26 @@ def make_book(path: Path, *, sample: int = 8, as_of: dt.date = AS_OF,
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def workbook_content(path: Path) -> dict[str, Any]:
+    """Everything a user sees in a workbook, comparable across saves (not the zip bytes)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    out: dict[str, Any] = {"names": {n: d.attr_text for n, d in wb.defined_names.items()},
+                           "sheets": wb.sheetnames}
+    for ws in wb:
+        cells = {c.coordinate: (c.value, c.number_format, c.font.b, c.fill.fgColor.rgb)
+                 for row in ws.iter_rows() for c in row if c.value is not None}
+        out[ws.title] = {
+            "cells": cells, "state": ws.sheet_state, "freeze": ws.freeze_panes,
+            "merged": sorted(str(m) for m in ws.merged_cells.ranges),
+            "validations": sorted((dv.type, dv.formula1, str(dv.sqref)) for dv in ws.data_validations.dataValidation),
+            "conditional": sorted((str(rng.sqref), tuple(r.formula or ()))
+                                  for rng in ws.conditional_formatting for r in rng.rules),
+            "autofilter": ws.auto_filter.ref, "print_titles": ws.print_title_rows,
+            "widths": {k: v.width for k, v in ws.column_dimensions.items()},
+            "charts": len(ws._charts),
+        }
+    return out

@@ -1,0 +1,60 @@
+"""Excel dates in every form files really hold."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from poam_xl import dates
+
+
+@pytest.mark.parametrize(("value", "date1904", "expected"), [
+    (45000, False, dt.date(2023, 3, 15)),
+    (45000.75, False, dt.date(2023, 3, 15)),  # time part dropped
+    (43538, True, dt.date(2023, 3, 15)),  # 1904 system: 1462 days less
+    (61, False, dt.date(1900, 3, 1)),
+    (59, False, dt.date(1900, 2, 28)),
+    (60, False, dt.date(1900, 2, 28)),  # Excel's phantom 1900-02-29
+    (1, False, dt.date(1900, 1, 1)),
+    (dt.datetime(2024, 2, 29, 23, 59), False, dt.date(2024, 2, 29)),
+    ("2024-02-29", False, dt.date(2024, 2, 29)),
+    ("2024-02-29T13:45:00", False, dt.date(2024, 2, 29)),
+    ("2/29/2024", False, dt.date(2024, 2, 29)),
+    ("3/03/2027", False, dt.date(2027, 3, 3)),  # eMASS/SAF text date
+    ("29 Feb 2024", False, dt.date(2024, 2, 29)),
+    ("Feb 29, 2024", False, dt.date(2024, 2, 29)),
+    ("12/31/2024 10:15 AM", False, dt.date(2024, 12, 31)),
+    ("45000", False, dt.date(2023, 3, 15)),  # a serial typed as text
+    ("20240229", False, dt.date(2024, 2, 29)),
+    (None, False, None),
+    ("  ", False, None),
+])
+def test_to_date(value, date1904, expected):
+    assert dates.to_date(value, date1904) == expected
+
+
+@pytest.mark.parametrize("value", ["31/31/2024", "soon", "2024-02-30", True, -5, 10**9])
+def test_not_a_date_is_bad(value):
+    assert dates.to_date(value) is dates.BAD
+
+
+@pytest.mark.parametrize("day", [dt.date(1900, 3, 1), dt.date(2024, 2, 29), dt.date(1999, 12, 31)])
+@pytest.mark.parametrize("date1904", [False, True])
+def test_serial_round_trip(day, date1904):
+    if date1904 and day.year < 1904:
+        return
+    assert dates.from_serial(dates.to_serial(day, date1904), date1904) == day
+
+
+def test_find_date_in_text():
+    assert dates.find_date_in_text("Completed 11/13/2018") == dt.date(2018, 11, 13)
+    assert dates.find_date_in_text("Implement Procedure B 10/31/2018") == dt.date(2018, 10, 31)
+    assert dates.find_date_in_text("no date here") is None
+
+
+def test_column_to_dates_reports_bad_positions():
+    series, bad = dates.column_to_dates([dt.datetime(2024, 1, 2, 5, 6), "x", None, 45000, "2024-03-01"])
+    assert bad == [1]
+    assert [None if v != v else str(v)[:10] for v in series.astype(object)] == [
+        "2024-01-02", None, None, "2023-03-15", "2024-03-01"]
