@@ -8,5 +8,8 @@ from ._app import app, main
 from . import new as _new  # noqa: E402,F401  (order = order in --help)
 from . import demo as _demo  # noqa: E402,F401
 from . import update as _update  # noqa: E402,F401
+from . import import_ as _import  # noqa: E402,F401
+from . import diff as _diff  # noqa: E402,F401
+from . import review as _review  # noqa: E402,F401
 
 __all__ = ["app", "main"]

@@ -1,0 +1,29 @@
+"""`poam-xl review`: the quarterly review pack (workbook + PDF) for one POA&M workbook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ._app import AS_OF, app, handle_errors, parse_as_of
+
+
+@app.command()
+@handle_errors
+def review(
+    workbook: Path = typer.Argument(..., help="The POA&M workbook to review."),
+    output: Path = typer.Option(..., "--output", "-o", help="Folder for the review workbook and PDF."),
+    previous: Path | None = typer.Option(None, "--previous", help="Last quarter's version (for slips)."),
+    pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="Render the PDF with LibreOffice."),
+    as_of: str | None = AS_OF,
+) -> None:
+    """Summary counts, overdue and 90+ days late lists, milestones slipped since --previous, items due
+    in the next quarter, charts by risk, status and age; as .xlsx and (LibreOffice) .pdf.
+
+    Example: poam-xl review poam.xlsx --previous poam-Q2.xlsx --output review-Q3/
+    """
+    from ..review import make_pack
+
+    pack = make_pack(workbook, output, previous=previous, as_of=parse_as_of(as_of), pdf=pdf)
+    typer.echo(pack.line())
