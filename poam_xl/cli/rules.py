@@ -1,0 +1,39 @@
+"""`poam-xl rules`: list every validation rule (id, severity, what it checks, source)."""
+
+from __future__ import annotations
+
+import typer
+
+from ._app import app, handle_errors
+
+
+def catalogue_markdown(profile: str | None = None) -> str:
+    """The rules table as Markdown (the README's rules table is this output)."""
+    from .. import profiles
+    from ..findings import RULES
+
+    if profile:
+        profiles.get(profile)  # imports the profile's rules; validates the name
+    else:
+        for name in profiles.NAMES:
+            profiles.get(name)
+    import poam_xl.validate  # noqa: F401  (declares the core rules)
+
+    lines = ["| rule | severity | profiles | checks | source |", "|---|---|---|---|---|"]
+    for r in sorted(RULES.values(), key=lambda r: (r.profiles != ("dss",), r.profiles, r.id)):
+        if profile and profile not in r.profiles:
+            continue
+        lines.append(f"| `{r.id}` | {r.severity} | {', '.join(r.profiles)} | {r.title} | {r.source} |")
+    return "\n".join(lines) + "\n"
+
+
+@app.command()
+@handle_errors
+def rules(
+    profile: str | None = typer.Option(None, "--profile", help="Only this profile's rules."),
+) -> None:
+    """Print the rule catalogue as a Markdown table.
+
+    Example: poam-xl rules --profile dss
+    """
+    typer.echo(catalogue_markdown(profile), nl=False)

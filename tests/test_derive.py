@@ -1,0 +1,165 @@
+"""Due dates, days open/overdue and flags: edge cases, and agreement with a real spreadsheet engine."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import shutil
+import subprocess
+from dataclasses import replace
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from poam_xl import derive
+from poam_xl.policy import DEFAULT, Policy
+
+d = dt.date
+BUSINESS = replace(DEFAULT, day_count="business", holidays=(d(2026, 11, 26), d(2026, 12, 25)))
+
+
+@pytest.mark.parametrize(("risk", "identified", "pol", "due"), [
+    ("High", d(2024, 1, 31), DEFAULT, d(2024, 3, 1)),  # across a leap February
+    ("High", d(2023, 1, 31), DEFAULT, d(2023, 3, 2)),
+    ("High", d(2025, 12, 15), DEFAULT, d(2026, 1, 14)),  # year end
+    ("Low", d(2024, 2, 29), DEFAULT, d(2024, 8, 27)),  # from a leap day
+    ("Medium", d(2026, 8, 31), DEFAULT, d(2026, 11, 29)),  # month end
+    ("High", d(2026, 11, 20), BUSINESS, d(2027, 1, 5)),  # 30 business days, 2 holidays
+    ("High", d(2026, 11, 21), BUSINESS, d(2027, 1, 5)),  # a Saturday start counts from Friday
+    ("Low", None, DEFAULT, None),
+    (None, d(2026, 1, 1), DEFAULT, None),
+])
+def test_due_date(risk, identified, pol, due):
+    assert derive.due_date(risk, identified, pol) == due
+
+
+@pytest.mark.parametrize(("milestone", "as_of", "flag", "overdue"), [
+    (d(2026, 12, 9), d(2026, 11, 25), "DUE SOON", 0),  # exactly 14 days ahead
+    (d(2026, 12, 10), d(2026, 11, 25), "", 0),  # 15 days ahead
+    (d(2026, 11, 25), d(2026, 11, 25), "DUE SOON", 0),  # due today is not overdue
+    (d(2026, 11, 24), d(2026, 11, 25), "OVERDUE", 1),
+    (d(2026, 8, 27), d(2026, 11, 25), "OVERDUE", 90),  # exactly 90 days late
+    (d(2026, 8, 26), d(2026, 11, 25), "90+ DAYS LATE", 91),
+    (d(2026, 11, 20), d(2026, 11, 28), "OVERDUE", 8),  # weekend as_of: calendar days
+])
+def test_flags_at_the_edges(milestone, as_of, flag, overdue):
+    got = derive.item_status("Open", "High", d(2026, 1, 1), milestone, DEFAULT, as_of)
+    assert got["flag"] == flag and got["days_overdue"] == overdue
+
+
+def test_closed_items_have_no_flag_and_stop_ageing():
+    got = derive.item_status("Closed", "High", d(2026, 1, 1), d(2026, 1, 10), DEFAULT, d(2026, 11, 25),
+                             completion=d(2026, 2, 1))
+    assert got == {"days_open": 31, "days_overdue": None, "flag": ""}
+
+
+def test_no_milestone_date_falls_back_to_the_policy_due_date():
+    got = derive.item_status("Open", "High", d(2026, 10, 1), None, DEFAULT, d(2026, 11, 25))
+    assert got["days_overdue"] == 25 and got["flag"] == "OVERDUE"  # due 2026-10-31
+
+
+def test_time_parts_are_ignored():
+    items = pd.DataFrame({
+        "status": ["Open"], "risk_level": ["High"],
+        "date_identified": pd.to_datetime([dt.datetime(2026, 1, 1, 23, 59)]).normalize(),
+        "milestone_date": pd.to_datetime([None]), "completion_date": pd.to_datetime([None]),
+    })
+    out = derive.derive(items, DEFAULT, d(2026, 1, 2))
+    assert out["days_open"].iloc[0] == 1 and out["due_date"].iloc[0] == pd.Timestamp(2026, 1, 31)
+
+
+def test_explanation_names_rule_base_days_and_as_of():
+    items = pd.DataFrame({"status": ["Open"], "risk_level": ["High"],
+                          "date_identified": pd.to_datetime(["2026-01-10"]),
+                          "milestone_date": pd.to_datetime([None]),
+                          "completion_date": pd.to_datetime([None])})
+    text = derive.derive(items, replace(DEFAULT, source="Policy sheet"), d(2026, 3, 1))["explanation"][0]
+    assert text == ("due 2026-02-09 = identified 2026-01-10 + 30 calendar days (High, Policy sheet); "
+                    "as of 2026-03-01")
+
+
+def test_priority_order_risk_then_overdue_then_due():
+    items = pd.DataFrame({"risk_level": ["Low", "High", "High", "Medium"]}, index=[10, 11, 12, 13])
+    derived = pd.DataFrame({"days_overdue": pd.array([50, 0, 5, None], dtype="Int64"),
+                            "proposed_milestone": pd.to_datetime(["2026-01-01", "2026-02-01",
+                                                                  "2026-01-15", "2026-03-01"])},
+                           index=items.index)
+    assert list(derive.priority_order(items, derived)) == [12, 11, 13, 10]
+
+
+# ------------------------------------------------ cross-check against a real spreadsheet engine
+CASES = [  # risk, identified, milestone, status, as_of
+    ("High", d(2024, 1, 31), None, "Open", d(2024, 3, 20)),
+    ("Medium", d(2026, 8, 31), None, "In Progress", d(2026, 11, 20)),
+    ("Low", d(2024, 2, 29), d(2024, 6, 1), "Open", d(2024, 11, 1)),
+    ("High", d(2026, 11, 20), d(2026, 12, 1), "Open", d(2026, 11, 25)),
+    ("Low", d(2025, 12, 31), None, "Completed", d(2026, 11, 25)),
+    ("High", d(2026, 11, 21), None, "Deferred", d(2027, 1, 2)),
+    ("Medium", d(2026, 1, 2), d(2026, 2, 1), "Open", d(2026, 5, 5)),
+]
+CAL_DUE = 'IF(A{r}="High",B{r}+30,IF(A{r}="Medium",B{r}+90,IF(A{r}="Low",B{r}+180,"")))'
+BUS_DUE = 'WORKDAY(B{r},IF(A{r}="High",30,IF(A{r}="Medium",90,180)),$K$2:$K$3)'
+FLAG = ('IF(OR(D{r}="Completed",D{r}="Closed"),"",IF(E{r}-{t}>90,"90+ DAYS LATE",'
+        'IF(E{r}-{t}>0,"OVERDUE",IF({t}-E{r}<=14,"DUE SOON",""))))')
+
+
+def _formula_book(path, business: bool) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["risk", "identified", "milestone", "status", "as_of", "due", "flag", "days_open"])
+    for i, (risk, ident, ms, status, as_of) in enumerate(CASES, start=2):
+        due = (BUS_DUE if business else CAL_DUE).format(r=i)
+        target = f'IF(C{i}<>"",C{i},F{i})'
+        ws.append([risk, ident, ms, status, as_of, f"={due}", "=" + FLAG.format(r=i, t=target),
+                   f"=E{i}-B{i}"])
+    ws["K2"], ws["K3"] = BUSINESS.holidays
+    for i in range(2, len(CASES) + 2):
+        for col in "BCEF":
+            ws[f"{col}{i}"].number_format = "yyyy-mm-dd"
+    wb.save(path)
+
+
+def _python(business: bool) -> list[tuple[str, str, int]]:
+    pol = BUSINESS if business else DEFAULT
+    out = []
+    for risk, ident, ms, status, as_of in CASES:
+        due = derive.due_date(risk, ident, pol)
+        got = derive.item_status(status, risk, ident, ms, pol, as_of)
+        out.append((due.isoformat(), got["flag"], (as_of - ident).days))
+    return out
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("business", [False, True], ids=["calendar", "business"])
+def test_python_agrees_with_libreoffice(tmp_path, business):
+    soffice = shutil.which("soffice")
+    assert soffice, "LibreOffice is installed by scripts/test"
+    src = tmp_path / "formulas.xlsx"
+    _formula_book(src, business)
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/lo", "--headless",
+                    "--convert-to", "csv", "--outdir", str(tmp_path), str(src)],
+                   capture_output=True, timeout=180)
+    out = tmp_path / "formulas.csv"
+    assert out.exists()
+    rows = list(csv.reader(out.open()))[1:]
+    engine = [(r[5], r[6], int(r[7])) for r in rows]
+    assert engine == _python(business)
+
+
+def test_python_agrees_with_the_formulas_package(tmp_path):
+    formulas = pytest.importorskip("formulas", reason="formulas is a declared dependency")
+    src = tmp_path / "formulas.xlsx"
+    _formula_book(src, business=False)
+    model = formulas.ExcelModel().loads(str(src)).finish()
+    solution = model.calculate()
+
+    def value(ref: str):
+        key = next(k for k in solution if k.upper().endswith(f"!{ref}"))
+        return solution[key].value[0, 0]
+
+    for i, (due, flag, days_open) in enumerate(_python(business=False), start=2):
+        serial = value(f"F{i}")
+        assert dt.date(1899, 12, 30) + dt.timedelta(days=int(serial)) == dt.date.fromisoformat(due)
+        assert value(f"G{i}") == flag
+        assert int(value(f"H{i}")) == days_open
