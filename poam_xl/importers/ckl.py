@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from ..errors import WorkbookError
@@ -60,7 +61,7 @@ def parse(path: Path, options: Options = Options()) -> Iterator[Record]:
             elif tag == "VULN":
                 yield _vuln(el, hosts, stig, path.name)
                 el.clear()
-    except SyntaxError as exc:  # ParseError and defusedxml's refusals
+    except (SyntaxError, DefusedXmlException) as exc:  # ParseError, entities, DTDs
         raise WorkbookError(f"not a readable checklist ({str(exc)[:120]})", path=str(path)) from None
 
 

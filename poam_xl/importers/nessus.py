@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from ..errors import WorkbookError
@@ -37,7 +38,7 @@ def parse(path: Path, options: Options = Options()) -> Iterator[Record]:
                 if host_date and (scan_date is None or host_date > scan_date):
                     scan_date = host_date
                 el.clear()
-    except SyntaxError as exc:
+    except (SyntaxError, DefusedXmlException) as exc:  # ParseError, entities, DTDs
         raise WorkbookError(f"not a readable .nessus file ({str(exc)[:120]})", path=str(path)) from None
     for plugin, g in groups.items():
         yield _record(plugin, g, scan_date, path.name)

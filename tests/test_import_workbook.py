@@ -1,0 +1,183 @@
+"""`poam-xl import`: findings into a generated workbook: new items, de-duplication, reopen, options."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from poam_xl.cli import app
+from poam_xl.errors import UsageError
+from poam_xl.importers import Options
+from poam_xl.importers.apply import import_into
+from poam_xl.read import read
+from poam_xl.validate import validate
+from tests.helpers import AS_OF, REALWORLD, item_ref, make_book, sha256
+from tests.test_import_parsers import write_ckl, write_cklb, write_csv, write_hdf, write_nessus
+
+SCANS = REALWORLD / "scan-inputs"
+
+
+def items(path: Path) -> pd.DataFrame:
+    return read(path).items.frame
+
+
+def test_new_items_fields_and_clean_validation(tmp_path: Path) -> None:
+    book = make_book(tmp_path / "poam.xlsx", sample=8)
+    before = sha256(book)
+    ckl, nessus = write_ckl(tmp_path / "web.ckl"), write_nessus(tmp_path / "scan.nessus")
+    out = tmp_path / "out.xlsx"
+    res = import_into([ckl, nessus], book, out, as_of=AS_OF)
+    assert sha256(book) == before  # the input workbook is never modified without --in-place
+    assert len(res.plan.new_rows) == 2 + 3  # CKL: 2 open; Nessus: 3 plugins (info skipped)
+    frame = items(out)
+    assert list(frame["item_number"]) == list(range(1, 14))
+    new = frame[frame["item_number"] > 8].set_index("source_id")
+    telnet = new.loc["SV-1001r1_rule (V-1001)"]
+    assert (telnet["status"], telnet["risk_level"], telnet["how_identified"]) == ("Open", "High", "STIG Review")
+    assert telnet["assets"] == "web01" and "CCI-000381" in telnet["cws"] and "V-1001" in telnet["cws"]
+    assert telnet["mitigation"] == "Fix V-1001 by configuration."
+    assert telnet["date_identified"] == pd.Timestamp(AS_OF)  # a CKL carries no date: --as-of
+    assert telnet["milestone_date"] == pd.Timestamp(AS_OF + dt.timedelta(days=30))  # High: 30 days
+    crit = new.loc["Nessus plugin 100001"]
+    assert crit["how_identified"] == "Vulnerability Scan"
+    assert crit["assets"] == "10.0.0.1, 10.0.0.2, 10.0.0.3"
+    assert crit["date_identified"] == pd.Timestamp(2025, 9, 2) == crit["last_seen"]
+    ms = read(out).milestones.frame
+    assert sorted(ms["item_number"].dropna().astype(int))[-5:] == [9, 10, 11, 12, 13]
+    report = validate(out, as_of=AS_OF)
+    assert report.errors == 0
+    assert not [f for f in report.findings if f.item in range(9, 14)]
+
+
+def test_new_rows_copy_the_style_of_the_row_above(tmp_path: Path) -> None:
+    book = make_book(tmp_path / "poam.xlsx", sample=3)
+    out = tmp_path / "out.xlsx"
+    import_into([write_ckl(tmp_path / "a.ckl")], book, out, as_of=AS_OF)
+    ws = load_workbook(out)["POA&M"]
+    above, new = ws[item_ref(3, "description")], ws[item_ref(4, "description")]
+    assert new.value and new.border.left.style == above.border.left.style == "thin"
+    assert new.alignment.wrap_text
+    assert ws[item_ref(4, "date_identified")].is_date
+
+
+def test_import_twice_adds_no_duplicates(tmp_path: Path) -> None:
+    book = make_book(tmp_path / "poam.xlsx", sample=4)
+    files = [write_ckl(tmp_path / "web.ckl"), write_cklb(tmp_path / "ws.cklb"),
+             write_nessus(tmp_path / "scan.nessus"), write_hdf(tmp_path / "db.json")]
+    once, twice = tmp_path / "once.xlsx", tmp_path / "twice.xlsx"
+    first = import_into(files, book, once, as_of=AS_OF)
+    second = import_into(files, once, twice, as_of=AS_OF)
+    assert len(first.plan.new_rows) == 2 + 2 + 3 + 2
+    assert second.plan.new_rows == [] and second.plan.unchanged == 9
+    assert len(items(twice)) == len(items(once)) == 13
+
+
+def test_same_rule_on_two_hosts_is_one_item_and_new_hosts_update(tmp_path: Path) -> None:
+    book = make_book(tmp_path / "poam.xlsx", sample=2)
+    a = write_ckl(tmp_path / "a.ckl", host="web01")
+    b = write_ckl(tmp_path / "b.ckl", host="web02")
+    out = tmp_path / "out.xlsx"
+    res = import_into([a, b], book, out, as_of=AS_OF)
+    assert len(res.plan.new_rows) == 2
+    assert {r["assets"] for r in res.plan.new_rows} == {"web01, web02"}
+    c = write_ckl(tmp_path / "c.ckl", host="web03")
+    later = AS_OF + dt.timedelta(days=7)
+    out2 = tmp_path / "out2.xlsx"
+    res2 = import_into([c], out, out2, as_of=later, options=Options(scan_date=later))
+    assert res2.plan.new_rows == [] and len(res2.plan.updates) == 2
+    row = items(out2).set_index("source_id").loc["SV-1001r1_rule (V-1001)"]
+    assert row["assets"] == "web01, web02, web03"
+    assert row["last_seen"] == pd.Timestamp(later)
+
+
+def test_closed_item_is_reopened_with_a_note(tmp_path: Path) -> None:
+    def closed_telnet(wb) -> None:
+        ws = wb["POA&M"]
+        ws[item_ref(4, "source_id")] = "SV-1001r0_rule"  # older revision: same rule
+        assert ws[item_ref(4, "status")].value == "Completed"
+
+    book = make_book(tmp_path / "poam.xlsx", sample=8, edit=closed_telnet)
+    out = tmp_path / "out.xlsx"
+    res = import_into([write_ckl(tmp_path / "web.ckl")], book, out, as_of=AS_OF)
+    assert res.plan.reopened == 1 and len(res.plan.new_rows) == 1
+    row = items(out).loc[lambda f: f["item_number"] == 4].iloc[0]
+    assert row["status"] == "Open" and pd.isna(row["completion_date"]) and row["closure_reason"] is None
+    assert f"Reopened {AS_OF.isoformat()}" in row["comments"] and "web.ckl" in row["comments"]
+    assert "was Completed" in row["comments"]
+    assert "1 reopened" in res.line()
+
+
+def test_min_severity_and_not_reviewed(tmp_path: Path) -> None:
+    book = make_book(tmp_path / "poam.xlsx", sample=1)
+    ckl = write_ckl(tmp_path / "web.ckl")
+    high = import_into([ckl], book, tmp_path / "h.xlsx", as_of=AS_OF, options=Options(min_severity="High"))
+    assert [r["source_id"] for r in high.plan.new_rows] == ["SV-1001r1_rule (V-1001)"]
+    assert high.plan.skipped == {"below High": 1, "not a finding": 1, "not applicable": 1, "not reviewed": 1}
+    allr = import_into([ckl], book, tmp_path / "a.xlsx", as_of=AS_OF,
+                       options=Options(include_not_reviewed=True))
+    assert len(allr.plan.new_rows) == 3
+    nr = next(r for r in allr.plan.new_rows if r["source_id"].startswith("SV-1003"))
+    assert "Not reviewed" in nr["comments"] and nr["status"] == "Open"
+
+
+def test_passing_rule_reported_for_open_item(tmp_path: Path) -> None:
+    def tag(wb) -> None:
+        wb["POA&M"][item_ref(1, "source_id")] = "V-1002"
+
+    book = make_book(tmp_path / "poam.xlsx", sample=3, edit=tag)
+    res = import_into([write_ckl(tmp_path / "web.ckl")], book, tmp_path / "o.xlsx", as_of=AS_OF)
+    assert res.plan.resolved == [1]
+
+
+def test_csv_import_with_map(tmp_path: Path) -> None:
+    book = make_book(tmp_path / "poam.xlsx", sample=0)
+    csv = write_csv(tmp_path / "pentest.csv")
+    opts = Options(mapping={"description": "Title", "risk_level": "Severity", "source_id": "Finding ID",
+                            "assets": "Hosts", "mitigation": "Fix", "date_identified": "Found"})
+    out = tmp_path / "o.xlsx"
+    import_into([csv], book, out, as_of=AS_OF, options=opts)
+    frame = items(out)
+    assert list(frame["item_number"]) == [1, 2, 3]
+    assert list(frame["risk_level"]) == ["High", "Medium", "Low"]
+    assert list(frame["how_identified"]) == ["Other"] * 3
+    again = import_into([csv], out, tmp_path / "o2.xlsx", as_of=AS_OF, options=opts)
+    assert again.plan.new_rows == []
+
+
+def test_in_place_and_output_rules(tmp_path: Path) -> None:
+    book = make_book(tmp_path / "poam.xlsx", sample=2)
+    ckl = write_ckl(tmp_path / "web.ckl")
+    ckl_bytes = sha256(ckl)
+    with pytest.raises(UsageError):
+        import_into([ckl], book, None, as_of=AS_OF)
+    with pytest.raises(UsageError):
+        import_into([ckl], book, book, as_of=AS_OF)
+    import_into([ckl], book, None, in_place=True, as_of=AS_OF)
+    assert len(items(book)) == 4 and sha256(ckl) == ckl_bytes
+
+
+@pytest.mark.skipif(not SCANS.is_dir(), reason="../shared/realworld/scan-inputs is absent")
+def test_real_scan_files_through_the_cli(tmp_path: Path) -> None:
+    book = make_book(tmp_path / "poam.xlsx", sample=5)
+    files = sorted(str(p) for p in SCANS.iterdir())
+    out = tmp_path / "out.xlsx"
+    runner = CliRunner()
+    res = runner.invoke(app, ["import", *files, "--into", str(book), "--output", str(out),
+                              "--as-of", AS_OF.isoformat()])
+    assert res.exit_code == 0, res.output
+    assert "83 items added (items 6-88)" in res.output
+    frame = items(out)
+    assert len(frame) == 88 and frame["item_number"].is_unique
+    assert validate(out, as_of=AS_OF).errors == 0
+    again = runner.invoke(app, ["import", *files, "--into", str(out), "--in-place",
+                                "--as-of", AS_OF.isoformat(), "--min-severity", "medium"])
+    assert again.exit_code == 0, again.output
+    assert "0 items added" in again.output and len(items(out)) == 88
+    bad = runner.invoke(app, ["import", files[0], "--into", str(book), "--min-severity", "urgent",
+                              "--in-place"])
+    assert bad.exit_code == 2 and "--min-severity" in bad.output
