@@ -140,8 +140,8 @@ def _write(wb: Workbook, report: Report, sort: str | None, result: UpdateResult)
     values: dict[str, Any] = {}
     notes: dict[str, str] = {}
     raw = table.raw if table.raw is not None else pd.DataFrame(index=derived.index)
-    for row, d in derived.iterrows():
-        r = moved.get(int(row), int(row))  # type: ignore[call-overload]
+    for row, d in zip(derived.index, derived.to_dict("records"), strict=True):
+        r = moved.get(int(row), int(row))
         for key, col in WRITTEN.items():
             if key in letters:
                 values[f"{letters[key]}{r}"] = _value(d[col])
@@ -161,7 +161,11 @@ def _write(wb: Workbook, report: Report, sort: str | None, result: UpdateResult)
 
 # ---------------------------------------------------------------- --sort priority
 def _sort(sheet: Sheet, items: pd.DataFrame, derived: pd.DataFrame) -> dict[int, int]:
-    """Reorder the item rows by priority in the XML; refuse what cannot move safely."""
+    """Reorder the item rows by priority in the XML; refuse what cannot move safely.
+
+    Cells, styles, notes and hyperlinks move with their row; data validations and conditional
+    formats stay on their ranges, as they do when Excel itself sorts.
+    """
     order = [int(r) for r in derive.priority_order(items, derived)]
     positions = sorted(order)
     mapping = {old: new for old, new in zip(order, positions, strict=True) if old != new}
@@ -187,24 +191,8 @@ def _refuse_unsafe_sort(sheet: Sheet, rows: set[int], lo: int, hi: int) -> None:
             why = why or f"merged cells {m.get('ref')} sit inside the item rows"
     if root.find(q("drawing")) is not None:
         why = why or "the sheet has pictures, shapes or charts anchored to cells"
-    for node in root.iter():
-        sqref = node.get("sqref") if isinstance(node.tag, str) else None
-        if node.tag == q("selection") or not sqref and not str(node.tag).endswith("}sqref"):
-            continue
-        for part in (sqref or node.text or "").split():
-            r1, r2 = _rows(part)
-            if r1 <= hi and r2 >= lo and not (r1 <= lo and r2 >= hi):
-                why = why or f"a validation or conditional format ({part}) covers only some item rows"
     if why:
         raise UsageError(f"--sort priority refused: {why}; sort in Excel instead")
-
-
-def _rows(ref: str) -> tuple[int, int]:
-    """First and last row of a range ('B2:C9', 'A:A' = every row)."""
-    ends = [e.lstrip("$ABCDEFGHIJKLMNOPQRSTUVWXYZ").replace("$", "") for e in ref.split(":")]
-    if not all(ends):
-        return 1, 1_048_576
-    return int(ends[0]), int(ends[-1])
 
 
 # ---------------------------------------------------------------- annotated copy

@@ -14,8 +14,11 @@ from typing import TYPE_CHECKING
 from lxml import etree
 from openpyxl.utils import get_column_letter
 
+from .xlsxsheet import clean_text, insert_ordered, split_ref
+
 if TYPE_CHECKING:
-    from .xlsxpatch import Sheet, Workbook
+    from .xlsxpatch import Workbook
+    from .xlsxsheet import Sheet
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -92,8 +95,6 @@ class Notes:
         return str(names.index(name))
 
     def put(self, notes: Mapping[str, str], author: str, merge: bool) -> None:
-        from .xlsxpatch import clean_text
-
         root = self._ensure_part()
         author_id = self._author(author)
         clist = root.find(q("commentList"))
@@ -121,8 +122,6 @@ class Notes:
 
     def move(self, mapping: Mapping[int, int]) -> None:
         """Rows were renumbered: notes on them follow (comments refs now, VML rows on flush)."""
-        from .xlsxpatch import split_ref
-
         def moved(ref: str) -> str:
             r, col = split_ref(ref)
             return f"{get_column_letter(col)}{mapping.get(r, r)}"
@@ -142,25 +141,31 @@ class Notes:
         if self.moves:
             text = _NOTE.sub(self._moved, text)
         if self.new_refs:
-            ids = [int(n) for part in self.book.names if part.endswith(".vml") and self.book.exists(part)
-                   for n in _SHAPE_ID.findall(self.book.read(part).decode("latin-1"))]
+            vmls = [p for p in self.book.names if p.endswith(".vml") and self.book.exists(p)]
+            ids = [int(n) for p in vmls
+                   for n in _SHAPE_ID.findall(self.book.read(p).decode("latin-1"))]
             ids += [int(n) for n in _SHAPE_ID.findall(text)]
             start = max([1024, *ids]) + 1
             shapes = []
-            from .xlsxpatch import split_ref
-
             for k, ref in enumerate(self.new_refs):
                 r, c = split_ref(ref)
                 anchor = f"{c}, 15, {max(r - 2, 0)}, 10, {c + 3}, 15, {r + 3}, 4"
-                shapes.append(SHAPE.format(id=start + k, z=k + 1, anchor=anchor, row=r - 1, col=c - 1))
+                shapes.append(SHAPE.format(id=start + k, z=k + 1, anchor=anchor, row=r - 1,
+                                           col=c - 1))
             if "_x0000_t202" not in text:
                 shapes.insert(0, SHAPETYPE)
+            if text.rfind("</xml>") < 0:
+                text += "</xml>"
             end = text.rfind("</xml>")
             text = text[:end] + "".join(shapes) + text[end:]
-            blocks = range(start // 1024, (start + len(self.new_refs)) // 1024 + 1)
-            text = re.sub(r'(<o:idmap[^>]*data=")([^"]*)(")', lambda m: m.group(1) + ",".join(
-                dict.fromkeys([*filter(None, m.group(2).split(",")), *map(str, blocks)])) + m.group(3),
-                text, count=1)
+            last = start + len(self.new_refs)
+            blocks = [str(b) for b in range(start // 1024, last // 1024 + 1)]
+
+            def idmap(m: re.Match[str]) -> str:
+                have = [b for b in m.group(2).split(",") if b]
+                return m.group(1) + ",".join(dict.fromkeys([*have, *blocks])) + m.group(3)
+
+            text = re.sub(r'(<o:idmap[^>]*data=")([^"]*)(")', idmap, text, count=1)
         assert self.vml_part is not None
         self.book.new[self.vml_part] = text.encode("latin-1")
         self.new_refs, self.moves = [], {}
@@ -168,8 +173,6 @@ class Notes:
     def _vml_text(self) -> str:
         if self.vml_part is not None:
             return self.book.read(self.vml_part).decode("latin-1")
-        from .xlsxpatch import insert_ordered
-
         self.vml_part = self.book.free_name("xl/drawings/vmlDrawing{}.vml")
         rid = self.book.relate(self.sheet.part, self.vml_part, REL_VML)
         self.book.content_type(ctype=CT_VML, ext="vml")

@@ -1,4 +1,4 @@
-"""The annotated feedback copy: finding cells highlighted with notes, a Findings sheet linking to them."""
+"""The annotated feedback copy: finding cells highlighted with notes, a linked Findings sheet."""
 
 from __future__ import annotations
 
@@ -34,7 +34,9 @@ def test_notes_and_fills_sit_on_the_finding_cells(book: Path, tmp_path: Path) ->
     before = sha256(book)
     report = validate(book, as_of=AS_OF)
     cells = {f.cell for f in report.findings if f.sheet == "POA&M" and f.cell}
-    assert {item_ref(1, "risk_level"), item_ref(2, "date_identified"), item_ref(3, "status")} <= cells
+    broken_cells = {item_ref(1, "risk_level"), item_ref(2, "date_identified"),
+                    item_ref(3, "status")}
+    assert broken_cells <= cells
     out = annotated_copy(book, tmp_path / "feedback.xlsm", report)
     assert sha256(book) == before
     wb = openpyxl.load_workbook(out, keep_vba=True)

@@ -91,7 +91,8 @@ def test_new_cells_and_rows_stay_in_order(book: Path, tmp_path: Path) -> None:
         assert cols == sorted(cols)
     assert root.find(q("dimension")).get("ref").endswith("AF40")
     ws = openpyxl.load_workbook(out)["POA&M"]
-    assert (ws["AE11"].value, ws["AF11"].value, ws["B30"].value) == ("between", "far right", "row 30")
+    values = (ws["AE11"].value, ws["AF11"].value, ws["B30"].value)
+    assert values == ("between", "far right", "row 30")
 
 
 def test_untouched_members_are_raw_copies(book: Path, tmp_path: Path) -> None:
@@ -164,7 +165,8 @@ def test_shared_formula_master_overwritten(tmp_path: Path) -> None:
             data = zin.read(info)
             if info.filename == "xl/worksheets/sheet2.xml":
                 data = data.replace(b"</sheetData>", (
-                    b'<row r="50"><c r="A50"><f t="shared" ref="A50:A52" si="0">B50*2</f><v>0</v></c></row>'
+                    b'<row r="50"><c r="A50"><f t="shared" ref="A50:A52" si="0">B50*2</f>'
+                    b'<v>0</v></c></row>'
                     b'<row r="51"><c r="A51"><f t="shared" si="0"/><v>0</v></c></row>'
                     b'<row r="52"><c r="A52"><f t="shared" si="0"/><v>0</v></c></row></sheetData>'))
             zout.writestr(info, data)
@@ -177,7 +179,8 @@ def test_shared_formula_master_overwritten(tmp_path: Path) -> None:
 
 
 def test_1904_workbook_gets_1904_serials(tmp_path: Path) -> None:
-    src = make_book(tmp_path / "in.xlsx", sample=2, edit=lambda wb: setattr(wb, "epoch", CALENDAR_MAC_1904))
+    src = make_book(tmp_path / "in.xlsx", sample=2,
+                    edit=lambda wb: setattr(wb, "epoch", CALENDAR_MAC_1904))
     out = tmp_path / "out.xlsx"
     with Workbook(src) as wb:
         assert wb.date1904

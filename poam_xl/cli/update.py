@@ -1,4 +1,4 @@
-"""`poam-xl update`: write due dates, proposed milestones, days open/overdue, flags and the Dashboard."""
+"""`poam-xl update`: write due dates, proposed milestones, days open/overdue, flags, Dashboard."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ def update(
     file: Path = typer.Argument(..., help="POA&M workbook (.xlsx/.xlsm) to update."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the updated copy here."),
     in_place: bool = typer.Option(False, "--in-place", help="Replace FILE (atomically)."),
-    backup: bool = typer.Option(False, "--backup", help="With --in-place: keep FILE as NAME.bak.xlsx."),
+    backup: bool = typer.Option(False, "--backup",
+                                help="With --in-place: keep the old FILE as NAME.bak.xlsx."),
     sort: str | None = typer.Option(None, "--sort", help="Reorder item rows: 'priority' (risk, "
                                     "days overdue, due date)."),
     profile: str = typer.Option("dss", "--profile", help="Workbook layout profile."),
