@@ -120,7 +120,7 @@ def to_console(f: dict[str, Any], console: Any) -> None:
 
     path = f.get("path")
     if f.get("error"):
-        console.print(Text(f"{path}: UNREADABLE: {f['error']}", style="bold red"))
+        console.print(Text(f"{path}: UNREADABLE: {f['error']}", style="bold red"), soft_wrap=True)
         return
     findings = f.get("findings") or []
     s = f.get("summary") or {}
@@ -150,4 +150,4 @@ def to_console(f: dict[str, Any], console: Any) -> None:
         f"{path}: {status.upper()} — {s.get('errors', 0)} errors, {s.get('warnings', 0)} warnings; "
         f"{s.get('items', 0)} items, {s.get('open', 0)} open, {s.get('overdue', 0)} overdue, "
         f"{s.get('due_soon', 0)} due soon (as of {f.get('as_of')}, template {f.get('template')})",
-        style=style))
+        style=style), soft_wrap=True)

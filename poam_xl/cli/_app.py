@@ -69,18 +69,22 @@ def parse_as_of(value: str | None) -> dt.date:
 AS_OF = typer.Option(None, "--as-of", help="Date to compute due/overdue from (YYYY-MM-DD; default today).")
 
 
-@app.callback()
-def _root(
-    debug: bool = typer.Option(False, "--debug", help="Show Python tracebacks on errors."),
-    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
-) -> None:
-    if debug:
-        DEBUG["on"] = True
-    if version:
+def _version(value: bool) -> None:
+    if value:
         from .. import __version__
 
         typer.echo(f"poam-xl {__version__}")
         raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    debug: bool = typer.Option(False, "--debug", help="Show Python tracebacks on errors."),
+    version: bool = typer.Option(False, "--version", is_eager=True, callback=_version,
+                                 help="Print the version and exit."),
+) -> None:
+    if debug:
+        DEBUG["on"] = True
 
 
 def main() -> None:

@@ -1,0 +1,58 @@
+"""The `new`, `demo` and `rules` verbs, run as a user would."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+from poam_xl.cli import app
+from poam_xl.read import read
+
+runner = CliRunner()
+
+
+def test_new_with_sample(tmp_path):
+    out = tmp_path / "p.xlsx"
+    res = runner.invoke(app, ["new", str(out), "--sample", "5", "--as-of", "2026-11-25"])
+    assert res.exit_code == 0, res.output
+    assert len(read(out).items.frame) == 5
+
+
+def test_new_refuses_overwrite_with_one_line_and_exit_2(tmp_path):
+    out = tmp_path / "p.xlsx"
+    out.write_bytes(b"keep me")
+    proc = subprocess.run([sys.executable, "-m", "poam_xl", "new", str(out)], capture_output=True,
+                          text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and str(out) in proc.stderr
+    assert "Traceback" not in proc.stderr and out.read_bytes() == b"keep me"
+
+
+def test_bad_as_of_is_a_usage_error(tmp_path):
+    res = runner.invoke(app, ["new", str(tmp_path / "x.xlsx"), "--as-of", "yesterday"])
+    assert res.exit_code == 2 and "--as-of" in res.output
+
+
+def test_demo_writes_and_validates_both_files(tmp_path):
+    res = runner.invoke(app, ["demo", str(tmp_path / "d"), "--as-of", "2026-11-25"],
+                        env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "d" / "poam-sample.xlsx").exists()
+    assert "poam-sample.xlsx: OK" in res.output
+    assert "poam-submitted.xlsx: ERRORS" in res.output
+    for rule in ("description.placeholder", "risk-level.normalised", "completion-date.required",
+                 "date.invalid", "item-number.unique", "header.cage-code.format"):
+        assert rule in res.output
+
+
+def test_rules_lists_the_catalogue():
+    res = runner.invoke(app, ["rules", "--profile", "dss"])
+    assert res.exit_code == 0
+    assert "| `item-number.unique` | error |" in res.output
+
+
+def test_version():
+    res = runner.invoke(app, ["--version"])
+    assert res.exit_code == 0 and res.output.startswith("poam-xl ")
