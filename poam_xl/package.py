@@ -6,6 +6,7 @@ refused with a one-line error naming the file, before a parser spends time or me
 
 from __future__ import annotations
 
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ class Limits:
     max_ratio: float = 200.0  # uncompressed / compressed of one part: a zip bomb sign
     max_rows: int = 200_000
     max_columns: int = 500
+    max_cells: int = 20_000_000  # rows x columns of one sheet's used range (the reader's grid)
 
 
 @dataclass
@@ -56,6 +58,9 @@ def inspect(path: str | Path, limits: Limits = Limits()) -> PackageInfo:
         raise WorkbookError("permission denied", path=p) from None
     if size == 0:
         raise WorkbookError("empty file (0 bytes), not a workbook", path=p)
+    if p.name.startswith("~$") and not head.startswith(ZIP_MAGIC):
+        raise WorkbookError(f"an Office lock file (someone has {p.name[2:]} open in Excel), "
+                            "not a workbook", path=p)
     if size > limits.max_file_bytes:
         raise LimitExceededError(
             f"file is {size / 1024**2:.0f} MB, over the {limits.max_file_bytes / 1024**2:.0f} MB limit "
@@ -97,6 +102,7 @@ def _inspect_zip(p: Path, zf: zipfile.ZipFile, limits: Limits) -> PackageInfo:
     if total > limits.max_uncompressed_bytes:
         raise LimitExceededError(
             f"workbook expands to {total / 1024**2:.0f} MB, over the limit: refused", path=p)
+    _refuse_dtds(p, zf, names)
     try:
         wb_root = SafeET.fromstring(zf.read("xl/workbook.xml"))
         rels_root = SafeET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
@@ -116,6 +122,129 @@ def _inspect_zip(p: Path, zf: zipfile.ZipFile, limits: Limits) -> PackageInfo:
         info.sheet_parts[name] = target
         info.sheet_states[name] = sh.get("state", "visible")
     return info
+
+
+_PROLOG_BYTES = 64 * 1024
+
+
+def _refuse_dtds(p: Path, zf: zipfile.ZipFile, names: dict[str, zipfile.ZipInfo]) -> None:
+    """No Office part has a DTD: one is an entity bomb or external entity, refused unparsed."""
+    for name in names:
+        if not name.endswith((".xml", ".rels", ".vml")):
+            continue
+        try:
+            with zf.open(name) as fh:
+                head = fh.read(_PROLOG_BYTES)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+            raise WorkbookError(f"corrupt or truncated workbook: part {name} ({exc})",
+                                path=p) from None
+        if _DTD.search(head):
+            raise WorkbookError(f"unsafe XML in part {name}: DOCTYPE/ENTITY declarations "
+                                "(entity bomb or external entity) are refused", path=p)
+
+
+_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+# ---------------------------------------------------------------- one sheet part, unparsed
+@dataclass
+class SheetScan:
+    """What a cheap byte scan of a sheet part finds, before any parser allocates a grid."""
+
+    rows: int = 0  # highest row number used (1-based)
+    columns: int = 0  # highest column number used (1-based)
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) -> '#N/A'
+    uncached: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) -> formula
+
+
+_ROW_NUM = re.compile(rb'<row\b[^>]*?\sr="(\d+)"')
+_WIDE_REF = re.compile(rb'<c r="([A-Z]{2,3})\d')
+_ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?\st="e"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)?'
+                         rb'<v>([^<]{0,40})</v>')
+_FORMULA_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"([^>]*)>(<f[^>]*/>|<f[^>]*>([^<]*)</f>)'
+                           rb'(?:<v>([^<]*)</v>|<v/>)?</c>')
+_CHUNK = 4 * 1024**2
+
+
+def column_number(letters: bytes | str) -> int:
+    n = 0
+    for ch in letters if isinstance(letters, str) else letters.decode("ascii"):
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def scan_sheet(info: PackageInfo, part: str, limits: Limits = Limits()) -> SheetScan:
+    """Used extent, error cells and formulas without cached values of one sheet part.
+
+    One streaming pass over the decompressed XML with byte searches (no XML parser): a parser
+    must never see a sheet whose extent would make it allocate a huge grid (one cell at
+    XFD1048576 makes python-calamine abort the process), nor a million real rows.
+    """
+    scan = SheetScan()
+    try:
+        with zipfile.ZipFile(info.path) as zf, zf.open(part) as fh:
+            carry = b""
+            first = True
+            while True:
+                chunk = fh.read(_CHUNK)
+                data = carry + chunk
+                if chunk:  # process whole rows only; the tail waits for the next chunk
+                    cut = data.rfind(b"</row>")
+                    if cut < 0 and len(data) < 8 * _CHUNK:
+                        carry = data
+                        continue
+                    cut = len(data) if cut < 0 else cut + 6
+                    data, carry = data[:cut], data[cut:]
+                if first and _DTD.search(data[:_PROLOG_BYTES]):
+                    raise WorkbookError(f"unsafe XML in part {part}: DOCTYPE/ENTITY declarations "
+                                        "are refused", path=info.path)
+                first = False
+                _scan_rows(data, scan)
+                _check_extent(info, part, scan, limits)
+                if not chunk:
+                    break
+    except KeyError:
+        raise WorkbookError(f"corrupt workbook: missing part {part}", path=info.path) from None
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise WorkbookError(f"corrupt or truncated workbook: part {part} ({exc})",
+                            path=info.path) from None
+    return scan
+
+
+def _scan_rows(data: bytes, scan: SheetScan) -> None:
+    rows = _ROW_NUM.findall(data)
+    if rows:
+        scan.rows = max(scan.rows, max(map(int, rows)))
+    elif b"<row" in data:  # rows without numbers are numbered one after another
+        scan.rows += data.count(b"<row")
+    wide = set(_WIDE_REF.findall(data))
+    if wide:
+        scan.columns = max(scan.columns, max(map(column_number, wide)))
+    elif b"<c " in data:
+        scan.columns = max(scan.columns, 26)  # single-letter columns only: at most Z
+    if b't="e"' in data:
+        for col, row, text in _ERROR_CELL.findall(data):
+            scan.errors[(int(row), column_number(col))] = text.decode("utf-8", "replace")
+    if b"<f" in data:
+        for col, row, attrs, _f, formula, value in _FORMULA_CELL.findall(data):
+            if value or b't="str"' in attrs:  # a cached value (Excel writes "" as t="str")
+                continue
+            scan.uncached[(int(row), column_number(col))] = formula.decode("utf-8", "replace")
+
+
+def _check_extent(info: PackageInfo, part: str, scan: SheetScan, limits: Limits) -> None:
+    sheet = next((n for n, t in info.sheet_parts.items() if t == part), part)
+    if scan.rows > limits.max_rows:
+        why = f"has {scan.rows:,}+ rows, over the limit of {limits.max_rows:,}"
+    elif scan.columns > limits.max_columns:
+        why = f"reaches column {scan.columns:,}, over the limit of {limits.max_columns:,} columns"
+    elif scan.rows * scan.columns > limits.max_cells:
+        why = (f"spans {scan.rows:,} rows x {scan.columns:,} columns, over the limit of "
+               f"{limits.max_cells:,} cells")
+    else:
+        return
+    raise LimitExceededError(f"sheet {sheet!r} {why}: refused (raise it with --max-rows)",
+                             path=info.path)
 
 
 def _ole_error(p: Path) -> WorkbookError:

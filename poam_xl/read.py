@@ -21,8 +21,9 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 
 from . import dates, model, policy
-from .errors import LimitExceededError, TemplateError, WorkbookError
-from .package import Limits, PackageInfo, inspect
+from .errors import (EncryptedWorkbookError, LimitExceededError, PoamXlError, TemplateError,
+                     WorkbookError)
+from .package import Limits, PackageInfo, SheetScan, inspect, scan_sheet
 
 HEADER_SCAN_ROWS = 40  # a table's header row must sit within the sheet's first rows
 
@@ -35,6 +36,20 @@ class Grid:
     row0: int = 1
     col0: int = 1
     state: str = "visible"
+
+
+@dataclass(frozen=True)
+class CellProblem:
+    """A cell calamine reads as blank: an Excel error value, or a formula with no cached value."""
+
+    text: str  # '#N/A', or the formula without its '='
+    kind: str = "error"  # "error" | "uncached"
+
+    def __str__(self) -> str:
+        return self.text if self.kind == "error" else "=" + self.text
+
+
+UNCACHED = ("a value: formulas without cached values: open and save in Excel, or recalculate")
 
 
 @dataclass
@@ -88,8 +103,15 @@ def read(path: str | Path, *, layout: model.Layout = model.DSS, limits: Limits =
     if password is not None:
         from .crypto import decrypted_copy
 
+        try:
+            inspect(p, limits)  # size, existence and format checks before decrypting anything
+        except EncryptedWorkbookError:
+            pass
         with decrypted_copy(p, password) as plain:
-            poam = read(plain, layout=layout, limits=limits)
+            try:
+                poam = read(plain, layout=layout, limits=limits)
+            except PoamXlError as exc:  # name the user's file, not the temporary copy
+                raise type(exc)(exc.reason, path=str(p), cell=exc.cell) from None
             poam.source = str(p)
             return poam
     info = inspect(p, limits)
@@ -106,14 +128,23 @@ def load_grids(info: PackageInfo, limits: Limits = Limits(),
         wb = CalamineWorkbook.from_path(str(info.path))
     except (CalamineError, ValueError, OSError) as exc:
         raise WorkbookError(f"corrupt workbook ({_short(exc)})", path=info.path) from None
+    except BaseException as exc:  # a Rust panic arrives as pyo3's PanicException(BaseException)
+        if not _is_panic(exc):
+            raise
+        raise WorkbookError(f"corrupt workbook (reader failed: {_short(exc)})",
+                            path=info.path) from None
     grids: dict[str, Grid] = {}
     states = {m.name: str(m.visible).split(".")[-1].lower() for m in wb.sheets_metadata}
     for name in wb.sheet_names:
         if sheets is not None and name not in sheets:
             continue
+        part = info.sheet_parts.get(name)
+        scan = scan_sheet(info, part, limits) if part else SheetScan()  # before calamine allocates
         try:
             sh = wb.get_sheet_by_name(name)
-        except Exception as exc:  # chart sheets, corrupt sheet XML
+        except BaseException as exc:  # chart sheets, corrupt sheet XML, a Rust panic
+            if not isinstance(exc, Exception) and not _is_panic(exc):
+                raise
             if "chart" in str(exc).lower():
                 continue
             raise WorkbookError(f"sheet {name!r} is corrupt ({_short(exc)})", path=info.path) from None
@@ -125,8 +156,30 @@ def load_grids(info: PackageInfo, limits: Limits = Limits(),
         rows = sh.to_python(skip_empty_area=True)
         state = states.get(name, "visible")
         state = {"veryhidden": "veryHidden"}.get(state, state)
-        grids[name] = Grid(rows, sh.start[0] + 1, sh.start[1] + 1, state)
+        grid = Grid(rows, sh.start[0] + 1, sh.start[1] + 1, state)
+        _mark_problems(grid, scan)
+        grids[name] = grid
     return grids
+
+
+def _mark_problems(grid: Grid, scan: SheetScan) -> None:
+    """Put error values and uncached formulas (calamine reads both as blank) into the grid."""
+    cells = [(rc, CellProblem(t, "error")) for rc, t in scan.errors.items()]
+    cells += [(rc, CellProblem(f, "uncached")) for rc, f in scan.uncached.items()]
+    for (r, c), problem in cells:
+        i, j = r - grid.row0, c - grid.col0
+        if i < 0 or j < 0:
+            continue
+        while len(grid.rows) <= i:
+            grid.rows.append([])
+        row = grid.rows[i]
+        if len(row) <= j:
+            row.extend([None] * (j + 1 - len(row)))
+        row[j] = problem
+
+
+def _is_panic(exc: BaseException) -> bool:
+    return type(exc).__name__ == "PanicException"
 
 
 def _short(exc: BaseException) -> str:
@@ -231,6 +284,7 @@ def _table(grid: Grid, sheet: str, header_row: int, table: model.Table, date1904
         j = positions[col.key]
         letters[col.key] = get_column_letter(grid.col0 + j)
         values = [(body[i][j] if j < len(body[i]) else None) for i in keep]
+        _take_problems(values, index, col, label, sheet, letters[col.key], invalid)
         raw[col.key] = pd.Series(values, index=index, dtype=object)
         data[col.key] = _convert(col, values, index, date1904, label, sheet, letters[col.key],
                                  invalid)
@@ -247,6 +301,19 @@ def _table(grid: Grid, sheet: str, header_row: int, table: model.Table, date1904
     return TableData(frame=frame, sheet=sheet, header_row=header_row, letters=letters,
                      missing=missing, duplicates=duplicates, extra=extra,
                      raw=pd.DataFrame(raw, index=index))
+
+
+_EXPECTED = {"date": "a date", "int": "a whole number", "number": "a number"}
+
+
+def _take_problems(values: list[Any], index: pd.Index, col: model.Column, label: str, sheet: str,
+                   letter: str, invalid: list[Invalid]) -> None:
+    """Error values and uncached formulas become Invalid records and blanks, in place."""
+    for i, v in enumerate(values):
+        if isinstance(v, CellProblem):
+            expected = _EXPECTED.get(col.kind, "a value") if v.kind == "error" else UNCACHED
+            invalid.append(Invalid(label, col.key, sheet, f"{letter}{index[i]}", str(v), expected))
+            values[i] = None
 
 
 def _header_of(table: model.Table, key: str) -> str:

@@ -7,6 +7,7 @@ from ._app import app, main
 # each verb module registers its command on `app` when imported
 from . import new as _new  # noqa: E402,F401  (order = order in --help)
 from . import demo as _demo  # noqa: E402,F401
+from . import validate as _validate  # noqa: E402,F401
 from . import update as _update  # noqa: E402,F401
 from . import import_ as _import  # noqa: E402,F401
 from . import diff as _diff  # noqa: E402,F401

@@ -1,0 +1,257 @@
+"""`poam-xl validate`: check one workbook or a whole folder of submissions, in parallel."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from ._app import AS_OF, app, handle_errors, parse_as_of
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    junit = "junit"
+
+
+class FailOn(str, Enum):
+    error = "error"
+    warning = "warning"
+    never = "never"
+
+
+OUTPUT_SUFFIXES = {".json", ".csv", ".xml", ".txt", ".junit"}
+
+
+@app.command()
+@handle_errors
+def validate(
+    paths: list[str] = typer.Argument(..., help="Workbooks, folders (searched recursively for "
+                                      ".xlsx/.xlsm) or globs such as 'inbox/**/*.xlsx'."),
+    as_of: str | None = AS_OF,
+    profile: str = typer.Option("dss", "--profile", help="Rule set: dss, fedramp, emass, cmmc."),
+    fmt: Format = typer.Option(Format.table, "--format", help="Output on stdout."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="A file for the --format "
+                                       "output, or a folder for per-file JSON reports plus "
+                                       "summary.json and summary.csv."),
+    annotate: bool = typer.Option(False, "--annotate", help="With --output DIR: write each "
+                                  "file's feedback copy (findings highlighted) there."),
+    fail_on: FailOn = typer.Option(FailOn.error, "--fail-on", help="Exit 1 when findings of this "
+                                   "severity or worse exist."),
+    jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Parallel processes "
+                                    "(default: CPU count; 1 = in this process)."),
+    password: str | None = typer.Option(None, "--password", envvar="POAM_XL_PASSWORD",
+                                        help="Password of encrypted workbooks (or set "
+                                        "POAM_XL_PASSWORD)."),
+    max_rows: int | None = typer.Option(None, "--max-rows", min=1, help="Refuse sheets with "
+                                        "more rows (default 200,000)."),
+    max_file_mb: int | None = typer.Option(None, "--max-file-mb", min=1,
+                                           help="Refuse larger files (default 200)."),
+    timeout: float = typer.Option(300.0, "--timeout", min=0, help="Seconds per file before it "
+                                  "is stopped and reported (0 = no limit)."),
+    memory_mb: int = typer.Option(4096, "--memory-mb", min=0, help="Memory cap of each worker "
+                                  "process (0 = none; not applied with --jobs 1)."),
+    executor: str = typer.Option("process", "--executor", help="process (default) or dask "
+                                 "(a local Dask cluster; pip install 'poam-xl[dask]')."),
+) -> None:
+    """Validate POA&M workbooks and report findings per file; a bad file never stops the batch.
+
+    Exit code: 2 if any file was unreadable, else 1 if findings at/above --fail-on, else 0.
+
+    Example: poam-xl validate inbox/ --format json --output reports/ --jobs 4
+    """
+    from dataclasses import replace
+
+    from .. import batch
+    from ..errors import UsageError
+    from ..package import Limits
+
+    day = parse_as_of(as_of)
+    out_dir = _output_dir(output, annotate)
+    files, skipped = batch.find_files(paths, exclude=[out_dir] if out_dir else [])
+    if not files:
+        raise UsageError(f"no .xlsx/.xlsm files found in {' '.join(paths)}")
+    limits = Limits()
+    if max_rows:
+        limits = replace(limits, max_rows=max_rows, max_cells=max(limits.max_cells,
+                                                                  max_rows * limits.max_columns))
+    if max_file_mb:
+        limits = replace(limits, max_file_bytes=max_file_mb * 1024**2)
+    options = batch.Options(as_of=day, profile=profile, password=password, limits=limits,
+                            timeout=timeout or None, memory_mb=memory_mb or None)
+    _check_profile(profile)
+    targets = _annotate_targets(files, out_dir) if annotate and out_dir else {}
+    if out_dir is not None:
+        _writable(out_dir)
+    results = _run(files, options, jobs, targets, executor, quiet=len(files) == 1)
+    for line in skipped:
+        typer.echo(f"poam-xl: skipped {line}", err=True)
+    _emit(results, fmt, output if out_dir is None else None)
+    if out_dir is not None:
+        _write_dir(results, out_dir)
+    raise typer.Exit(batch.exit_code(results, fail_on.value))
+
+
+def _check_profile(name: str) -> None:
+    from ..profiles import get
+
+    get(name)  # UsageError for an unknown profile, before any file is read
+
+
+def _output_dir(output: Path | None, annotate: bool) -> Path | None:
+    from ..errors import UsageError
+
+    if output is None:
+        if annotate:
+            raise UsageError("--annotate needs --output DIR (feedback copies are never written "
+                             "over the inputs)")
+        return None
+    if output.is_dir() or output.suffix.lower() not in OUTPUT_SUFFIXES:
+        return output
+    if annotate:
+        raise UsageError("--annotate needs --output to be a folder, not a file")
+    return None
+
+
+def _writable(folder: Path) -> None:
+    from ..errors import WriteError
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WriteError(f"cannot create the output folder ({exc.strerror})", path=folder) from None
+
+
+def _annotate_targets(files: list[Path], out_dir: Path) -> dict[str, str]:
+    names = _unique_names(files)
+    return {str(f): str(out_dir / f"{names[str(f)]}-feedback{f.suffix.lower() or '.xlsx'}")
+            for f in files}
+
+
+def _unique_names(files: list[Path]) -> dict[str, str]:
+    """One report name per input: its stem, with -2, -3 ... when two folders share a name."""
+    taken: dict[str, int] = {}
+    out: dict[str, str] = {}
+    for f in files:
+        stem = f.stem or "workbook"
+        n = taken.get(stem.lower(), 0) + 1
+        taken[stem.lower()] = n
+        out[str(f)] = stem if n == 1 else f"{stem}-{n}"
+    return out
+
+
+def _run(files: list[Path], options: Any, jobs: int | None, targets: dict[str, str],
+         executor: str, quiet: bool) -> list[dict[str, Any]]:
+    from .. import batch
+
+    if executor == "dask":
+        return _run_dask(files, options, jobs, targets)
+    if executor != "process":
+        from ..errors import UsageError
+
+        raise UsageError(f"--executor must be process or dask, not {executor!r}")
+    if quiet:
+        return batch.run(files, options, jobs=jobs, annotate=targets)
+    if sys.stderr.isatty():
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        with Progress("[progress.description]{task.description}", BarColumn(),
+                      MofNCompleteColumn(), TimeRemainingColumn(), transient=True) as bar:
+            task = bar.add_task("validating", total=len(files))
+            return batch.run(files, options, jobs=jobs, annotate=targets,
+                             on_result=lambda r: bar.advance(task))
+    done = [0]
+
+    def line(r: dict[str, Any]) -> None:
+        done[0] += 1
+        typer.echo(f"[{done[0]}/{len(files)}] {r['path']}: {r['status']}", err=True)
+
+    return batch.run(files, options, jobs=jobs, annotate=targets, on_result=line)
+
+
+def _run_dask(files: list[Path], options: Any, jobs: int | None, targets: dict[str, str]
+              ) -> list[dict[str, Any]]:
+    from ..batch import check_file
+    from ..errors import UsageError
+
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise UsageError("--executor dask needs Dask: pip install 'poam-xl[dask]'") from None
+    with LocalCluster(n_workers=jobs or None, threads_per_worker=1) as cluster, \
+            Client(cluster) as client:
+        futures = [client.submit(check_file, str(f), options, annotate_to=targets.get(str(f)),
+                                 pure=False) for f in files]
+        return client.gather(futures)  # type: ignore[no-any-return]
+
+
+def _emit(results: list[dict[str, Any]], fmt: Format, output: Path | None) -> None:
+    from .. import report
+    from ..write import atomic_path
+
+    if fmt is Format.table and output is None:
+        from rich.console import Console
+
+        console = Console(soft_wrap=False)
+        for r in results:
+            report.to_console(r, console)
+        if len(results) > 1:
+            typer.echo(_totals(results))
+        return
+    text = {Format.json: lambda: report.to_json(results), Format.csv: lambda: report.to_csv(results),
+            Format.junit: lambda: report.to_junit(results),
+            Format.table: lambda: _plain(results)}[fmt]()
+    if output is None:
+        sys.stdout.write(text)
+        return
+    with atomic_path(output) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {output}", err=True)
+
+
+def _plain(results: list[dict[str, Any]]) -> str:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from .. import report
+
+    buf = StringIO()
+    console = Console(file=buf, width=120, no_color=True)
+    for r in results:
+        report.to_console(r, console)
+    return buf.getvalue() + _totals(results) + "\n"
+
+
+def _totals(results: list[dict[str, Any]]) -> str:
+    from ..batch import counts
+
+    c = counts(results)
+    return (f"{c['files']} files: {c['ok']} ok, {c['warnings']} with warnings, {c['errors']} "
+            f"with errors, {c['unreadable']} unreadable")
+
+
+def _write_dir(results: list[dict[str, Any]], out_dir: Path) -> None:
+    """Per-file JSON reports, summary.json and summary.csv, each written atomically."""
+    import json
+
+    from .. import report
+    from ..write import atomic_path
+
+    names = _unique_names([Path(r["path"]) for r in results])
+    for r in results:
+        with atomic_path(out_dir / f"{names[r['path']]}.json") as tmp:
+            tmp.write_text(json.dumps(r, indent=2, ensure_ascii=False, default=str) + "\n",
+                           encoding="utf-8")
+    with atomic_path(out_dir / "summary.json") as tmp:
+        tmp.write_text(report.to_json([{k: v for k, v in r.items() if k != "findings"}
+                                       for r in results]), encoding="utf-8")
+    with atomic_path(out_dir / "summary.csv") as tmp:
+        tmp.write_text(report.summary_csv(results), encoding="utf-8")
+    typer.echo(f"wrote {len(results)} reports, summary.json and summary.csv to {out_dir}",
+               err=True)
