@@ -12,6 +12,7 @@ from . import update as _update  # noqa: E402,F401
 from . import import_ as _import  # noqa: E402,F401
 from . import diff as _diff  # noqa: E402,F401
 from . import review as _review  # noqa: E402,F401
+from . import convert as _convert  # noqa: E402,F401
 from . import rules as _rules  # noqa: E402,F401
 
 __all__ = ["app", "main"]

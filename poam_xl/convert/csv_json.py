@@ -1,0 +1,254 @@
+"""Flat CSV and JSON: one documented record per item (model keys, ISO dates) with its milestones.
+
+JSON: ``{"poam-xl": version, "format": "poam-xl/items-1", "header": {...}, "policy": {...},
+"items": [{<item keys>, "milestones": [{<milestone keys but item_number>}]}],
+"unlinked_milestones": [...]}``.
+CSV: one row per item; columns are the item keys in model order, then ``milestones`` holding
+that item's milestones as a JSON array (same objects as in JSON). The header block and policy
+have no home in CSV (listed in the conversion report; use JSON to keep them).
+CSV injection (OWASP "CSV Injection"): a text cell starting with = + - @ tab or CR is written
+with a leading ' unless escape_formulas=False; reading removes that one quote again.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from openpyxl.utils import get_column_letter
+
+from .. import __version__, dates, model
+from ..errors import TemplateError
+from ..policy import from_settings
+from ..read import Poam
+from ..write import atomic_path
+from . import Conversion, Format
+from . import common as c
+
+FORMAT_ID = "poam-xl/items-1"
+MILESTONES_COLUMN = "milestones"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+MS_KEYS = tuple(k for k in model.MILESTONES.keys if k != "item_number")
+_NAMES = {n: col.key for col in model.ITEM_COLUMNS for n in (model.normalise_header(col.key),
+                                                              *col.names())}
+
+
+def escape(value: str) -> str:
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def unescape(value: str) -> str:
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_START) else value
+
+
+def _out(value: Any) -> Any:
+    v = c.py(value)
+    return v.isoformat() if isinstance(v, dt.date) else v
+
+
+def _milestones(poam: Poam) -> tuple[dict[Any, list[dict[str, Any]]], list[dict[str, Any]]]:
+    numbers = {r.get("item_number") for r in c.item_records(poam)}
+    linked: dict[Any, list[dict[str, Any]]] = {}
+    unlinked: list[dict[str, Any]] = []
+    for num, recs in c.milestones_by_item(poam).items():
+        for m in recs:
+            if num in numbers:
+                linked.setdefault(num, []).append({k: _out(m.get(k)) for k in MS_KEYS})
+            else:
+                unlinked.append({k: _out(m.get(k)) for k in model.MILESTONES.keys})
+    return linked, unlinked
+
+
+def to_document(poam: Poam) -> dict[str, Any]:
+    """The JSON document of a Poam (plain types, ISO dates)."""
+    linked, unlinked = _milestones(poam)
+    items = []
+    for rec in c.item_records(poam):
+        d = {k: _out(rec.get(k)) for k in model.ITEMS.keys}
+        d[MILESTONES_COLUMN] = linked.get(rec.get("item_number"), [])
+        items.append(d)
+    pol = poam.policy
+    return {"poam-xl": __version__, "format": FORMAT_ID,
+            "header": {k: _out(v) for k, v in poam.header.items()},
+            "policy": {**pol.to_settings(), "holidays": [d.isoformat() for d in pol.holidays]},
+            "items": items, "unlinked_milestones": unlinked}
+
+
+def from_records(rows: list[dict[str, Any]], source: str, conv: Conversion, *, sheet: str,
+                 first_row: int, letters: dict[str, str] | None = None,
+                 header: dict[str, Any] | None = None, policy: dict[str, Any] | None = None,
+                 unlinked: list[dict[str, Any]] | None = None) -> Poam:
+    """Items (keyed by model keys or header texts, milestones nested) -> Poam."""
+    items, miles = [], []
+    for n, raw in enumerate(rows):
+        rec: dict[str, Any] = {}
+        kept: list[c.Tag] = []
+        for name, value in raw.items():
+            if name == MILESTONES_COLUMN:
+                continue
+            key = _NAMES.get(model.normalise_header(name))
+            if key is None:
+                if c.py(value) is not None:
+                    kept.append((sheet, str(name), c.text(value)))
+                    conv.dropped.append({"item": n + 1, "field": name, "value": c.text(value),
+                                         "kept_in": "Comments"})
+                continue
+            rec[key] = c.parse(model.ITEMS.column(key).kind, value)
+        plain, tags = c.split_tags(rec.get("comments"))
+        rec["comments"] = c.join_tags(plain, tags + kept)
+        items.append(rec)
+        for m in raw.get(MILESTONES_COLUMN) or []:
+            miles.append({"item_number": rec.get("item_number"),
+                          **{k: c.parse(model.MILESTONES.column(k).kind, m.get(k)) for k in MS_KEYS}})
+    for m in unlinked or []:
+        miles.append({k: c.parse(model.MILESTONES.column(k).kind, m.get(k))
+                      for k in model.MILESTONES.keys})
+    found = False
+    pol = None
+    if policy:
+        holidays = tuple(d for h in policy.get("holidays") or []
+                         if isinstance(d := dates.to_date(h), dt.date))
+        pol, _bad = from_settings(policy, holidays, source=f"{sheet} policy")
+        found = True
+    head = {k: (c.parse(f.kind, v) if (f := _header_field(k)) else v)
+            for k, v in (header or {}).items()}
+    extra: dict[str, Any] = {"policy": pol, "policy_found": found} if pol else {}
+    poam = c.make_poam(items, miles, head, source=source, sheet=sheet, header_row=first_row - 1,
+                       item_index=range(first_row, first_row + len(items)),
+                       milestone_index=range(1, len(miles) + 1), letters=letters,
+                       milestone_sheet=f"{sheet}:milestones", **extra)
+    conv.items = len(items)
+    return poam
+
+
+def _header_field(key: str) -> model.HeaderField | None:
+    return next((f for f in model.HEADER_FIELDS if f.key == key), None)
+
+
+# ---------------------------------------------------------------- JSON
+def detect_json(path: Path) -> bool:
+    try:
+        with Path(path).open("rb") as fh:
+            head = fh.read(4096).decode("utf-8", "replace")
+        return head.lstrip().startswith("{") and '"poam-xl"' in head
+    except OSError:
+        return False
+
+
+def read_json(path: str | Path, **_: Any) -> tuple[Poam, Conversion]:
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise TemplateError(f"not poam-xl JSON ({type(exc).__name__}: {str(exc)[:80]})",
+                            path=str(path)) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("items"), list):
+        raise TemplateError('not poam-xl JSON: expected an object with an "items" list',
+                            path=str(path))
+    conv = Conversion(source=str(path), target="")
+    poam = from_records([i for i in doc["items"] if isinstance(i, dict)], str(path), conv,
+                        sheet="items", first_row=1, header=doc.get("header"),
+                        policy=doc.get("policy"), unlinked=doc.get("unlinked_milestones"))
+    return poam, conv
+
+
+def write_json(poam: Poam, path: str | Path, **_: Any) -> Conversion:
+    doc = to_document(poam)
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    conv = Conversion(source=poam.source or "", target=str(path), items=len(doc["items"]))
+    if doc["unlinked_milestones"]:
+        conv.notes.append(f"{len(doc['unlinked_milestones'])} milestone(s) name no item: kept in "
+                          "unlinked_milestones")
+    return conv
+
+
+# ---------------------------------------------------------------- CSV
+def detect_csv(path: Path) -> bool:
+    try:
+        with Path(path).open(encoding="utf-8-sig", newline="") as fh:
+            first = next(csv.reader(io.StringIO(fh.readline())), [])
+    except (OSError, UnicodeDecodeError):
+        return False
+    names = {_NAMES.get(model.normalise_header(n)) for n in first}
+    return {"item_number", "description"} <= names
+
+
+def read_csv(path: str | Path, **_: Any) -> tuple[Poam, Conversion]:
+    try:
+        with Path(path).open(encoding="utf-8-sig", newline="") as fh:
+            table = list(csv.reader(fh))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TemplateError(f"not a UTF-8 CSV file ({type(exc).__name__})", path=str(path)) from None
+    if not table or not {_NAMES.get(model.normalise_header(n)) for n in table[0]} >= {
+            "item_number", "description"}:
+        raise TemplateError("not a poam-xl CSV: expected a header row with item_number and "
+                            "description columns", path=str(path))
+    names = table[0]
+    letters = {key: get_column_letter(j + 1) for j, n in enumerate(names)
+               if (key := _NAMES.get(model.normalise_header(n)))}
+    rows = []
+    for line in table[1:]:
+        if not any(v.strip() for v in line):
+            continue
+        rec: dict[str, Any] = {n: unescape(v) for n, v in zip(names, line, strict=False)}
+        ms = rec.get(MILESTONES_COLUMN) or ""
+        try:
+            rec[MILESTONES_COLUMN] = json.loads(ms) if ms.strip() else []
+        except json.JSONDecodeError:
+            raise TemplateError(f"row {len(rows) + 2}: the milestones column is not a JSON array",
+                                path=str(path)) from None
+        rows.append(rec)
+    conv = Conversion(source=str(path), target="")
+    conv.notes.append("CSV carries no header block or policy: DSS output gets an empty header "
+                      "and the default policy")
+    return from_records(rows, str(path), conv, sheet="csv", first_row=2, letters=letters), conv
+
+
+def write_csv(poam: Poam, path: str | Path, *, escape_formulas: bool = True,
+              **_: Any) -> Conversion:
+    doc = to_document(poam)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow([*model.ITEMS.keys, MILESTONES_COLUMN])
+    for item in doc["items"]:
+        cells = [item[k] for k in model.ITEMS.keys]
+        cells.append(json.dumps(item[MILESTONES_COLUMN], ensure_ascii=False)
+                     if item[MILESTONES_COLUMN] else "")
+        w.writerow(["" if v is None else escape(v) if escape_formulas and isinstance(v, str)
+                    else v for v in cells])
+    with atomic_path(path) as tmp:
+        tmp.write_text(buf.getvalue(), encoding="utf-8-sig", newline="")
+    conv = Conversion(source=poam.source or "", target=str(path), items=len(doc["items"]))
+    for key, value in poam.header.items():
+        if value not in (None, ""):
+            conv.dropped.append({"item": None, "field": key, "value": c.text(value), "kept_in": None})
+    if doc["unlinked_milestones"]:
+        conv.notes.append(f"{len(doc['unlinked_milestones'])} milestone(s) name no item: not "
+                          "written (use JSON)")
+    conv.notes.append("formula-like cells escaped with a leading '" if escape_formulas
+                      else "formula escaping turned off (--no-escape-formulas)")
+    return conv
+
+
+def mapping() -> list[tuple[str, str, str]]:
+    rows = [(col.header, col.key, f"{col.kind}{', ISO date' if col.kind == 'date' else ''}"
+             f"{', computed' if col.derived else ''}") for col in model.ITEM_COLUMNS]
+    rows.append(("Milestones sheet", MILESTONES_COLUMN,
+                 "JSON array of {" + ", ".join(MS_KEYS) + "} (nested list in JSON)"))
+    rows += [(f.label, f"header.{f.key}", "JSON only") for f in model.HEADER_FIELDS]
+    rows.append(("Policy sheet", "policy", "JSON only"))
+    return rows
+
+
+FORMATS = {
+    "json": Format(name="json", title="poam-xl JSON (flat item records with milestones)",
+                   extensions=(".json",), detect=detect_json, read=read_json, write=write_json,
+                   mapping=mapping),
+    "csv": Format(name="csv", title="poam-xl CSV (one row per item, milestones as JSON)",
+                  extensions=(".csv",), detect=detect_csv, read=read_csv, write=write_csv,
+                  mapping=mapping),
+}

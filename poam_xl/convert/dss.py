@@ -1,0 +1,123 @@
+"""The DSS-style workbook as a conversion format: read with read.read, write into a fresh template."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from .. import dashboard, model, template
+from ..errors import TemplateError, UsageError
+from ..package import Limits, inspect
+from ..read import Poam, load_grids, read_grid
+from ..write import atomic_path
+from . import Conversion, Format
+from . import common as c
+
+# header values with no DSS label (e.g. eMASS "System Type") sit to the right of the header
+# block as label/value pairs in these column pairs, one pair per header row
+EXTRA_COLUMNS = ((7, 8), (10, 11), (13, 14))
+EXPECTED = ("a DSS-style POA&M workbook (a sheet with Item Number, Non-Compliance Description, "
+            "Status and Risk Level headers)")
+
+
+def detect(path: Path) -> bool:
+    try:
+        info = inspect(path)
+        read_grid(load_grids(info), date1904=info.date1904)
+        return True
+    except Exception:
+        return False
+
+
+def read(path: str | Path, *, limits: Limits = Limits(), **_: Any) -> tuple[Poam, Conversion]:
+    """read.read plus the extra header labels this writer puts beside the header block."""
+    info = inspect(path, limits)
+    grids = load_grids(info, limits)
+    try:
+        poam = read_grid(grids, date1904=info.date1904, source=str(path))
+    except TemplateError as exc:
+        raise TemplateError(f"not {EXPECTED}", path=str(path)) from exc
+    grid = grids[poam.items.sheet]
+    labels = {n for f in model.HEADER_FIELDS for n in f.names()}
+    for row in grid.rows[: max(0, poam.items.header_row - grid.row0)]:
+        for lj, vj in EXTRA_COLUMNS:
+            i, k = lj - grid.col0, vj - grid.col0
+            if 0 <= i < len(row) and isinstance(row[i], str) and row[i].strip():
+                label = row[i].strip()
+                if model.normalise_header(label) not in labels and label not in poam.header:
+                    poam.header[label] = c.py(row[k]) if k < len(row) else None
+    conv = Conversion(source=str(path), target="", items=len(poam.items.frame))
+    if poam.invalid:
+        conv.notes.append(f"{len(poam.invalid)} cell(s) could not be read as their column's type "
+                          "(run `poam-xl validate` for the list)")
+    return poam, conv
+
+
+def write(poam: Poam, path: str | Path, *, as_of: dt.date | None = None, **_: Any) -> Conversion:
+    """A freshly generated DSS template holding the Poam's header, items, milestones and policy.
+
+    Derived columns (due date, days open/overdue, flag) are recomputed for ``as_of``.
+    """
+    out = Path(path)
+    if out.suffix.lower() != ".xlsx":
+        raise UsageError(f"DSS workbook output must be .xlsx, not {out.suffix or 'no extension'!r}")
+    as_of = as_of or dt.date.today()
+    pol = poam.policy
+    rows = c.item_records(poam)
+    for rec in rows:
+        for col in model.ITEM_COLUMNS:
+            if col.derived:
+                rec.pop(col.key, None)
+    template._fill_derived(rows, pol, as_of)  # the same computed columns `new --sample` writes
+    miles = c.records(poam.milestones.frame if poam.milestones is not None else None,
+                      model.MILESTONES.keys)
+    wb = template.build(as_of=as_of, pol=pol)
+    ws = wb[model.ITEMS.sheet]
+    for i, f in enumerate(model.HEADER_FIELDS):
+        value = poam.header.get(f.key)
+        if value not in (None, ""):
+            ws.cell(template.HEADER_TOP + i, 3, value)
+    extras = [(k, v) for k, v in poam.header.items()
+              if k not in {f.key for f in model.HEADER_FIELDS} and v not in (None, "")]
+    slots = [(template.HEADER_TOP + r, pair) for pair in EXTRA_COLUMNS
+             for r in range(len(model.HEADER_FIELDS))]
+    conv = Conversion(source=poam.source or "", target=str(out), items=len(rows))
+    for (label, value), (r, (lj, vj)) in zip(extras, slots, strict=False):
+        ws.cell(r, lj, label).font = Font(bold=True)
+        ws.cell(r, vj, value)
+    for label, value in extras[len(slots):]:
+        conv.dropped.append({"item": None, "field": label, "value": c.text(value), "kept_in": None})
+    template._data_rows(ws, template.FIRST_ROW, model.ITEM_COLUMNS, rows)
+    last = get_column_letter(len(model.ITEM_COLUMNS))
+    ws.auto_filter.ref = (f"A{template.TABLE_HEADER_ROW}:{last}"
+                          f"{max(template.FIRST_ROW, template.FIRST_ROW + len(rows) - 1)}")
+    ms_ws = wb[model.MILESTONES.sheet]
+    template._data_rows(ms_ws, 2, model.MILESTONE_COLUMNS, miles)
+    ms_ws.auto_filter.ref = f"A1:{get_column_letter(len(model.MILESTONE_COLUMNS))}{max(2, len(miles) + 1)}"
+    del wb[model.DASHBOARD_SHEET]
+    dashboard.create_sheet(wb, rows, pol, as_of)
+    wb.move_sheet(model.DASHBOARD_SHEET, offset=-1)  # back before the hidden Lists sheet
+    wb.active = wb.sheetnames.index(model.ITEMS.sheet)
+    with atomic_path(out) as tmp:
+        wb.save(tmp)
+    return conv
+
+
+def mapping() -> list[tuple[str, str, str]]:
+    rows = [(col.header, col.header, "computed by poam-xl" if col.derived else "")
+            for col in model.ITEM_COLUMNS]
+    rows += [(f"Milestones: {col.header}", col.header, "Milestones sheet")
+             for col in model.MILESTONE_COLUMNS]
+    rows += [(f.label, f.label, "header block") for f in model.HEADER_FIELDS]
+    rows.append(("(other header values)", "label/value pairs in G:H, J:K, M:N of rows 2-9",
+                 "e.g. eMASS System Type"))
+    return rows
+
+
+FORMAT = Format(name="dss", title="DSS-style POA&M workbook (poam-xl template)",
+                extensions=(".xlsx", ".xlsm"), detect=detect, read=read, write=write,
+                mapping=mapping)

@@ -1,0 +1,145 @@
+"""One conversion end to end: guess formats (content first, extension second), read, write, report."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import inspect as pyinspect
+import json
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..errors import PoamXlError, UsageError, WorkbookError, WriteError
+from ..write import atomic_path
+from . import MODULES, Conversion, Format, get
+
+# content sniffing order: the most specific layouts first (a DSS reader accepts a lot)
+DETECT_ORDER = ("emass", "fedramp", "oscal", "json", "dss", "csv")
+BY_EXTENSION = {".csv": "csv", ".json": "json", ".xlsx": "dss", ".xlsm": "dss"}
+
+
+def available(name: str) -> Format | None:
+    """The format, or None while its module has not landed."""
+    try:
+        return get(name)
+    except (ImportError, AttributeError, KeyError):
+        return None
+
+
+def sniff(path: Path) -> str | None:
+    """The first format whose content check accepts the file."""
+    for name in DETECT_ORDER:
+        fmt = available(name)
+        if fmt is not None and fmt.read is not None:
+            try:
+                if fmt.detect(path):
+                    return name
+            except Exception:
+                continue
+    return None
+
+
+def input_format(path: Path, explicit: str | None) -> str:
+    if explicit:
+        get(explicit)  # unknown names raise UsageError
+        return explicit
+    found = sniff(path) or BY_EXTENSION.get(path.suffix.lower())
+    if found is None:
+        raise UsageError(f"{path}: cannot tell the input format from its content or extension; "
+                         f"pass --from ({', '.join(sorted(MODULES))})")
+    return found
+
+
+def output_format(path: Path, explicit: str | None) -> str:
+    if explicit:
+        get(explicit)
+        return explicit
+    found = BY_EXTENSION.get(path.suffix.lower())
+    if found is None:
+        raise UsageError(f"{path}: cannot tell the output format from its extension; pass --to "
+                         f"({', '.join(sorted(MODULES))})")
+    return found
+
+
+def _call(fn: Callable[..., Any], *args: Any, **options: Any) -> Any:
+    """Call a format's read/write with the options it accepts (formats differ in what they take)."""
+    params = pyinspect.signature(fn).parameters
+    if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        options = {k: v for k, v in options.items() if k in params}
+    return fn(*args, **options)
+
+
+def convert(src: str | Path, out: str | Path, *, from_: str | None = None, to: str | None = None,
+            profile: str | None = None, as_of: dt.date | None = None, escape_formulas: bool = True,
+            force: bool = False) -> Conversion:
+    """Read ``src`` in its format and write ``out`` in the target format; never touches ``src``."""
+    src, out = Path(src), Path(out)
+    if not src.exists():
+        raise WorkbookError("file not found", path=src)
+    if out.exists() and out.resolve() == src.resolve():
+        raise WriteError("refusing to overwrite the input file; choose another output", path=out)
+    if out.exists() and not force:
+        raise WriteError("already exists (use --force to overwrite)", path=out)
+    fin, fout = input_format(src, from_), output_format(out, to)
+    reader, writer = get(fin), get(fout)
+    if reader.read is None:
+        raise UsageError(f"format {fin!r} can only be written, not read")
+    if writer.write is None:
+        raise UsageError(f"format {fout!r} can only be read, not written")
+    try:
+        poam, got = _call(reader.read, src)
+    except PoamXlError as exc:
+        seen = sniff(src)
+        if seen and seen != fin:
+            raise type(exc)(f"{exc.reason}; it looks like {get(seen).title} (try --from {seen})",
+                            path=exc.path, cell=exc.cell) from None
+        raise
+    notes = list(got.notes)
+    name = profile or (fin if fin in ("emass", "fedramp", "cmmc") else None)
+    if name and not poam.policy_found:
+        from ..profiles import get as get_profile
+
+        try:
+            poam.policy = get_profile(name).policy
+            notes.append(f"due-date policy: {name} profile defaults ({poam.policy.describe()})")
+        except ImportError:
+            notes.append(f"profile {name!r} not available yet: default due-date policy used")
+    put = _call(writer.write, poam, out, as_of=as_of or dt.date.today(),
+                escape_formulas=escape_formulas, profile=profile)
+    return Conversion(source=str(src), target=str(out), items=put.items or got.items,
+                      dropped=[{**d, "direction": f"{fin}->dss"} for d in got.dropped]
+                      + [{**d, "direction": f"dss->{fout}"} for d in put.dropped],
+                      notes=[f"from {fin} ({reader.title}) to {fout} ({writer.title})",
+                             *notes, *put.notes])
+
+
+def render(conv: Conversion) -> list[str]:
+    """Console lines: what was converted, what was kept in Comments, what was dropped."""
+    lines = [f"converted {conv.source} -> {conv.target}: {conv.items} item(s)"]
+    kept = Counter((d["field"], d.get("kept_in")) for d in conv.dropped)
+    for (fld, where), n in sorted(kept.items(), key=lambda kv: (kv[0][1] is None, kv[0][0])):
+        if where:
+            lines.append(f"  kept in {where}: {fld} ({n} item{'s' * (n != 1)})"
+                         if where == "Comments" else f"  kept in {where}: {fld}")
+        else:
+            lines.append(f"  dropped (no home in the target): {fld}")
+    lines += [f"  note: {n}" for n in conv.notes]
+    return lines
+
+
+def write_report(conv: Conversion, path: str | Path) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(dataclasses.asdict(conv), indent=2, default=str) + "\n",
+                       encoding="utf-8")
+
+
+def mapping_lines(name: str) -> list[str]:
+    fmt = get(name)
+    rows = [("poam-xl column", f"{fmt.name} field", "note"), *fmt.mapping()]
+    w0 = min(40, max(len(r[0]) for r in rows))
+    w1 = min(48, max(len(r[1]) for r in rows))
+    out = [f"{fmt.title}"]
+    out += [f"{a:<{w0}}  {b:<{w1}}  {c}".rstrip() for a, b, c in rows]
+    return out
