@@ -1,0 +1,113 @@
+"""`poam-xl diff`: two crafted versions give every change kind exactly once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from poam_xl import diff as d
+from poam_xl.cli import app
+from tests.helpers import AS_OF, item_ref, make_book
+
+
+def _edit_new(wb) -> None:
+    ws = wb["POA&M"]
+
+    def put(item: int, key: str, value: object) -> None:
+        ws[item_ref(item, key)] = value
+
+    assert ws[item_ref(1, "status")].value == "Open"
+    put(1, "status", "Closed")  # closed
+    put(7, "status", "Open")  # reopened (was Closed)
+    put(8, "status", "In Progress")  # status changed (Open -> In Progress)
+    put(6, "risk_level", "High")  # risk raised (Medium)
+    put(5, "risk_level", "Low")  # risk lowered (Medium)
+    put(11, "issm_approval", "Yes")  # approval gained (Pending)
+    ms3 = ws[item_ref(3, "milestone_date")].value
+    put(3, "milestone_date", ms3 + dt.timedelta(days=20))  # slipped, explained twice
+    put(3, "milestone_changes", "2026-10-01: +10 days, vendor delay\n2026-11-01: +10 days, parts (ISSM ok)")
+    ms10 = ws[item_ref(10, "milestone_date")].value
+    put(10, "milestone_date", ms10 - dt.timedelta(days=5))  # brought forward, unexplained
+    put(9, "description", "Wireless access point found in the closed area")  # number re-used
+    # item 12 renumbered to 14: same row, same description
+    put(12, "item_number", 14)
+
+
+@pytest.fixture
+def versions(tmp_path: Path) -> tuple[Path, Path]:
+    old = make_book(tmp_path / "old.xlsx", sample=12)
+    new = make_book(tmp_path / "new.xlsx", sample=12, edit=_edit_new)
+    return old, new
+
+
+def test_each_change_kind_exactly_once(versions: tuple[Path, Path]) -> None:
+    result = d.diff_files(*versions, as_of=AS_OF)
+    assert result.counts() == {k: 1 for k in d.KINDS}
+    by_kind = {c.kind: c for c in result.changes}
+    assert by_kind["deleted"].item == 9 and by_kind["deleted"].severity == "error"
+    assert by_kind["deleted"].rule == "diff.item-deleted"
+    assert by_kind["added"].item == 9 and "Wireless" in by_kind["added"].message
+    assert [by_kind[k].item for k in ("closed", "reopened", "status_changed")] == [1, 7, 8]
+    assert [by_kind[k].item for k in ("risk_raised", "risk_lowered", "approval_gained")] == [6, 5, 11]
+    slip = by_kind["milestone_slipped"]
+    assert (slip.item, slip.days, slip.times) == (3, 20, 2)
+    adv = by_kind["milestone_advanced"]
+    assert (adv.item, adv.days) == (10, -5)
+    assert by_kind["milestone_unexplained"].item == 10
+    assert by_kind["milestone_unexplained"].severity == "warning"
+    ren = by_kind["renumbered"]
+    assert (ren.old_item, ren.item) == (12, 14)
+    assert result.errors == 1
+
+
+def test_unexplained_slip_and_no_changes(tmp_path: Path) -> None:
+    old = make_book(tmp_path / "old.xlsx", sample=6)
+
+    def slip(wb) -> None:
+        c = wb["POA&M"][item_ref(2, "milestone_date")]
+        c.value = c.value + dt.timedelta(days=45)
+
+    new = make_book(tmp_path / "new.xlsx", sample=6, edit=slip)
+    result = d.diff_files(old, new, AS_OF)
+    assert [(c.kind, c.item, c.days, c.times) for c in result.changes] == [
+        ("milestone_unexplained", 2, 45, None), ("milestone_slipped", 2, 45, None)]
+    assert d.diff_files(old, old, AS_OF).changes == []
+
+
+def test_similarity_matching_survives_renumbering(tmp_path: Path) -> None:
+    old = make_book(tmp_path / "old.xlsx", sample=5)
+
+    def shift(wb) -> None:
+        ws = wb["POA&M"]
+        for i in range(1, 6):
+            ws[item_ref(i, "item_number")] = 100 + i
+
+    new = make_book(tmp_path / "new.xlsx", sample=5, edit=shift)
+    result = d.diff_files(old, new, AS_OF)
+    assert result.counts() == {"renumbered": 5} and result.errors == 0
+
+
+def test_cli_formats_and_exit_codes(versions: tuple[Path, Path], tmp_path: Path) -> None:
+    old, new = versions
+    runner = CliRunner()
+    table = runner.invoke(app, ["diff", str(old), str(new), "--as-of", AS_OF.isoformat()])
+    assert table.exit_code == 1, table.output  # a deleted item is an error
+    assert "deleted" in table.output and "item 9" in table.output
+    js = runner.invoke(app, ["diff", str(old), str(new), "--format", "json", "--as-of", AS_OF.isoformat()])
+    doc = json.loads(js.output)
+    assert doc["errors"] == 1 and doc["counts"]["milestone_slipped"] == 1
+    out = tmp_path / "diff.xlsx"
+    xl = runner.invoke(app, ["diff", str(old), str(new), "-f", "xlsx", "-o", str(out),
+                             "--as-of", AS_OF.isoformat()])
+    assert xl.exit_code == 1 and out.is_file()
+    ws = load_workbook(out)["Changes"]
+    assert ws.max_row == 1 + len(d.KINDS)
+    same = runner.invoke(app, ["diff", str(old), str(old), "--as-of", AS_OF.isoformat()])
+    assert same.exit_code == 0 and "0 changes" in same.output
+    bad = runner.invoke(app, ["diff", str(old), str(new), "-f", "xml"])
+    assert bad.exit_code == 2
