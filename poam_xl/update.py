@@ -80,11 +80,6 @@ def _value(v: Any) -> Any:
     return None if v == "" else v
 
 
-def _blank(v: Any) -> bool:
-    return v is None or (isinstance(v, str) and not v.strip()) or (
-        not isinstance(v, str) and bool(pd.isna(v)))
-
-
 def _checked(report: Report) -> Report:
     if report.poam is None or report.derived is None:
         raise WorkbookError(report.error or "nothing to write: the report holds no items",
@@ -139,7 +134,6 @@ def _write(wb: Workbook, report: Report, sort: str | None, result: UpdateResult)
                       if k not in letters]
     values: dict[str, Any] = {}
     notes: dict[str, str] = {}
-    raw = table.raw if table.raw is not None else pd.DataFrame(index=derived.index)
     for row, d in zip(derived.index, derived.to_dict("records"), strict=True):
         r = moved.get(int(row), int(row))
         for key, col in WRITTEN.items():
@@ -147,9 +141,9 @@ def _write(wb: Workbook, report: Report, sort: str | None, result: UpdateResult)
                 values[f"{letters[key]}{r}"] = _value(d[col])
         if "due_date" in letters:
             notes[f"{letters['due_date']}{r}"] = str(d["explanation"])
-        ms = raw["milestone_date"].get(row) if "milestone_date" in raw else None
-        if "milestone_date" in letters and _blank(ms) and _value(d["proposed_milestone"]):
-            values[f"{letters['milestone_date']}{r}"] = _value(d["proposed_milestone"])
+        ms = f"{letters['milestone_date']}{r}" if "milestone_date" in letters else None
+        if ms and sheet.is_blank(ms) and _value(d["proposed_milestone"]):  # typed dates stay
+            values[ms] = _value(d["proposed_milestone"])
             result.proposed += 1
     sheet.set_many(values)
     sheet.notes(notes, AUTHOR)

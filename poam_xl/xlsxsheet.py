@@ -214,6 +214,16 @@ class Sheet:
         self.max_col = max(self.max_col, col)
         return c
 
+    def is_blank(self, ref: str) -> bool:
+        """True when the cell holds no value, text or formula (it may still have a style)."""
+        r, col = split_ref(ref)
+        c = self.cells_of(r).get(col) if r in self.rows else None
+        if c is None or c.find(q("f")) is not None:
+            return c is None
+        v, inline = c.find(q("v")), c.find(q("is"))
+        return not ((v is not None and (v.text or "").strip())
+                    or (inline is not None and "".join(inline.itertext()).strip()))
+
     def _default_style(self, row: etree._Element, col: int) -> int:
         if row.get("customFormat") in ("1", "true") and row.get("s"):
             return int(row.get("s", "0"))

@@ -24,7 +24,7 @@ from poam_xl.cli import app
 from poam_xl.errors import UsageError, WriteError
 from poam_xl.update import backup_path, update_workbook
 from poam_xl.validate import validate
-from tests.helpers import AS_OF, col_letter, item_ref, make_book, sha256
+from tests.helpers import AS_OF, REALWORLD, col_letter, item_ref, make_book, sha256
 from tests.test_xlsxpatch import changed_members, lo_convert
 
 VBA_SOURCE = Path(__import__("xlwings").__file__).parent / "quickstart.xlsm"
@@ -87,6 +87,7 @@ def test_update_rewrites_only_the_changed_parts(xlsm: Path, tmp_path: Path) -> N
 def test_values_notes_and_dashboard_round_trip(tmp_path: Path) -> None:
     def edit(wb: Any) -> None:
         wb["POA&M"][item_ref(1, "milestone_date")] = None  # to be proposed
+        wb["POA&M"][item_ref(2, "milestone_date")] = "next spring"  # typed: never overwritten
         for key in ("due_date", "days_open", "days_overdue", "flag"):
             for i in range(1, 9):
                 wb["POA&M"][item_ref(i, key)] = None  # stale or empty derived cells
@@ -107,13 +108,17 @@ def test_values_notes_and_dashboard_round_trip(tmp_path: Path) -> None:
         assert ws[item_ref(i, "flag")].value == (d["flag"] or None)
         assert ws[item_ref(i, "due_date")].comment.text == d["explanation"]
     assert ws[item_ref(1, "milestone_date")].value == derived["proposed_milestone"].iloc[0]
+    assert ws[item_ref(2, "milestone_date")].value == "next spring"
     dash = openpyxl.load_workbook(out)["Dashboard"]
     assert dash["B3"].value == dt.datetime.combine(AS_OF, dt.time())
     assert dash["B5"].value == 8 and dash["B6"].value == report.dashboard["open"]
     again = validate(out, as_of=AS_OF)  # update then re-read gives the derived values
     pd.testing.assert_frame_equal(again.derived, derived)
     assert again.poam.items.frame["due_date"].equals(derived["due_date"])
-    assert [f.rule for f in again.findings if f.severity == "error"] == []
+    before = [(f.rule, f.cell) for f in report.findings]
+    proposed = ("milestone-date.missing", item_ref(1, "milestone_date"))
+    assert proposed in before
+    assert [(f.rule, f.cell) for f in again.findings] == [b for b in before if b != proposed]
 
 
 def test_failure_mid_write_leaves_old_file(xlsm: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -249,3 +254,19 @@ def test_cli_update(xlsm: Path, tmp_path: Path) -> None:
     assert res.exit_code == 2 and "--in-place" in res.output
     res = runner.invoke(app, ["update", str(xlsm), "--in-place", "--sort", "alphabet"])
     assert res.exit_code == 2 and "--sort" in res.output
+
+
+def test_realworld_emass_xlsm(tmp_path: Path) -> None:
+    saf = REALWORLD / "workbooks" / "saf__converted-RHEL8V1R3.ckl-2026-03-03-0034.xlsm"
+    if not saf.exists():
+        pytest.skip(f"{saf} is absent (../shared/realworld not mounted)")
+    before = sha256(saf)
+    out = tmp_path / "saf.xlsm"
+    result = update_workbook(saf, out, validate(saf, profile="emass", as_of=AS_OF))
+    assert sha256(saf) == before
+    assert "Days Open" in result.missing and not result.dashboard  # reported, not invented
+    with zipfile.ZipFile(saf) as za, zipfile.ZipFile(out) as zb:
+        assert za.read("xl/vbaProject.bin") == zb.read("xl/vbaProject.bin")
+    ws = openpyxl.load_workbook(out, keep_vba=True)["POA&M"]
+    assert ws["H8"].value == "3/03/2027"  # a typed (text) Milestone Date is never overwritten
+    assert ws.max_column == openpyxl.load_workbook(saf)["POA&M"].max_column
