@@ -1,0 +1,359 @@
+"""Excel buttons (xlwings RunPython): bulk-read the calling workbook, run the core, write back.
+
+Each entry point is ``xw.Book.caller()`` plus a pure half (``*_book``) that takes any book-like
+object offering the xlwings calls used here, so tests drive it with a stand-in. No rule lives
+here: values go through ``read.read_grid`` -> ``validate.validate`` (as the CLI does) and the
+results come from ``report.derived``, ``report.findings`` and ``dashboard.cells``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from . import dashboard, derive, model, template
+from .errors import PoamXlError
+from .read import Grid, read_grid
+from .update import FILLS, FINDING_COLUMNS, WRITTEN
+from .validate import Report
+from .validate import validate as run_validation
+
+PROFILE = "dss"
+SKIP_SHEETS = (model.FINDINGS_SHEET, "xlwings.conf")
+MARK_COLUMN = 9  # Findings!I: "sheet!cell" marked last run; J: its colour before
+FLAG_FILLS = {"DUE SOON": "FFE699", "OVERDUE": "F8CBAD"}  # the template's amber and red
+_REF = re.compile(r"^[A-Z]{1,3}[1-9]\d*$")
+_NOTE = re.compile(r"^(ERROR|WARNING) \[")
+
+
+def _value(v: Any) -> Any:
+    """A pandas/NumPy scalar -> a plain value xlwings writes (None for missing or "")."""
+    if v is None or v is pd.NaT or (not isinstance(v, str) and pd.isna(v)):
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.date()
+    if hasattr(v, "item"):
+        v = v.item()
+    return None if v == "" else v
+
+
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+# ---------------------------------------------------------------- reading
+def grids(book: Any) -> dict[str, Grid]:
+    """Every sheet's values in one bulk read per sheet (the used range, as a 2-D list)."""
+    out: dict[str, Grid] = {}
+    for sheet in book.sheets:
+        if sheet.name in SKIP_SHEETS:
+            continue
+        rng = sheet.used_range
+        rows = rng.options(ndim=2).value
+        out[sheet.name] = Grid(rows, rng.row, rng.column, "visible" if sheet.visible else "hidden")
+    return out
+
+
+def report_of(book: Any, as_of: dt.date) -> Report:
+    """The same Report `poam-xl validate` makes, from the open workbook's values."""
+    poam = read_grid(grids(book), source=getattr(book, "name", None))
+    return run_validation(poam, profile=PROFILE, as_of=as_of)
+
+
+def _column(sheet: Any, letter: str, first: int, values: list[Any], number_format: str | None
+            = None) -> None:
+    """Write one column in one call (and its number format in another)."""
+    if not values:
+        return
+    rng = sheet.range(f"{letter}{first}:{letter}{first + len(values) - 1}")
+    rng.options(transpose=True).value = values
+    if number_format:
+        rng.number_format = number_format
+
+
+def _span(report: Report) -> tuple[int, int]:
+    rows = [int(r) for r in report.derived.index] if report.derived is not None else []
+    return (min(rows), max(rows)) if rows else (0, -1)
+
+
+def _items_sheet(book: Any, report: Report) -> Any:
+    assert report.poam is not None
+    return book.sheets[report.poam.items.sheet]
+
+
+# ---------------------------------------------------------------- update / flag
+def update_book(book: Any, as_of: dt.date) -> str:
+    """Due Date, blank Milestone Dates, Days Open, Days Overdue, Flag: as `poam-xl update`."""
+    report = report_of(book, as_of)
+    assert report.poam is not None and report.derived is not None
+    table, derived = report.poam.items, report.derived
+    sheet = _items_sheet(book, report)
+    lo, hi = _span(report)
+    proposed = 0
+    for key, col in WRITTEN.items():
+        if key in table.letters:
+            values = [None] * (hi - lo + 1)
+            for row, v in derived[col].items():
+                values[int(row) - lo] = _value(v)  # type: ignore[call-overload]
+            fmt = template.DATE_FORMAT if model.ITEMS.column(key).kind == "date" else None
+            _column(sheet, table.letters[key], lo, values, fmt)
+    if "milestone_date" in table.letters and hi >= lo:
+        letter = table.letters["milestone_date"]
+        current = sheet.range(f"{letter}{lo}:{letter}{hi}").options(ndim=2).value
+        values = [r[0] for r in current]
+        for row, v in derived["proposed_milestone"].items():
+            if _blank(values[int(row) - lo]) and _value(v) is not None:  # typed dates stay
+                values[int(row) - lo] = _value(v)  # type: ignore[call-overload]
+                proposed += 1
+        if proposed:
+            _column(sheet, letter, lo, values, template.DATE_FORMAT)
+    refresh_dashboard_from(book, report)
+    return (f"poam-xl: updated {len(derived)} items, {proposed} milestone dates proposed "
+            f"(as of {as_of.isoformat()})")
+
+
+def flag_book(book: Any, as_of: dt.date) -> str:
+    """Only Days Overdue and Flag, and the Flag cells' colours."""
+    report = report_of(book, as_of)
+    assert report.poam is not None and report.derived is not None
+    table, derived = report.poam.items, report.derived
+    sheet = _items_sheet(book, report)
+    lo, hi = _span(report)
+    if hi < lo:
+        return "poam-xl: no items to flag"
+    for key in ("days_overdue", "flag"):
+        if key in table.letters:
+            values = [None] * (hi - lo + 1)
+            for row, v in derived[key].items():
+                values[int(row) - lo] = _value(v)  # type: ignore[call-overload]
+            _column(sheet, table.letters[key], lo, values)
+    counts: dict[str, int] = {}
+    if "flag" in table.letters:
+        letter = table.letters["flag"]
+        sheet.range(f"{letter}{lo}:{letter}{hi}").color = None
+        for row, flag in derived["flag"].items():
+            if flag:
+                counts[flag] = counts.get(flag, 0) + 1
+                fill = FLAG_FILLS.get(flag, FLAG_FILLS["OVERDUE"])
+                sheet.range(f"{letter}{int(row)}").color = "#" + fill  # type: ignore[call-overload]
+    text = ", ".join(f"{n} {f}" for f, n in sorted(counts.items())) or "nothing overdue or due soon"
+    return f"poam-xl: {text} (as of {as_of.isoformat()})"
+
+
+# ---------------------------------------------------------------- sort
+def sort_book(book: Any, as_of: dt.date) -> str:
+    """Rows in priority order (derive.priority_order) by Excel's own sort, so formats and notes
+    move with their rows: a temporary key column beside the table holds each row's rank."""
+    report = report_of(book, as_of)
+    assert report.poam is not None and report.derived is not None and report.items is not None
+    order = [int(r) for r in derive.priority_order(report.items, report.derived)]
+    lo, hi = _span(report)
+    if hi <= lo:
+        return "poam-xl: nothing to sort"
+    sheet = _items_sheet(book, report)
+    used = sheet.used_range
+    helper = used.column + used.shape[1]  # first column right of everything used
+    ranks = [float(len(order) + 1 + i) for i in range(hi - lo + 1)]  # blank rows go last
+    for rank, row in enumerate(order):
+        ranks[row - lo] = float(rank)
+    key = sheet.range((lo, helper), (hi, helper))
+    key.options(transpose=True).value = ranks
+    sheet.range((lo, 1), (hi, helper)).sort(helper, True, False)
+    key.clear_contents()
+    return f"poam-xl: sorted {len(order)} items by priority (risk, days overdue, due date)"
+
+
+# ---------------------------------------------------------------- new item
+def new_item_book(book: Any, as_of: dt.date) -> str:
+    """A row under the last item: next Item Number, Date Identified today, Status Open."""
+    report = report_of(book, as_of)
+    assert report.poam is not None and report.items is not None
+    table = report.poam.items
+    numbers = pd.to_numeric(report.items["item_number"], errors="coerce").dropna()
+    number = int(numbers.max()) + 1 if len(numbers) else 1
+    rows = [int(r) for r in report.items.index]
+    row = max(rows) + 1 if rows else table.header_row + 1
+    sheet = _items_sheet(book, report)
+    values = {"item_number": number, "date_identified": as_of, "status": "Open"}
+    for key, v in values.items():
+        if key in table.letters:
+            cell = sheet.range(f"{table.letters[key]}{row}")
+            cell.value = v
+            if key == "date_identified":
+                cell.number_format = template.DATE_FORMAT
+    return f"poam-xl: added item {number} on row {row}"
+
+
+# ---------------------------------------------------------------- dashboard
+def refresh_dashboard_from(book: Any, report: Report) -> bool:
+    """Write the dashboard figures into the cells the charts point at (one block write)."""
+    if model.DASHBOARD_SHEET not in [s.name for s in book.sheets] or not report.dashboard:
+        return False
+    cells = {**dashboard.LABELS, **dashboard.cells(report.dashboard)}
+    refs = [_split(ref) for ref in cells]
+    r1, r2 = min(r for r, _ in refs), max(r for r, _ in refs)
+    c1, c2 = min(c for _, c in refs), max(c for _, c in refs)
+    block: list[list[Any]] = [[None] * (c2 - c1 + 1) for _ in range(r2 - r1 + 1)]
+    for ref, v in cells.items():
+        r, c = _split(ref)
+        block[r - r1][c - c1] = v
+    sheet = book.sheets[model.DASHBOARD_SHEET]
+    sheet.range((r1, c1), (r2, c2)).value = block
+    return True
+
+
+def refresh_dashboard_book(book: Any, as_of: dt.date) -> str:
+    report = report_of(book, as_of)
+    if not refresh_dashboard_from(book, report):
+        return "poam-xl: no Dashboard sheet in this workbook (create one with `poam-xl new`)"
+    d = report.dashboard
+    return (f"poam-xl: dashboard refreshed: {d['items']} items, {d['open']} open, "
+            f"{d['overdue']} overdue, {d['due_soon']} due soon (as of {as_of.isoformat()})")
+
+
+def _split(ref: str) -> tuple[int, int]:
+    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+
+    letters, row = coordinate_from_string(ref)
+    return row, column_index_from_string(letters)
+
+
+# ---------------------------------------------------------------- validate
+def validate_book(book: Any, as_of: dt.date) -> Report:
+    """Findings sheet, coloured cells with notes (previous run's marks cleared first)."""
+    report = report_of(book, as_of)
+    names = [s.name for s in book.sheets]
+    if model.FINDINGS_SHEET in names:
+        out = book.sheets[model.FINDINGS_SHEET]
+        _clear_marks(book, out, names)
+        out.clear()
+    else:
+        out = book.sheets.add(model.FINDINGS_SHEET, after=book.sheets[names[-1]])
+    marks = _mark(book, report, names)
+    head = [h for h, _ in FINDING_COLUMNS] + [None, "(poam-xl marks)", "(colour before)"]
+    rows: list[list[Any]] = [head]
+    for f in report.findings:
+        rows.append([f.rule, f.severity, f.where or None, _value(f.item), f.column, f.message, f.hint,
+                     None, None, None])
+    for i, (ref, before) in enumerate(marks):
+        while len(rows) <= i + 1:
+            rows.append([None] * len(head))
+        rows[i + 1][MARK_COLUMN - 1], rows[i + 1][MARK_COLUMN] = ref, before
+    if not report.findings:
+        rows.append([f"No findings (as of {as_of.isoformat()})"] + [None] * (len(head) - 1))
+    out.range("A1").value = rows
+    out.range("A1:G1").color = "#D9E1F2"
+    for i, f in enumerate(report.findings, start=2):
+        if f.sheet in names and f.cell and _REF.match(f.cell):
+            target = "#'" + f.sheet.replace("'", "''") + "'!" + f.cell
+            out.range(f"C{i}").add_hyperlink(target, f.where, f"Go to {f.where}")
+    return report
+
+
+def _mark(book: Any, report: Report, names: list[str]) -> list[tuple[str, str | None]]:
+    by_cell: dict[tuple[str, str], list[Any]] = {}
+    for f in report.findings:
+        if f.sheet in names and f.sheet not in SKIP_SHEETS and f.cell and _REF.match(f.cell):
+            by_cell.setdefault((f.sheet, f.cell), []).append(f)
+    marks: list[tuple[str, str | None]] = []
+    for (sheet_name, ref), found in sorted(by_cell.items()):
+        cell = book.sheets[sheet_name].range(ref)
+        before = cell.color
+        worst = "error" if any(f.severity == "error" for f in found) else "warning"
+        cell.color = "#" + FILLS[worst]
+        text = "\n".join(f"{f.severity.upper()} [{f.rule}]: {f.message}"
+                         + (f"\nFix: {f.hint}" if f.hint else "") for f in found)
+        note = cell.note
+        if note is not None and _NOTE.match(note.text or ""):
+            note.delete()
+            note = None
+        if note is None:
+            cell.add_note(text)
+        marks.append((f"{sheet_name}!{ref}", None if before is None else
+                       "#" + "".join(f"{v:02X}" for v in before)))
+    return marks
+
+
+def _clear_marks(book: Any, findings: Any, names: list[str]) -> None:
+    used = findings.used_range
+    if used.shape[1] + used.column - 1 < MARK_COLUMN:
+        return
+    rows = findings.range((2, MARK_COLUMN), (max(2, used.row + used.shape[0] - 1),
+                                             MARK_COLUMN + 1)).options(ndim=2).value
+    for ref, before in rows:
+        if not isinstance(ref, str) or "!" not in ref:
+            continue
+        sheet_name, _, cell_ref = ref.rpartition("!")
+        if sheet_name not in names or not _REF.match(cell_ref):
+            continue
+        cell = book.sheets[sheet_name].range(cell_ref)
+        cell.color = before if before else None
+        note = cell.note
+        if note is not None and _NOTE.match(note.text or ""):
+            note.delete()
+
+
+def summary_line(report: Report) -> str:
+    n = len(report.items) if report.items is not None else 0
+    return (f"poam-xl: {report.errors} errors, {report.warnings} warnings in {n} items "
+            f"(as of {report.as_of.isoformat()}; see the {model.FINDINGS_SHEET} sheet)")
+
+
+# ---------------------------------------------------------------- the RunPython entry points
+def _run(action: Callable[[Any, dt.date], Any], title: str, book: Any = None) -> None:
+    """Caller book -> action -> one-line summary in the status bar and a message box; errors
+    become a readable message, never a traceback."""
+    if book is None:
+        import xlwings as xw  # lazy: the core imports on machines without Excel
+
+        book = xw.Book.caller()
+    app = book.app
+    try:
+        app.screen_updating = False
+        app.status_bar = f"poam-xl: {title} ..."
+        result = action(book, dt.date.today())  # the clock is read here, in the shell only
+        line = summary_line(result) if isinstance(result, Report) else str(result)
+    except PoamXlError as exc:
+        line = f"poam-xl could not {title.lower()}: {exc}"
+    except Exception as exc:  # a bug of ours: say so in one line
+        line = (f"poam-xl internal error during {title}: {type(exc).__name__}: {str(exc)[:200]} "
+                "(run `poam-xl validate` on the saved file for details)")
+    finally:
+        app.screen_updating = True
+    app.status_bar = line[:255]
+    try:
+        app.alert(line, title=f"poam-xl: {title}")
+    except Exception:  # no message boxes on this platform: the status bar has it
+        pass
+
+
+def validate(book: Any = None) -> None:
+    _run(validate_book, "Validate", book)
+
+
+def update_due_dates(book: Any = None) -> None:
+    _run(update_book, "Update due dates", book)
+
+
+def flag_overdue(book: Any = None) -> None:
+    _run(flag_book, "Flag overdue", book)
+
+
+def sort_by_priority(book: Any = None) -> None:
+    _run(sort_book, "Sort by priority", book)
+
+
+def new_item(book: Any = None) -> None:
+    _run(new_item_book, "New item", book)
+
+
+def refresh_dashboard(book: Any = None) -> None:
+    _run(refresh_dashboard_book, "Refresh dashboard", book)
+
+
+ENTRY_POINTS = ("validate", "update_due_dates", "flag_overdue", "sort_by_priority", "new_item",
+                "refresh_dashboard")
