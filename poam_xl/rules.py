@@ -240,21 +240,21 @@ def milestones_sheet(ctx: Context) -> Iterator[Finding]:
         yield make("milestone.item-unknown", f"milestone on row {row} points to item "
                    f"{int(numbers[row])}, which is not on the POA&M sheet",
                    **_where(ctx, "item_number", row, "milestones"))
-    target = ms["item_number"].map(
-        lambda n: ctx.items["milestone_date"].get(by_number.get(n)) if pd.notna(n) and n in by_number.index
-        else pd.NaT)
-    target = pd.to_datetime(target)
+    item_dates = pd.Series(ctx.items.loc[by_number.to_numpy(), "milestone_date"].to_numpy(),
+                           index=by_number.index)
+    target = pd.Series(pd.NaT, index=ms.index, dtype="datetime64[ns]")
+    if len(item_dates):
+        target = pd.to_datetime(numbers.map(item_dates))
     late = (ms["planned_date"] > target).fillna(False).astype(bool)
     for row in ms.index[late]:
         yield make("milestone.after-item-date", f"milestone {excerpt(ms['milestone'][row])!r} of item "
                    f"{int(numbers[row])} is planned {_d(ms['planned_date'][row])}, after the item's "
                    f"Milestone Date {_d(target[row])}", **_where(ctx, "planned_date", row, "milestones"))
-    with_ms = set(numbers.dropna().astype("int64"))
-    open_rows = ctx.items.index[_open(ctx) & ctx.items["item_number"].notna()]
-    for row in open_rows:
-        if int(ctx.items["item_number"][row]) not in with_ms:
-            yield make("milestone.missing", f"{_who(ctx, row)} is open but has no milestones on the "
-                       "Milestones sheet", **_where(ctx, "item_number", row))
+    numbered = ctx.items["item_number"]
+    lacking = _open(ctx) & numbered.notna() & ~numbered.isin(numbers.dropna().unique())
+    for row in ctx.items.index[lacking.fillna(False).astype(bool)]:
+        yield make("milestone.missing", f"{_who(ctx, row)} is open but has no milestones on the "
+                   "Milestones sheet", **_where(ctx, "item_number", row))
 
 
 # ---------------------------------------------------------------- header rules
