@@ -15,7 +15,7 @@ from lxml import etree
 from openpyxl.comments import Comment
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
-from poam_xl.xlsxpatch import Workbook, clean_text, q
+from poam_xl.xlsxpatch import NS, Workbook, clean_text, q
 from tests.helpers import REALWORLD, make_book
 
 SAF = REALWORLD / "workbooks" / "saf__converted-RHEL8V1R3.ckl-2026-03-03-0034.xlsm"
@@ -234,3 +234,34 @@ def test_libreoffice_opens_the_patched_workbook(book: Path, tmp_path: Path) -> N
     assert wb2["POA&M"]["AB11"].value == "OVERDUE"
     assert wb2["POA&M"]["Y11"].comment is not None and "why" in wb2["POA&M"]["Y11"].comment.text
     assert wb2["Findings"]["A1"].value == "rule"
+
+
+def test_overwritten_formula_drops_stale_calc_chain(book: Path, tmp_path: Path) -> None:
+    chained = tmp_path / "chain.xlsx"
+    with zipfile.ZipFile(book) as zin, zipfile.ZipFile(chained, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", b'<Override PartName="/xl/calcChain.xml" '
+                                    b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml'
+                                    b'.calcChain+xml"/></Types>')
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdCalc" Type="http://'
+                                    b'schemas.openxmlformats.org/officeDocument/2006/relationships/'
+                                    b'calcChain" Target="calcChain.xml"/></Relationships>')
+            zout.writestr(info, data)
+        zout.writestr("xl/calcChain.xml", f'<calcChain xmlns="{NS}"><c r="AD11" i="2"/></calcChain>'
+                      )
+    kept, dropped = tmp_path / "kept.xlsx", tmp_path / "dropped.xlsx"
+    with Workbook(chained) as wb:
+        wb.sheet("POA&M").set("Z11", 1)  # no formula touched: calcChain stays
+        wb.save(kept)
+    with Workbook(chained) as wb:
+        wb.sheet("POA&M").set("AD11", 2)  # the formula goes: calcChain would be stale
+        wb.save(dropped)
+    assert "xl/calcChain.xml" in zipfile.ZipFile(kept).namelist()
+    with zipfile.ZipFile(dropped) as z:
+        assert "xl/calcChain.xml" not in z.namelist()
+        assert b"calcChain" not in z.read("[Content_Types].xml")
+        assert b"calcChain" not in z.read("xl/_rels/workbook.xml.rels")
+    assert openpyxl.load_workbook(dropped)["POA&M"]["AD11"].value == 2
