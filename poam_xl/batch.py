@@ -60,8 +60,10 @@ def find_files(args: Iterable[str | Path], exclude: Iterable[Path] = ()
         p = Path(text)
         if p.is_dir():
             files += _walk(p, skipped, excluded)
+        elif not p.exists() and "**" in text:
+            files += _deep_glob(text, skipped, excluded)
         elif not p.exists() and GLOB_CHARS & set(text):
-            for m in sorted(glob.glob(text, recursive=True)):
+            for m in sorted(glob.glob(text)):
                 mp = Path(m)
                 if mp.is_dir():
                     files += _walk(mp, skipped, excluded)
@@ -77,6 +79,20 @@ def find_files(args: Iterable[str | Path], exclude: Iterable[Path] = ()
             seen.add(k)
             unique.append(f)
     return unique, skipped
+
+
+def _deep_glob(pattern: str, skipped: list[str], excluded: set[tuple[int, int]]) -> list[Path]:
+    """'inbox/**/*.xlsx' without glob's own recursion (which follows symlink loops ~40 deep)."""
+    import fnmatch
+
+    parts = Path(pattern).parts
+    cut = next(i for i, part in enumerate(parts) if GLOB_CHARS & set(part))
+    base = Path(*parts[:cut]) if cut else Path(".")
+    if not base.is_dir():
+        return []
+    flat = os.path.normpath(pattern).replace("**" + os.sep, "*")
+    return [f for f in _walk(base, skipped, excluded)
+            if fnmatch.fnmatch(os.path.normpath(f), flat)]
 
 
 def _key(p: Path) -> tuple[int, int]:
