@@ -1,0 +1,212 @@
+"""Read a FedRAMP POA&M workbook (Open, Closed, Configuration Findings sheets) into a Poam."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from openpyxl.utils import get_column_letter
+
+from .. import dates, model, read
+from ..errors import TemplateError
+from ..package import Limits, inspect
+from . import Conversion, kept
+from .fedramp import (FR_KEYS, GUIDANCE_IDS, HEAD_ONLY, HEADER,
+                      OPEN, PLACEHOLDERS, POLICY, SHEETS, TABLE, base_fedramp, pack,
+                      to_dss)
+
+SHEET_OFFSET = 2_000_000  # items index = sheet number * offset + Excel row (Excel has < 2**20 rows)
+LAYOUT = model.Layout("fedramp", items=TABLE, milestones=None, header_fields=())
+ITEM_KEYS = ("fr_poam_id", "cws", "fr_weakness_name", "description")  # a row with none is no item
+
+
+def py(value: Any) -> Any:
+    """A pandas cell -> plain Python (None for NA, date for timestamps)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        return value.date()
+    if isinstance(value, float | np.floating):
+        return None if value != value else float(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of a table frame as plain dicts (index dropped)."""
+    return [{k: py(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def locate(index: int) -> tuple[str, int]:
+    """(sheet, Excel row) of an item index from this reader."""
+    return SHEETS[index // SHEET_OFFSET], index % SHEET_OFFSET
+
+
+def _sheets(grids: dict[str, read.Grid], source: str) -> list[tuple[str, str, int]]:
+    """(sheet kind, sheet name, header row) for each POA&M sheet present."""
+    wanted = {model.normalise_header(s): s for s in SHEETS}
+    found: list[tuple[str, str, int]] = []
+    for name, grid in grids.items():
+        kind = wanted.get(model.normalise_header(name))
+        if kind is None:
+            continue
+        try:
+            _sheet, row = read.find_table({name: grid}, TABLE, source)
+        except TemplateError:
+            continue
+        found.append((kind, name, row))
+    if not any(k == OPEN for k, _n, _r in found):
+        try:
+            name, row = read.find_table(grids, TABLE, source)
+        except TemplateError:
+            raise TemplateError(
+                "not a FedRAMP POA&M workbook: expected a sheet 'Open POA&M Items' with the "
+                "FedRAMP column headers (POAM ID, Controls, Weakness Name, Weakness Description, "
+                "Original Detection Date, Original Risk Rating) in its first rows",
+                path=source) from None
+        found = [(OPEN, name, row), *[f for f in found if f[1] != name]]
+    return sorted(found, key=lambda f: SHEETS.index(f[0]))
+
+
+def _header(grid: read.Grid, header_row: int) -> tuple[dict[str, Any], dict[str, str]]:
+    """Header block: labels (CSP, System Name, Impact Level, POAM Date) with values below."""
+    labels = {model.normalise_header(label): key for label, key in HEADER}
+    values: dict[str, Any] = {}
+    cells: dict[str, str] = {}
+    top = grid.rows[: max(0, header_row - grid.row0 - 1)]
+    for i, row in enumerate(top):
+        for j, v in enumerate(row):
+            key = labels.get(model.normalise_header(v)) if isinstance(v, str) else None
+            if key is None or key in values:
+                continue
+            below = top[i + 1][j] if i + 1 < len(top) and j < len(top[i + 1]) else None
+            if isinstance(below, str) and below.strip().lower() in PLACEHOLDERS:
+                below = None
+            if key == "poam_date":
+                d = dates.to_date(below)
+                below = d if isinstance(d, dt.date) else None
+            values[key] = kept.text_of(below) if key != "poam_date" else below
+            cells[key] = f"{get_column_letter(grid.col0 + j)}{grid.row0 + i + 1}"
+    return values, cells
+
+
+def read_workbook(path: str | Path, *, limits: Limits = Limits(), **_options: Any
+                  ) -> tuple[read.Poam, Conversion]:
+    """FedRAMP workbook -> (Poam in the DSS column model, what was kept where)."""
+    p = Path(path)
+    info = inspect(p, limits)
+    grids = read.load_grids(info, limits)
+    found = _sheets(grids, str(p))
+    conv = Conversion(source="fedramp", target="poam")
+    fr_rows: list[dict[str, Any]] = []
+    index: list[int] = []
+    invalid: list[read.Invalid] = []
+    letters: dict[str, str] = {}
+    template = "fedramp-rev5"
+    for kind, name, _row in found:
+        sub = read.read_grid({name: grids[name]}, date1904=info.date1904, source=str(p),
+                             layout=LAYOUT)
+        invalid += sub.invalid
+        if kind == OPEN:
+            letters = sub.items.letters
+            template = "fedramp-rev5" if "fr_service_name" in letters else "fedramp-rev4"
+        for row, rec in zip(sub.items.frame.index, records(sub.items.frame), strict=True):
+            if not any(rec.get(k) for k in ITEM_KEYS):
+                continue  # formula-only rows below the data
+            pid = (rec.get("fr_poam_id") or "").strip().lower()
+            if pid in GUIDANCE_IDS or pid.endswith("example"):
+                what = "example item" if pid.endswith("example") else "guidance row"
+                conv.notes.append(f"skipped the template's {what} at {name}!A{row} "
+                                  f"({rec.get('fr_poam_id')})")
+                continue
+            fr_rows.append({**rec, "sheet": kind, "row": int(row)})
+            index.append(SHEETS.index(kind) * SHEET_OFFSET + int(row))
+    header, header_cells = _header(grids[found[0][1]], found[0][2])
+    poam = _to_poam(fr_rows, index, header, header_cells, letters, conv)
+    poam.source, poam.date1904, poam.invalid = str(p), info.date1904, invalid
+    poam.sheet_states = {n: g.state for n, g in grids.items()}
+    poam.layout.extra["template"] = template
+    conv.notes.insert(0, f"read {template} workbook: {len(fr_rows)} items from "
+                         f"{', '.join(n for _k, n, _r in found)}")
+    return poam, conv
+
+
+def _to_poam(fr_rows: list[dict[str, Any]], index: list[int], header: dict[str, Any],
+             header_cells: dict[str, str], letters: dict[str, str], conv: Conversion) -> read.Poam:
+    items: list[dict[str, Any]] = []
+    miles: list[list[dict[str, Any]]] = []
+    head = {f.key: None for f in model.HEADER_FIELDS} | header
+    for i, fr in enumerate(fr_rows):
+        rec, ms, _labels = to_dss(fr, fr["sheet"])
+        user, block = kept.unpack(rec["comments"])
+        for key, label in HEAD_ONLY.items():  # header fields an earlier DSS trip kept here
+            if label in block:
+                value = block.pop(label)
+                d = dates.to_date(value) if key in ("poam_date", "last_review") else value
+                head[key] = head.get(key) or (d if d is not dates.BAD else value)
+        rec["comments"] = pack(user, block)
+        items.append(rec)
+        miles.append(ms)
+        for label in block:
+            conv.dropped.append({"item": fr.get("fr_poam_id") or i + 1, "field": label,
+                                 "value": kept.text_of(block[label]), "kept_in": "Comments"})
+    numbers = [r.get("item_number") for r in items]
+    if None in numbers or len(set(numbers)) != len(numbers):
+        for n, rec in enumerate(items, start=1):
+            rec["item_number"] = n
+        if items:
+            conv.notes.append("POAM IDs carry no unique number: items numbered 1..n in sheet "
+                              "order (POAM ID kept in Comments)")
+    ms_records = [{**m, "item_number": rec["item_number"]}
+                  for rec, ms in zip(items, miles, strict=True) for m in ms]
+    ms_index = [ix for ix, ms in zip(index, miles, strict=True) for _m in ms]
+    frame = read.frame_from_records(model.ITEMS, items, index)
+    dss_letters = {k: letters[k] for k in FR_KEYS if k in letters and not k.startswith("fr_")}
+    for dss_key, fr_key in (("risk_level", "fr_original_risk"), ("item_number", "fr_poam_id"),
+                            ("how_identified", "fr_detector_source"),
+                            ("completion_date", "fr_status_date")):
+        if fr_key in letters:
+            dss_letters[dss_key] = letters[fr_key]
+    table = read.TableData(frame=frame, sheet=OPEN, header_row=5, letters=dss_letters,
+                           raw=frame.copy())
+    ms_frame = read.frame_from_records(model.MILESTONES, ms_records, ms_index)
+    ms_letters = {k: letters["fr_planned_milestones"] for k in ("milestone", "planned_date")
+                  if "fr_planned_milestones" in letters}
+    ms_table = read.TableData(frame=ms_frame, sheet=OPEN, header_row=5, letters=ms_letters,
+                              raw=ms_frame.copy())
+    fr_frame = pd.DataFrame(fr_rows, index=pd.Index(index, name="row"),
+                            columns=[*FR_KEYS, "sheet", "row"])
+    conv.items = len(items)
+    layout = model.Layout("fedramp", extra={"fedramp": fr_frame})
+    return read.Poam(header=head, header_cells=header_cells, items=table, milestones=ms_table,
+                     policy=POLICY, layout=layout)
+
+
+def read_poam(path: str | Path, **options: Any) -> read.Poam:
+    """The FedRAMP profile's reader: FedRAMP workbooks natively, any other POA&M via read()."""
+    from .fedramp import detect
+
+    if detect(Path(path)):
+        return read_workbook(path, **options)[0]
+    return read.read(path, **{k: v for k, v in options.items() if k in ("limits", "password")})
+
+
+def fedramp_frame(poam: read.Poam) -> pd.DataFrame:
+    """Every item as a FedRAMP row (FR_KEYS + sheet, row), whichever format it came from."""
+    frame = poam.layout.extra.get("fedramp")
+    if isinstance(frame, pd.DataFrame) and len(frame) == len(poam.items.frame):
+        return frame
+    ms = records(poam.milestones.frame) if poam.milestones is not None else []
+    rows = []
+    for row, rec in zip(poam.items.frame.index, records(poam.items.frame), strict=True):
+        mine = [m for m in ms if m.get("item_number") == rec.get("item_number")]
+        fr, sheet = base_fedramp(rec, mine)
+        _user, block = kept.unpack(rec.get("comments"))
+        fr["comments"] = rec.get("comments")
+        rows.append({**fr, "sheet": sheet, "row": int(row)})
+    return pd.DataFrame(rows, index=poam.items.frame.index, columns=[*FR_KEYS, "sheet", "row"])
+

@@ -1,0 +1,268 @@
+"""OSCAL POA&M JSON (NIST OSCAL 1.2.3) <-> Poam: one poam-item + observation + risk per item.
+
+Mapping (NIST OSCAL POA&M model; FedRAMP OSCAL POA&M guide: prop POAM-ID, one risk per item,
+milestones as tasks): Description -> poam-item/risk/observation description; Date Identified ->
+observation collected; Milestone Date -> risk deadline; Risk Level/Likelihood/Impact -> risk
+characterization facets; Mitigation -> remediation description; Milestones -> remediation tasks
+(type milestone, on-date timing); Status -> risk status (FedRAMP deviations: deviation-requested
+/approved, with risk-log entries). Every other field is a prop in namespace ``NS`` (one-line
+values) or a ``[poam-xl Label]``/``[FedRAMP Label]`` tag in the poam-item remarks (multi-line).
+UUIDs are uuid5 of the workbook identity and the item number: re-converting never churns them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import uuid
+from pathlib import Path
+from typing import Any
+
+from .. import model
+from ..errors import PoamXlError
+from ..write import atomic_path
+from . import Conversion, Format, kept
+from .fedramp import LABEL as FR_LABEL
+from .fedramp import side
+from .fedramp_read import records
+from .oscal_schema import errors as schema_errors
+
+NS = "urn:poam-xl:oscal"  # our prop namespace (a URN: no web address is implied)
+FEDRAMP_NS = "https://fedramp.gov/ns/oscal"  # FedRAMP OSCAL POA&M guide props (POAM-ID, ...)
+NIST = "http://csrc.nist.gov/ns/oscal"
+OSCAL_VERSION = "1.2.3"  # the shipped schema's version (data/oscal/README.md)
+UUID_NS = uuid.uuid5(uuid.NAMESPACE_URL, NS)
+NO_PLAN = "No mitigation plan recorded."
+MAX_BYTES = 200 * 1024**2
+# DSS columns that have a native OSCAL home (the rest travel as NS props)
+NATIVE = {"item_number", "description", "date_identified", "milestone_date", "risk_level",
+          "likelihood", "impact", "mitigation", "comments"}
+PROP_KEYS = tuple(c.key for c in model.ITEM_COLUMNS if not c.derived and c.key not in NATIVE)
+LEVEL = {"High": "high", "Medium": "moderate", "Low": "low"}
+METHOD = {"Vulnerability Scan": "TEST", "Penetration Test": "TEST", "STIG Review": "TEST",
+          "Audit": "EXAMINE", "Assessment": "EXAMINE", "Self-Inspection": "EXAMINE"}
+FR_ONLY = {k: v for k, v in FR_LABEL.items() if k.startswith("fr_")}
+DEVIATIONS = ("fr_risk_adjustment", "fr_false_positive", "fr_operational_requirement")
+
+
+def slug(label: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+
+
+FR_BY_SLUG = {slug(label): label for label in FR_ONLY.values()}
+DSS_BY_PROP = {k.replace("_", "-"): k for k in PROP_KEYS}
+
+
+def ts(day: Any) -> str | None:
+    return f"{day.isoformat()}T00:00:00Z" if isinstance(day, dt.date) else None
+
+
+def day_of(text: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(text)[:10])
+    except (TypeError, ValueError):
+        return None
+
+
+def identity(header: dict[str, Any]) -> str:
+    """The workbook identity UUIDs hang on: company/CAGE and system name."""
+    parts = [header.get("cage_code") or header.get("company_name"), header.get("system_name")]
+    return "|".join(str(p) for p in parts if p) or "poam-xl"
+
+
+# ---------------------------------------------------------------- writing
+def build(poam: Any, *, as_of: dt.date | None = None) -> tuple[dict[str, Any], Conversion]:
+    """The OSCAL document (a dict) and the conversion report."""
+    header = dict(poam.header)
+    as_of = as_of or header.get("poam_date") or dt.date.today()
+    who = identity(header)
+
+    def uid(*parts: object) -> str:
+        return str(uuid.uuid5(UUID_NS, "/".join([who, *map(str, parts)])))
+
+    stamp = ts(as_of)
+    conv = Conversion(source="poam", target="oscal")
+    party = uid("party")
+    miles = records(poam.milestones.frame) if poam.milestones is not None else []
+    items, observations, risks = [], [], []
+    for n, rec in enumerate(records(poam.items.frame), start=1):
+        num = rec.get("item_number") or n
+        mine = [m for m in miles if m.get("item_number") == rec.get("item_number")]
+        item, obs, risk = _item(rec, mine, num, lambda *p, _n=num: uid(_n, *p), stamp, party, conv)
+        items.append(item)
+        observations.append(obs)
+        risks.append(risk)
+    meta_props = [_prop(f.key.replace("_", "-"), header.get(f.key)) for f in model.HEADER_FIELDS
+                  if kept.text_of(header.get(f.key)) and "\n" not in kept.text_of(header.get(f.key))]
+    other = {k: v for k, v in header.items()
+             if k not in {f.key for f in model.HEADER_FIELDS} or "\n" in (kept.text_of(v) or "")}
+    system = header.get("system_name") or header.get("company_name") or "system"
+    metadata: dict[str, Any] = {
+        "title": f"Plan of Action and Milestones: {system}", "last-modified": stamp,
+        "version": (header.get("poam_date") or as_of).isoformat(), "oscal-version": OSCAL_VERSION,
+        "props": meta_props or None,
+        "parties": [{"uuid": party, "type": "organization",
+                     "name": header.get("company_name") or "Unknown organization"}],
+        "remarks": kept.pack(None, {_label(k): v for k, v in other.items()}, lambda _l: "poam-xl"),
+    }
+    doc = {"plan-of-action-and-milestones": _clean({
+        "uuid": uid("poam"), "metadata": metadata,
+        "system-id": {"identifier-type": "http://ietf.org/rfc/rfc4122", "id": uid("system")},
+        "observations": observations or None, "risks": risks or None, "poam-items": items})}
+    conv.items = len(items)
+    conv.notes.append("derived columns (Due Date, Days Open, Days Overdue, Flag) are recomputed, "
+                      "not exported; fields with no OSCAL home are props in " + NS)
+    return doc, conv
+
+
+def _label(key: str) -> str:
+    f = {f.key: f.label for f in model.HEADER_FIELDS}
+    return f.get(key, key)
+
+
+def _prop(name: str, value: Any, ns: str = NS) -> dict[str, str]:
+    return {"name": name, "ns": ns, "value": kept.text_of(value) or ""}
+
+
+def _item(rec: dict[str, Any], miles: list[dict[str, Any]], num: int, uid: Any, stamp: str | None,
+          party: str, conv: Conversion) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    user, block = kept.unpack(rec.get("comments"))
+    fr = {key: block.pop(label) for key, label in FR_ONLY.items() if label in block}
+    desc = rec.get("description") or ""
+    title = fr.get("fr_weakness_name") or (desc.split("\n")[0][:100] if desc else f"Item {num}")
+    props = [_prop("POAM-ID", fr.get("fr_poam_id") or f"V-{num}", FEDRAMP_NS),
+             _prop("item-number", num)]
+    tags: dict[str, Any] = {}
+    for key in PROP_KEYS:
+        value = kept.text_of(rec.get(key))
+        if value is None:
+            continue
+        if "\n" in value:
+            tags[model.ITEMS.column(key).header] = value
+        else:
+            props.append(_prop(key.replace("_", "-"), value))
+        conv.dropped.append({"item": num, "field": model.ITEMS.column(key).header, "value": value,
+                             "kept_in": "props" if "\n" not in value else "remarks"})
+    for key, value in fr.items():
+        text = kept.text_of(value)
+        if key in ("fr_poam_id", "fr_weakness_name") or text is None:
+            continue
+        if "\n" in text:
+            tags[FR_LABEL[key]] = text
+        else:
+            props.append(_prop("fedramp-" + slug(FR_LABEL[key]), text))
+    tags.update(block)  # tags of ours that no field claimed (header fields of a FedRAMP trip)
+    if rec.get("date_identified") is None:
+        props.append(_prop("date-identified-missing", "true"))
+    obs_uuid, risk_uuid = uid("observation"), uid("risk")
+    item = {"uuid": uid("item"), "title": title, "description": desc or title, "props": props,
+            "related-observations": [{"observation-uuid": obs_uuid}],
+            "related-risks": [{"risk-uuid": risk_uuid}],
+            "remarks": kept.pack(user, tags, side)}
+    obs = {"uuid": obs_uuid, "title": title, "description": desc or title,
+           "methods": [METHOD.get(rec.get("how_identified") or "", "UNKNOWN")],
+           "types": ["finding"], "collected": ts(rec.get("date_identified")) or stamp}
+    risk = _risk(rec, fr, miles, uid, title, desc or title, stamp, party, obs_uuid)
+    return _clean(item), _clean(obs), _clean(risk)
+
+
+def _status(rec: dict[str, Any], fr: dict[str, Any]) -> str:
+    if rec.get("status") in model.CLOSED_STATUSES:
+        return "closed"
+    answers = {str(fr.get(k) or "").strip().lower() for k in DEVIATIONS}
+    if "yes" in answers:
+        return "deviation-approved"
+    if "pending" in answers:
+        return "deviation-requested"
+    return "remediating" if rec.get("status") == "In Progress" else "open"
+
+
+def _risk(rec: dict[str, Any], fr: dict[str, Any], miles: list[dict[str, Any]], uid: Any,
+          title: str, desc: str, stamp: str | None, party: str, obs_uuid: str) -> dict[str, Any]:
+    facets = [{"name": name, "system": NIST, "value": LEVEL[rec[key]]}
+              for name, key in (("risk", "risk_level"), ("likelihood", "likelihood"),
+                                ("impact", "impact")) if rec.get(key) in LEVEL]
+    tasks = []
+    for i, m in enumerate(miles, start=1):
+        text = (m.get("milestone") or f"Milestone {i}").strip()
+        task = {"uuid": uid("task", i), "type": "milestone", "title": text.split("\n")[0],
+                "description": text if "\n" in text else None,
+                "props": [_prop(k.replace("_", "-"), m.get(k)) for k in
+                          ("status", "completed_date") if kept.text_of(m.get(k))] or None,
+                "timing": {"on-date": {"date": ts(m.get("planned_date"))}}
+                if m.get("planned_date") else None,
+                "remarks": kept.text_of(m.get("changes"))}
+        tasks.append(task)
+    closed = rec.get("status") in model.CLOSED_STATUSES
+    remediation = {"uuid": uid("remediation"), "lifecycle": "completed" if closed else "planned",
+                   "title": "Mitigation plan", "description": rec.get("mitigation") or NO_PLAN,
+                   "tasks": tasks or None} if rec.get("mitigation") or tasks else None
+    log = []
+    when = ts(fr.get("fr_status_date")) or ts(rec.get("date_identified")) or stamp
+    for key in DEVIATIONS:
+        answer = str(fr.get(key) or "").strip().lower()
+        if answer in ("yes", "pending"):
+            log.append({"uuid": uid("log", key), "title": f"{FR_LABEL[key]} deviation",
+                        "description": kept.text_of(fr.get("fr_deviation_rationale")),
+                        "start": when, "status-change": "deviation-approved"
+                        if answer == "yes" else "deviation-requested"})
+    if closed:
+        log.append({"uuid": uid("log", "closed"), "title": "Closed", "start":
+                    ts(rec.get("completion_date")) or when, "status-change": "closed"})
+    fedramp = [_prop(slug(FR_LABEL[k]), str(fr[k]).strip().lower(), FEDRAMP_NS)
+               for k in DEVIATIONS if str(fr.get(k) or "").strip().lower() in ("yes", "pending")]
+    return {"uuid": uid("risk"), "title": title, "description": desc,
+            "statement": rec.get("residual_risk") or desc, "props": fedramp or None,
+            "status": _status(rec, fr),
+            "characterizations": [{"origin": {"actors": [{"type": "party", "actor-uuid": party}]},
+                                   "facets": facets}] if facets else None,
+            "deadline": ts(rec.get("milestone_date")),
+            "remediations": [remediation] if remediation else None,
+            "risk-log": {"entries": log} if log else None,
+            "related-observations": [{"observation-uuid": obs_uuid}]}
+
+
+def _clean(obj: Any) -> Any:
+    """Drop None values and empty lists (OSCAL forbids empty arrays and nulls)."""
+    if isinstance(obj, dict):
+        out = {k: _clean(v) for k, v in obj.items() if v is not None and v != []}
+        return {k: v for k, v in out.items() if v is not None and v != [] and v != {}}
+    if isinstance(obj, list):
+        return [_clean(v) for v in obj]
+    return obj
+
+
+def write(poam: Any, path: str | Path, *, as_of: dt.date | None = None, **_: Any) -> Conversion:
+    """Write OSCAL POA&M JSON, validated against the shipped official schema first."""
+    doc, conv = build(poam, as_of=as_of)
+    problems = schema_errors(doc)
+    if problems:
+        raise PoamXlError(f"OSCAL output fails the OSCAL {OSCAL_VERSION} schema: {problems[0]}",
+                          path=str(path))
+    with atomic_path(Path(path)) as tmp:
+        tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return conv
+
+
+def read(path: str | Path, **options: Any) -> tuple[Any, Conversion]:
+    """OSCAL POA&M JSON -> (Poam, Conversion); see oscal_read."""
+    from .oscal_read import read as _read
+
+    return _read(path, **options)
+
+
+def detect(path: Path) -> bool:
+    from .oscal_read import detect as _detect
+
+    return _detect(path)
+
+
+def mapping() -> list[tuple[str, str, str]]:
+    from .oscal_read import mapping as _mapping
+
+    return _mapping()
+
+
+FORMAT = Format(name="oscal", title="OSCAL POA&M JSON (NIST OSCAL 1.2.3)", extensions=(".json",),
+                detect=detect, read=read, write=write, mapping=mapping)
