@@ -19,16 +19,34 @@ from .findings import rule
 
 SIMILAR = 0.6  # description similarity that makes two items the same weakness
 RANK = {r: i for i, r in enumerate(reversed(model.RISK_LEVELS))}
-KINDS = ("deleted", "milestone_unexplained", "added", "closed", "reopened", "status_changed",
-         "risk_raised", "risk_lowered", "milestone_slipped", "milestone_advanced", "approval_gained",
-         "renumbered")
+KINDS = (
+    "deleted",
+    "milestone_unexplained",
+    "added",
+    "closed",
+    "reopened",
+    "status_changed",
+    "risk_raised",
+    "risk_lowered",
+    "milestone_slipped",
+    "milestone_advanced",
+    "approval_gained",
+    "renumbered",
+)
 RULES = {
-    "deleted": rule("diff.item-deleted", "error", "An item never silently disappears between versions",
-                    "Keep the item and close it (Status Closed, Completion Date, Closure Reason) "
-                    "instead of deleting the row."),
+    "deleted": rule(
+        "diff.item-deleted",
+        "error",
+        "An item never silently disappears between versions",
+        "Keep the item and close it (Status Closed, Completion Date, Closure Reason) "
+        "instead of deleting the row.",
+    ),
     "milestone_unexplained": rule(
-        "diff.milestone-unexplained", "warning", "A moved Milestone Date is explained",
-        "Record why the date moved (and who approved it) in Milestone Changes or Comments."),
+        "diff.milestone-unexplained",
+        "warning",
+        "A moved Milestone Date is explained",
+        "Record why the date moved (and who approved it) in Milestone Changes or Comments.",
+    ),
 }
 _ENTRY = re.compile(r"[\n;]+")
 
@@ -65,8 +83,13 @@ class Diff:
         return [c for c in self.changes if c.kind in kinds]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"old": self.old, "new": self.new, "errors": self.errors, "counts": self.counts(),
-                "changes": [c.to_dict() for c in self.changes]}
+        return {
+            "old": self.old,
+            "new": self.new,
+            "errors": self.errors,
+            "counts": self.counts(),
+            "changes": [c.to_dict() for c in self.changes],
+        }
 
 
 def load(path: str | Path, as_of: dt.date) -> pd.DataFrame:
@@ -85,20 +108,34 @@ def diff_files(old: str | Path, new: str | Path, as_of: dt.date | None = None) -
     return diff(load(old, as_of), load(new, as_of), str(old), str(new))
 
 
-def diff(old: pd.DataFrame, new: pd.DataFrame, old_name: str = "old", new_name: str = "new") -> Diff:
+def diff(
+    old: pd.DataFrame, new: pd.DataFrame, old_name: str = "old", new_name: str = "new"
+) -> Diff:
     """Every change between two canonical item frames (pure)."""
     a = _records(old)
     b = _records(new)
     pairs, gone, added = match(a, b)
     out = Diff(old_name, new_name)
     for o in gone:
-        out.changes.append(Change("deleted", o["item"], f"item {o['item']} ({_short(o)}) is in the old "
-                                  "version but not in the new one", "error", RULES["deleted"].id))
+        out.changes.append(
+            Change(
+                "deleted",
+                o["item"],
+                f"item {o['item']} ({_short(o)}) is in the old version but not in the new one",
+                "error",
+                RULES["deleted"].id,
+            )
+        )
     for o, n in pairs:
         out.changes += compare(o, n)
     for n in added:
-        out.changes.append(Change("added", n["item"], f"item {n['item']} added: {_short(n)} "
-                                  f"({n['risk'] or 'no risk level'})"))
+        out.changes.append(
+            Change(
+                "added",
+                n["item"],
+                f"item {n['item']} added: {_short(n)} ({n['risk'] or 'no risk level'})",
+            )
+        )
     out.changes.sort(key=lambda c: (KINDS.index(c.kind), c.item if c.item is not None else 10**9))
     return out
 
@@ -107,13 +144,20 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     out = []
     for _, r in frame.iterrows():
         number = r.get("item_number")
-        out.append({
-            "item": None if pd.isna(number) else int(number),
-            "description": _text(r.get("description")), "status": _text(r.get("status")),
-            "risk": _text(r.get("risk_level")), "milestone": as_date(r.get("milestone_date")),
-            "changes": _text(r.get("milestone_changes")), "comments": _text(r.get("comments")),
-            "approval": _text(r.get("issm_approval")), "dss_date": as_date(r.get("dss_date")),
-            "determination": _text(r.get("dss_determination"))})
+        out.append(
+            {
+                "item": None if pd.isna(number) else int(number),
+                "description": _text(r.get("description")),
+                "status": _text(r.get("status")),
+                "risk": _text(r.get("risk_level")),
+                "milestone": as_date(r.get("milestone_date")),
+                "changes": _text(r.get("milestone_changes")),
+                "comments": _text(r.get("comments")),
+                "approval": _text(r.get("issm_approval")),
+                "dss_date": as_date(r.get("dss_date")),
+                "determination": _text(r.get("dss_determination")),
+            }
+        )
     return out
 
 
@@ -129,12 +173,14 @@ def _short(r: dict[str, Any], n: int = 60) -> str:
 def similarity(a: str, b: str) -> float:
     if not a or not b:
         return 0.0
-    return difflib.SequenceMatcher(None, " ".join(a.lower().split()), " ".join(b.lower().split()),
-                                   autojunk=False).ratio()
+    return difflib.SequenceMatcher(
+        None, " ".join(a.lower().split()), " ".join(b.lower().split()), autojunk=False
+    ).ratio()
 
 
-def match(a: list[dict[str, Any]], b: list[dict[str, Any]]
-          ) -> tuple[list[tuple[dict[str, Any], dict[str, Any]]], list[dict[str, Any]], list[dict[str, Any]]]:
+def match(
+    a: list[dict[str, Any]], b: list[dict[str, Any]]
+) -> tuple[list[tuple[dict[str, Any], dict[str, Any]]], list[dict[str, Any]], list[dict[str, Any]]]:
     """(pairs, only in old, only in new): same Item Number and a similar description; else the
     most similar description (re-used or changed numbers)."""
     by_number = {r["item"]: r for r in b if r["item"] is not None}
@@ -143,16 +189,28 @@ def match(a: list[dict[str, Any]], b: list[dict[str, Any]]
     rest_a = []
     for o in a:
         n = by_number.get(o["item"])
-        if n is not None and id(n) not in used and (
+        if (
+            n is not None
+            and id(n) not in used
+            and (
                 similarity(o["description"], n["description"]) >= SIMILAR
-                or not o["description"] or not n["description"]):
+                or not o["description"]
+                or not n["description"]
+            )
+        ):
             pairs.append((o, n))
             used.add(id(n))
         else:
             rest_a.append(o)
     rest_b = [n for n in b if id(n) not in used]
-    scored = sorted(((similarity(o["description"], n["description"]), i, j)
-                     for i, o in enumerate(rest_a) for j, n in enumerate(rest_b)), reverse=True)
+    scored = sorted(
+        (
+            (similarity(o["description"], n["description"]), i, j)
+            for i, o in enumerate(rest_a)
+            for j, n in enumerate(rest_b)
+        ),
+        reverse=True,
+    )
     taken_a: set[int] = set()
     taken_b: set[int] = set()
     for score, i, j in scored:
@@ -173,28 +231,56 @@ def compare(o: dict[str, Any], n: dict[str, Any]) -> list[Change]:
     item = n["item"]
     out: list[Change] = []
     if o["item"] != n["item"]:
-        out.append(Change("renumbered", item, f"item {o['item']} is now item {item} "
-                          f"({_short(n)})", old_item=o["item"]))
+        out.append(
+            Change(
+                "renumbered",
+                item,
+                f"item {o['item']} is now item {item} ({_short(n)})",
+                old_item=o["item"],
+            )
+        )
     closed0, closed1 = o["status"] in model.CLOSED_STATUSES, n["status"] in model.CLOSED_STATUSES
     if not closed0 and closed1:
-        out.append(Change("closed", item, f"item {item} closed ({o['status'] or 'blank'} -> {n['status']})"))
+        out.append(
+            Change(
+                "closed", item, f"item {item} closed ({o['status'] or 'blank'} -> {n['status']})"
+            )
+        )
     elif closed0 and not closed1:
-        out.append(Change("reopened", item, f"item {item} reopened ({o['status']} -> "
-                          f"{n['status'] or 'blank'})"))
+        out.append(
+            Change(
+                "reopened",
+                item,
+                f"item {item} reopened ({o['status']} -> {n['status'] or 'blank'})",
+            )
+        )
     elif o["status"] != n["status"]:
-        out.append(Change("status_changed", item, f"item {item} status {o['status'] or 'blank'} -> "
-                          f"{n['status'] or 'blank'}"))
+        out.append(
+            Change(
+                "status_changed",
+                item,
+                f"item {item} status {o['status'] or 'blank'} -> {n['status'] or 'blank'}",
+            )
+        )
     if o["risk"] in RANK and n["risk"] in RANK and o["risk"] != n["risk"]:
         up = RANK[n["risk"]] > RANK[o["risk"]]
-        out.append(Change("risk_raised" if up else "risk_lowered", item,
-                          f"item {item} risk {'raised' if up else 'lowered'} {o['risk']} -> {n['risk']}"))
+        out.append(
+            Change(
+                "risk_raised" if up else "risk_lowered",
+                item,
+                f"item {item} risk {'raised' if up else 'lowered'} {o['risk']} -> {n['risk']}",
+            )
+        )
     out += _milestone(o, n, item)
     gained = []
     if o["approval"] != "Yes" and n["approval"] == "Yes":
         gained.append("ISSM/FSO approval")
     if (n["dss_date"] and not o["dss_date"]) or (n["determination"] and not o["determination"]):
-        gained.append("DSS determination" + (f" {n['determination']}" if n["determination"] else "")
-                      + (f" {n['dss_date'].isoformat()}" if n["dss_date"] else ""))
+        gained.append(
+            "DSS determination"
+            + (f" {n['determination']}" if n["determination"] else "")
+            + (f" {n['dss_date'].isoformat()}" if n["dss_date"] else "")
+        )
     if gained:
         out.append(Change("approval_gained", item, f"item {item} gained {' and '.join(gained)}"))
     return out
@@ -210,17 +296,40 @@ def _milestone(o: dict[str, Any], n: dict[str, Any], item: int | None) -> list[C
     out = []
     if days > 0:
         history = f"; {times} change(s) recorded in Milestone Changes" if times else ""
-        out.append(Change("milestone_slipped", item, f"item {item} milestone slipped {days} days "
-                          f"({moved}){history}", days=days, times=times))
+        out.append(
+            Change(
+                "milestone_slipped",
+                item,
+                f"item {item} milestone slipped {days} days ({moved}){history}",
+                days=days,
+                times=times,
+            )
+        )
     else:
-        out.append(Change("milestone_advanced", item, f"item {item} milestone brought forward "
-                          f"{-days} days ({moved})", days=days, times=times))
+        out.append(
+            Change(
+                "milestone_advanced",
+                item,
+                f"item {item} milestone brought forward {-days} days ({moved})",
+                days=days,
+                times=times,
+            )
+        )
     explained = (n["changes"] and n["changes"] != o["changes"]) or (
-        n["comments"] and n["comments"] != o["comments"])
+        n["comments"] and n["comments"] != o["comments"]
+    )
     if not explained:
-        out.append(Change("milestone_unexplained", item, f"item {item} Milestone Date moved {moved} "
-                          "with no new entry in Milestone Changes or Comments", "warning",
-                          RULES["milestone_unexplained"].id, days=days))
+        out.append(
+            Change(
+                "milestone_unexplained",
+                item,
+                f"item {item} Milestone Date moved {moved} "
+                "with no new entry in Milestone Changes or Comments",
+                "warning",
+                RULES["milestone_unexplained"].id,
+                days=days,
+            )
+        )
     return out
 
 

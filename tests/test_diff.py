@@ -30,7 +30,11 @@ def _edit_new(wb) -> None:
     put(11, "issm_approval", "Yes")  # approval gained (Pending)
     ms3 = ws[item_ref(3, "milestone_date")].value
     put(3, "milestone_date", ms3 + dt.timedelta(days=20))  # slipped, explained twice
-    put(3, "milestone_changes", "2026-10-01: +10 days, vendor delay\n2026-11-01: +10 days, parts (ISSM ok)")
+    put(
+        3,
+        "milestone_changes",
+        "2026-10-01: +10 days, vendor delay\n2026-11-01: +10 days, parts (ISSM ok)",
+    )
     ms10 = ws[item_ref(10, "milestone_date")].value
     put(10, "milestone_date", ms10 - dt.timedelta(days=5))  # brought forward, unexplained
     put(9, "description", "Wireless access point found in the closed area")  # number re-used
@@ -53,7 +57,11 @@ def test_each_change_kind_exactly_once(versions: tuple[Path, Path]) -> None:
     assert by_kind["deleted"].rule == "diff.item-deleted"
     assert by_kind["added"].item == 9 and "Wireless" in by_kind["added"].message
     assert [by_kind[k].item for k in ("closed", "reopened", "status_changed")] == [1, 7, 8]
-    assert [by_kind[k].item for k in ("risk_raised", "risk_lowered", "approval_gained")] == [6, 5, 11]
+    assert [by_kind[k].item for k in ("risk_raised", "risk_lowered", "approval_gained")] == [
+        6,
+        5,
+        11,
+    ]
     slip = by_kind["milestone_slipped"]
     assert (slip.item, slip.days, slip.times) == (3, 20, 2)
     adv = by_kind["milestone_advanced"]
@@ -75,7 +83,9 @@ def test_unexplained_slip_and_no_changes(tmp_path: Path) -> None:
     new = make_book(tmp_path / "new.xlsx", sample=6, edit=slip)
     result = d.diff_files(old, new, AS_OF)
     assert [(c.kind, c.item, c.days, c.times) for c in result.changes] == [
-        ("milestone_unexplained", 2, 45, None), ("milestone_slipped", 2, 45, None)]
+        ("milestone_unexplained", 2, 45, None),
+        ("milestone_slipped", 2, 45, None),
+    ]
     assert d.diff_files(old, old, AS_OF).changes == []
 
 
@@ -98,12 +108,16 @@ def test_cli_formats_and_exit_codes(versions: tuple[Path, Path], tmp_path: Path)
     table = runner.invoke(app, ["diff", str(old), str(new), "--as-of", AS_OF.isoformat()])
     assert table.exit_code == 1, table.output  # a deleted item is an error
     assert "deleted" in table.output and "item 9" in table.output
-    js = runner.invoke(app, ["diff", str(old), str(new), "--format", "json", "--as-of", AS_OF.isoformat()])
+    js = runner.invoke(
+        app, ["diff", str(old), str(new), "--format", "json", "--as-of", AS_OF.isoformat()]
+    )
     doc = json.loads(js.output)
     assert doc["errors"] == 1 and doc["counts"]["milestone_slipped"] == 1
     out = tmp_path / "diff.xlsx"
-    xl = runner.invoke(app, ["diff", str(old), str(new), "-f", "xlsx", "-o", str(out),
-                             "--as-of", AS_OF.isoformat()])
+    xl = runner.invoke(
+        app,
+        ["diff", str(old), str(new), "-f", "xlsx", "-o", str(out), "--as-of", AS_OF.isoformat()],
+    )
     assert xl.exit_code == 1 and out.is_file()
     ws = load_workbook(out)["Changes"]
     assert ws.max_row == 1 + len(d.KINDS)

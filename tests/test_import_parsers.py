@@ -1,4 +1,4 @@
-"""Importers: CKL, CKLB, Nessus, HDF and CSV parsed into neutral records (generated and real files)."""
+"""Importers: CKL, CKLB, Nessus, HDF and CSV into neutral records (generated and real files)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ SCANS = REALWORLD / "scan-inputs"
 REAL_CKL = SCANS / "saf__small_ckl_overrides.ckl"
 REAL_CKLB = next(SCANS.glob("*.cklb"), SCANS / "missing.cklb")
 REAL_NESSUS = SCANS / "POAM-Tracker-Next__Example1.nessus"
-needs_real = pytest.mark.skipif(not SCANS.is_dir(), reason="../shared/realworld/scan-inputs is absent")
+needs_real = pytest.mark.skipif(
+    not SCANS.is_dir(), reason="../shared/realworld/scan-inputs is absent"
+)
 
 # (vuln id, rule id, severity, status, override, finding details, CCIs)
 CKL_RULES = (
@@ -32,41 +34,73 @@ CKL_RULES = (
 
 def write_ckl(path: Path, host: str = "web01", rules: tuple = CKL_RULES) -> Path:
     def attr(name: str, value: str) -> str:
-        return (f"<STIG_DATA><VULN_ATTRIBUTE>{name}</VULN_ATTRIBUTE>"
-                f"<ATTRIBUTE_DATA>{escape(value)}</ATTRIBUTE_DATA></STIG_DATA>")
+        return (
+            f"<STIG_DATA><VULN_ATTRIBUTE>{name}</VULN_ATTRIBUTE>"
+            f"<ATTRIBUTE_DATA>{escape(value)}</ATTRIBUTE_DATA></STIG_DATA>"
+        )
 
     vulns = []
     for vid, rid, sev, status, override, details, ccis in rules:
-        body = "".join((attr("Vuln_Num", vid), attr("Severity", sev), attr("Rule_ID", rid),
-                        attr("Rule_Ver", f"APP-{vid[2:]}"), attr("Rule_Title", f"Rule {vid} must hold"),
-                        attr("Fix_Text", f"Fix {vid} by configuration."),
-                        *(attr("CCI_REF", c) for c in ccis)))
-        vulns.append(f"<VULN>{body}<STATUS>{status}</STATUS><FINDING_DETAILS>{escape(details)}"
-                     f"</FINDING_DETAILS><COMMENTS></COMMENTS><SEVERITY_OVERRIDE>{override}"
-                     "</SEVERITY_OVERRIDE></VULN>")
+        body = "".join(
+            (
+                attr("Vuln_Num", vid),
+                attr("Severity", sev),
+                attr("Rule_ID", rid),
+                attr("Rule_Ver", f"APP-{vid[2:]}"),
+                attr("Rule_Title", f"Rule {vid} must hold"),
+                attr("Fix_Text", f"Fix {vid} by configuration."),
+                *(attr("CCI_REF", c) for c in ccis),
+            )
+        )
+        vulns.append(
+            f"<VULN>{body}<STATUS>{status}</STATUS><FINDING_DETAILS>{escape(details)}"
+            f"</FINDING_DETAILS><COMMENTS></COMMENTS><SEVERITY_OVERRIDE>{override}"
+            "</SEVERITY_OVERRIDE></VULN>"
+        )
     path.write_text(
-        '<?xml version="1.0" encoding="UTF-8"?>\n<!--DISA STIG Viewer :: 2.17-->\n<CHECKLIST><ASSET>'
+        '<?xml version="1.0" encoding="UTF-8"?>\n<!--DISA STIG Viewer :: 2.17-->\n'
+        "<CHECKLIST><ASSET>"
         f"<ROLE>None</ROLE><HOST_NAME>{host}</HOST_NAME><HOST_IP>10.0.0.5</HOST_IP></ASSET><STIGS>"
         "<iSTIG><STIG_INFO><SI_DATA><SID_NAME>title</SID_NAME><SID_DATA>Example Web Server STIG"
         f"</SID_DATA></SI_DATA></STIG_INFO>{''.join(vulns)}</iSTIG></STIGS></CHECKLIST>",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     return path
 
 
 def write_cklb(path: Path, host: str = "ws07") -> Path:
     def rule(gid: str, sev: str, status: str, details: str = "") -> dict:
-        return {"group_id": gid, "rule_id": f"S{gid}r9", "rule_id_src": f"S{gid}r9_rule",
-                "severity": sev, "status": status, "rule_title": f"{gid} title",
-                "fix_text": f"fix {gid}", "ccis": ["CCI-000366"], "rule_version": f"X-{gid}",
-                "finding_details": details}
+        return {
+            "group_id": gid,
+            "rule_id": f"S{gid}r9",
+            "rule_id_src": f"S{gid}r9_rule",
+            "severity": sev,
+            "status": status,
+            "rule_title": f"{gid} title",
+            "fix_text": f"fix {gid}",
+            "ccis": ["CCI-000366"],
+            "rule_version": f"X-{gid}",
+            "finding_details": details,
+        }
 
-    doc = {"title": "SCC Generated CKLB at: 2025-09-02T20:38:21", "cklb_version": "1.0",
-           "target_data": {"host_name": host, "ip_address": "192.168.1.7"},
-           "stigs": [{"display_name": "Browser STIG",
-                      "rules": [rule("V-2001", "high", "open", "Time : 2025-08-30T10:00:00"),
-                                rule("V-2002", "medium", "not_a_finding")]},
-                     {"display_name": "Office STIG",
-                      "rules": [rule("V-3001", "low", "open"), rule("V-3002", "medium", "not_reviewed")]}]}
+    doc = {
+        "title": "SCC Generated CKLB at: 2025-09-02T20:38:21",
+        "cklb_version": "1.0",
+        "target_data": {"host_name": host, "ip_address": "192.168.1.7"},
+        "stigs": [
+            {
+                "display_name": "Browser STIG",
+                "rules": [
+                    rule("V-2001", "high", "open", "Time : 2025-08-30T10:00:00"),
+                    rule("V-2002", "medium", "not_a_finding"),
+                ],
+            },
+            {
+                "display_name": "Office STIG",
+                "rules": [rule("V-3001", "low", "open"), rule("V-3002", "medium", "not_reviewed")],
+            },
+        ],
+    }
     path.write_text(json.dumps(doc), encoding="utf-8")
     return path
 
@@ -80,45 +114,88 @@ def write_nessus(path: Path, hosts: tuple[str, ...] = ("10.0.0.1", "10.0.0.2", "
     }
     body = []
     for h in hosts:
-        props = (f'<HostProperties><tag name="HOST_END">Tue Sep  2 20:38:17 2025</tag>'
-                 f'<tag name="host-ip">{h}</tag></HostProperties>')
+        props = (
+            f'<HostProperties><tag name="HOST_END">Tue Sep  2 20:38:17 2025</tag>'
+            f'<tag name="host-ip">{h}</tag></HostProperties>'
+        )
         reps = "".join(
-            f'<ReportItem port="443" svc_name="www" protocol="tcp" severity="{sev}" pluginID="{pid}" '
-            f'pluginName="{name}" pluginFamily="General"><description>{name} description</description>'
+            f'<ReportItem port="443" svc_name="www" protocol="tcp" severity="{sev}" '
+            f'pluginID="{pid}" '
+            f'pluginName="{name}" pluginFamily="General">'
+            f"<description>{name} description</description>"
             f"<solution>Upgrade {name}.</solution><synopsis>{name} synopsis</synopsis>"
-            + "".join(f"<cve>{c}</cve>" for c in cves) + "</ReportItem>"
-            for pid, (sev, name, on, cves) in items.items() if h in on)
+            + "".join(f"<cve>{c}</cve>" for c in cves)
+            + "</ReportItem>"
+            for pid, (sev, name, on, cves) in items.items()
+            if h in on
+        )
         body.append(f'<ReportHost name="{h}">{props}{reps}</ReportHost>')
-    path.write_text('<?xml version="1.0" ?>\n<NessusClientData_v2><Report name="scan">'
-                    + "".join(body) + "</Report></NessusClientData_v2>", encoding="utf-8")
+    path.write_text(
+        '<?xml version="1.0" ?>\n<NessusClientData_v2><Report name="scan">'
+        + "".join(body)
+        + "</Report></NessusClientData_v2>",
+        encoding="utf-8",
+    )
     return path
 
 
 def write_hdf(path: Path) -> Path:
     def control(cid: str, impact: float, statuses: list[str], severity: str) -> dict:
-        return {"id": cid, "title": f"{cid} must be configured", "impact": impact,
-                "descriptions": [{"label": "check", "data": "check it"}, {"label": "fix", "data": f"fix {cid}"}],
-                "tags": {"gid": cid, "rid": f"S{cid}r1_rule", "severity": severity, "cci": ["CCI-000366"],
-                         "nist": ["CM-6 b"]},
-                "results": [{"status": s, "code_desc": f"{cid} test", "start_time": "2025-07-01T08:00:00+00:00",
-                             "message": "expected 1, got 0" if s == "failed" else ""} for s in statuses]}
+        return {
+            "id": cid,
+            "title": f"{cid} must be configured",
+            "impact": impact,
+            "descriptions": [
+                {"label": "check", "data": "check it"},
+                {"label": "fix", "data": f"fix {cid}"},
+            ],
+            "tags": {
+                "gid": cid,
+                "rid": f"S{cid}r1_rule",
+                "severity": severity,
+                "cci": ["CCI-000366"],
+                "nist": ["CM-6 b"],
+            },
+            "results": [
+                {
+                    "status": s,
+                    "code_desc": f"{cid} test",
+                    "start_time": "2025-07-01T08:00:00+00:00",
+                    "message": "expected 1, got 0" if s == "failed" else "",
+                }
+                for s in statuses
+            ],
+        }
 
-    doc = {"platform": {"name": "rhel", "release": "8.9", "target_id": "db01"}, "version": "5.0",
-           "statistics": {"duration": 1.0},
-           "profiles": [{"name": "rhel8-stig", "title": "RHEL 8 STIG", "controls": [
-               control("V-4001", 0.7, ["passed", "failed"], "high"),
-               control("V-4002", 0.5, ["passed"], "medium"),
-               control("V-4003", 0.0, ["skipped"], "low"),
-               control("V-4004", 0.3, ["failed"], "low")]}]}
+    doc = {
+        "platform": {"name": "rhel", "release": "8.9", "target_id": "db01"},
+        "version": "5.0",
+        "statistics": {"duration": 1.0},
+        "profiles": [
+            {
+                "name": "rhel8-stig",
+                "title": "RHEL 8 STIG",
+                "controls": [
+                    control("V-4001", 0.7, ["passed", "failed"], "high"),
+                    control("V-4002", 0.5, ["passed"], "medium"),
+                    control("V-4003", 0.0, ["skipped"], "low"),
+                    control("V-4004", 0.3, ["failed"], "low"),
+                ],
+            }
+        ],
+    }
     path.write_text(json.dumps(doc), encoding="utf-8")
     return path
 
 
 def write_csv(path: Path) -> Path:
-    path.write_text("Finding ID,Title,Severity,Hosts,Fix,Found\n"
-                    "PT-01,Default credentials on the printer,Critical,prn01,Change the password,2025-06-01\n"
-                    "PT-02,Directory listing enabled,moderate,web01;web02,Disable autoindex,2025-06-02\n"
-                    "PT-03,Verbose banner,Low,web01,Hide the version,2025-06-02\n", encoding="utf-8")
+    path.write_text(
+        "Finding ID,Title,Severity,Hosts,Fix,Found\n"
+        "PT-01,Default credentials on the printer,Critical,prn01,Change the password,2025-06-01\n"
+        "PT-02,Directory listing enabled,moderate,web01;web02,Disable autoindex,2025-06-02\n"
+        "PT-03,Verbose banner,Low,web01,Hide the version,2025-06-02\n",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -155,7 +232,11 @@ def test_nessus_groups_hosts_skips_info_keeps_cves(tmp_path: Path) -> None:
     crit = recs["Nessus plugin 100001"]
     assert crit.hosts == ("10.0.0.1", "10.0.0.2", "10.0.0.3")
     assert crit.cves == ("CVE-2024-0001", "CVE-2024-0002") and "CVE-2024-0002" in crit.description
-    assert (crit.risk, crit.how, crit.detected) == ("High", "Vulnerability Scan", dt.date(2025, 9, 2))
+    assert (crit.risk, crit.how, crit.detected) == (
+        "High",
+        "Vulnerability Scan",
+        dt.date(2025, 9, 2),
+    )
     assert [recs[f"Nessus plugin {p}"].risk for p in ("100002", "100003")] == ["Medium", "Low"]
     assert recs["Nessus plugin 100002"].hosts == ("10.0.0.1", "10.0.0.2")
     with_info = by_id(parse_all([path], Options(include_info=True)))
@@ -168,18 +249,27 @@ def test_hdf_failed_controls(tmp_path: Path) -> None:
     assert recs["SV-4002r1_rule (V-4002)"].status == "not_a_finding"
     assert recs["SV-4003r1_rule (V-4003)"].status == "not_applicable"
     r = recs["SV-4004r1_rule (V-4004)"]
-    assert (r.status, r.risk, r.hosts, r.detected) == ("open", "Low", ("db01",), dt.date(2025, 7, 1))
+    assert (r.status, r.risk, r.hosts, r.detected) == (
+        "open",
+        "Low",
+        ("db01",),
+        dt.date(2025, 7, 1),
+    )
     assert "CM-6 b" in r.controls and r.fix == "fix V-4004"
     assert "expected 1, got 0" in r.description
 
 
 def test_csv_with_mapping(tmp_path: Path) -> None:
-    mapping = parse_mapping("description=Title,risk_level=Severity,source_id=Finding ID,"
-                            "assets=Hosts,mitigation=Fix,Date Identified=Found")
+    mapping = parse_mapping(
+        "description=Title,risk_level=Severity,source_id=Finding ID,"
+        "assets=Hosts,mitigation=Fix,Date Identified=Found"
+    )
     recs = by_id(parse_all([write_csv(tmp_path / "pentest.csv")], Options(mapping=mapping)))
     assert [recs[k].risk for k in ("PT-01", "PT-02", "PT-03")] == ["High", "Medium", "Low"]
     assert recs["PT-02"].hosts == ("web01", "web02")
-    assert recs["PT-01"].detected == dt.date(2025, 6, 1) and recs["PT-01"].fix == "Change the password"
+    assert (
+        recs["PT-01"].detected == dt.date(2025, 6, 1) and recs["PT-01"].fix == "Change the password"
+    )
 
 
 def test_mapping_file_and_bad_mapping(tmp_path: Path) -> None:
@@ -194,9 +284,12 @@ def test_mapping_file_and_bad_mapping(tmp_path: Path) -> None:
 
 def test_xml_entities_are_refused(tmp_path: Path) -> None:
     bomb = tmp_path / "evil.ckl"
-    bomb.write_text('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">'
-                    '<!ENTITY b "&a;&a;&a;&a;&a;&a;">]><CHECKLIST><ASSET><HOST_NAME>&b;</HOST_NAME>'
-                    "</ASSET></CHECKLIST>", encoding="utf-8")
+    bomb.write_text(
+        '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">'
+        '<!ENTITY b "&a;&a;&a;&a;&a;&a;">]><CHECKLIST><ASSET><HOST_NAME>&b;</HOST_NAME>'
+        "</ASSET></CHECKLIST>",
+        encoding="utf-8",
+    )
     with pytest.raises(WorkbookError, match="not a readable checklist"):
         parse_all([bomb])
 
@@ -215,8 +308,10 @@ def test_kind_sniffing(tmp_path: Path) -> None:
 def test_real_ckl() -> None:
     recs = parse_all([REAL_CKL])
     assert len(recs) == 11
-    counts = {s: sum(r.status == s for r in recs) for s in
-              ("open", "not_a_finding", "not_applicable", "not_reviewed")}
+    counts = {
+        s: sum(r.status == s for r in recs)
+        for s in ("open", "not_a_finding", "not_applicable", "not_reviewed")
+    }
     assert counts == {"open": 4, "not_a_finding": 2, "not_applicable": 1, "not_reviewed": 4}
     first = recs[0]
     assert first.source_id == "SV-257777r925318_rule (V-257777)" and "CCI-000366" in first.controls
@@ -240,5 +335,9 @@ def test_real_nessus() -> None:
     assert set(recs) == {"Nessus plugin 242246", "Nessus plugin 214143", "Nessus plugin 214007"}
     assert recs["Nessus plugin 214143"].risk == "High"  # severity 4 (Critical)
     assert recs["Nessus plugin 242246"].risk == "Medium"
-    assert recs["Nessus plugin 214143"].cves == ("CVE-2024-12084", "CVE-2024-12085", "CVE-2024-12086")
+    assert recs["Nessus plugin 214143"].cves == (
+        "CVE-2024-12084",
+        "CVE-2024-12085",
+        "CVE-2024-12086",
+    )
     assert recs["Nessus plugin 214007"].hosts == ("10.10.10.105",)

@@ -1,4 +1,4 @@
-"""`poam-xl import`: findings into a generated workbook: new items, de-duplication, reopen, options."""
+"""`poam-xl import` into a generated workbook: new items, de-duplication, reopen, options."""
 
 from __future__ import annotations
 
@@ -38,8 +38,14 @@ def test_new_items_fields_and_clean_validation(tmp_path: Path) -> None:
     assert list(frame["item_number"]) == list(range(1, 14))
     new = frame[frame["item_number"] > 8].set_index("source_id")
     telnet = new.loc["SV-1001r1_rule (V-1001)"]
-    assert (telnet["status"], telnet["risk_level"], telnet["how_identified"]) == ("Open", "High", "STIG Review")
-    assert telnet["assets"] == "web01" and "CCI-000381" in telnet["cws"] and "V-1001" in telnet["cws"]
+    assert (telnet["status"], telnet["risk_level"], telnet["how_identified"]) == (
+        "Open",
+        "High",
+        "STIG Review",
+    )
+    assert (
+        telnet["assets"] == "web01" and "CCI-000381" in telnet["cws"] and "V-1001" in telnet["cws"]
+    )
     assert telnet["mitigation"] == "Fix V-1001 by configuration."
     assert telnet["date_identified"] == pd.Timestamp(AS_OF)  # a CKL carries no date: --as-of
     assert telnet["milestone_date"] == pd.Timestamp(AS_OF + dt.timedelta(days=30))  # High: 30 days
@@ -67,8 +73,12 @@ def test_new_rows_copy_the_style_of_the_row_above(tmp_path: Path) -> None:
 
 def test_import_twice_adds_no_duplicates(tmp_path: Path) -> None:
     book = make_book(tmp_path / "poam.xlsx", sample=4)
-    files = [write_ckl(tmp_path / "web.ckl"), write_cklb(tmp_path / "ws.cklb"),
-             write_nessus(tmp_path / "scan.nessus"), write_hdf(tmp_path / "db.json")]
+    files = [
+        write_ckl(tmp_path / "web.ckl"),
+        write_cklb(tmp_path / "ws.cklb"),
+        write_nessus(tmp_path / "scan.nessus"),
+        write_hdf(tmp_path / "db.json"),
+    ]
     once, twice = tmp_path / "once.xlsx", tmp_path / "twice.xlsx"
     first = import_into(files, book, once, as_of=AS_OF)
     second = import_into(files, once, twice, as_of=AS_OF)
@@ -106,7 +116,11 @@ def test_closed_item_is_reopened_with_a_note(tmp_path: Path) -> None:
     res = import_into([write_ckl(tmp_path / "web.ckl")], book, out, as_of=AS_OF)
     assert res.plan.reopened == 1 and len(res.plan.new_rows) == 1
     row = items(out).loc[lambda f: f["item_number"] == 4].iloc[0]
-    assert row["status"] == "Open" and pd.isna(row["completion_date"]) and row["closure_reason"] is None
+    assert (
+        row["status"] == "Open"
+        and pd.isna(row["completion_date"])
+        and row["closure_reason"] is None
+    )
     assert f"Reopened {AS_OF.isoformat()}" in row["comments"] and "web.ckl" in row["comments"]
     assert "was Completed" in row["comments"]
     assert "1 reopened" in res.line()
@@ -115,11 +129,19 @@ def test_closed_item_is_reopened_with_a_note(tmp_path: Path) -> None:
 def test_min_severity_and_not_reviewed(tmp_path: Path) -> None:
     book = make_book(tmp_path / "poam.xlsx", sample=1)
     ckl = write_ckl(tmp_path / "web.ckl")
-    high = import_into([ckl], book, tmp_path / "h.xlsx", as_of=AS_OF, options=Options(min_severity="High"))
+    high = import_into(
+        [ckl], book, tmp_path / "h.xlsx", as_of=AS_OF, options=Options(min_severity="High")
+    )
     assert [r["source_id"] for r in high.plan.new_rows] == ["SV-1001r1_rule (V-1001)"]
-    assert high.plan.skipped == {"below High": 1, "not a finding": 1, "not applicable": 1, "not reviewed": 1}
-    allr = import_into([ckl], book, tmp_path / "a.xlsx", as_of=AS_OF,
-                       options=Options(include_not_reviewed=True))
+    assert high.plan.skipped == {
+        "below High": 1,
+        "not a finding": 1,
+        "not applicable": 1,
+        "not reviewed": 1,
+    }
+    allr = import_into(
+        [ckl], book, tmp_path / "a.xlsx", as_of=AS_OF, options=Options(include_not_reviewed=True)
+    )
     assert len(allr.plan.new_rows) == 3
     nr = next(r for r in allr.plan.new_rows if r["source_id"].startswith("SV-1003"))
     assert "Not reviewed" in nr["comments"] and nr["status"] == "Open"
@@ -137,8 +159,16 @@ def test_passing_rule_reported_for_open_item(tmp_path: Path) -> None:
 def test_csv_import_with_map(tmp_path: Path) -> None:
     book = make_book(tmp_path / "poam.xlsx", sample=0)
     csv = write_csv(tmp_path / "pentest.csv")
-    opts = Options(mapping={"description": "Title", "risk_level": "Severity", "source_id": "Finding ID",
-                            "assets": "Hosts", "mitigation": "Fix", "date_identified": "Found"})
+    opts = Options(
+        mapping={
+            "description": "Title",
+            "risk_level": "Severity",
+            "source_id": "Finding ID",
+            "assets": "Hosts",
+            "mitigation": "Fix",
+            "date_identified": "Found",
+        }
+    )
     out = tmp_path / "o.xlsx"
     import_into([csv], book, out, as_of=AS_OF, options=opts)
     frame = items(out)
@@ -167,17 +197,32 @@ def test_real_scan_files_through_the_cli(tmp_path: Path) -> None:
     files = sorted(str(p) for p in SCANS.iterdir())
     out = tmp_path / "out.xlsx"
     runner = CliRunner()
-    res = runner.invoke(app, ["import", *files, "--into", str(book), "--output", str(out),
-                              "--as-of", AS_OF.isoformat()])
+    res = runner.invoke(
+        app,
+        ["import", *files, "--into", str(book), "--output", str(out), "--as-of", AS_OF.isoformat()],
+    )
     assert res.exit_code == 0, res.output
     assert "83 items added (items 6-88)" in res.output
     frame = items(out)
     assert len(frame) == 88 and frame["item_number"].is_unique
     assert validate(out, as_of=AS_OF).errors == 0
-    again = runner.invoke(app, ["import", *files, "--into", str(out), "--in-place",
-                                "--as-of", AS_OF.isoformat(), "--min-severity", "medium"])
+    again = runner.invoke(
+        app,
+        [
+            "import",
+            *files,
+            "--into",
+            str(out),
+            "--in-place",
+            "--as-of",
+            AS_OF.isoformat(),
+            "--min-severity",
+            "medium",
+        ],
+    )
     assert again.exit_code == 0, again.output
     assert "0 items added" in again.output and len(items(out)) == 88
-    bad = runner.invoke(app, ["import", files[0], "--into", str(book), "--min-severity", "urgent",
-                              "--in-place"])
+    bad = runner.invoke(
+        app, ["import", files[0], "--into", str(book), "--min-severity", "urgent", "--in-place"]
+    )
     assert bad.exit_code == 2 and "--min-severity" in bad.output

@@ -15,7 +15,9 @@ from poam_xl.review import make_pack, page_count
 from poam_xl.validate import validate
 from tests.helpers import AS_OF, item_ref, make_book, sha256
 
-needs_soffice = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+needs_soffice = pytest.mark.skipif(
+    shutil.which("soffice") is None, reason="LibreOffice not installed"
+)
 
 
 def _earlier(wb) -> None:
@@ -27,8 +29,10 @@ def _earlier(wb) -> None:
 
 @pytest.fixture
 def books(tmp_path: Path) -> tuple[Path, Path]:
-    return (make_book(tmp_path / "poam.xlsx", sample=12),
-            make_book(tmp_path / "poam-q2.xlsx", sample=12, edit=_earlier))
+    return (
+        make_book(tmp_path / "poam.xlsx", sample=12),
+        make_book(tmp_path / "poam-q2.xlsx", sample=12, edit=_earlier),
+    )
 
 
 def test_review_workbook_lists(books: tuple[Path, Path], tmp_path: Path) -> None:
@@ -37,8 +41,14 @@ def test_review_workbook_lists(books: tuple[Path, Path], tmp_path: Path) -> None
     pack = make_pack(cur, tmp_path / "out", previous=prev, as_of=AS_OF, pdf=False)
     assert (sha256(cur), sha256(prev)) == before
     wb = load_workbook(pack.workbook)
-    assert wb.sheetnames == ["Summary", "Overdue", "90+ Days Late", "Slipped Milestones",
-                             "Due Next Quarter", "Changes"]
+    assert wb.sheetnames == [
+        "Summary",
+        "Overdue",
+        "90+ Days Late",
+        "Slipped Milestones",
+        "Due Next Quarter",
+        "Changes",
+    ]
     report = validate(cur, as_of=AS_OF)
     derived, items = report.derived, report.items
     open_ = ~items["status"].isin(["Completed", "Closed"])
@@ -47,17 +57,23 @@ def test_review_workbook_lists(books: tuple[Path, Path], tmp_path: Path) -> None
 
     def listed(name: str) -> list[int]:
         ws = wb[name]
-        return sorted(int(ws.cell(r, 1).value) for r in range(4, ws.max_row + 1)
-                      if isinstance(ws.cell(r, 1).value, int))
+        return sorted(
+            int(ws.cell(r, 1).value)
+            for r in range(4, ws.max_row + 1)
+            if isinstance(ws.cell(r, 1).value, int)
+        )
 
     assert overdue and listed("Overdue") == overdue
     assert late and listed("90+ Days Late") == late
     assert listed("Slipped Milestones") == [3, 10]
-    assert wb["Slipped Milestones"]["C4"].value == 30 and wb["Slipped Milestones"]["F4"].value == "No"
+    assert (
+        wb["Slipped Milestones"]["C4"].value == 30 and wb["Slipped Milestones"]["F4"].value == "No"
+    )
     due = listed("Due Next Quarter")
     target = derived["proposed_milestone"]
-    expect = items["item_number"][open_ & (target >= str(AS_OF))
-                                  & (target <= str(AS_OF + dt.timedelta(days=90)))]
+    expect = items["item_number"][
+        open_ & (target >= str(AS_OF)) & (target <= str(AS_OF + dt.timedelta(days=90)))
+    ]
     assert due == sorted(expect.astype(int))
     summary = wb["Summary"]
     assert len(summary._charts) == 3
@@ -73,8 +89,19 @@ def test_review_workbook_lists(books: tuple[Path, Path], tmp_path: Path) -> None
 def test_review_pdf_pages(books: tuple[Path, Path], tmp_path: Path) -> None:
     cur, prev = books
     runner = CliRunner()
-    res = runner.invoke(app, ["review", str(cur), "--previous", str(prev), "--output",
-                              str(tmp_path / "pack"), "--as-of", AS_OF.isoformat()])
+    res = runner.invoke(
+        app,
+        [
+            "review",
+            str(cur),
+            "--previous",
+            str(prev),
+            "--output",
+            str(tmp_path / "pack"),
+            "--as-of",
+            AS_OF.isoformat(),
+        ],
+    )
     assert res.exit_code == 0, res.output
     pdf = tmp_path / "pack" / "poam-review.pdf"
     assert pdf.is_file() and pdf.read_bytes()[:5] == b"%PDF-"

@@ -15,11 +15,15 @@ def diff(
     old: Path = typer.Argument(..., help="The earlier version."),
     new: Path = typer.Argument(..., help="The later version."),
     format: str = typer.Option("table", "--format", "-f", help="table, json or xlsx."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write here (needed for xlsx)."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Write here (needed for xlsx)."
+    ),
     as_of: str | None = AS_OF,
 ) -> None:
-    """Items added, closed, reopened, deleted (an error), risk and status changes, slipped milestones,
-    approvals gained. Exit code 1 when an error-level change (a deleted item) is found.
+    """Compare two versions of a POA&M workbook.
+
+    Items added, closed, reopened, deleted (an error), risk and status changes, slipped
+    milestones, approvals gained. Exit code 1 when an error-level change (a deleted item) is found.
 
     Example: poam-xl diff poam-2026-Q2.xlsx poam-2026-Q3.xlsx
     """

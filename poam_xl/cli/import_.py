@@ -12,21 +12,38 @@ from ._app import AS_OF, app, handle_errors, parse_as_of
 @app.command("import")
 @handle_errors
 def import_(
-    findings: list[Path] = typer.Argument(..., help="Findings files: .ckl, .cklb, .nessus, HDF .json, .csv."),
+    findings: list[Path] = typer.Argument(
+        ..., help="Findings files: .ckl, .cklb, .nessus, HDF .json, .csv."
+    ),
     into: Path = typer.Option(..., "--into", help="The POA&M workbook to add the findings to."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the result here."),
     in_place: bool = typer.Option(False, "--in-place", help="Change WORKBOOK itself (atomically)."),
-    min_severity: str = typer.Option("Low", "--min-severity", help="Skip findings below High|Medium|Low."),
-    include_not_reviewed: bool = typer.Option(False, "--include-not-reviewed",
-                                              help="Checklists: Not_Reviewed rules become items too."),
-    include_info: bool = typer.Option(False, "--include-info", help="Nessus: keep severity 0 plugins."),
-    map_: str | None = typer.Option(None, "--map", help='CSV columns: "description=Title,risk_level=Severity".'),
-    map_file: Path | None = typer.Option(None, "--map-file", help="CSV mapping file (JSON or KEY=Header lines)."),
-    scan_date: str | None = typer.Option(None, "--scan-date", help="Date Identified for new items "
-                                         "(YYYY-MM-DD; default: the date in the file, else --as-of)."),
+    min_severity: str = typer.Option(
+        "Low", "--min-severity", help="Skip findings below High|Medium|Low."
+    ),
+    include_not_reviewed: bool = typer.Option(
+        False, "--include-not-reviewed", help="Checklists: Not_Reviewed rules become items too."
+    ),
+    include_info: bool = typer.Option(
+        False, "--include-info", help="Nessus: keep severity 0 plugins."
+    ),
+    map_: str | None = typer.Option(
+        None, "--map", help='CSV columns: "description=Title,risk_level=Severity".'
+    ),
+    map_file: Path | None = typer.Option(
+        None, "--map-file", help="CSV mapping file (JSON or KEY=Header lines)."
+    ),
+    scan_date: str | None = typer.Option(
+        None,
+        "--scan-date",
+        help="Date Identified for new items "
+        "(YYYY-MM-DD; default: the date in the file, else --as-of).",
+    ),
     as_of: str | None = AS_OF,
 ) -> None:
-    """Import findings: new items get the next Item Numbers; known ones (same Source Identifier) are
+    """Add scanner and checklist findings (CKL, CKLB, Nessus, HDF, CSV) to a workbook.
+
+    New items get the next Item Numbers; known ones (same Source Identifier) are
     updated, closed ones reopened with a note.
 
     Example: poam-xl import scan.nessus host1.ckl --into poam.xlsx --output poam-new.xlsx
@@ -40,10 +57,14 @@ def import_(
     level = model.canonical_choice(min_severity, model.RISK_LEVELS, model.RISK_SYNONYMS)
     if level is None:
         raise UsageError(f"--min-severity must be High, Medium or Low, not {min_severity!r}")
-    options = Options(min_severity=level, include_not_reviewed=include_not_reviewed,
-                      include_info=include_info,
-                      scan_date=parse_as_of(scan_date) if scan_date else None,
-                      mapping=parse_mapping(map_, map_file) if (map_ or map_file) else {})
-    result = import_into(findings, into, output, in_place=in_place, options=options,
-                         as_of=parse_as_of(as_of))
+    options = Options(
+        min_severity=level,
+        include_not_reviewed=include_not_reviewed,
+        include_info=include_info,
+        scan_date=parse_as_of(scan_date) if scan_date else None,
+        mapping=parse_mapping(map_, map_file) if (map_ or map_file) else {},
+    )
+    result = import_into(
+        findings, into, output, in_place=in_place, options=options, as_of=parse_as_of(as_of)
+    )
     typer.echo(result.line())

@@ -13,13 +13,19 @@ from ._app import AS_OF, app, handle_errors, parse_as_of
 @handle_errors
 def review(
     workbook: Path = typer.Argument(..., help="The POA&M workbook to review."),
-    output: Path = typer.Option(..., "--output", "-o", help="Folder for the review workbook and PDF."),
-    previous: Path | None = typer.Option(None, "--previous", help="Last quarter's version (for slips)."),
+    output: Path = typer.Option(
+        ..., "--output", "-o", help="Folder for the review workbook and PDF."
+    ),
+    previous: Path | None = typer.Option(
+        None, "--previous", help="Last quarter's version (for slips)."
+    ),
     pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="Render the PDF with LibreOffice."),
     as_of: str | None = AS_OF,
 ) -> None:
-    """Summary counts, overdue and 90+ days late lists, milestones slipped since --previous, items due
-    in the next quarter, charts by risk, status and age; as .xlsx and (LibreOffice) .pdf.
+    """Build the quarterly review pack: a review workbook and its PDF.
+
+    Summary counts, overdue and 90+ days late lists, milestones slipped since --previous,
+    items due in the next quarter, charts by risk, status and age; as .xlsx and (LibreOffice) .pdf.
 
     Example: poam-xl review poam.xlsx --previous poam-Q2.xlsx --output review-Q3/
     """

@@ -10,10 +10,25 @@ from typing import Any
 
 from ..errors import UsageError
 
-OPEN, NOT_REVIEWED, NOT_A_FINDING, NOT_APPLICABLE = "open", "not_reviewed", "not_a_finding", "not_applicable"
-STIG_CATEGORY = {"high": "High", "medium": "Medium", "low": "Low",  # CAT I / II / III
-                 "cat i": "High", "cat ii": "Medium", "cat iii": "Low", "i": "High", "ii": "Medium",
-                 "iii": "Low", "critical": "High", "moderate": "Medium"}
+OPEN, NOT_REVIEWED, NOT_A_FINDING, NOT_APPLICABLE = (
+    "open",
+    "not_reviewed",
+    "not_a_finding",
+    "not_applicable",
+)
+STIG_CATEGORY = {
+    "high": "High",
+    "medium": "Medium",
+    "low": "Low",  # CAT I / II / III
+    "cat i": "High",
+    "cat ii": "Medium",
+    "cat iii": "Low",
+    "i": "High",
+    "ii": "Medium",
+    "iii": "Low",
+    "critical": "High",
+    "moderate": "Medium",
+}
 MAX_TEXT = 32_000  # Excel holds 32,767 characters in a cell
 
 
@@ -44,6 +59,9 @@ class Options:
     include_info: bool = False  # Nessus severity 0 (informational) plugins
     scan_date: dt.date | None = None  # overrides the date read from the file
     mapping: dict[str, str] = field(default_factory=dict)  # CSV: model key -> CSV header
+
+
+DEFAULT_OPTIONS = Options()
 
 
 def clean(text: object) -> str:
@@ -83,11 +101,12 @@ def kind_of(path: Path) -> str:
         return "nessus"
     if b"<CHECKLIST" in head:
         return "ckl"
-    raise UsageError("unknown findings format (expected .ckl, .cklb, .nessus, HDF .json or .csv)",
-                      path=str(path))
+    raise UsageError(
+        "unknown findings format (expected .ckl, .cklb, .nessus, HDF .json or .csv)", path=str(path)
+    )
 
 
-def parse(path: str | Path, options: Options = Options()) -> Iterator[Record]:
+def parse(path: str | Path, options: Options = DEFAULT_OPTIONS) -> Iterator[Record]:
     """Every record of one findings file (all statuses; filtering happens in merge)."""
     p = Path(path)
     if not p.is_file():
@@ -109,5 +128,5 @@ def parse(path: str | Path, options: Options = Options()) -> Iterator[Record]:
         yield rec
 
 
-def parse_all(paths: Iterable[str | Path], options: Options = Options()) -> list[Record]:
+def parse_all(paths: Iterable[str | Path], options: Options = DEFAULT_OPTIONS) -> list[Record]:
     return [rec for p in paths for rec in parse(p, options)]

@@ -16,7 +16,7 @@ from ..policy import DEFAULT
 from ..read import Poam, read
 from ..write import atomic_path
 from ..xlsxpatch import Workbook, q, split_ref
-from . import Options, parse_all
+from . import DEFAULT_OPTIONS, Options, parse_all
 from .merge import Plan, merge
 
 
@@ -33,22 +33,40 @@ class ImportResult:
         span = ""
         if added:
             last = p.new_rows[-1]["item_number"]
-            span = f" (items {p.new_rows[0]['item_number']}-{last})" if added > 1 else f" (item {last})"
-        parts = [f"wrote {self.path}: {self.records} findings read", f"{added} items added{span}",
-                 f"{len(p.updates) - p.reopened} updated", f"{p.reopened} reopened",
-                 f"{p.unchanged} already up to date"]
+            span = (
+                f" (items {p.new_rows[0]['item_number']}-{last})"
+                if added > 1
+                else f" (item {last})"
+            )
+        parts = [
+            f"wrote {self.path}: {self.records} findings read",
+            f"{added} items added{span}",
+            f"{len(p.updates) - p.reopened} updated",
+            f"{p.reopened} reopened",
+            f"{p.unchanged} already up to date",
+        ]
         if p.skipped:
-            parts.append("skipped " + ", ".join(f"{n} {why}" for why, n in sorted(p.skipped.items())))
+            parts.append(
+                "skipped " + ", ".join(f"{n} {why}" for why, n in sorted(p.skipped.items()))
+            )
         if p.resolved:
-            parts.append("now passing (close them after review): items "
-                         + ", ".join(str(i) for i in p.resolved))
+            parts.append(
+                "now passing (close them after review): items "
+                + ", ".join(str(i) for i in p.resolved)
+            )
         return "; ".join(parts)
 
 
-def import_into(findings: Sequence[str | Path], workbook: str | Path, output: str | Path | None = None,
-                *, in_place: bool = False, options: Options = Options(),
-                as_of: dt.date | None = None) -> ImportResult:
-    """Read ``findings`` files and add/update items of ``workbook``; write to ``output`` (or in place)."""
+def import_into(
+    findings: Sequence[str | Path],
+    workbook: str | Path,
+    output: str | Path | None = None,
+    *,
+    in_place: bool = False,
+    options: Options = DEFAULT_OPTIONS,
+    as_of: dt.date | None = None,
+) -> ImportResult:
+    """Add/update items of ``workbook`` from ``findings`` files; write ``output`` (or in place)."""
     src = Path(workbook)
     if in_place == (output is not None):
         raise UsageError("give exactly one of --output OUT or --in-place")
@@ -82,18 +100,29 @@ def write_items(src: str | Path, dst: str | Path, plan: Plan, poam: Poam) -> Non
         _add_headers(sheet, items.header_row, letters, needed)
         for u in plan.updates:
             sheet.set_many({f"{letters[k]}{u.row}": v for k, v in u.changes.items()})
-        _append(sheet, items.header_row, max(items.frame.index, default=items.header_row) + 1,
-                letters, plan.new_rows)
+        _append(
+            sheet,
+            items.header_row,
+            max(items.frame.index, default=items.header_row) + 1,
+            letters,
+            plan.new_rows,
+        )
         ms = poam.milestones
         if ms is not None and plan.milestones:
-            _append(wb.sheet(ms.sheet), ms.header_row, max(ms.frame.index, default=ms.header_row) + 1,
-                    ms.letters, plan.milestones)
+            _append(
+                wb.sheet(ms.sheet),
+                ms.header_row,
+                max(ms.frame.index, default=ms.header_row) + 1,
+                ms.letters,
+                plan.milestones,
+            )
         with atomic_path(dst) as tmp:
             wb.save(tmp)
 
 
-def _append(sheet: Any, header_row: int, row: int, letters: dict[str, str],
-            records: list[dict[str, Any]]) -> None:
+def _append(
+    sheet: Any, header_row: int, row: int, letters: dict[str, str], records: list[dict[str, Any]]
+) -> None:
     """Rows from ``row`` down, each cell styled like the one above it (never like the header)."""
     first = row
     for rec in records:

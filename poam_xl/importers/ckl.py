@@ -10,12 +10,28 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from ..errors import WorkbookError
-from . import (NOT_A_FINDING, NOT_APPLICABLE, NOT_REVIEWED, OPEN, STIG_CATEGORY, Options, Record,
-               clean, unique)
+from . import (
+    DEFAULT_OPTIONS,
+    NOT_A_FINDING,
+    NOT_APPLICABLE,
+    NOT_REVIEWED,
+    OPEN,
+    STIG_CATEGORY,
+    Options,
+    Record,
+    clean,
+    unique,
+)
 
-STATUS = {"open": OPEN, "notafinding": NOT_A_FINDING, "not_a_finding": NOT_A_FINDING,
-          "not_applicable": NOT_APPLICABLE, "notapplicable": NOT_APPLICABLE,
-          "not_reviewed": NOT_REVIEWED, "notreviewed": NOT_REVIEWED}
+STATUS = {
+    "open": OPEN,
+    "notafinding": NOT_A_FINDING,
+    "not_a_finding": NOT_A_FINDING,
+    "not_applicable": NOT_APPLICABLE,
+    "notapplicable": NOT_APPLICABLE,
+    "not_reviewed": NOT_REVIEWED,
+    "notreviewed": NOT_REVIEWED,
+}
 
 
 def stig_source_id(rule_id: str, vuln_id: str) -> str:
@@ -25,8 +41,16 @@ def stig_source_id(rule_id: str, vuln_id: str) -> str:
     return rule_id or vuln_id
 
 
-def stig_record(source: str, data: dict[str, Any], status: str, details: str, hosts: tuple[str, ...],
-                file: str, stig: str = "", override: str = "") -> Record:
+def stig_record(
+    source: str,
+    data: dict[str, Any],
+    status: str,
+    details: str,
+    hosts: tuple[str, ...],
+    file: str,
+    stig: str = "",
+    override: str = "",
+) -> Record:
     """A record from STIG rule fields (shared by .ckl and .cklb)."""
     rule_id, vuln_id = data.get("rule_id", ""), data.get("vuln_id", "")
     severity = (override or data.get("severity") or "").strip().lower()
@@ -37,14 +61,22 @@ def stig_record(source: str, data: dict[str, Any], status: str, details: str, ho
     if stig:
         parts.append(f"STIG: {stig}")
     controls = unique([vuln_id, data.get("rule_ver", ""), *data.get("ccis", ())])
-    return Record(source=source, source_id=stig_source_id(rule_id, vuln_id), title=title,
-                  description=clean("\n".join(parts)), risk=STIG_CATEGORY.get(severity),
-                  controls=controls, hosts=hosts, fix=clean(data.get("fix")),
-                  status=STATUS.get(status.strip().lower(), status.strip().lower() or NOT_REVIEWED),
-                  how="STIG Review", file=file)
+    return Record(
+        source=source,
+        source_id=stig_source_id(rule_id, vuln_id),
+        title=title,
+        description=clean("\n".join(parts)),
+        risk=STIG_CATEGORY.get(severity),
+        controls=controls,
+        hosts=hosts,
+        fix=clean(data.get("fix")),
+        status=STATUS.get(status.strip().lower(), status.strip().lower() or NOT_REVIEWED),
+        how="STIG Review",
+        file=file,
+    )
 
 
-def parse(path: Path, options: Options = Options()) -> Iterator[Record]:
+def parse(path: Path, options: Options = DEFAULT_OPTIONS) -> Iterator[Record]:
     hosts: tuple[str, ...] = ()
     stig = ""
     try:
@@ -54,26 +86,44 @@ def parse(path: Path, options: Options = Options()) -> Iterator[Record]:
                 hosts = unique([el.findtext("HOST_NAME") or el.findtext("HOST_IP") or ""])
                 el.clear()
             elif tag == "STIG_INFO":
-                info = {(s.findtext("SID_NAME") or ""): (s.findtext("SID_DATA") or "")
-                        for s in el.iter("SI_DATA")}
+                info = {
+                    (s.findtext("SID_NAME") or ""): (s.findtext("SID_DATA") or "")
+                    for s in el.iter("SI_DATA")
+                }
                 stig = info.get("title", "")
                 el.clear()
             elif tag == "VULN":
                 yield _vuln(el, hosts, stig, path.name)
                 el.clear()
     except (SyntaxError, DefusedXmlException) as exc:  # ParseError, entities, DTDs
-        raise WorkbookError(f"not a readable checklist ({str(exc)[:120]})", path=str(path)) from None
+        raise WorkbookError(
+            f"not a readable checklist ({str(exc)[:120]})", path=str(path)
+        ) from None
 
 
 def _vuln(el: Any, hosts: tuple[str, ...], stig: str, file: str) -> Record:
     attrs: dict[str, list[str]] = {}
     for sd in el.iter("STIG_DATA"):
         attrs.setdefault(sd.findtext("VULN_ATTRIBUTE") or "", []).append(
-            (sd.findtext("ATTRIBUTE_DATA") or "").strip())
+            (sd.findtext("ATTRIBUTE_DATA") or "").strip()
+        )
     one = {k: v[0] for k, v in attrs.items()}
-    data = {"rule_id": one.get("Rule_ID", ""), "vuln_id": one.get("Vuln_Num", ""),
-            "rule_ver": one.get("Rule_Ver", ""), "severity": one.get("Severity", ""),
-            "title": one.get("Rule_Title", ""), "fix": one.get("Fix_Text", ""),
-            "ccis": attrs.get("CCI_REF", [])}
-    return stig_record("ckl", data, el.findtext("STATUS") or "", clean(el.findtext("FINDING_DETAILS")),
-                       hosts, file, stig, el.findtext("SEVERITY_OVERRIDE") or "")
+    data = {
+        "rule_id": one.get("Rule_ID", ""),
+        "vuln_id": one.get("Vuln_Num", ""),
+        "rule_ver": one.get("Rule_Ver", ""),
+        "severity": one.get("Severity", ""),
+        "title": one.get("Rule_Title", ""),
+        "fix": one.get("Fix_Text", ""),
+        "ccis": attrs.get("CCI_REF", []),
+    }
+    return stig_record(
+        "ckl",
+        data,
+        el.findtext("STATUS") or "",
+        clean(el.findtext("FINDING_DETAILS")),
+        hosts,
+        file,
+        stig,
+        el.findtext("SEVERITY_OVERRIDE") or "",
+    )

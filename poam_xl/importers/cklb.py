@@ -8,15 +8,17 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import WorkbookError
-from . import Options, Record, parse_timestamp, unique
+from . import DEFAULT_OPTIONS, Options, Record, parse_timestamp, unique
 from .ckl import stig_record
 
 
-def parse(path: Path, options: Options = Options()) -> Iterator[Record]:
+def parse(path: Path, options: Options = DEFAULT_OPTIONS) -> Iterator[Record]:
     try:
         doc = json.loads(path.read_text(encoding="utf-8-sig"))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise WorkbookError(f"not a readable CKLB checklist ({str(exc)[:120]})", path=str(path)) from None
+        raise WorkbookError(
+            f"not a readable CKLB checklist ({str(exc)[:120]})", path=str(path)
+        ) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("stigs"), list):
         raise WorkbookError("not a CKLB checklist (no 'stigs' list)", path=str(path))
     target = doc.get("target_data") or {}
@@ -32,16 +34,29 @@ def parse(path: Path, options: Options = Options()) -> Iterator[Record]:
 
 def _rule(rule: dict[str, Any], hosts: tuple[str, ...], stig: str, file: str) -> Record:
     rule_id = str(rule.get("rule_id_src") or rule.get("rule_id") or "")
-    data = {"rule_id": rule_id, "vuln_id": str(rule.get("group_id") or ""),
-            "rule_ver": str(rule.get("rule_version") or ""), "severity": str(rule.get("severity") or ""),
-            "title": rule.get("rule_title"), "fix": rule.get("fix_text"),
-            "ccis": [str(c) for c in rule.get("ccis") or []]}
+    data = {
+        "rule_id": rule_id,
+        "vuln_id": str(rule.get("group_id") or ""),
+        "rule_ver": str(rule.get("rule_version") or ""),
+        "severity": str(rule.get("severity") or ""),
+        "title": rule.get("rule_title"),
+        "fix": rule.get("fix_text"),
+        "ccis": [str(c) for c in rule.get("ccis") or []],
+    }
     override = ""
     ov = rule.get("overrides")
     if isinstance(ov, dict) and isinstance(ov.get("severity"), dict):
         override = str(ov["severity"].get("severity") or "")
-    return stig_record("cklb", data, str(rule.get("status") or ""),
-                       str(rule.get("finding_details") or "").strip(), hosts, file, stig, override)
+    return stig_record(
+        "cklb",
+        data,
+        str(rule.get("status") or ""),
+        str(rule.get("finding_details") or "").strip(),
+        hosts,
+        file,
+        stig,
+        override,
+    )
 
 
 def _title_date(title: object) -> Any:

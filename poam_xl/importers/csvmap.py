@@ -12,11 +12,21 @@ from typing import Any
 from .. import model
 from ..dates import BAD, to_date
 from ..errors import UsageError, WorkbookError
-from . import NOT_A_FINDING, OPEN, STIG_CATEGORY, Options, Record, clean, unique
+from . import DEFAULT_OPTIONS, NOT_A_FINDING, OPEN, STIG_CATEGORY, Options, Record, clean, unique
 
 EXTRA_KEYS = ("cve",)  # mappable besides the items table's own columns
-CLOSED_WORDS = {"closed", "pass", "passed", "fixed", "resolved", "not a finding", "notafinding",
-                "not_a_finding", "completed", "remediated"}
+CLOSED_WORDS = {
+    "closed",
+    "pass",
+    "passed",
+    "fixed",
+    "resolved",
+    "not a finding",
+    "notafinding",
+    "not_a_finding",
+    "completed",
+    "remediated",
+}
 
 
 def parse_mapping(text: str | None = None, file: str | Path | None = None) -> dict[str, str]:
@@ -30,8 +40,11 @@ def parse_mapping(text: str | None = None, file: str | Path | None = None) -> di
             except (ValueError, AttributeError):
                 raise UsageError("mapping file is not a JSON object", path=str(file)) from None
         else:
-            pairs += [_pair(line) for line in body.splitlines()
-                      if line.strip() and not line.lstrip().startswith("#")]
+            pairs += [
+                _pair(line)
+                for line in body.splitlines()
+                if line.strip() and not line.lstrip().startswith("#")
+            ]
     if text:
         pairs += [_pair(part) for part in text.split(",") if part.strip()]
     return {resolve_key(k): v.strip() for k, v in pairs}
@@ -72,7 +85,7 @@ def auto_mapping(headers: list[str]) -> dict[str, str]:
     return out
 
 
-def parse(path: Path, options: Options = Options()) -> Iterator[Record]:
+def parse(path: Path, options: Options = DEFAULT_OPTIONS) -> Iterator[Record]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
@@ -86,11 +99,15 @@ def parse(path: Path, options: Options = Options()) -> Iterator[Record]:
     mapping = {**auto_mapping(headers), **options.mapping}
     missing = sorted({h for h in mapping.values() if h not in headers})
     if missing:
-        raise UsageError(f"mapped CSV column(s) not found: {', '.join(missing)} "
-                         f"(the CSV has: {', '.join(headers)})", path=str(path))
+        raise UsageError(
+            f"mapped CSV column(s) not found: {', '.join(missing)} "
+            f"(the CSV has: {', '.join(headers)})",
+            path=str(path),
+        )
     if "description" not in mapping:
-        raise UsageError("no CSV column maps to description (use --map description=HEADER)",
-                         path=str(path))
+        raise UsageError(
+            "no CSV column maps to description (use --map description=HEADER)", path=str(path)
+        )
     for row in reader:
         values = {k: clean(row.get(h)) for k, h in mapping.items()}
         if values.get("description"):
@@ -98,18 +115,38 @@ def parse(path: Path, options: Options = Options()) -> Iterator[Record]:
 
 
 def _record(values: dict[str, str], file: str) -> Record:
-    risk = (model.canonical_choice(values.get("risk_level"), model.RISK_LEVELS, model.RISK_SYNONYMS)
-            or STIG_CATEGORY.get(values.get("risk_level", "").lower()))
+    risk = model.canonical_choice(
+        values.get("risk_level"), model.RISK_LEVELS, model.RISK_SYNONYMS
+    ) or STIG_CATEGORY.get(values.get("risk_level", "").lower())
     day = to_date(values.get("date_identified")) if values.get("date_identified") else None
     how = model.canonical_choice(values.get("how_identified"), model.HOW_IDENTIFIED) or "Other"
     status = NOT_A_FINDING if values.get("status", "").lower() in CLOSED_WORDS else OPEN
     cves = unique(re.findall(r"CVE-\d{4}-\d+", values.get("cve", ""), flags=re.I))
-    used = {"description", "risk_level", "date_identified", "how_identified", "status", "source_id",
-            "assets", "cws", "mitigation", "cve"}
-    return Record(source="csv", source_id=values.get("source_id", ""), title=values["description"],
-                  description=values["description"], risk=risk,
-                  controls=unique(re.split(r"[;\n]", values.get("cws", ""))),
-                  hosts=unique(re.split(r"[,;\n]", values.get("assets", ""))), cves=cves,
-                  fix=values.get("mitigation", ""), detected=None if day is BAD else day,  # type: ignore[arg-type]
-                  status=status, how=how, file=file,
-                  values={k: v for k, v in values.items() if k not in used and v})
+    used = {
+        "description",
+        "risk_level",
+        "date_identified",
+        "how_identified",
+        "status",
+        "source_id",
+        "assets",
+        "cws",
+        "mitigation",
+        "cve",
+    }
+    return Record(
+        source="csv",
+        source_id=values.get("source_id", ""),
+        title=values["description"],
+        description=values["description"],
+        risk=risk,
+        controls=unique(re.split(r"[;\n]", values.get("cws", ""))),
+        hosts=unique(re.split(r"[,;\n]", values.get("assets", ""))),
+        cves=cves,
+        fix=values.get("mitigation", ""),
+        detected=None if day is BAD else day,  # type: ignore[arg-type]
+        status=status,
+        how=how,
+        file=file,
+        values={k: v for k, v in values.items() if k not in used and v},
+    )

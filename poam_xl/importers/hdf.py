@@ -8,12 +8,23 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import WorkbookError
-from . import (NOT_A_FINDING, NOT_APPLICABLE, NOT_REVIEWED, OPEN, STIG_CATEGORY, Options, Record,
-               clean, parse_timestamp, unique)
+from . import (
+    DEFAULT_OPTIONS,
+    NOT_A_FINDING,
+    NOT_APPLICABLE,
+    NOT_REVIEWED,
+    OPEN,
+    STIG_CATEGORY,
+    Options,
+    Record,
+    clean,
+    parse_timestamp,
+    unique,
+)
 from .ckl import stig_source_id
 
 
-def parse(path: Path, options: Options = Options()) -> Iterator[Record]:
+def parse(path: Path, options: Options = DEFAULT_OPTIONS) -> Iterator[Record]:
     try:
         doc = json.loads(path.read_text(encoding="utf-8-sig"))
     except (ValueError, UnicodeDecodeError) as exc:
@@ -25,13 +36,19 @@ def parse(path: Path, options: Options = Options()) -> Iterator[Record]:
     for profile in doc["profiles"]:
         for control in profile.get("controls") or []:
             if isinstance(control, dict):
-                yield _control(control, hosts, str(profile.get("title") or profile.get("name") or ""),
-                               path.name)
+                yield _control(
+                    control,
+                    hosts,
+                    str(profile.get("title") or profile.get("name") or ""),
+                    path.name,
+                )
 
 
 def status_of(control: dict[str, Any]) -> str:
     """HDF's own rule: impact 0 -> not applicable; any failed -> open; passed; else not reviewed."""
-    statuses = [str(r.get("status") or "") for r in control.get("results") or [] if isinstance(r, dict)]
+    statuses = [
+        str(r.get("status") or "") for r in control.get("results") or [] if isinstance(r, dict)
+    ]
     if float(control.get("impact") or 0) == 0:
         return NOT_APPLICABLE
     if "failed" in statuses:
@@ -52,8 +69,11 @@ def risk_of(control: dict[str, Any]) -> str | None:
 
 def _control(control: dict[str, Any], hosts: tuple[str, ...], profile: str, file: str) -> Record:
     tags = control.get("tags") or {}
-    descs = {str(d.get("label")): str(d.get("data") or "") for d in control.get("descriptions") or []
-             if isinstance(d, dict)}
+    descs = {
+        str(d.get("label")): str(d.get("data") or "")
+        for d in control.get("descriptions") or []
+        if isinstance(d, dict)
+    }
     results = [r for r in control.get("results") or [] if isinstance(r, dict)]
     failed = [r for r in results if r.get("status") == "failed"]
     cid = str(control.get("id") or "")
@@ -70,11 +90,20 @@ def _control(control: dict[str, Any], hosts: tuple[str, ...], profile: str, file
     dates = [d for r in results if (d := parse_timestamp(r.get("start_time")))]
     ccis = [str(c) for c in _list(tags.get("cci"))]
     nist = [str(n) for n in _list(tags.get("nist")) if str(n) != "unmapped"]
-    return Record(source="hdf", source_id=source_id, title=title, description=clean("\n".join(parts)),
-                  risk=risk_of(control), controls=unique([vuln_id or cid, *ccis, *nist]), hosts=hosts,
-                  fix=clean(descs.get("fix") or tags.get("fix") or ""), detected=min(dates) if dates else None,
-                  status=status_of(control), how="STIG Review" if rule_id or vuln_id else "Assessment",
-                  file=file)
+    return Record(
+        source="hdf",
+        source_id=source_id,
+        title=title,
+        description=clean("\n".join(parts)),
+        risk=risk_of(control),
+        controls=unique([vuln_id or cid, *ccis, *nist]),
+        hosts=hosts,
+        fix=clean(descs.get("fix") or tags.get("fix") or ""),
+        detected=min(dates) if dates else None,
+        status=status_of(control),
+        how="STIG Review" if rule_id or vuln_id else "Assessment",
+        file=file,
+    )
 
 
 def _list(value: Any) -> list[Any]:

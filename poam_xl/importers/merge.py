@@ -15,7 +15,7 @@ from ..dates import as_date
 from ..derive import derive
 from ..policy import Policy
 from ..read import frame_from_records
-from . import NOT_A_FINDING, NOT_REVIEWED, OPEN, Options, Record
+from . import DEFAULT_OPTIONS, NOT_A_FINDING, NOT_REVIEWED, OPEN, Options, Record
 
 RANK = {r: i for i, r in enumerate(reversed(model.RISK_LEVELS))}  # Low 0, Medium 1, High 2
 _STIG = re.compile(r"\b(S?V-\d+)", re.I)
@@ -46,11 +46,13 @@ class Plan:
 
 
 def keys(source_id: object) -> frozenset[str]:
-    """De-duplication keys of a Source Identifier: STIG rule/vuln IDs, Nessus plugin, or the text."""
+    """De-duplication keys of a Source Identifier: STIG rule/vuln IDs, Nessus plugin, or text."""
     text = str(source_id or "").strip()
     if not text or text.lower() in ("nan", "none"):
         return frozenset()
-    found = {m.upper() for m in _STIG.findall(text)} | {f"plugin:{m}" for m in _PLUGIN.findall(text)}
+    found = {m.upper() for m in _STIG.findall(text)} | {
+        f"plugin:{m}" for m in _PLUGIN.findall(text)
+    }
     return frozenset(found) if found else frozenset({"id:" + " ".join(text.lower().split())})
 
 
@@ -93,8 +95,13 @@ def group(records: Iterable[Record]) -> list[tuple[frozenset[str], list[Record]]
     return [(frozenset(ks), recs) for ks, recs in groups]
 
 
-def merge(items: pd.DataFrame, records: Iterable[Record], pol: Policy, as_of: dt.date,
-          options: Options = Options()) -> Plan:
+def merge(
+    items: pd.DataFrame,
+    records: Iterable[Record],
+    pol: Policy,
+    as_of: dt.date,
+    options: Options = DEFAULT_OPTIONS,
+) -> Plan:
     """What importing ``records`` changes on a workbook whose items are ``items`` (reader frame)."""
     plan = Plan()
     keep: list[Record] = []
@@ -130,9 +137,14 @@ def merge(items: pd.DataFrame, records: Iterable[Record], pol: Policy, as_of: dt
     for row in plan.new_rows:
         row["milestone_date"] = row["due_date"]
         verify = "the checklist" if row["how_identified"] == "STIG Review" else "a rescan"
-        plan.milestones.append({"item_number": row["item_number"], "planned_date": row["due_date"],
-                                "milestone": f"Apply the fix in Mitigation and verify with {verify}",
-                                "status": "Pending"})
+        plan.milestones.append(
+            {
+                "item_number": row["item_number"],
+                "planned_date": row["due_date"],
+                "milestone": f"Apply the fix in Mitigation and verify with {verify}",
+                "status": "Pending",
+            }
+        )
     return plan
 
 
@@ -143,26 +155,50 @@ def _existing(items: pd.DataFrame) -> list[dict[str, Any]]:
         ks = set(keys(it.get("source_id")))
         if isinstance(it.get("description"), str) and not ks:
             ks.add("desc:" + " ".join(it["description"].lower().split()))
-        out.append({"row": int(row), "item": it.get("item_number"), "keys": ks,
-                    "open": status not in model.CLOSED_STATUSES, "hosts": split_hosts(it.get("assets")),
-                    "last_seen": as_date(it.get("last_seen")), "comments": it.get("comments"),
-                    "status": it.get("status"), "completion": as_date(it.get("completion_date")),
-                    "closure": it.get("closure_reason")})
+        out.append(
+            {
+                "row": int(row),
+                "item": it.get("item_number"),
+                "keys": ks,
+                "open": status not in model.CLOSED_STATUSES,
+                "hosts": split_hosts(it.get("assets")),
+                "last_seen": as_date(it.get("last_seen")),
+                "comments": it.get("comments"),
+                "status": it.get("status"),
+                "completion": as_date(it.get("completion_date")),
+                "closure": it.get("closure_reason"),
+            }
+        )
     return out
 
 
-def _best(existing: list[dict[str, Any]], ks: frozenset[str], hosts: list[str]) -> dict[str, Any] | None:
+def _best(
+    existing: list[dict[str, Any]], ks: frozenset[str], hosts: list[str]
+) -> dict[str, Any] | None:
     """Same source identifier; among several, the one sharing most hosts, open before closed."""
     cands = [e for e in existing if e["keys"] & ks]
     if not cands:
         return None
     want = {h.lower() for h in hosts}
-    return max(cands, key=lambda e: (len(want & {h.lower() for h in e["hosts"]}) > 0, e["open"],
-                                     len(want & {h.lower() for h in e["hosts"]}), -e["row"]))
+    return max(
+        cands,
+        key=lambda e: (
+            len(want & {h.lower() for h in e["hosts"]}) > 0,
+            e["open"],
+            len(want & {h.lower() for h in e["hosts"]}),
+            -e["row"],
+        ),
+    )
 
 
-def _update(updates: dict[int, Update], e: dict[str, Any], recs: list[Record], hosts: list[str],
-            seen: dt.date, as_of: dt.date) -> None:
+def _update(
+    updates: dict[int, Update],
+    e: dict[str, Any],
+    recs: list[Record],
+    hosts: list[str],
+    seen: dt.date,
+    as_of: dt.date,
+) -> None:
     u = updates.setdefault(e["row"], Update(e["row"], e["item"], {}))
     last = u.changes.get("last_seen", e["last_seen"])
     if last is None or seen > last:
@@ -180,11 +216,17 @@ def _update(updates: dict[int, Update], e: dict[str, Any], recs: list[Record], h
         if isinstance(e["closure"], str) and e["closure"]:
             was += f", {e['closure']}"
         files = ", ".join(dict.fromkeys(r.file for r in recs if r.file))
-        note = f"Reopened {as_of.isoformat()} by poam-xl import: seen again in {files} on " \
-               f"{seen.isoformat()} ({was})."
+        note = (
+            f"Reopened {as_of.isoformat()} by poam-xl import: seen again in {files} on "
+            f"{seen.isoformat()} ({was})."
+        )
         old = e["comments"] if isinstance(e["comments"], str) and e["comments"].strip() else ""
-        u.changes.update(status="Open", completion_date=None, closure_reason=None,
-                         comments=f"{old}\n{note}" if old else note)
+        u.changes.update(
+            status="Open",
+            completion_date=None,
+            closure_reason=None,
+            comments=f"{old}\n{note}" if old else note,
+        )
 
 
 def _new_row(number: int, recs: list[Record], hosts: list[str], as_of: dt.date) -> dict[str, Any]:
@@ -198,11 +240,18 @@ def _new_row(number: int, recs: list[Record], hosts: list[str], as_of: dt.date) 
         note += " Not reviewed in the checklist: confirm it applies."
     cws = "; ".join(dict.fromkeys(c for r in recs for c in r.controls))
     row: dict[str, Any] = {
-        "item_number": number, "description": first.description, "cws": cws or None,
-        "mitigation": first.fix or None, "status": "Open",
+        "item_number": number,
+        "description": first.description,
+        "cws": cws or None,
+        "mitigation": first.fix or None,
+        "status": "Open",
         "risk_level": max(risks, key=RANK.__getitem__) if risks else None,
-        "date_identified": detected, "how_identified": first.how, "source_id": first.source_id or None,
-        "assets": ", ".join(hosts) or None, "last_seen": seen, "comments": note,
+        "date_identified": detected,
+        "how_identified": first.how,
+        "source_id": first.source_id or None,
+        "assets": ", ".join(hosts) or None,
+        "last_seen": seen,
+        "comments": note,
     }
     for key, value in first.values.items():
         if key in model.ITEMS.keys and value not in (None, ""):

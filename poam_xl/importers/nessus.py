@@ -1,4 +1,4 @@
-"""Nessus v2 (.nessus, XML): one record per plugin, grouped across hosts, streamed with iterparse."""
+"""Nessus v2 (.nessus, XML): one record per plugin, grouped across hosts, streamed (iterparse)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,19 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from ..errors import WorkbookError
-from . import OPEN, Options, Record, clean, parse_timestamp, unique
+from . import DEFAULT_OPTIONS, OPEN, Options, Record, clean, parse_timestamp, unique
 
-SEVERITY = {4: "High", 3: "High", 2: "Medium", 1: "Low", 0: "Low"}  # Critical/High, Medium, Low, Info
+SEVERITY = {
+    4: "High",
+    3: "High",
+    2: "Medium",
+    1: "Low",
+    0: "Low",
+}  # Critical/High, Medium, Low, Info
 CONTROLS = ("SI-2", "RA-5")  # flaw remediation; vulnerability monitoring and scanning
 
 
-def parse(path: Path, options: Options = Options()) -> Iterator[Record]:
+def parse(path: Path, options: Options = DEFAULT_OPTIONS) -> Iterator[Record]:
     groups: dict[str, dict[str, Any]] = {}
     host, host_date = "", None
     scan_date: dt.date | None = None
@@ -39,13 +45,16 @@ def parse(path: Path, options: Options = Options()) -> Iterator[Record]:
                     scan_date = host_date
                 el.clear()
     except (SyntaxError, DefusedXmlException) as exc:  # ParseError, entities, DTDs
-        raise WorkbookError(f"not a readable .nessus file ({str(exc)[:120]})", path=str(path)) from None
+        raise WorkbookError(
+            f"not a readable .nessus file ({str(exc)[:120]})", path=str(path)
+        ) from None
     for plugin, g in groups.items():
         yield _record(plugin, g, scan_date, path.name)
 
 
-def _add(groups: dict[str, dict[str, Any]], el: Any, host: str, day: dt.date | None,
-         options: Options) -> None:
+def _add(
+    groups: dict[str, dict[str, Any]], el: Any, host: str, day: dt.date | None, options: Options
+) -> None:
     try:
         severity = int(el.get("severity") or 0)
     except ValueError:
@@ -56,9 +65,15 @@ def _add(groups: dict[str, dict[str, Any]], el: Any, host: str, day: dt.date | N
     g = groups.get(plugin)
     if g is None:
         g = groups[plugin] = {
-            "name": el.get("pluginName") or "", "severity": severity, "hosts": [], "cves": [],
-            "synopsis": clean(el.findtext("synopsis")), "description": clean(el.findtext("description")),
-            "solution": clean(el.findtext("solution")), "date": day}
+            "name": el.get("pluginName") or "",
+            "severity": severity,
+            "hosts": [],
+            "cves": [],
+            "synopsis": clean(el.findtext("synopsis")),
+            "description": clean(el.findtext("description")),
+            "solution": clean(el.findtext("solution")),
+            "date": day,
+        }
     g["severity"] = max(g["severity"], severity)
     g["hosts"].append(host)
     g["cves"].extend(c.text or "" for c in el.findall("cve"))
@@ -73,7 +88,18 @@ def _record(plugin: str, g: dict[str, Any], scan_date: dt.date | None, file: str
         parts.append(g["description"])
     if cves:
         parts.append("CVE: " + ", ".join(cves))
-    return Record(source="nessus", source_id=f"Nessus plugin {plugin}", title=g["name"],
-                  description=clean("\n".join(parts)), risk=SEVERITY.get(g["severity"], "Low"),
-                  controls=CONTROLS, hosts=unique(g["hosts"]), cves=cves, fix=g["solution"],
-                  detected=g["date"] or scan_date, status=OPEN, how="Vulnerability Scan", file=file)
+    return Record(
+        source="nessus",
+        source_id=f"Nessus plugin {plugin}",
+        title=g["name"],
+        description=clean("\n".join(parts)),
+        risk=SEVERITY.get(g["severity"], "Low"),
+        controls=CONTROLS,
+        hosts=unique(g["hosts"]),
+        cves=cves,
+        fix=g["solution"],
+        detected=g["date"] or scan_date,
+        status=OPEN,
+        how="Vulnerability Scan",
+        file=file,
+    )
