@@ -341,3 +341,33 @@ def test_real_nessus() -> None:
         "CVE-2024-12086",
     )
     assert recs["Nessus plugin 214007"].hosts == ("10.10.10.105",)
+
+
+def test_large_nessus_is_streamed(tmp_path: Path) -> None:
+    """Memory stays far below the file size: elements are cleared as they are read."""
+    import tracemalloc
+
+    path = tmp_path / "big.nessus"
+    text = "y" * 1500
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write('<?xml version="1.0" ?>\n<NessusClientData_v2><Report name="big">')
+        for h in range(1200):
+            fh.write(f'<ReportHost name="10.9.{h // 250}.{h % 250}"><HostProperties/>')
+            for i in range(5):
+                fh.write(f'<ReportItem severity="{1 + i % 4}" pluginID="{700 + i}" '
+                         f'pluginName="P{i}">'
+                         f"<description>{text}</description><plugin_output>{text}</plugin_output>"
+                         "</ReportItem>")
+            fh.write("</ReportHost>")
+        fh.write("</Report></NessusClientData_v2>")
+    size = path.stat().st_size
+    assert size > 15_000_000
+    parse_all([write_nessus(tmp_path / "warm.nessus")])  # imports and caches outside the measure
+    tracemalloc.start()
+    try:
+        recs = parse_all([path])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(recs) == 5 and all(len(r.hosts) == 1200 for r in recs)
+    assert peak < size / 10
