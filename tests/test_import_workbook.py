@@ -69,6 +69,8 @@ def test_new_rows_copy_the_style_of_the_row_above(tmp_path: Path) -> None:
     assert new.value and new.border.left.style == above.border.left.style == "thin"
     assert new.alignment.wrap_text
     assert ws[item_ref(4, "date_identified")].is_date
+    row = ws[item_ref(4, "description")].row  # 3 lines: title, finding details, STIG
+    assert ws.row_dimensions[row].height == 45 and ws.row_dimensions[row].customHeight
 
 
 def test_import_twice_adds_no_duplicates(tmp_path: Path) -> None:

@@ -135,9 +135,28 @@ def _append(
             if style is not None and style.get("s"):
                 sheet.cell(ref).set("s", style.get("s"))
             sheet.set(ref, value)
+        _fit_height(sheet, row, letters, rec)
         row += 1
     if records:
         _extend_filter(sheet, first, row - 1)
+
+
+def _fit_height(sheet: Any, row: int, letters: dict[str, str], rec: dict[str, Any]) -> None:
+    """Tall enough for the wrapped text (as the template does); at most 8 lines."""
+    widths: dict[int, float] = {}
+    cols = sheet.root.find(q("cols"))
+    for c in cols if cols is not None else ():
+        for i in range(int(c.get("min", "1")), min(int(c.get("max", "1")), 200) + 1):
+            widths[i] = float(c.get("width", "9"))
+    lines = 1
+    for key, value in rec.items():
+        if key in letters and isinstance(value, str):
+            chars = max(int(widths.get(column_index_from_string(letters[key]), 9)), 1)
+            lines = max(lines, sum(len(p) // chars + 1 for p in value.split("\n")))
+    if lines > 1:
+        el = sheet.row(row)
+        el.set("ht", str(15 * min(lines, 8)))
+        el.set("customHeight", "1")
 
 
 def _add_headers(sheet: Any, header_row: int, letters: dict[str, str], needed: set[str]) -> None:
