@@ -160,6 +160,14 @@ def item_records(poam: Poam) -> list[dict[str, Any]]:
     return records(poam.items.frame, model.ITEMS.keys)
 
 
+def literal_text(ws: Any) -> None:
+    """Cells whose text starts with '=' stay text: openpyxl would otherwise write a formula."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.data_type == "f" and isinstance(cell.value, str):
+                cell.data_type = "s"
+
+
 def data_keys() -> tuple[str, ...]:
     """Item columns that are data (derived columns are recomputed, never carried)."""
     return tuple(c.key for c in model.ITEM_COLUMNS if not c.derived)

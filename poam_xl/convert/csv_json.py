@@ -38,11 +38,13 @@ _NAMES = {n: col.key for col in model.ITEM_COLUMNS for n in (model.normalise_hea
 
 
 def escape(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_START) else value
+    """'=1+2' -> "'=1+2"; a value already starting with quotes before a formula character gets
+    one more, so unescape is its exact inverse."""
+    return "'" + value if value.lstrip("'").startswith(FORMULA_START) else value
 
 
 def unescape(value: str) -> str:
-    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_START) else value
+    return value[1:] if value.startswith("'") and value.lstrip("'").startswith(FORMULA_START) else value
 
 
 def _out(value: Any) -> Any:

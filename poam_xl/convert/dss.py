@@ -98,6 +98,8 @@ def write(poam: Poam, path: str | Path, *, as_of: dt.date | None = None, **_: An
     ms_ws = wb[model.MILESTONES.sheet]
     template._data_rows(ms_ws, 2, model.MILESTONE_COLUMNS, miles)
     ms_ws.auto_filter.ref = f"A1:{get_column_letter(len(model.MILESTONE_COLUMNS))}{max(2, len(miles) + 1)}"
+    for sheet in (ws, ms_ws):
+        c.literal_text(sheet)  # data never becomes a formula (the template writes no formulas)
     del wb[model.DASHBOARD_SHEET]
     dashboard.create_sheet(wb, rows, pol, as_of)
     wb.move_sheet(model.DASHBOARD_SHEET, offset=-1)  # back before the hidden Lists sheet

@@ -240,6 +240,12 @@ def read_poam(path: str | Path, **options: Any) -> Poam:
 
 
 # ---------------------------------------------------------------- write
+def _from_tag(f: L.Field, value: str) -> Any:
+    if f.kind == "lines":
+        return value.splitlines()
+    return c.parse({"item_id": "int", "scheduled": "date"}.get(f.key, "text"), value)
+
+
 def to_items(poam: Poam, conv: Conversion) -> list[dict[str, Any]]:
     """DSS records -> eMASS items; DSS fields with no eMASS home kept as [poam-xl ...] tags."""
     by_item = c.milestones_by_item(poam)
@@ -255,7 +261,7 @@ def to_items(poam: Poam, conv: Conversion) -> list[dict[str, Any]]:
             if f is None:
                 others.append(tag)
                 continue
-            trial = dict(e, **{f.key: tag[2].splitlines() if f.kind == "lines" else tag[2] or None})
+            trial = dict(e, **{f.key: _from_tag(f, tag[2])})
             t_rec, t_miles = L.to_model(trial, position)
             if all(c.same(t_rec.get(k), rec.get(k)) for k in f.model_keys):
                 e = trial
@@ -325,6 +331,7 @@ def build(header: dict[str, Any], items: list[dict[str, Any]]) -> Workbook:
                 if f.kind == "date" and isinstance(e[f.key], dt.date):
                     cell.number_format = "mm/dd/yyyy"
         row += n
+    c.literal_text(ws)
     lookup = wb.create_sheet(L.LOOKUP_SHEET)
     for i, v in enumerate(L.LEVELS, start=2):
         lookup.cell(i, 2, v)
