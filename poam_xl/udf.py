@@ -74,7 +74,8 @@ def _policy_of(rng: Any) -> policy.Policy:
         return policy.DEFAULT
     rows = rng if isinstance(rng, list) and rng and isinstance(rng[0], list) else [rng]
     invalid: list[Any] = []
-    pol, _cells, _found = _policy({model.POLICY_SHEET: Grid([list(r) for r in rows])}, False, invalid)
+    grid = Grid([list(r) for r in rows])
+    pol, _cells, _found = _policy({model.POLICY_SHEET: grid}, False, invalid)
     if invalid:
         raise _Bad
     return pol
@@ -91,7 +92,7 @@ def _safe(fn: Callable[[], Any]) -> Any:
 
 @func
 def POAM_DUE_DATE(risk_level, date_identified, policy_range=None) -> Any:  # type: ignore[no-untyped-def] # noqa: N802,E501
-    """Due date = Date Identified + the policy's days for the Risk Level (blank if either is blank)."""
+    """Date Identified + the policy's days for the Risk Level (blank if either is blank)."""
     def run() -> Any:
         risk, ident = _risk(risk_level), _date(date_identified)
         if risk is None or ident is None:

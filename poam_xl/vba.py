@@ -1,4 +1,4 @@
-"""The VBA project (vbaProject.bin, [MS-OVBA]) and the macro-enabled POA&M workbook with its buttons.
+"""The VBA project (vbaProject.bin, [MS-OVBA]) and the macro-enabled POA&M workbook with buttons.
 
 The project is built from text: ``macros/*.bas`` (our buttons) plus the xlwings standalone
 module and its Dictionary class from the installed xlwings package, so ``RunPython`` resolves
@@ -54,7 +54,8 @@ class Module:
 
 
 def _crlf(text: str) -> str:
-    return "\r\n".join(text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n").split("\n")) + "\r\n"
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n").split("\n")
+    return "\r\n".join(lines) + "\r\n"
 
 
 def from_file(path: Path) -> Module:
@@ -113,7 +114,8 @@ def _chunk(chunk: bytes) -> bytes:
             best_len, best_off = 0, 0
             for j in reversed(heads.get(chunk[i:i + 3], [])[-64:]):
                 length = 0
-                while length < max_len and i + length < n and chunk[j + length] == chunk[i + length]:
+                limit = min(max_len, n - i)
+                while length < limit and chunk[j + length] == chunk[i + length]:
                     length += 1
                 if length > best_len:
                     best_len, best_off = length, i - j
@@ -183,7 +185,8 @@ def dir_stream(modules: list[Module]) -> bytes:
         out += _rec(0x0D, struct.pack("<I", len(lib)) + lib + struct.pack("<IH", 0, 0))
     out += _rec(0x0F, struct.pack("<H", len(modules))) + _rec(0x13, struct.pack("<H", 0xFFFF))
     for m in modules:
-        out += (_text_rec(0x19, 0x47, m.name) + _text_rec(0x1A, 0x32, m.name) + _text_rec(0x1C, 0x48, "")
+        out += (_text_rec(0x19, 0x47, m.name) + _text_rec(0x1A, 0x32, m.name)
+                + _text_rec(0x1C, 0x48, "")
                 + _rec(0x31, struct.pack("<I", 0)) + _rec(0x1E, struct.pack("<I", 0))
                 + _rec(0x2C, struct.pack("<H", 0xFFFF))
                 + _rec(0x21 if m.kind == "module" else 0x22, b"") + _rec(0x2B, b""))
@@ -211,8 +214,8 @@ def vba_project(modules: list[Module]) -> bytes:
                 cfb.Entry("dir", compress(dir_stream(modules)))]
     wm = b"".join(m.name.encode(f"cp{CODEPAGE}") + b"\0" + m.name.encode("utf-16-le") + b"\0\0"
                   for m in modules) + b"\0\0"
-    return cfb.write([cfb.Entry("VBA", None, streams), cfb.Entry("PROJECT", project_stream(modules)),
-                      cfb.Entry("PROJECTwm", wm)])
+    return cfb.write([cfb.Entry("VBA", None, streams),
+                      cfb.Entry("PROJECT", project_stream(modules)), cfb.Entry("PROJECTwm", wm)])
 
 
 # ---------------------------------------------------------------- the workbook
@@ -221,7 +224,7 @@ def codenames(sheetnames: list[str]) -> dict[str, str]:
 
 
 def buttons_vml(widths: dict[int, float]) -> str:
-    """Form-control buttons (VML) in the POA&M sheet's header area, two rows, bound to the macros."""
+    """Form buttons (VML) in the POA&M sheet's header area, two rows, bound to the macros."""
     col_pt = {c: widths.get(c, 8.43) * 5.25 + 3.75 for c in range(1, 40)}
     shapes = []
     for k, (macro, caption) in enumerate(BUTTONS):
@@ -259,7 +262,7 @@ CONF_HELP = ("Settings read by the xlwings VBA module. Column A key, column B va
 
 
 def build_workbook(*, as_of: dt.date, sample_items: int = 0, seed: int = 0) -> object:
-    """The openpyxl workbook of the .xlsm: template.build + codenames + xlwings.conf + VBA + buttons."""
+    """The .xlsm (openpyxl): template.build + codenames + xlwings.conf + VBA + buttons."""
     from openpyxl.styles import Font
 
     from . import template
@@ -315,3 +318,64 @@ _CONTENT_TYPES = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Typ
                   'ContentType="application/vnd.openxmlformats-officedocument.vmlDrawing"/></Types>')
 _ROOT_RELS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://'
               'schemas.openxmlformats.org/package/2006/relationships"></Relationships>')
+
+
+# ---------------------------------------------------------------- reading back (oletools)
+def modules_of(path: str | Path) -> dict[str, str]:
+    """Module name -> VBA source of an .xlsm, extracted with oletools (olevba)."""
+    from oletools.olevba import VBA_Parser
+
+    parser = VBA_Parser(str(path))
+    try:
+        if not parser.detect_vba_macros():
+            return {}
+        return {stream.split("/")[-1]: code.replace("\r\n", "\n")
+                for _f, stream, _name, code in parser.extract_macros()}
+    finally:
+        parser.close()
+
+
+def buttons_of(path: str | Path) -> list[tuple[str, str, str]]:
+    """(sheet, caption, macro) of every form button in the workbook's VML drawings."""
+    from defusedxml import ElementTree
+
+    out: list[tuple[str, str, str]] = []
+    ns = {"v": "urn:schemas-microsoft-com:vml", "x": "urn:schemas-microsoft-com:office:excel"}
+    with zipfile.ZipFile(path) as z:
+        sheets = _sheet_parts(z)
+        for sheet, part in sheets.items():
+            rels = part.replace("worksheets/", "worksheets/_rels/") + ".rels"
+            if rels not in z.namelist():
+                continue
+            for rel in ElementTree.fromstring(z.read(rels)):
+                if not rel.get("Type", "").endswith("/vmlDrawing"):
+                    continue
+                target = rel.get("Target", "")
+                vml = target.lstrip("/") if target.startswith("/") else \
+                    str(Path("xl/worksheets", target)).replace("\\", "/")
+                vml = re.sub(r"[^/]+/\.\./", "", vml)
+                root = ElementTree.fromstring(z.read(vml))
+                for shape in root.iter("{urn:schemas-microsoft-com:vml}shape"):
+                    data = shape.find("x:ClientData", ns)
+                    if data is None or data.get("ObjectType") != "Button":
+                        continue
+                    macro = (data.findtext("x:FmlaMacro", "", ns) or "").split("!")[-1]
+                    caption = "".join(shape.find("v:textbox", ns).itertext()).strip() \
+                        if shape.find("v:textbox", ns) is not None else ""
+                    out.append((sheet, caption, macro))
+    return out
+
+
+def _sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
+    from defusedxml import ElementTree
+
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rid = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    book = ElementTree.fromstring(z.read("xl/workbook.xml"))
+    rels = {r.get("Id"): r.get("Target", "") for r in
+            ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))}
+    out = {}
+    for s in book.iter(f"{main}sheet"):
+        target = rels.get(s.get(rid), "")
+        out[s.get("name", "")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    return out

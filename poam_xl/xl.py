@@ -8,6 +8,7 @@ results come from ``report.derived``, ``report.findings`` and ``dashboard.cells`
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -216,7 +217,7 @@ def refresh_dashboard_book(book: Any, as_of: dt.date) -> str:
 
 
 def _split(ref: str) -> tuple[int, int]:
-    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
     letters, row = coordinate_from_string(ref)
     return row, column_index_from_string(letters)
@@ -237,8 +238,8 @@ def validate_book(book: Any, as_of: dt.date) -> Report:
     head = [h for h, _ in FINDING_COLUMNS] + [None, "(poam-xl marks)", "(colour before)"]
     rows: list[list[Any]] = [head]
     for f in report.findings:
-        rows.append([f.rule, f.severity, f.where or None, _value(f.item), f.column, f.message, f.hint,
-                     None, None, None])
+        rows.append([f.rule, f.severity, f.where or None, _value(f.item), f.column, f.message,
+                     f.hint, None, None, None])
     for i, (ref, before) in enumerate(marks):
         while len(rows) <= i + 1:
             rows.append([None] * len(head))
@@ -325,10 +326,8 @@ def _run(action: Callable[[Any, dt.date], Any], title: str, book: Any = None) ->
     finally:
         app.screen_updating = True
     app.status_bar = line[:255]
-    try:
+    with contextlib.suppress(Exception):  # no message box on this platform: the status bar has it
         app.alert(line, title=f"poam-xl: {title}")
-    except Exception:  # no message boxes on this platform: the status bar has it
-        pass
 
 
 def validate(book: Any = None) -> None:

@@ -14,5 +14,6 @@ from . import diff as _diff  # noqa: E402,F401
 from . import review as _review  # noqa: E402,F401
 from . import convert as _convert  # noqa: E402,F401
 from . import rules as _rules  # noqa: E402,F401
+from . import excel as _excel  # noqa: E402,F401
 
 __all__ = ["app", "main"]

@@ -1,0 +1,168 @@
+"""The VBA project and the .xlsm: built on Linux, read back with oletools, olefile, LibreOffice."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import shutil
+import subprocess
+import uuid
+import zipfile
+from pathlib import Path
+
+import olefile
+import openpyxl
+import pytest
+from oletools.olevba import decompress_stream
+
+from poam_xl import cfb, model, vba, xl
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMITTED = ROOT / "workbook" / "poam-template.xlsm"
+COMMITTED_AS_OF = dt.date(2026, 1, 1)
+
+
+@pytest.fixture(scope="module")
+def xlsm(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("vba") / "poam.xlsm"
+    return vba.build_xlsm(path, as_of=dt.date(2026, 11, 25), sample_items=6)
+
+
+@pytest.mark.parametrize("data", [b"", b"a", b"abcabcabcabc" * 50, bytes(range(256)) * 40,
+                                  (ROOT / "macros" / "PoamButtons.bas").read_bytes() * 9])
+def test_compression_round_trips_through_oletools(data):
+    packed = vba.compress(data)
+    assert decompress_stream(bytearray(packed)) == data
+    if len(data) > 500 and data[:3] == b"abc":
+        assert len(packed) < len(data) / 5
+
+
+def test_encryption_reads_excels_own_values():
+    """CMG/DPB/GC written by Excel (xlwings' quickstart) decrypt to what we encrypt."""
+    import xlwings
+
+    qs = Path(xlwings.__file__).parent / "quickstart_standalone.xlsm"
+    with zipfile.ZipFile(qs) as z:
+        ole = olefile.OleFileIO(io.BytesIO(z.read("xl/vbaProject.bin")))
+    text = ole.openstream("PROJECT").read().decode("cp1252")
+    values = dict(re.findall(r'^(CMG|DPB|GC|ID)="([^"]*)"', text, flags=re.M))
+    assert vba.decrypt(values["CMG"]) == bytes(4)  # not protected
+    assert vba.decrypt(values["DPB"]) == b"\0"  # no password
+    assert vba.decrypt(values["GC"]) == b"\xff"  # visible
+    raw = bytes.fromhex(values["CMG"])
+    assert raw[2] ^ raw[0] == sum(values["ID"].encode()) & 0xFF  # the project key
+    for data in (bytes(4), b"\0", b"\xff"):
+        assert vba.decrypt(vba.encrypt(data)) == data
+
+
+def test_compound_file_read_by_olefile():
+    kids = [cfb.Entry(f"s{i}", bytes([i]) * (i * 331)) for i in range(1, 16)]
+    blob = cfb.write([cfb.Entry("VBA", None, kids[:9]), *kids[9:], cfb.Entry("big", b"x" * 9000)])
+    ole = olefile.OleFileIO(io.BytesIO(blob))
+    for k in kids:
+        path = f"VBA/{k.name}" if int(k.name[1:]) <= 9 else k.name
+        assert ole.openstream(path).read() == k.data
+    assert ole.openstream("big").read() == b"x" * 9000
+
+
+def test_xlsm_vba_source_has_every_sub_and_target(xlsm):
+    modules = vba.modules_of(xlsm)
+    ours = (vba.MACROS / "PoamButtons.bas").read_text().replace("\r\n", "\n")
+    assert modules["PoamButtons"].strip() == ours.strip()
+    subs = re.findall(r"^Sub (\w+)\(\)", modules["PoamButtons"], flags=re.M)
+    assert subs == [m for m, _ in vba.BUTTONS]
+    targets = re.findall(r'RunPython "import poam_xl\.xl; poam_xl\.xl\.(\w+)\(\)"',
+                         modules["PoamButtons"])
+    assert len(targets) == len(subs) - 1  # Import Functions calls xlwings' ImportPythonUDFs
+    for t in targets:
+        assert callable(getattr(xl, t)), t
+    assert "ImportPythonUDFs" in modules["PoamButtons"]
+    assert "Public Function RunPython(" in modules["xlwings"]  # resolves without the add-in
+    assert "Sub ImportPythonUDFs()" in modules["xlwings"]
+    wb = openpyxl.load_workbook(xlsm)
+    doc = {f"Sheet{i}" for i in range(1, len(wb.sheetnames) + 1)} | {"ThisWorkbook"}
+    assert doc <= set(modules)
+
+
+def test_xlsm_buttons_bound_to_macros(xlsm):
+    buttons = vba.buttons_of(xlsm)
+    assert buttons == [(model.ITEMS.sheet, caption, macro) for macro, caption in vba.BUTTONS]
+    with zipfile.ZipFile(xlsm) as z:
+        types = z.read("[Content_Types].xml").decode()
+        assert "application/vnd.ms-excel.sheet.macroEnabled.main+xml" in types
+        assert "vbaProject" in z.read("xl/_rels/workbook.xml.rels").decode()
+        assert 'codeName="ThisWorkbook"' in z.read("xl/workbook.xml").decode()
+
+
+def test_xlsm_conf_sheet_and_readable(xlsm):
+    from poam_xl import validate
+
+    wb = openpyxl.load_workbook(xlsm)
+    conf = wb[vba.CONF_SHEET]
+    assert (conf["A1"].value, conf["B1"].value) == ("UDF Modules", "poam_xl.udf")
+    assert conf["A2"].value is None  # xlwings reads keys from A1 down to the first blank
+    report = validate.validate(xlsm, as_of=dt.date(2026, 11, 25))
+    assert report.error is None and len(report.items) == 6
+
+
+def test_keep_vba_round_trip_keeps_project_and_buttons(xlsm, tmp_path):
+    out = tmp_path / "again.xlsm"
+    wb = openpyxl.load_workbook(xlsm, keep_vba=True)
+    wb[model.ITEMS.sheet]["B20"] = "edited by openpyxl"
+    wb.save(out)
+    with zipfile.ZipFile(xlsm) as a, zipfile.ZipFile(out) as b:
+        assert a.read("xl/vbaProject.bin") == b.read("xl/vbaProject.bin")
+    assert vba.buttons_of(out) == vba.buttons_of(xlsm)
+
+
+def test_committed_workbook_is_what_the_code_builds(tmp_path):
+    """workbook/poam-template.xlsm regenerates to the same cells and VBA source."""
+    fresh = vba.build_xlsm(tmp_path / "fresh.xlsm", as_of=COMMITTED_AS_OF)
+    a, b = openpyxl.load_workbook(COMMITTED), openpyxl.load_workbook(fresh)
+    assert a.sheetnames == b.sheetnames
+    for name in a.sheetnames:
+        va = [[c.value for c in r] for r in a[name].iter_rows()]
+        vb = [[c.value for c in r] for r in b[name].iter_rows()]
+        assert va == vb, f"{name} differs: run `poam-xl excel build-xlsm {COMMITTED.name} --force`"
+    ma, mb = vba.modules_of(COMMITTED), vba.modules_of(fresh)
+    assert ma["PoamButtons"] == mb["PoamButtons"]
+    assert set(ma) == set(mb)
+    import xlwings
+
+    if f"'Version: {xlwings.__version__}" in ma["xlwings"]:
+        assert ma == mb
+    assert vba.buttons_of(COMMITTED) == vba.buttons_of(fresh)
+
+
+def test_build_is_reproducible():
+    mods = vba.our_modules() + vba.xlwings_modules()
+    assert vba.vba_project(mods) == vba.vba_project(mods)
+    with pytest.raises(ValueError):
+        vba.vba_project(mods + mods[:1])
+
+
+def _soffice(args: list[str], tmp_path: Path) -> None:
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice not installed (scripts/test installs it)")
+    profile = f"file:///tmp/lo-vba-{uuid.uuid4().hex}"
+    subprocess.run(["soffice", f"-env:UserInstallation={profile}", "--headless", *args],
+                   cwd=tmp_path, capture_output=True, timeout=300, check=False)
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_imports_the_vba_project_and_buttons(xlsm, tmp_path):
+    """A second, independent reader of [MS-OVBA]: LibreOffice's VBA import."""
+    _soffice(["--convert-to", "ods", "--outdir", str(tmp_path), str(xlsm)], tmp_path)
+    ods = tmp_path / "poam.ods"
+    assert ods.exists(), "LibreOffice did not convert the .xlsm"
+    with zipfile.ZipFile(ods) as z:
+        names = z.namelist()
+        assert "Basic/VBAProject/PoamButtons.xml" in names
+        assert "Basic/VBAProject/xlwings.xml" in names
+        basic = z.read("Basic/VBAProject/PoamButtons.xml").decode()
+        content = z.read("content.xml").decode()
+    assert "poam_xl.xl.validate()" in basic
+    for macro, caption in vba.BUTTONS:
+        assert f'form:label="{caption}"' in content
+        assert f"VBAProject.PoamButtons.{macro}?" in content
