@@ -249,7 +249,8 @@ def to_dss(fr: dict[str, Any], sheet: str, extra: dict[str, Any] | None = None
     rec, miles = base_dss(fr, sheet)
     user, block = kept.unpack(fr.get("comments"))
     # our own tags were restored into the record; header fields ride on (the reader lifts them)
-    fields: dict[str, Any] = {k: v for k, v in block.items() if k in HEAD_ONLY.values()}
+    fields: dict[str, Any] = {k: v for k, v in block.items()
+                              if k in HEAD_ONLY.values() or k in FR_LABELS}
     fields.update(extra or {})
     if sheet == CONFIG:
         fields[SHEET_LABEL] = CONFIG
@@ -275,8 +276,6 @@ def to_fedramp(rec: dict[str, Any], miles: list[dict[str, Any]], extra: dict[str
     for key in DSS_ONLY:
         if rec.get(key) is not None and not (isinstance(rec[key], float) and rec[key] != rec[key]):
             fields[DSS_LABEL[key]] = rec[key]
-    if sheet == CONFIG:
-        fields[SHEET_LABEL] = CONFIG
     if _plain(parse_milestones(format_milestones(miles))) != _plain(miles) or any(
             m.get("status") or m.get("completed_date") or m.get("changes") for m in miles):
         fields[MILESTONE_LABEL] = _milestone_json(miles)

@@ -11,7 +11,7 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 
 from .. import dates, model, read
-from ..errors import TemplateError
+from ..errors import EncryptedWorkbookError, LimitExceededError, TemplateError, WorkbookError
 from ..package import Limits, inspect
 from . import Conversion, kept
 from .fedramp import (FR_KEYS, GUIDANCE_IDS, HEAD_ONLY, HEADER,
@@ -98,7 +98,13 @@ def read_workbook(path: str | Path, *, limits: Limits = Limits(), **_options: An
                   ) -> tuple[read.Poam, Conversion]:
     """FedRAMP workbook -> (Poam in the DSS column model, what was kept where)."""
     p = Path(path)
-    info = inspect(p, limits)
+    try:
+        info = inspect(p, limits)
+    except (LimitExceededError, EncryptedWorkbookError):
+        raise
+    except WorkbookError as exc:
+        raise WorkbookError(f"{exc.reason}; expected a FedRAMP POA&M template workbook (.xlsx)",
+                            path=str(p)) from None
     grids = read.load_grids(info, limits)
     found = _sheets(grids, str(p))
     conv = Conversion(source="fedramp", target="poam")
@@ -106,11 +112,13 @@ def read_workbook(path: str | Path, *, limits: Limits = Limits(), **_options: An
     index: list[int] = []
     invalid: list[read.Invalid] = []
     letters: dict[str, str] = {}
+    by_sheet: dict[str, dict[str, str]] = {}
     template = "fedramp-rev5"
     for kind, name, _row in found:
         sub = read.read_grid({name: grids[name]}, date1904=info.date1904, source=str(p),
                              layout=LAYOUT)
         invalid += sub.invalid
+        by_sheet[kind] = sub.items.letters
         if kind == OPEN:
             letters = sub.items.letters
             template = "fedramp-rev5" if "fr_service_name" in letters else "fedramp-rev4"
@@ -130,6 +138,7 @@ def read_workbook(path: str | Path, *, limits: Limits = Limits(), **_options: An
     poam.source, poam.date1904, poam.invalid = str(p), info.date1904, invalid
     poam.sheet_states = {n: g.state for n, g in grids.items()}
     poam.layout.extra["template"] = template
+    poam.layout.extra["letters"] = by_sheet
     conv.notes.insert(0, f"read {template} workbook: {len(fr_rows)} items from "
                          f"{', '.join(n for _k, n, _r in found)}")
     return poam, conv

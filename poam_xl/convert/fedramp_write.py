@@ -22,7 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..write import atomic_path
 from . import Conversion, kept
 from .fedramp import (ADJUSTED, CLOSED, FIELDS, HEAD_ONLY, OPEN, RATINGS,
-                      REV4_KEYS, SHEETS, YES_NO, YES_NO_PENDING, to_fedramp)
+                      REV4_KEYS, SHEETS, YES_NO, YES_NO_PENDING, pack, to_fedramp)
 from .fedramp_read import records
 
 TITLE = "FedRAMP Plan of Action and Milestones (POA&M) Template"
@@ -64,6 +64,9 @@ def build(poam: Any, *, revision: int = 5) -> tuple[Workbook, Conversion]:
         extra = {label: header.get(key) for key, label in HEAD_ONLY.items()} if i == 0 else None
         mine = [m for m in miles if m.get("item_number") == rec.get("item_number")]
         fr, sheet, labels = to_fedramp(rec, mine, extra)
+        if revision < 5 and fr.get("fr_service_name"):  # Rev4 has no Service Name column
+            fr["comments"] = pack(fr["comments"], {"Service Name": fr["fr_service_name"]})
+            labels.append("Service Name")
         rows[sheet].append(fr)
         for label in labels:
             conv.dropped.append({"item": rec.get("item_number"), "field": label,
