@@ -1,0 +1,128 @@
+"""CMMC Level 2 profile: SPRS weights data, requirement parsing, score, one breaking fixture per rule."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from poam_xl import model, profiles
+from poam_xl.derive import derive
+from poam_xl.profiles import Context
+from poam_xl.profiles import cmmc
+from poam_xl.read import read
+from poam_xl.validate import validate
+from tests.helpers import AS_OF, header_ref, item_ref, make_book
+
+# three 1-point requirements on the POA&M, closing well inside 180 days of the POA&M Date
+GOOD = ("AC.L2-3.1.3", "NIST SP 800-171 3.1.10", "3.13.11 FIPS validation pending")
+
+
+def cmmc_book(path: Path, cws: tuple[str, ...] = GOOD, edit: Any = None) -> Path:
+    def fix(wb: Any) -> None:
+        ws = wb[model.ITEMS.sheet]
+        ws[header_ref("poam_date")] = AS_OF - dt.timedelta(days=30)
+        for i, text in enumerate(cws, start=1):
+            ws[item_ref(i, "cws")] = text
+            ws[item_ref(i, "status")] = "Open"
+            ws[item_ref(i, "milestone_date")] = AS_OF + dt.timedelta(days=20)
+        if edit:
+            edit(ws)
+
+    return make_book(path, sample=len(cws), edit=fix)
+
+
+def findings(path: Path, as_of: dt.date = AS_OF) -> tuple[list[Any], dict[str, Any]]:
+    poam = read(path)
+    prof = profiles.get("cmmc")
+    ctx = Context(poam=poam, items=poam.items.frame, milestones=poam.milestones.frame,
+                  derived=derive(poam.items.frame, poam.policy, as_of), policy=poam.policy,
+                  as_of=as_of)
+    return [f for fn in prof.rules for f in fn(ctx)], prof.summary(ctx)
+
+
+def test_weights_table_matches_the_methodology() -> None:
+    w = cmmc.weights()
+    assert len(w) == 110
+    assert sum(r.weight for r in w.values()) == 313  # score range 110 .. -203
+    assert sorted({r.weight for r in w.values()}) == [0, 1, 3, 5]
+    assert (w["3.5.3"].weight, w["3.5.3"].partial) == (5, 3)
+    assert (w["3.13.11"].weight, w["3.13.11"].partial) == (5, 3)
+    assert w["3.12.4"].weight == 0 and w["3.1.1"].practice == "AC.L2-3.1.1"
+    allowed = {r.id for r in w.values() if r.poam_allowed}
+    assert "3.13.11" in allowed and not allowed & cmmc.NEVER
+    assert all(w[r].weight == 1 for r in allowed - {"3.13.11"})
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("AC.L2-3.1.1", ["3.1.1"]), ("3.1.1", ["3.1.1"]), ("NIST SP 800-171 3.1.1", ["3.1.1"]),
+    ("NIST SP 800-171 Rev 2 3.1.10; 3.1.1", ["3.1.10", "3.1.1"]), ("SC.L2-3.13.11", ["3.13.11"]),
+    ("NIST SP 800-53 AC-3", []), ("3.15.1", []), ("13.1.1", []),
+])
+def test_requirement_ids_from_cws(text: str, want: list[str]) -> None:
+    assert cmmc.requirements(text) == want
+
+
+def test_valid_conditional_poam(tmp_path: Path) -> None:
+    got, summary = findings(cmmc_book(tmp_path / "ok.xlsx"))
+    assert got == []
+    assert summary["sprs_score"] == 110 - 1 - 1 - 3  # 3.13.11 counts its 3-point case
+    assert summary["sprs_unmet"] == {"AC.L2-3.1.3": 1, "AC.L2-3.1.10": 1, "SC.L2-3.13.11": 3}
+    assert summary["cmmc_conditional_eligible"] is True
+    assert summary["cmmc_closeout_deadline"] == AS_OF - dt.timedelta(days=30) + dt.timedelta(days=180)
+    report = validate(cmmc_book(tmp_path / "ok2.xlsx"), profile="cmmc", as_of=AS_OF)
+    assert report.summary["sprs_score"] == 105
+    assert not [f for f in report.findings if f.rule.startswith("cmmc.")]
+
+
+def test_closed_items_do_not_count(tmp_path: Path) -> None:
+    def close(ws: Any) -> None:
+        ws[item_ref(1, "status")] = "Completed"
+        ws[item_ref(1, "completion_date")] = AS_OF - dt.timedelta(days=1)
+
+    _got, summary = findings(cmmc_book(tmp_path / "c.xlsx", edit=close))
+    assert summary["sprs_score"] == 106
+
+
+def _many_fives(n: int) -> tuple[str, ...]:
+    fives = [r.practice for r in cmmc.weights().values() if r.weight == 5]
+    return tuple(fives[:n])
+
+
+CASES: list[tuple[str, tuple[str, ...], Any, dt.date, list[str]]] = [
+    ("cmmc.requirement.unknown", ("NIST SP 800-53 AC-3",), None, AS_OF, ["C12"]),
+    ("cmmc.poam.never-allowed", ("PE.L2-3.10.3",), None, AS_OF, ["C12"]),
+    ("cmmc.poam.weight", ("IA.L2-3.5.3",), None, AS_OF, ["C12"]),
+    ("cmmc.closeout.deadline", ("AC.L2-3.1.3",),
+     lambda ws: ws.__setitem__(item_ref(1, "milestone_date"), AS_OF + dt.timedelta(days=200)),
+     AS_OF, ["E12"]),
+    ("cmmc.closeout.expired", ("AC.L2-3.1.3",), None, AS_OF + dt.timedelta(days=151), ["G12"]),
+    ("cmmc.conditional-date.missing", ("AC.L2-3.1.3",),
+     lambda ws: ws.__setitem__(header_ref("poam_date"), None), AS_OF, [header_ref("poam_date")]),
+]
+
+
+@pytest.mark.parametrize(("rule_id", "cws", "edit", "as_of", "cells"), CASES, ids=[c[0] for c in CASES])
+def test_each_rule_has_a_breaking_fixture(tmp_path: Path, rule_id: str, cws: tuple[str, ...],
+                                          edit: Any, as_of: dt.date, cells: list[Any]) -> None:
+    path = cmmc_book(tmp_path / "b.xlsx", cws, edit)
+    got, _summary = findings(path, as_of)
+    assert [(f.rule, f.cell) for f in got] == [(rule_id, c) for c in cells], got
+    report = validate(path, profile="cmmc", as_of=as_of)
+    assert [f.rule for f in report.findings if f.rule.startswith("cmmc.")] == [rule_id] * len(cells)
+
+
+def test_score_below_threshold(tmp_path: Path) -> None:
+    got, summary = findings(cmmc_book(tmp_path / "low.xlsx", _many_fives(5)))
+    assert summary["sprs_score"] == 85 and summary["cmmc_conditional_eligible"] is False
+    assert [f.rule for f in got].count("cmmc.score.below-threshold") == 1
+    assert {f.rule for f in got} == {"cmmc.score.below-threshold", "cmmc.poam.weight"}
+    _got, summary = findings(cmmc_book(tmp_path / "ok.xlsx", _many_fives(4)))
+    assert summary["sprs_score"] == 90  # 90 >= 88: the score alone would pass
+
+
+def test_same_requirement_twice_counts_once(tmp_path: Path) -> None:
+    _got, summary = findings(cmmc_book(tmp_path / "d.xlsx", ("3.1.3", "AC.L2-3.1.3")))
+    assert summary["sprs_score"] == 109
