@@ -240,7 +240,7 @@ def buttons_vml(widths: dict[int, float]) -> str:
             f'strokecolor="windowText [64]" o:insetmode="auto"><v:fill color2="buttonFace [67]" '
             f'o:detectmouseclick="t"/><o:lock v:ext="edit" rotation="t"/><v:textbox '
             f'style="mso-direction-alt:auto" o:singleclick="f"><div style="text-align:center">'
-            f'<font face="Calibri" size="220" color="#000000">{caption}</font></div></v:textbox>'
+            f'<font face="Calibri" size="200" color="#000000">{caption}</font></div></v:textbox>'
             f'<x:ClientData ObjectType="Button"><x:Anchor>{col - 1}, 2, {row}, 2, {col + 1}, 0, '
             f'{row + 2}, 0</x:Anchor><x:PrintObject>False</x:PrintObject><x:AutoFill>False'
             f'</x:AutoFill><x:FmlaMacro>[0]!{macro}</x:FmlaMacro><x:TextHAlign>Center'
