@@ -16,7 +16,7 @@ from poam_xl.errors import TemplateError
 from poam_xl.policy import Policy
 from tests.helpers import AS_OF, col_letter, item_ref, make_book
 
-DANGEROUS = ["=HYPERLINK(\"http://x\",\"y\")", "+1+2", "-5 days", "@SUM(A1)", "\tTabbed", "\rCR first"]
+DANGEROUS = ['=HYPERLINK("http://x","y")', "+1+2", "-5 days", "@SUM(A1)", "\tTabbed", "\rCR first"]
 
 
 def _compare(a: Any, b: Any, keys: tuple[str, ...] = model.ITEMS.keys) -> None:
@@ -24,7 +24,12 @@ def _compare(a: Any, b: Any, keys: tuple[str, ...] = model.ITEMS.keys) -> None:
     assert len(ra) == len(rb) > 0
     for x, y in zip(ra, rb, strict=True):
         for key in keys:
-            assert common.same(x.get(key), y.get(key)), (x["item_number"], key, x.get(key), y.get(key))
+            assert common.same(x.get(key), y.get(key)), (
+                x["item_number"],
+                key,
+                x.get(key),
+                y.get(key),
+            )
     ma = common.records(a.milestones.frame, model.MILESTONES.keys)
     mb = common.records(b.milestones.frame, model.MILESTONES.keys)
     assert len(ma) == len(mb) > 0
@@ -34,11 +39,15 @@ def _compare(a: Any, b: Any, keys: tuple[str, ...] = model.ITEMS.keys) -> None:
 
 def _with_injection(wb: Any) -> None:
     ws = wb[model.ITEMS.sheet]
-    cells = [(ws, item_ref(1, "description"), DANGEROUS[0]), (ws, item_ref(1, "comments"), DANGEROUS[1]),
-             (ws, item_ref(2, "mitigation"), DANGEROUS[2]), (ws, item_ref(2, "owner"), DANGEROUS[3]),
-             (ws, item_ref(3, "resources"), DANGEROUS[4] + " text"),
-             (ws, item_ref(3, "comments"), "'=already quoted"),
-             (wb[model.MILESTONES.sheet], "B2", DANGEROUS[0])]
+    cells = [
+        (ws, item_ref(1, "description"), DANGEROUS[0]),
+        (ws, item_ref(1, "comments"), DANGEROUS[1]),
+        (ws, item_ref(2, "mitigation"), DANGEROUS[2]),
+        (ws, item_ref(2, "owner"), DANGEROUS[3]),
+        (ws, item_ref(3, "resources"), DANGEROUS[4] + " text"),
+        (ws, item_ref(3, "comments"), "'=already quoted"),
+        (wb[model.MILESTONES.sheet], "B2", DANGEROUS[0]),
+    ]
     for sheet, ref, text in cells:
         sheet[ref] = text
         sheet[ref].data_type = "s"  # typed text, as a user would enter it, not a formula
@@ -51,8 +60,11 @@ def book(tmp_path: Path) -> Path:
 
 def test_dss_json_dss_is_lossless(book: Path, tmp_path: Path) -> None:
     first, _ = dss.read(book)
-    first.policy = Policy(days={"High": 15, "Medium": 60, "Low": 120},
-                          holidays=(dt.date(2026, 12, 25),), day_count="business")
+    first.policy = Policy(
+        days={"High": 15, "Medium": 60, "Low": 120},
+        holidays=(dt.date(2026, 12, 25),),
+        day_count="business",
+    )
     csv_json.write_json(first, tmp_path / "p.json")
     mid, _ = csv_json.read_json(tmp_path / "p.json")
     dss.write(mid, tmp_path / "back.xlsx", as_of=AS_OF)
@@ -60,7 +72,10 @@ def test_dss_json_dss_is_lossless(book: Path, tmp_path: Path) -> None:
     _compare(first, back, common.data_keys())  # derived columns follow the new policy
     assert back.header == first.header
     assert (back.policy.days, back.policy.holidays, back.policy.day_count) == (
-        first.policy.days, first.policy.holidays, "business")
+        first.policy.days,
+        first.policy.holidays,
+        "business",
+    )
 
 
 def test_json_document_shape(book: Path, tmp_path: Path) -> None:
@@ -105,7 +120,9 @@ def test_csv_escapes_formula_cells_and_reads_them_back(book: Path, tmp_path: Pat
 def test_escape_is_exactly_undone(text: str) -> None:
     escaped = csv_json.escape(text)
     assert not escaped.startswith(csv_json.FORMULA_START)
-    assert escaped == (("'" + text) if text.lstrip("'").startswith(csv_json.FORMULA_START) else text)
+    assert escaped == (
+        ("'" + text) if text.lstrip("'").startswith(csv_json.FORMULA_START) else text
+    )
     assert csv_json.unescape(escaped) == text
 
 
@@ -122,15 +139,23 @@ def test_csv_escape_opt_out(book: Path, tmp_path: Path) -> None:
 
 def test_csv_with_header_texts_and_unknown_columns(tmp_path: Path) -> None:
     path = tmp_path / "other.csv"
-    path.write_text("Item #,Description,Risk Level,Status,Date Identified,Ticket\n"
-                    "1,Patch the server,High,Open,3/1/2026,CHG-42\n", encoding="utf-8")
+    path.write_text(
+        "Item #,Description,Risk Level,Status,Date Identified,Ticket\n"
+        "1,Patch the server,High,Open,3/1/2026,CHG-42\n",
+        encoding="utf-8",
+    )
     assert csv_json.detect_csv(path)
     poam, conv = csv_json.read_csv(path)
     rec = common.item_records(poam)[0]
     assert (rec["item_number"], rec["risk_level"], rec["date_identified"]) == (
-        1, "High", dt.date(2026, 3, 1))
+        1,
+        "High",
+        dt.date(2026, 3, 1),
+    )
     assert rec["comments"] == "[csv Ticket] CHG-42"
-    assert conv.dropped == [{"item": 1, "field": "Ticket", "value": "CHG-42", "kept_in": "Comments"}]
+    assert conv.dropped == [
+        {"item": 1, "field": "Ticket", "value": "CHG-42", "kept_in": "Comments"}
+    ]
     assert poam.items.letters["risk_level"] == "C"
 
 

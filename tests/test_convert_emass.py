@@ -23,36 +23,100 @@ HEADERS = [f.header for f in L.FIELDS]  # B7..V7 as the template spells them
 # (row offset, {letter: value}) - the template's Example sheet, varied: one item over three
 # rows, a text date, status + date, a Risk Accepted item, 4 blank rows between items (SAF)
 ITEMS: list[list[dict[str, Any]]] = [
-    [{"B": 101, "C": "Audit records not reviewed weekly", "D": "AU-6", "E": "DoD, John Smith, 7035550100",
-      "F": "SV-18394r2_rule", "G": "Staff time", "H": "11/23/2026", "I": "Implement Procedure A 10/25/2026",
-      "K": "Annual security review", "L": "Ongoing", "M": "Tracked weekly", "N": "II",
-      "O": "Manual log review monthly", "P": "Moderate", "Q": "High", "R": "Very High", "S": "Moderate",
-      "T": "Undetected misuse", "U": "Low", "V": "Automate log review"},
-     {"I": "Implement Procedure B 10/31/2026", "J": "Milestone A moved 10/20/2026"},
-     {"I": "Implement Procedure C 11/5/2026"}],
-    [{"C": "Weak cipher suites enabled", "D": "SC-8", "E": "Network Team", "F": "Plugin 26928",
-      "G": "Change board approval", "K": "ACAS vulnerability scan", "L": "Risk Accepted 2/1/2026",
-      "M": "AO accepted the risk until replacement", "N": "III", "P": "Very Low", "Q": "Low",
-      "R": "Very Low", "S": "Moderate", "U": "Low"}],
-    [{"B": 103, "C": "Backup restore never tested", "D": "CP-9", "E": "Example Program Office",
-      "F": "", "G": "Staff time (2 days)", "H": dt.date(2026, 10, 25),
-      "I": "Description of Milestone 10/17/2026", "J": "Updated Milestone Description 10/22/2026",
-      "K": "Self-inspection", "L": "Completed 11/13/2026", "M": "Restore verified", "N": "I",
-      "P": "High", "Q": "Moderate", "R": "Moderate", "S": "High", "U": "Moderate",
-      "V": "Quarterly restore test"}],
+    [
+        {
+            "B": 101,
+            "C": "Audit records not reviewed weekly",
+            "D": "AU-6",
+            "E": "DoD, John Smith, 7035550100",
+            "F": "SV-18394r2_rule",
+            "G": "Staff time",
+            "H": "11/23/2026",
+            "I": "Implement Procedure A 10/25/2026",
+            "K": "Annual security review",
+            "L": "Ongoing",
+            "M": "Tracked weekly",
+            "N": "II",
+            "O": "Manual log review monthly",
+            "P": "Moderate",
+            "Q": "High",
+            "R": "Very High",
+            "S": "Moderate",
+            "T": "Undetected misuse",
+            "U": "Low",
+            "V": "Automate log review",
+        },
+        {"I": "Implement Procedure B 10/31/2026", "J": "Milestone A moved 10/20/2026"},
+        {"I": "Implement Procedure C 11/5/2026"},
+    ],
+    [
+        {
+            "C": "Weak cipher suites enabled",
+            "D": "SC-8",
+            "E": "Network Team",
+            "F": "Plugin 26928",
+            "G": "Change board approval",
+            "K": "ACAS vulnerability scan",
+            "L": "Risk Accepted 2/1/2026",
+            "M": "AO accepted the risk until replacement",
+            "N": "III",
+            "P": "Very Low",
+            "Q": "Low",
+            "R": "Very Low",
+            "S": "Moderate",
+            "U": "Low",
+        }
+    ],
+    [
+        {
+            "B": 103,
+            "C": "Backup restore never tested",
+            "D": "CP-9",
+            "E": "Example Program Office",
+            "F": "",
+            "G": "Staff time (2 days)",
+            "H": dt.date(2026, 10, 25),
+            "I": "Description of Milestone 10/17/2026",
+            "J": "Updated Milestone Description 10/22/2026",
+            "K": "Self-inspection",
+            "L": "Completed 11/13/2026",
+            "M": "Restore verified",
+            "N": "I",
+            "P": "High",
+            "Q": "Moderate",
+            "R": "Moderate",
+            "S": "High",
+            "U": "Moderate",
+            "V": "Quarterly restore test",
+        }
+    ],
 ]
 
 
-def build_emass(path: Path, items: list[list[dict[str, Any]]] = ITEMS, gap: int = 4,
-                header: dict[str, Any] | None = None) -> Path:
+def build_emass(
+    path: Path,
+    items: list[list[dict[str, Any]]] = ITEMS,
+    gap: int = 4,
+    header: dict[str, Any] | None = None,
+) -> Path:
     """An eMASS import workbook in the published layout (formats.md §3), written with openpyxl."""
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "POA&M"
     ws["A1"] = L.BANNER
-    head = {"D2": "2/20/2026", "D3": "John Smith", "D4": "DoD", "D5": "First System", "D6": 5050,
-            "K2": "IS Enclave", "K4": "John Smith", "K5": "747-380-0987", "K6": "john.smith@mail.mil",
-            "N2": 54324, "N5": 10000}
+    head = {
+        "D2": "2/20/2026",
+        "D3": "John Smith",
+        "D4": "DoD",
+        "D5": "First System",
+        "D6": 5050,
+        "K2": "IS Enclave",
+        "K4": "John Smith",
+        "K5": "747-380-0987",
+        "K6": "john.smith@mail.mil",
+        "N2": 54324,
+        "N5": 10000,
+    }
     head.update(header or {})
     for _k, label, lcell, vcell in L.HEADER:
         ws[lcell] = label
@@ -83,7 +147,11 @@ def assert_same_emass(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> None:
     assert len(a) == len(b)
     for x, y in zip(a, b, strict=True):
         for f in L.FIELDS:
-            assert emass._same_field(f, x.get(f.key), y.get(f.key)), (f.header, x.get(f.key), y.get(f.key))
+            assert emass._same_field(f, x.get(f.key), y.get(f.key)), (
+                f.header,
+                x.get(f.key),
+                y.get(f.key),
+            )
 
 
 # ---------------------------------------------------------------- real files
@@ -101,11 +169,17 @@ def test_saf_file_two_items_at_rows_8_and_13() -> None:
     assert first["mitigation"] == "Upgrade to a supported version of RHEL 8."
     assert (second["status"], second["closure_reason"]) == ("Closed", "Not Applicable")
     assert "[eMASS Severity] High" in first["comments"]
-    assert "[eMASS Source Identifying Vulnerability] Red Hat Enterprise Linux 8" in first["comments"]
+    assert (
+        "[eMASS Source Identifying Vulnerability] Red Hat Enterprise Linux 8" in first["comments"]
+    )
     assert first["comments"].startswith("SV-230221r743913_rule failed on test")
     assert poam.items.letters["status"] == "L" and poam.items.letters["description"] == "C"
     assert any("Item ID blank" in n for n in conv.notes)
-    assert {d["field"] for d in conv.dropped} >= {"Severity", "Relevance of Threat", "Impact Description"}
+    assert {d["field"] for d in conv.dropped} >= {
+        "Severity",
+        "Relevance of Threat",
+        "Impact Description",
+    }
     assert poam.sheet_states["Sheet1"] == "hidden"
 
 
@@ -128,7 +202,8 @@ def test_real_template_is_read_empty_and_its_example_sheet_fully(tmp_path: Path)
     assert [(m["item_number"], m["milestone"], m["planned_date"]) for m in miles[:3]] == [
         (1, "Implement Procedure A", dt.date(2018, 10, 25)),
         (1, "Implement Procedure B", dt.date(2018, 10, 31)),
-        (1, "Implement Procedure C", dt.date(2018, 11, 5))]
+        (1, "Implement Procedure C", dt.date(2018, 11, 5)),
+    ]
     assert list(poam.milestones.frame.index[:3]) == [8, 9, 10]
     assert (recs[2]["status"], recs[2]["completion_date"]) == ("Completed", dt.date(2018, 11, 13))
     assert (recs[1]["status"], recs[1]["closure_reason"]) == ("Closed", "Risk Accepted")
@@ -147,9 +222,13 @@ def test_written_layout_matches_the_real_template(tmp_path: Path) -> None:
     assert [o.cell(7, j).value for j in range(1, 23)] == [r.cell(7, j).value for j in range(1, 23)]
     for row in range(1, 7):
         for col in range(1, 17):
-            assert o.cell(row, col).value == r.cell(row, col).value or row > 1 and col in (4, 11, 14)
+            assert (
+                o.cell(row, col).value == r.cell(row, col).value or row > 1 and col in (4, 11, 14)
+            )
     assert {str(m) for m in o.merged_cells.ranges} == {str(m) for m in r.merged_cells.ranges}
-    lists = {str(dv.sqref): dv.formula1 for dv in o.data_validations.dataValidation if dv.type == "list"}
+    lists = {
+        str(dv.sqref): dv.formula1 for dv in o.data_validations.dataValidation if dv.type == "list"
+    }
     assert lists["N8:N1048576"] == "Sheet1!$F$1:$F$4"
     assert lists["P8:S1048576 U8:U1048576"] == "Sheet1!$B$1:$B$6"
     look = ours["Sheet1"]
@@ -169,14 +248,21 @@ def test_published_layout_reads_every_quirk(tmp_path: Path) -> None:
     assert one["milestone_changes"] == "Milestone A moved 10/20/2026"
     assert "[eMASS Likelihood] Very High" in one["comments"]  # five levels do not fit three
     assert (two["status"], two["closure_reason"], two["completion_date"]) == (
-        "Closed", "Risk Accepted", dt.date(2026, 2, 1))
+        "Closed",
+        "Risk Accepted",
+        dt.date(2026, 2, 1),
+    )
     assert two["how_identified"] == "Vulnerability Scan"
     assert (three["status"], three["completion_date"]) == ("Completed", dt.date(2026, 11, 13))
     assert three["how_identified"] == "Self-Inspection"
     assert poam.header["dss_uid"] == "5050" and poam.header["poam_date"] == dt.date(2026, 2, 20)
     miles = common.records(poam.milestones.frame, model.MILESTONES.keys)
-    assert [m["milestone"] for m in miles] == ["Implement Procedure A", "Implement Procedure B",
-                                               "Implement Procedure C", "Description of Milestone"]
+    assert [m["milestone"] for m in miles] == [
+        "Implement Procedure A",
+        "Implement Procedure B",
+        "Implement Procedure C",
+        "Description of Milestone",
+    ]
     assert list(poam.milestones.frame.index) == [8, 9, 10, 20]
     assert conv.items == 3
 
@@ -217,7 +303,12 @@ def test_dss_to_emass_to_dss_keeps_every_field(tmp_path: Path) -> None:
     a, b = common.item_records(first), common.item_records(back)
     for x, y in zip(a, b, strict=True):
         for key in common.data_keys():
-            assert common.same(x.get(key), y.get(key)), (x["item_number"], key, x.get(key), y.get(key))
+            assert common.same(x.get(key), y.get(key)), (
+                x["item_number"],
+                key,
+                x.get(key),
+                y.get(key),
+            )
     ma = common.records(first.milestones.frame, model.MILESTONES.keys)
     mb = common.records(back.milestones.frame, model.MILESTONES.keys)
     assert len(ma) == len(mb) == 27
@@ -249,20 +340,33 @@ def test_emass_output_must_be_xlsx(tmp_path: Path) -> None:
         emass.write(poam, tmp_path / "out.xlsm")
 
 
-@pytest.mark.parametrize(("text", "want"), [
-    ("Implement Procedure B 10/31/2018", ("Implement Procedure B", dt.date(2018, 10, 31))),
-    ("Completed 11/13/2018", ("Completed", dt.date(2018, 11, 13))),
-    ("Patch servers - 2026-01-05", ("Patch servers", dt.date(2026, 1, 5))),
-    ("No date here", ("No date here", None)),
-])
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("Implement Procedure B 10/31/2018", ("Implement Procedure B", dt.date(2018, 10, 31))),
+        ("Completed 11/13/2018", ("Completed", dt.date(2018, 11, 13))),
+        ("Patch servers - 2026-01-05", ("Patch servers", dt.date(2026, 1, 5))),
+        ("No date here", ("No date here", None)),
+    ],
+)
 def test_split_dated(text: str, want: tuple[Any, Any]) -> None:
     assert L.split_dated(text) == want
 
 
 def test_kept_tags_round_trip() -> None:
-    text = common.join_tags("plain\nsecond line", [("eMASS", "Severity", "High"),
-                                                   ("poam-xl", "Date Identified", "2026-01-05"),
-                                                   ("eMASS", "Impact Description", "a\n\nb")])
-    assert common.split_tags(text) == ("plain\nsecond line", [
-        ("eMASS", "Severity", "High"), ("poam-xl", "Date Identified", "2026-01-05"),
-        ("eMASS", "Impact Description", "a\n\nb")])
+    text = common.join_tags(
+        "plain\nsecond line",
+        [
+            ("eMASS", "Severity", "High"),
+            ("poam-xl", "Date Identified", "2026-01-05"),
+            ("eMASS", "Impact Description", "a\n\nb"),
+        ],
+    )
+    assert common.split_tags(text) == (
+        "plain\nsecond line",
+        [
+            ("eMASS", "Severity", "High"),
+            ("poam-xl", "Date Identified", "2026-01-05"),
+            ("eMASS", "Impact Description", "a\n\nb"),
+        ],
+    )

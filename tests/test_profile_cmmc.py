@@ -1,4 +1,4 @@
-"""CMMC Level 2 profile: SPRS weights data, requirement parsing, score, one breaking fixture per rule."""
+"""CMMC Level 2 profile: SPRS weights, requirement ids, score, a breaking fixture per rule."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ import pytest
 
 from poam_xl import model, profiles
 from poam_xl.derive import derive
-from poam_xl.profiles import Context
-from poam_xl.profiles import cmmc
+from poam_xl.profiles import Context, cmmc
 from poam_xl.read import read
 from poam_xl.validate import validate
 from tests.helpers import AS_OF, header_ref, item_ref, make_book
@@ -37,9 +36,14 @@ def cmmc_book(path: Path, cws: tuple[str, ...] = GOOD, edit: Any = None) -> Path
 def findings(path: Path, as_of: dt.date = AS_OF) -> tuple[list[Any], dict[str, Any]]:
     poam = read(path)
     prof = profiles.get("cmmc")
-    ctx = Context(poam=poam, items=poam.items.frame, milestones=poam.milestones.frame,
-                  derived=derive(poam.items.frame, poam.policy, as_of), policy=poam.policy,
-                  as_of=as_of)
+    ctx = Context(
+        poam=poam,
+        items=poam.items.frame,
+        milestones=poam.milestones.frame,
+        derived=derive(poam.items.frame, poam.policy, as_of),
+        policy=poam.policy,
+        as_of=as_of,
+    )
     return [f for fn in prof.rules for f in fn(ctx)], prof.summary(ctx)
 
 
@@ -56,11 +60,19 @@ def test_weights_table_matches_the_methodology() -> None:
     assert all(w[r].weight == 1 for r in allowed - {"3.13.11"})
 
 
-@pytest.mark.parametrize(("text", "want"), [
-    ("AC.L2-3.1.1", ["3.1.1"]), ("3.1.1", ["3.1.1"]), ("NIST SP 800-171 3.1.1", ["3.1.1"]),
-    ("NIST SP 800-171 Rev 2 3.1.10; 3.1.1", ["3.1.10", "3.1.1"]), ("SC.L2-3.13.11", ["3.13.11"]),
-    ("NIST SP 800-53 AC-3", []), ("3.15.1", []), ("13.1.1", []),
-])
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("AC.L2-3.1.1", ["3.1.1"]),
+        ("3.1.1", ["3.1.1"]),
+        ("NIST SP 800-171 3.1.1", ["3.1.1"]),
+        ("NIST SP 800-171 Rev 2 3.1.10; 3.1.1", ["3.1.10", "3.1.1"]),
+        ("SC.L2-3.13.11", ["3.13.11"]),
+        ("NIST SP 800-53 AC-3", []),
+        ("3.15.1", []),
+        ("13.1.1", []),
+    ],
+)
 def test_requirement_ids_from_cws(text: str, want: list[str]) -> None:
     assert cmmc.requirements(text) == want
 
@@ -71,7 +83,9 @@ def test_valid_conditional_poam(tmp_path: Path) -> None:
     assert summary["sprs_score"] == 110 - 1 - 1 - 3  # 3.13.11 counts its 3-point case
     assert summary["sprs_unmet"] == {"AC.L2-3.1.3": 1, "AC.L2-3.1.10": 1, "SC.L2-3.13.11": 3}
     assert summary["cmmc_conditional_eligible"] is True
-    assert summary["cmmc_closeout_deadline"] == AS_OF - dt.timedelta(days=30) + dt.timedelta(days=180)
+    assert summary["cmmc_closeout_deadline"] == AS_OF - dt.timedelta(days=30) + dt.timedelta(
+        days=180
+    )
     report = validate(cmmc_book(tmp_path / "ok2.xlsx"), profile="cmmc", as_of=AS_OF)
     assert report.summary["sprs_score"] == 105
     assert not [f for f in report.findings if f.rule.startswith("cmmc.")]
@@ -95,18 +109,30 @@ CASES: list[tuple[str, tuple[str, ...], Any, dt.date, list[str]]] = [
     ("cmmc.requirement.unknown", ("NIST SP 800-53 AC-3",), None, AS_OF, ["C12"]),
     ("cmmc.poam.never-allowed", ("PE.L2-3.10.3",), None, AS_OF, ["C12"]),
     ("cmmc.poam.weight", ("IA.L2-3.5.3",), None, AS_OF, ["C12"]),
-    ("cmmc.closeout.deadline", ("AC.L2-3.1.3",),
-     lambda ws: ws.__setitem__(item_ref(1, "milestone_date"), AS_OF + dt.timedelta(days=200)),
-     AS_OF, ["E12"]),
+    (
+        "cmmc.closeout.deadline",
+        ("AC.L2-3.1.3",),
+        lambda ws: ws.__setitem__(item_ref(1, "milestone_date"), AS_OF + dt.timedelta(days=200)),
+        AS_OF,
+        ["E12"],
+    ),
     ("cmmc.closeout.expired", ("AC.L2-3.1.3",), None, AS_OF + dt.timedelta(days=151), ["G12"]),
-    ("cmmc.conditional-date.missing", ("AC.L2-3.1.3",),
-     lambda ws: ws.__setitem__(header_ref("poam_date"), None), AS_OF, [header_ref("poam_date")]),
+    (
+        "cmmc.conditional-date.missing",
+        ("AC.L2-3.1.3",),
+        lambda ws: ws.__setitem__(header_ref("poam_date"), None),
+        AS_OF,
+        [header_ref("poam_date")],
+    ),
 ]
 
 
-@pytest.mark.parametrize(("rule_id", "cws", "edit", "as_of", "cells"), CASES, ids=[c[0] for c in CASES])
-def test_each_rule_has_a_breaking_fixture(tmp_path: Path, rule_id: str, cws: tuple[str, ...],
-                                          edit: Any, as_of: dt.date, cells: list[Any]) -> None:
+@pytest.mark.parametrize(
+    ("rule_id", "cws", "edit", "as_of", "cells"), CASES, ids=[c[0] for c in CASES]
+)
+def test_each_rule_has_a_breaking_fixture(
+    tmp_path: Path, rule_id: str, cws: tuple[str, ...], edit: Any, as_of: dt.date, cells: list[Any]
+) -> None:
     path = cmmc_book(tmp_path / "b.xlsx", cws, edit)
     got, _summary = findings(path, as_of)
     assert [(f.rule, f.cell) for f in got] == [(rule_id, c) for c in cells], got

@@ -19,15 +19,48 @@ from tests.helpers import AS_OF
 from tests.test_convert_emass import build_emass
 
 VALID: list[list[dict[str, Any]]] = [
-    [{"C": "Audit records not reviewed", "D": "AU-6", "E": "Security Office", "G": "Staff time",
-      "H": "11/23/2026", "I": "Write procedure 10/25/2026", "K": "Annual review", "L": "Ongoing",
-      "N": "II", "P": "Moderate", "R": "Low"},
-     {"I": "Train reviewers 11/5/2026"}],
-    [{"C": "Weak ciphers", "D": "SC-8", "E": "Network Team", "G": "Change board", "K": "ACAS scan",
-      "L": "Risk Accepted 2/1/2026", "M": "AO accepted", "N": "III"}],
-    [{"C": "Backups untested", "D": "CP-9", "E": "Ops", "G": "Two days", "H": "10/25/2026",
-      "I": "Test restore 10/17/2026", "K": "Self-inspection", "L": "Completed 11/13/2026",
-      "M": "Restore verified", "N": "I"}],
+    [
+        {
+            "C": "Audit records not reviewed",
+            "D": "AU-6",
+            "E": "Security Office",
+            "G": "Staff time",
+            "H": "11/23/2026",
+            "I": "Write procedure 10/25/2026",
+            "K": "Annual review",
+            "L": "Ongoing",
+            "N": "II",
+            "P": "Moderate",
+            "R": "Low",
+        },
+        {"I": "Train reviewers 11/5/2026"},
+    ],
+    [
+        {
+            "C": "Weak ciphers",
+            "D": "SC-8",
+            "E": "Network Team",
+            "G": "Change board",
+            "K": "ACAS scan",
+            "L": "Risk Accepted 2/1/2026",
+            "M": "AO accepted",
+            "N": "III",
+        }
+    ],
+    [
+        {
+            "C": "Backups untested",
+            "D": "CP-9",
+            "E": "Ops",
+            "G": "Two days",
+            "H": "10/25/2026",
+            "I": "Test restore 10/17/2026",
+            "K": "Self-inspection",
+            "L": "Completed 11/13/2026",
+            "M": "Restore verified",
+            "N": "I",
+        }
+    ],
 ]
 
 
@@ -35,9 +68,14 @@ def findings(path: Path, as_of: dt.date = AS_OF) -> list[Any]:
     """The eMASS profile's rules on a Context built from the reader and derive.derive."""
     poam = emass.read_poam(path)
     prof = profiles.get("emass")
-    ctx = Context(poam=poam, items=poam.items.frame, milestones=poam.milestones.frame,
-                  derived=derive(poam.items.frame, prof.policy, as_of), policy=prof.policy,
-                  as_of=as_of)
+    ctx = Context(
+        poam=poam,
+        items=poam.items.frame,
+        milestones=poam.milestones.frame,
+        derived=derive(poam.items.frame, prof.policy, as_of),
+        policy=prof.policy,
+        as_of=as_of,
+    )
     return [f for fn in prof.rules for f in fn(ctx)]
 
 
@@ -79,10 +117,12 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("rule_id", "item", "row", "cells", "cell"), CASES,
-                         ids=[c[0] for c in CASES])
-def test_each_rule_has_a_breaking_fixture(tmp_path: Path, rule_id: str, item: int, row: int,
-                                          cells: dict[str, Any], cell: str) -> None:
+@pytest.mark.parametrize(
+    ("rule_id", "item", "row", "cells", "cell"), CASES, ids=[c[0] for c in CASES]
+)
+def test_each_rule_has_a_breaking_fixture(
+    tmp_path: Path, rule_id: str, item: int, row: int, cells: dict[str, Any], cell: str
+) -> None:
     path = broken(tmp_path, item, row, **cells)
     got = findings(path)
     assert [(f.rule, f.sheet, f.cell) for f in got] == [(rule_id, "POA&M", cell)], got
@@ -103,11 +143,18 @@ def test_milestone_without_date(tmp_path: Path) -> None:
 
 
 def test_every_emass_rule_is_exercised() -> None:
-    ids = {c[0] for c in CASES} | {"emass.milestone.date-missing", "emass.ongoing.milestone-required"}
+    ids = {c[0] for c in CASES} | {
+        "emass.milestone.date-missing",
+        "emass.ongoing.milestone-required",
+    }
     declared = {r for r in RULES if r.startswith("emass.")}
-    assert declared - ids <= {"emass.length.comments", "emass.length.mitigations",
-                              "emass.length.recommendations", "emass.length.impact-description",
-                              "emass.length.milestones"}
+    assert declared - ids <= {
+        "emass.length.comments",
+        "emass.length.mitigations",
+        "emass.length.recommendations",
+        "emass.length.impact-description",
+        "emass.length.milestones",
+    }
     assert all(RULES[r].profiles == ("emass",) and RULES[r].source for r in declared)
 
 

@@ -14,21 +14,36 @@ from ._app import AS_OF, app, handle_errors, parse_as_of
 def convert(
     src: Path | None = typer.Argument(None, metavar="IN", help="File to convert (never modified)."),
     out: Path | None = typer.Argument(None, metavar="OUT", help="File to write (atomically)."),
-    from_: str | None = typer.Option(None, "--from", help="Input format (default: from its content, "
-                                     "then its extension): dss, emass, fedramp, oscal, csv, json."),
-    to: str | None = typer.Option(None, "--to", help="Output format (default: from OUT's extension: "
-                                  ".xlsx dss, .csv csv, .json json)."),
-    profile: str | None = typer.Option(None, "--profile", help="Due-date policy defaults when the "
-                                       "input has no Policy sheet: dss, fedramp, emass, cmmc."),
+    from_: str | None = typer.Option(
+        None,
+        "--from",
+        help="Input format (default: from its content, "
+        "then its extension): dss, emass, fedramp, oscal, csv, json.",
+    ),
+    to: str | None = typer.Option(
+        None,
+        "--to",
+        help="Output format (default: from OUT's extension: .xlsx dss, .csv csv, .json json).",
+    ),
+    profile: str | None = typer.Option(
+        None,
+        "--profile",
+        help="Due-date policy defaults when the "
+        "input has no Policy sheet: dss, fedramp, emass, cmmc.",
+    ),
     as_of: str | None = AS_OF,
-    report: Path | None = typer.Option(None, "--report", help="Also write the conversion report "
-                                       "(JSON) to this file."),
-    escape_formulas: bool = typer.Option(True, "--escape-formulas/--no-escape-formulas",
-                                         help="CSV: prefix cells starting with = + - @ tab CR "
-                                         "with ' (formula injection)."),
+    report: Path | None = typer.Option(
+        None, "--report", help="Also write the conversion report (JSON) to this file."
+    ),
+    escape_formulas: bool = typer.Option(
+        True,
+        "--escape-formulas/--no-escape-formulas",
+        help="CSV: prefix cells starting with = + - @ tab CR with ' (formula injection).",
+    ),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing OUT."),
-    show_mapping: str | None = typer.Option(None, "--show-mapping", metavar="FMT",
-                                            help="Print FMT's column mapping and exit."),
+    show_mapping: str | None = typer.Option(
+        None, "--show-mapping", metavar="FMT", help="Print FMT's column mapping and exit."
+    ),
 ) -> None:
     """Convert a POA&M between formats; lists every field with no home in the target.
 
@@ -43,8 +58,16 @@ def convert(
         return
     if src is None or out is None:
         raise UsageError("convert needs IN and OUT (or --show-mapping FMT)")
-    conv = run.convert(src, out, from_=from_, to=to, profile=profile, as_of=parse_as_of(as_of),
-                       escape_formulas=escape_formulas, force=force)
+    conv = run.convert(
+        src,
+        out,
+        from_=from_,
+        to=to,
+        profile=profile,
+        as_of=parse_as_of(as_of),
+        escape_formulas=escape_formulas,
+        force=force,
+    )
     for line in run.render(conv):
         typer.echo(line)
     if report is not None:

@@ -91,7 +91,12 @@ def same(a: Any, b: Any) -> bool:
         da = a if isinstance(a, dt.date) else dates.to_date(a)
         db = b if isinstance(b, dt.date) else dates.to_date(b)
         return isinstance(da, dt.date) and da == db
-    if isinstance(a, int | float) and isinstance(b, str) or isinstance(b, int | float) and isinstance(a, str):
+    if (
+        isinstance(a, int | float)
+        and isinstance(b, str)
+        or isinstance(b, int | float)
+        and isinstance(a, str)
+    ):
         return str(py(a)) == str(py(b))
     return bool(a == b)
 
@@ -109,7 +114,7 @@ def split_tags(comments: Any) -> tuple[str | None, list[Tag]]:
     tags: list[Tag] = []
     for m, nxt in zip(marks, [*marks[1:], None], strict=True):
         end = nxt.start() if nxt else len(s)
-        tags.append((m.group(1), m.group(2).strip(), s[m.end():end].strip()))
+        tags.append((m.group(1), m.group(2).strip(), s[m.end() : end].strip()))
     return plain, tags
 
 
@@ -121,30 +126,72 @@ def join_tags(plain: str | None, tags: Sequence[Tag]) -> str | None:
 
 
 # ---------------------------------------------------------------- Poam from records
-def table_data(table: model.Table, rows: list[dict[str, Any]], *, sheet: str, header_row: int,
-               index: Sequence[int] | None = None, letters: dict[str, str] | None = None,
-               missing: list[str] | None = None) -> TableData:
+def table_data(
+    table: model.Table,
+    rows: list[dict[str, Any]],
+    *,
+    sheet: str,
+    header_row: int,
+    index: Sequence[int] | None = None,
+    letters: dict[str, str] | None = None,
+    missing: list[str] | None = None,
+) -> TableData:
     frame = frame_from_records(table, rows, index=index)
-    return TableData(frame=frame, sheet=sheet, header_row=header_row, letters=letters or {},
-                     missing=missing or [], raw=None)
+    return TableData(
+        frame=frame,
+        sheet=sheet,
+        header_row=header_row,
+        letters=letters or {},
+        missing=missing or [],
+        raw=None,
+    )
 
 
-def make_poam(items: list[dict[str, Any]], milestones: list[dict[str, Any]],
-              header: dict[str, Any], *, source: str, sheet: str, header_row: int = 1,
-              item_index: Sequence[int] | None = None, milestone_index: Sequence[int] | None = None,
-              letters: dict[str, str] | None = None, milestone_sheet: str | None = None,
-              milestone_letters: dict[str, str] | None = None, policy: Policy = DEFAULT,
-              policy_found: bool = False, layout: model.Layout = model.DSS) -> Poam:
+def make_poam(
+    items: list[dict[str, Any]],
+    milestones: list[dict[str, Any]],
+    header: dict[str, Any],
+    *,
+    source: str,
+    sheet: str,
+    header_row: int = 1,
+    item_index: Sequence[int] | None = None,
+    milestone_index: Sequence[int] | None = None,
+    letters: dict[str, str] | None = None,
+    milestone_sheet: str | None = None,
+    milestone_letters: dict[str, str] | None = None,
+    policy: Policy = DEFAULT,
+    policy_found: bool = False,
+    layout: model.Layout = model.DSS,
+) -> Poam:
     """A Poam built from DSS-keyed records (what every foreign-format reader returns)."""
     full_header = {f.key: None for f in model.HEADER_FIELDS}
     full_header.update(header)
-    ms = table_data(model.MILESTONES, milestones, sheet=milestone_sheet or sheet, header_row=1,
-                    index=milestone_index, letters=milestone_letters)
-    return Poam(header=full_header, header_cells={},
-                items=table_data(model.ITEMS, items, sheet=sheet, header_row=header_row,
-                                 index=item_index, letters=letters),
-                milestones=ms, policy=policy, source=source, layout=layout,
-                policy_found=policy_found)
+    ms = table_data(
+        model.MILESTONES,
+        milestones,
+        sheet=milestone_sheet or sheet,
+        header_row=1,
+        index=milestone_index,
+        letters=milestone_letters,
+    )
+    return Poam(
+        header=full_header,
+        header_cells={},
+        items=table_data(
+            model.ITEMS,
+            items,
+            sheet=sheet,
+            header_row=header_row,
+            index=item_index,
+            letters=letters,
+        ),
+        milestones=ms,
+        policy=policy,
+        source=source,
+        layout=layout,
+        policy_found=policy_found,
+    )
 
 
 def milestones_by_item(poam: Poam) -> dict[Any, list[dict[str, Any]]]:

@@ -33,8 +33,11 @@ FORMAT_ID = "poam-xl/items-1"
 MILESTONES_COLUMN = "milestones"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MS_KEYS = tuple(k for k in model.MILESTONES.keys if k != "item_number")
-_NAMES = {n: col.key for col in model.ITEM_COLUMNS for n in (model.normalise_header(col.key),
-                                                              *col.names())}
+_NAMES = {
+    n: col.key
+    for col in model.ITEM_COLUMNS
+    for n in (model.normalise_header(col.key), *col.names())
+}
 
 
 def escape(value: str) -> str:
@@ -44,7 +47,11 @@ def escape(value: str) -> str:
 
 
 def unescape(value: str) -> str:
-    return value[1:] if value.startswith("'") and value.lstrip("'").startswith(FORMULA_START) else value
+    return (
+        value[1:]
+        if value.startswith("'") and value.lstrip("'").startswith(FORMULA_START)
+        else value
+    )
 
 
 def _out(value: Any) -> Any:
@@ -74,16 +81,28 @@ def to_document(poam: Poam) -> dict[str, Any]:
         d[MILESTONES_COLUMN] = linked.get(rec.get("item_number"), [])
         items.append(d)
     pol = poam.policy
-    return {"poam-xl": __version__, "format": FORMAT_ID,
-            "header": {k: _out(v) for k, v in poam.header.items()},
-            "policy": {**pol.to_settings(), "holidays": [d.isoformat() for d in pol.holidays]},
-            "items": items, "unlinked_milestones": unlinked}
+    return {
+        "poam-xl": __version__,
+        "format": FORMAT_ID,
+        "header": {k: _out(v) for k, v in poam.header.items()},
+        "policy": {**pol.to_settings(), "holidays": [d.isoformat() for d in pol.holidays]},
+        "items": items,
+        "unlinked_milestones": unlinked,
+    }
 
 
-def from_records(rows: list[dict[str, Any]], source: str, conv: Conversion, *, sheet: str,
-                 first_row: int, letters: dict[str, str] | None = None,
-                 header: dict[str, Any] | None = None, policy: dict[str, Any] | None = None,
-                 unlinked: list[dict[str, Any]] | None = None) -> Poam:
+def from_records(
+    rows: list[dict[str, Any]],
+    source: str,
+    conv: Conversion,
+    *,
+    sheet: str,
+    first_row: int,
+    letters: dict[str, str] | None = None,
+    header: dict[str, Any] | None = None,
+    policy: dict[str, Any] | None = None,
+    unlinked: list[dict[str, Any]] | None = None,
+) -> Poam:
     """Items (keyed by model keys or header texts, milestones nested) -> Poam."""
     items, miles = [], []
     for n, raw in enumerate(rows):
@@ -96,33 +115,55 @@ def from_records(rows: list[dict[str, Any]], source: str, conv: Conversion, *, s
             if key is None:
                 if c.py(value) is not None:
                     kept.append((sheet, str(name), c.text(value)))
-                    conv.dropped.append({"item": n + 1, "field": name, "value": c.text(value),
-                                         "kept_in": "Comments"})
+                    conv.dropped.append(
+                        {
+                            "item": n + 1,
+                            "field": name,
+                            "value": c.text(value),
+                            "kept_in": "Comments",
+                        }
+                    )
                 continue
             rec[key] = c.parse(model.ITEMS.column(key).kind, value)
         plain, tags = c.split_tags(rec.get("comments"))
         rec["comments"] = c.join_tags(plain, tags + kept)
         items.append(rec)
         for m in raw.get(MILESTONES_COLUMN) or []:
-            miles.append({"item_number": rec.get("item_number"),
-                          **{k: c.parse(model.MILESTONES.column(k).kind, m.get(k)) for k in MS_KEYS}})
+            miles.append(
+                {
+                    "item_number": rec.get("item_number"),
+                    **{k: c.parse(model.MILESTONES.column(k).kind, m.get(k)) for k in MS_KEYS},
+                }
+            )
     for m in unlinked or []:
-        miles.append({k: c.parse(model.MILESTONES.column(k).kind, m.get(k))
-                      for k in model.MILESTONES.keys})
+        miles.append(
+            {k: c.parse(model.MILESTONES.column(k).kind, m.get(k)) for k in model.MILESTONES.keys}
+        )
     found = False
     pol = None
     if policy:
-        holidays = tuple(d for h in policy.get("holidays") or []
-                         if isinstance(d := dates.to_date(h), dt.date))
+        holidays = tuple(
+            d for h in policy.get("holidays") or [] if isinstance(d := dates.to_date(h), dt.date)
+        )
         pol, _bad = from_settings(policy, holidays, source=f"{sheet} policy")
         found = True
-    head = {k: (c.parse(f.kind, v) if (f := _header_field(k)) else v)
-            for k, v in (header or {}).items()}
+    head = {
+        k: (c.parse(f.kind, v) if (f := _header_field(k)) else v) for k, v in (header or {}).items()
+    }
     extra: dict[str, Any] = {"policy": pol, "policy_found": found} if pol else {}
-    poam = c.make_poam(items, miles, head, source=source, sheet=sheet, header_row=first_row - 1,
-                       item_index=range(first_row, first_row + len(items)),
-                       milestone_index=range(1, len(miles) + 1), letters=letters,
-                       milestone_sheet=f"{sheet}:milestones", **extra)
+    poam = c.make_poam(
+        items,
+        miles,
+        head,
+        source=source,
+        sheet=sheet,
+        header_row=first_row - 1,
+        item_index=range(first_row, first_row + len(items)),
+        milestone_index=range(1, len(miles) + 1),
+        letters=letters,
+        milestone_sheet=f"{sheet}:milestones",
+        **extra,
+    )
     conv.items = len(items)
     return poam
 
@@ -145,15 +186,24 @@ def read_json(path: str | Path, **_: Any) -> tuple[Poam, Conversion]:
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise TemplateError(f"not poam-xl JSON ({type(exc).__name__}: {str(exc)[:80]})",
-                            path=str(path)) from None
+        raise TemplateError(
+            f"not poam-xl JSON ({type(exc).__name__}: {str(exc)[:80]})", path=str(path)
+        ) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("items"), list):
-        raise TemplateError('not poam-xl JSON: expected an object with an "items" list',
-                            path=str(path))
+        raise TemplateError(
+            'not poam-xl JSON: expected an object with an "items" list', path=str(path)
+        )
     conv = Conversion(source=str(path), target="")
-    poam = from_records([i for i in doc["items"] if isinstance(i, dict)], str(path), conv,
-                        sheet="items", first_row=1, header=doc.get("header"),
-                        policy=doc.get("policy"), unlinked=doc.get("unlinked_milestones"))
+    poam = from_records(
+        [i for i in doc["items"] if isinstance(i, dict)],
+        str(path),
+        conv,
+        sheet="items",
+        first_row=1,
+        header=doc.get("header"),
+        policy=doc.get("policy"),
+        unlinked=doc.get("unlinked_milestones"),
+    )
     return poam, conv
 
 
@@ -163,8 +213,10 @@ def write_json(poam: Poam, path: str | Path, **_: Any) -> Conversion:
         tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     conv = Conversion(source=poam.source or "", target=str(path), items=len(doc["items"]))
     if doc["unlinked_milestones"]:
-        conv.notes.append(f"{len(doc['unlinked_milestones'])} milestone(s) name no item: kept in "
-                          "unlinked_milestones")
+        conv.notes.append(
+            f"{len(doc['unlinked_milestones'])} milestone(s) name no item: kept in "
+            "unlinked_milestones"
+        )
     return conv
 
 
@@ -184,14 +236,23 @@ def read_csv(path: str | Path, **_: Any) -> tuple[Poam, Conversion]:
         with Path(path).open(encoding="utf-8-sig", newline="") as fh:
             table = list(csv.reader(fh))
     except (OSError, UnicodeDecodeError) as exc:
-        raise TemplateError(f"not a UTF-8 CSV file ({type(exc).__name__})", path=str(path)) from None
+        raise TemplateError(
+            f"not a UTF-8 CSV file ({type(exc).__name__})", path=str(path)
+        ) from None
     if not table or not {_NAMES.get(model.normalise_header(n)) for n in table[0]} >= {
-            "item_number", "description"}:
-        raise TemplateError("not a poam-xl CSV: expected a header row with item_number and "
-                            "description columns", path=str(path))
+        "item_number",
+        "description",
+    }:
+        raise TemplateError(
+            "not a poam-xl CSV: expected a header row with item_number and description columns",
+            path=str(path),
+        )
     names = table[0]
-    letters = {key: get_column_letter(j + 1) for j, n in enumerate(names)
-               if (key := _NAMES.get(model.normalise_header(n)))}
+    letters = {
+        key: get_column_letter(j + 1)
+        for j, n in enumerate(names)
+        if (key := _NAMES.get(model.normalise_header(n)))
+    }
     rows = []
     for line in table[1:]:
         if not any(v.strip() for v in line):
@@ -201,56 +262,97 @@ def read_csv(path: str | Path, **_: Any) -> tuple[Poam, Conversion]:
         try:
             rec[MILESTONES_COLUMN] = json.loads(ms) if ms.strip() else []
         except json.JSONDecodeError:
-            raise TemplateError(f"row {len(rows) + 2}: the milestones column is not a JSON array",
-                                path=str(path)) from None
+            raise TemplateError(
+                f"row {len(rows) + 2}: the milestones column is not a JSON array", path=str(path)
+            ) from None
         rows.append(rec)
     conv = Conversion(source=str(path), target="")
-    conv.notes.append("CSV carries no header block or policy: DSS output gets an empty header "
-                      "and the default policy")
+    conv.notes.append(
+        "CSV carries no header block or policy: DSS output gets an empty header "
+        "and the default policy"
+    )
     return from_records(rows, str(path), conv, sheet="csv", first_row=2, letters=letters), conv
 
 
-def write_csv(poam: Poam, path: str | Path, *, escape_formulas: bool = True,
-              **_: Any) -> Conversion:
+def write_csv(
+    poam: Poam, path: str | Path, *, escape_formulas: bool = True, **_: Any
+) -> Conversion:
     doc = to_document(poam)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow([*model.ITEMS.keys, MILESTONES_COLUMN])
     for item in doc["items"]:
         cells = [item[k] for k in model.ITEMS.keys]
-        cells.append(json.dumps(item[MILESTONES_COLUMN], ensure_ascii=False)
-                     if item[MILESTONES_COLUMN] else "")
-        w.writerow(["" if v is None else escape(v) if escape_formulas and isinstance(v, str)
-                    else v for v in cells])
+        cells.append(
+            json.dumps(item[MILESTONES_COLUMN], ensure_ascii=False)
+            if item[MILESTONES_COLUMN]
+            else ""
+        )
+        w.writerow(
+            [
+                "" if v is None else escape(v) if escape_formulas and isinstance(v, str) else v
+                for v in cells
+            ]
+        )
     with atomic_path(path) as tmp:
         tmp.write_text(buf.getvalue(), encoding="utf-8-sig", newline="")
     conv = Conversion(source=poam.source or "", target=str(path), items=len(doc["items"]))
     for key, value in poam.header.items():
         if value not in (None, ""):
-            conv.dropped.append({"item": None, "field": key, "value": c.text(value), "kept_in": None})
+            conv.dropped.append(
+                {"item": None, "field": key, "value": c.text(value), "kept_in": None}
+            )
     if doc["unlinked_milestones"]:
-        conv.notes.append(f"{len(doc['unlinked_milestones'])} milestone(s) name no item: not "
-                          "written (use JSON)")
-    conv.notes.append("formula-like cells escaped with a leading '" if escape_formulas
-                      else "formula escaping turned off (--no-escape-formulas)")
+        conv.notes.append(
+            f"{len(doc['unlinked_milestones'])} milestone(s) name no item: not written (use JSON)"
+        )
+    conv.notes.append(
+        "formula-like cells escaped with a leading '"
+        if escape_formulas
+        else "formula escaping turned off (--no-escape-formulas)"
+    )
     return conv
 
 
 def mapping() -> list[tuple[str, str, str]]:
-    rows = [(col.header, col.key, f"{col.kind}{', ISO date' if col.kind == 'date' else ''}"
-             f"{', computed' if col.derived else ''}") for col in model.ITEM_COLUMNS]
-    rows.append(("Milestones sheet", MILESTONES_COLUMN,
-                 "JSON array of {" + ", ".join(MS_KEYS) + "} (nested list in JSON)"))
+    rows = [
+        (
+            col.header,
+            col.key,
+            f"{col.kind}{', ISO date' if col.kind == 'date' else ''}"
+            f"{', computed' if col.derived else ''}",
+        )
+        for col in model.ITEM_COLUMNS
+    ]
+    rows.append(
+        (
+            "Milestones sheet",
+            MILESTONES_COLUMN,
+            "JSON array of {" + ", ".join(MS_KEYS) + "} (nested list in JSON)",
+        )
+    )
     rows += [(f.label, f"header.{f.key}", "JSON only") for f in model.HEADER_FIELDS]
     rows.append(("Policy sheet", "policy", "JSON only"))
     return rows
 
 
 FORMATS = {
-    "json": Format(name="json", title="poam-xl JSON (flat item records with milestones)",
-                   extensions=(".json",), detect=detect_json, read=read_json, write=write_json,
-                   mapping=mapping),
-    "csv": Format(name="csv", title="poam-xl CSV (one row per item, milestones as JSON)",
-                  extensions=(".csv",), detect=detect_csv, read=read_csv, write=write_csv,
-                  mapping=mapping),
+    "json": Format(
+        name="json",
+        title="poam-xl JSON (flat item records with milestones)",
+        extensions=(".json",),
+        detect=detect_json,
+        read=read_json,
+        write=write_json,
+        mapping=mapping,
+    ),
+    "csv": Format(
+        name="csv",
+        title="poam-xl CSV (one row per item, milestones as JSON)",
+        extensions=(".csv",),
+        detect=detect_csv,
+        read=read_csv,
+        write=write_csv,
+        mapping=mapping,
+    ),
 }

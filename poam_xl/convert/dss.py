@@ -1,4 +1,4 @@
-"""The DSS-style workbook as a conversion format: read with read.read, write into a fresh template."""
+"""The DSS-style workbook as a conversion format: read.read in, a fresh template out."""
 
 from __future__ import annotations
 
@@ -20,8 +20,10 @@ from . import common as c
 # header values with no DSS label (e.g. eMASS "System Type") sit to the right of the header
 # block as label/value pairs in these column pairs, one pair per header row
 EXTRA_COLUMNS = ((7, 8), (10, 11), (13, 14))
-EXPECTED = ("a DSS-style POA&M workbook (a sheet with Item Number, Non-Compliance Description, "
-            "Status and Risk Level headers)")
+EXPECTED = (
+    "a DSS-style POA&M workbook (a sheet with Item Number, Non-Compliance Description, "
+    "Status and Risk Level headers)"
+)
 
 
 def detect(path: Path) -> bool:
@@ -52,8 +54,10 @@ def read(path: str | Path, *, limits: Limits = Limits(), **_: Any) -> tuple[Poam
                     poam.header[label] = c.py(row[k]) if k < len(row) else None
     conv = Conversion(source=str(path), target="", items=len(poam.items.frame))
     if poam.invalid:
-        conv.notes.append(f"{len(poam.invalid)} cell(s) could not be read as their column's type "
-                          "(run `poam-xl validate` for the list)")
+        conv.notes.append(
+            f"{len(poam.invalid)} cell(s) could not be read as their column's type "
+            "(run `poam-xl validate` for the list)"
+        )
     return poam, conv
 
 
@@ -73,31 +77,42 @@ def write(poam: Poam, path: str | Path, *, as_of: dt.date | None = None, **_: An
             if col.derived:
                 rec.pop(col.key, None)
     template._fill_derived(rows, pol, as_of)  # the same computed columns `new --sample` writes
-    miles = c.records(poam.milestones.frame if poam.milestones is not None else None,
-                      model.MILESTONES.keys)
+    miles = c.records(
+        poam.milestones.frame if poam.milestones is not None else None, model.MILESTONES.keys
+    )
     wb = template.build(as_of=as_of, pol=pol)
     ws = wb[model.ITEMS.sheet]
     for i, f in enumerate(model.HEADER_FIELDS):
         value = poam.header.get(f.key)
         if value not in (None, ""):
             ws.cell(template.HEADER_TOP + i, 3, value)
-    extras = [(k, v) for k, v in poam.header.items()
-              if k not in {f.key for f in model.HEADER_FIELDS} and v not in (None, "")]
-    slots = [(template.HEADER_TOP + r, pair) for pair in EXTRA_COLUMNS
-             for r in range(len(model.HEADER_FIELDS))]
+    extras = [
+        (k, v)
+        for k, v in poam.header.items()
+        if k not in {f.key for f in model.HEADER_FIELDS} and v not in (None, "")
+    ]
+    slots = [
+        (template.HEADER_TOP + r, pair)
+        for pair in EXTRA_COLUMNS
+        for r in range(len(model.HEADER_FIELDS))
+    ]
     conv = Conversion(source=poam.source or "", target=str(out), items=len(rows))
     for (label, value), (r, (lj, vj)) in zip(extras, slots, strict=False):
         ws.cell(r, lj, label).font = Font(bold=True)
         ws.cell(r, vj, value)
-    for label, value in extras[len(slots):]:
+    for label, value in extras[len(slots) :]:
         conv.dropped.append({"item": None, "field": label, "value": c.text(value), "kept_in": None})
     template._data_rows(ws, template.FIRST_ROW, model.ITEM_COLUMNS, rows)
     last = get_column_letter(len(model.ITEM_COLUMNS))
-    ws.auto_filter.ref = (f"A{template.TABLE_HEADER_ROW}:{last}"
-                          f"{max(template.FIRST_ROW, template.FIRST_ROW + len(rows) - 1)}")
+    ws.auto_filter.ref = (
+        f"A{template.TABLE_HEADER_ROW}:{last}"
+        f"{max(template.FIRST_ROW, template.FIRST_ROW + len(rows) - 1)}"
+    )
     ms_ws = wb[model.MILESTONES.sheet]
     template._data_rows(ms_ws, 2, model.MILESTONE_COLUMNS, miles)
-    ms_ws.auto_filter.ref = f"A1:{get_column_letter(len(model.MILESTONE_COLUMNS))}{max(2, len(miles) + 1)}"
+    ms_ws.auto_filter.ref = (
+        f"A1:{get_column_letter(len(model.MILESTONE_COLUMNS))}{max(2, len(miles) + 1)}"
+    )
     for sheet in (ws, ms_ws):
         c.literal_text(sheet)  # data never becomes a formula (the template writes no formulas)
     del wb[model.DASHBOARD_SHEET]
@@ -110,16 +125,31 @@ def write(poam: Poam, path: str | Path, *, as_of: dt.date | None = None, **_: An
 
 
 def mapping() -> list[tuple[str, str, str]]:
-    rows = [(col.header, col.header, "computed by poam-xl" if col.derived else "")
-            for col in model.ITEM_COLUMNS]
-    rows += [(f"Milestones: {col.header}", col.header, "Milestones sheet")
-             for col in model.MILESTONE_COLUMNS]
+    rows = [
+        (col.header, col.header, "computed by poam-xl" if col.derived else "")
+        for col in model.ITEM_COLUMNS
+    ]
+    rows += [
+        (f"Milestones: {col.header}", col.header, "Milestones sheet")
+        for col in model.MILESTONE_COLUMNS
+    ]
     rows += [(f.label, f.label, "header block") for f in model.HEADER_FIELDS]
-    rows.append(("(other header values)", "label/value pairs in G:H, J:K, M:N of rows 2-9",
-                 "e.g. eMASS System Type"))
+    rows.append(
+        (
+            "(other header values)",
+            "label/value pairs in G:H, J:K, M:N of rows 2-9",
+            "e.g. eMASS System Type",
+        )
+    )
     return rows
 
 
-FORMAT = Format(name="dss", title="DSS-style POA&M workbook (poam-xl template)",
-                extensions=(".xlsx", ".xlsm"), detect=detect, read=read, write=write,
-                mapping=mapping)
+FORMAT = Format(
+    name="dss",
+    title="DSS-style POA&M workbook (poam-xl template)",
+    extensions=(".xlsx", ".xlsm"),
+    detect=detect,
+    read=read,
+    write=write,
+    mapping=mapping,
+)

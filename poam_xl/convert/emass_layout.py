@@ -1,4 +1,4 @@
-"""The eMASS POA&M import layout and its value mapping to the DSS column model (pure data/functions).
+"""The eMASS POA&M import layout and its value mapping to the DSS column model (pure).
 
 Layout source: the DoD eMASS RMF POA&M import template (realworld `ckl2POAM__POA&M Template.xlsm`,
 sheet `POA&M`): banner row 1, header block rows 2-6, column headers in row 7 spelled exactly as
@@ -39,37 +39,78 @@ class Field:
 
 F = Field
 FIELDS: tuple[Field, ...] = (
-    F("item_id", "POA&M Item ID", "B", ("item_number",),
-      "assigned by eMASS on import (template instruction 3): written only when read from eMASS"),
+    F(
+        "item_id",
+        "POA&M Item ID",
+        "B",
+        ("item_number",),
+        "assigned by eMASS on import (template instruction 3): written only when read from eMASS",
+    ),
     F("description", "Control Vulnerability Description", "C", ("description",)),
-    F("control", "Security Control Number (NC/NA controls only)", "D", ("cws",),
-      "blank = system-level item"),
+    F(
+        "control",
+        "Security Control Number (NC/NA controls only)",
+        "D",
+        ("cws",),
+        "blank = system-level item",
+    ),
     F("office", "Office/Org", "E", ("owner",)),
     F("checks", "Security Checks", "F", ("source_id",)),
     F("resources", "Resources Required", "G", ("resources",)),
     F("scheduled", "Scheduled Completion Date", "H", ("milestone_date",), kind="date"),
-    F("milestones", "Milestone with Completion Dates", "I", (),
-      "one row per milestone, 'text m/d/yyyy' -> Milestones sheet (milestone, planned date)",
-      kind="lines"),
-    F("changes", "Milestone Changes", "J", ("milestone_changes",), "one row per change",
-      kind="lines"),
-    F("source", "Source Identifying Vulnerability ", "K", ("how_identified",),
-      "narrative -> nearest How Identified value; the text is kept in Comments"),
-    F("status", "Status", "L", ("status", "closure_reason", "completion_date"),
-      "Ongoing=Open/In Progress/Deferred, Completed=Completed, Risk Accepted / Not Applicable="
-      "Closed + closure reason, Archived=Closed; 'Completed 11/13/2018' date = Completion Date"),
+    F(
+        "milestones",
+        "Milestone with Completion Dates",
+        "I",
+        (),
+        "one row per milestone, 'text m/d/yyyy' -> Milestones sheet (milestone, planned date)",
+        kind="lines",
+    ),
+    F(
+        "changes",
+        "Milestone Changes",
+        "J",
+        ("milestone_changes",),
+        "one row per change",
+        kind="lines",
+    ),
+    F(
+        "source",
+        "Source Identifying Vulnerability ",
+        "K",
+        ("how_identified",),
+        "narrative -> nearest How Identified value; the text is kept in Comments",
+    ),
+    F(
+        "status",
+        "Status",
+        "L",
+        ("status", "closure_reason", "completion_date"),
+        "Ongoing=Open/In Progress/Deferred, Completed=Completed, Risk Accepted / Not Applicable="
+        "Closed + closure reason, Archived=Closed; 'Completed 11/13/2018' date = Completion Date",
+    ),
     F("comments", "Comments", "M", ("comments",), "also holds kept fields as [tag] lines"),
     F("raw_severity", " Raw Severity", "N", ("risk_level",), "I=High, II=Medium, III=Low"),
     F("mitigations", "Mitigations", "O", (), "mitigations in place: no DSS column"),
     F("severity", "Severity", "P", ()),
     F("relevance", "Relevance of Threat", "Q", ()),
-    F("likelihood", "Likelihood", "R", ("likelihood",), "Very Low/Low=Low, Moderate=Medium, "
-      "High/Very High=High"),
+    F(
+        "likelihood",
+        "Likelihood",
+        "R",
+        ("likelihood",),
+        "Very Low/Low=Low, Moderate=Medium, High/Very High=High",
+    ),
     F("impact", "Impact", "S", ("impact",), "as Likelihood"),
     F("impact_description", "Impact Description", "T", ()),
     F("residual", "Residual Risk Level", "U", ("residual_risk",), "a level word only"),
-    F("recommendations", "Recommendations", "V", ("mitigation",),
-      "recommended corrective actions = Mitigation Plans & Adjustments"),
+    F(
+        "recommendations",
+        "Recommendations",
+        "V",
+        ("mitigation",),
+        "recommended corrective actions = Mitigation Plans & Adjustments",
+    ),
 )
 BY_KEY = {f.key: f for f in FIELDS}
 LEVEL_FIELDS = ("severity", "relevance", "likelihood", "impact", "residual")
@@ -88,28 +129,85 @@ HEADER: tuple[tuple[str, str, str, str], ...] = (
     ("eMASS OMB Project ID", "OMB Project ID:", "M2", "N2"),
     ("eMASS Security Costs", "Security Costs:", "M5", "N5"),
 )
-MERGES = ("A1:V1", "A2:C2", "A3:C3", "A4:C4", "A5:C5", "A6:C6", "D2:I2", "D3:I3", "D4:I4",
-          "D5:I5", "D6:I6", "J2:J3", "K2:L3", "K4:L4", "K5:L5", "K6:L6", "M2:M3", "N2:P3",
-          "M4:P4", "N5:P5", "M6:P6")  # as in the template
-WIDTHS = {"A": 17, "B": 14.5, "C": 34.5, "D": 18.5, "E": 16, "F": 16, "G": 15.5, "H": 25.5,
-          "I": 30, "J": 16, "K": 21.5, "L": 24.7, "M": 25.2, "N": 17.2, "O": 16.2, "P": 19,
-          "Q": 14, "R": 14, "S": 14, "T": 27.5, "U": 19, "V": 30.5}
+MERGES = (
+    "A1:V1",
+    "A2:C2",
+    "A3:C3",
+    "A4:C4",
+    "A5:C5",
+    "A6:C6",
+    "D2:I2",
+    "D3:I3",
+    "D4:I4",
+    "D5:I5",
+    "D6:I6",
+    "J2:J3",
+    "K2:L3",
+    "K4:L4",
+    "K5:L5",
+    "K6:L6",
+    "M2:M3",
+    "N2:P3",
+    "M4:P4",
+    "N5:P5",
+    "M6:P6",
+)  # as in the template
+WIDTHS = {
+    "A": 17,
+    "B": 14.5,
+    "C": 34.5,
+    "D": 18.5,
+    "E": 16,
+    "F": 16,
+    "G": 15.5,
+    "H": 25.5,
+    "I": 30,
+    "J": 16,
+    "K": 21.5,
+    "L": 24.7,
+    "M": 25.2,
+    "N": 17.2,
+    "O": 16.2,
+    "P": 19,
+    "Q": 14,
+    "R": 14,
+    "S": 14,
+    "T": 27.5,
+    "U": 19,
+    "V": 30.5,
+}
 HEADER_MODEL_KEYS = {k for k, *_ in HEADER if not k.startswith("eMASS ")}
 
-_TRAILING_DATE = re.compile(r"^(.*?)[\s,;:\-]*(\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{1,2}-\d{1,2})\s*$",
-                            re.DOTALL)
-_FROM_LEVEL = {"very low": "Low", "low": "Low", "moderate": "Medium", "medium": "Medium",
-               "high": "High", "very high": "High"}
+_TRAILING_DATE = re.compile(
+    r"^(.*?)[\s,;:\-]*(\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{1,2}-\d{1,2})\s*$", re.DOTALL
+)
+_FROM_LEVEL = {
+    "very low": "Low",
+    "low": "Low",
+    "moderate": "Medium",
+    "medium": "Medium",
+    "high": "High",
+    "very high": "High",
+}
 _TO_LEVEL = {"Low": "Low", "Medium": "Moderate", "High": "High"}
-_FROM_RAW = {"i": "High", "ii": "Medium", "iii": "Low", "cat i": "High", "cat ii": "Medium",
-             "cat iii": "Low"}
+_FROM_RAW = {
+    "i": "High",
+    "ii": "Medium",
+    "iii": "Low",
+    "cat i": "High",
+    "cat ii": "Medium",
+    "cat iii": "Low",
+}
 _TO_RAW = {"High": "I", "Medium": "II", "Low": "III"}
-_HOW = (("Penetration Test", ("penetration", "pen test", "red team")),
-        ("Vulnerability Scan", ("scan", "acas", "nessus", "plugin", "iavm")),
-        ("STIG Review", ("stig", "security technical implementation guide", "scap", "checklist")),
-        ("Self-Inspection", ("self-inspection", "self inspection", "self-assessment")),
-        ("Audit", ("audit",)), ("Assessment", ("assessment", "sca", "review")),
-        ("Incident", ("incident",)))
+_HOW = (
+    ("Penetration Test", ("penetration", "pen test", "red team")),
+    ("Vulnerability Scan", ("scan", "acas", "nessus", "plugin", "iavm")),
+    ("STIG Review", ("stig", "security technical implementation guide", "scap", "checklist")),
+    ("Self-Inspection", ("self-inspection", "self inspection", "self-assessment")),
+    ("Audit", ("audit",)),
+    ("Assessment", ("assessment", "sca", "review")),
+    ("Incident", ("incident",)),
+)
 
 
 def split_dated(value: Any) -> tuple[str | None, dt.date | None]:
@@ -159,6 +257,7 @@ def how_identified(value: Any) -> str | None:
 # ---------------------------------------------------------------- record mapping
 def to_model(e: dict[str, Any], position: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """One eMASS item (short keys) -> a DSS item record and its milestone records."""
+
     def txt(k: str) -> str | None:
         v = e.get(k)
         return None if v is None else (str(v).strip() or None)
@@ -170,15 +269,21 @@ def to_model(e: dict[str, Any], position: int) -> tuple[dict[str, Any], list[dic
         number = position
     scheduled = dates.to_date(e.get("scheduled"))
     rec: dict[str, Any] = {
-        "item_number": number, "description": txt("description"), "cws": txt("control"),
-        "owner": txt("office"), "source_id": txt("checks"), "resources": txt("resources"),
+        "item_number": number,
+        "description": txt("description"),
+        "cws": txt("control"),
+        "owner": txt("office"),
+        "source_id": txt("checks"),
+        "resources": txt("resources"),
         "milestone_date": scheduled if isinstance(scheduled, dt.date) else None,
         "milestone_changes": "\n".join(str(x).strip() for x in e.get("changes") or [] if x) or None,
-        "how_identified": how_identified(e.get("source")), "comments": txt("comments"),
+        "how_identified": how_identified(e.get("source")),
+        "comments": txt("comments"),
         "risk_level": _FROM_RAW.get(" ".join(str(e.get("raw_severity") or "").split()).lower()),
         "likelihood": _FROM_LEVEL.get(str(e.get("likelihood") or "").strip().lower()),
         "impact": _FROM_LEVEL.get(str(e.get("impact") or "").strip().lower()),
-        "residual_risk": txt("residual"), "mitigation": txt("recommendations"),
+        "residual_risk": txt("residual"),
+        "mitigation": txt("recommendations"),
     }
     word, day = status_word(e.get("status"))
     if word is None and txt("status"):
@@ -199,7 +304,9 @@ def to_model(e: dict[str, Any], position: int) -> tuple[dict[str, Any], list[dic
     return rec, miles
 
 
-def to_emass(rec: dict[str, Any], milestones: list[dict[str, Any]], position: int) -> dict[str, Any]:
+def to_emass(
+    rec: dict[str, Any], milestones: list[dict[str, Any]], position: int
+) -> dict[str, Any]:
     """A DSS item record and its milestones -> one eMASS item (short keys)."""
     status = rec.get("status")
     reason = rec.get("closure_reason")
@@ -217,13 +324,19 @@ def to_emass(rec: dict[str, Any], milestones: list[dict[str, Any]], position: in
     residual = rec.get("residual_risk")
     changes = str(rec.get("milestone_changes") or "")
     return {
-        "item_id": None, "description": rec.get("description"), "control": rec.get("cws"),
-        "office": rec.get("owner"), "checks": rec.get("source_id"),
-        "resources": rec.get("resources"), "scheduled": rec.get("milestone_date"),
+        "item_id": None,
+        "description": rec.get("description"),
+        "control": rec.get("cws"),
+        "office": rec.get("owner"),
+        "checks": rec.get("source_id"),
+        "resources": rec.get("resources"),
+        "scheduled": rec.get("milestone_date"),
         "milestones": [dated(m.get("milestone"), m.get("planned_date")) for m in milestones],
         "changes": [x for x in changes.splitlines() if x.strip()],
-        "source": rec.get("how_identified"), "status": status_cell,
-        "comments": rec.get("comments"), "raw_severity": _TO_RAW.get(rec.get("risk_level") or ""),
+        "source": rec.get("how_identified"),
+        "status": status_cell,
+        "comments": rec.get("comments"),
+        "raw_severity": _TO_RAW.get(rec.get("risk_level") or ""),
         "likelihood": _TO_LEVEL.get(rec.get("likelihood") or ""),
         "impact": _TO_LEVEL.get(rec.get("impact") or ""),
         "residual": model.canonical_choice(residual, LEVELS) if residual else None,
@@ -236,12 +349,18 @@ def mapping() -> list[tuple[str, str, str]]:
     rows = []
     for f in FIELDS:
         ours = ", ".join(model.ITEMS.column(k).header for k in f.model_keys) or (
-            "Milestones sheet" if f.key == "milestones" else "(kept in Comments)")
+            "Milestones sheet" if f.key == "milestones" else "(kept in Comments)"
+        )
         rows.append((ours, f.header, f.note))
     for key, label, _cell, _vcell in HEADER:
-        ours = next((h.label for h in model.HEADER_FIELDS if h.key == key), f"(header extra '{key}')")
+        ours = next(
+            (h.label for h in model.HEADER_FIELDS if h.key == key), f"(header extra '{key}')"
+        )
         rows.append((ours, label.rstrip(":"), "header block"))
-    kept = [c.header for c in model.ITEM_COLUMNS if not c.derived and c.key not in
-            {k for f in FIELDS for k in f.model_keys}]
+    kept = [
+        c.header
+        for c in model.ITEM_COLUMNS
+        if not c.derived and c.key not in {k for f in FIELDS for k in f.model_keys}
+    ]
     rows.append((", ".join(kept), "(none)", "kept in eMASS Comments as [poam-xl ...] lines"))
     return rows

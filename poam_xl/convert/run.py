@@ -1,4 +1,4 @@
-"""One conversion end to end: guess formats (content first, extension second), read, write, report."""
+"""One conversion end to end: guess formats (content, then extension), read, write, report."""
 
 from __future__ import annotations
 
@@ -47,8 +47,10 @@ def input_format(path: Path, explicit: str | None) -> str:
         return explicit
     found = sniff(path) or BY_EXTENSION.get(path.suffix.lower())
     if found is None:
-        raise UsageError(f"{path}: cannot tell the input format from its content or extension; "
-                         f"pass --from ({', '.join(sorted(MODULES))})")
+        raise UsageError(
+            f"{path}: cannot tell the input format from its content or extension; "
+            f"pass --from ({', '.join(sorted(MODULES))})"
+        )
     return found
 
 
@@ -58,8 +60,10 @@ def output_format(path: Path, explicit: str | None) -> str:
         return explicit
     found = BY_EXTENSION.get(path.suffix.lower())
     if found is None:
-        raise UsageError(f"{path}: cannot tell the output format from its extension; pass --to "
-                         f"({', '.join(sorted(MODULES))})")
+        raise UsageError(
+            f"{path}: cannot tell the output format from its extension; pass --to "
+            f"({', '.join(sorted(MODULES))})"
+        )
     return found
 
 
@@ -71,9 +75,17 @@ def _call(fn: Callable[..., Any], *args: Any, **options: Any) -> Any:
     return fn(*args, **options)
 
 
-def convert(src: str | Path, out: str | Path, *, from_: str | None = None, to: str | None = None,
-            profile: str | None = None, as_of: dt.date | None = None, escape_formulas: bool = True,
-            force: bool = False) -> Conversion:
+def convert(
+    src: str | Path,
+    out: str | Path,
+    *,
+    from_: str | None = None,
+    to: str | None = None,
+    profile: str | None = None,
+    as_of: dt.date | None = None,
+    escape_formulas: bool = True,
+    force: bool = False,
+) -> Conversion:
     """Read ``src`` in its format and write ``out`` in the target format; never touches ``src``."""
     src, out = Path(src), Path(out)
     if not src.exists():
@@ -93,8 +105,11 @@ def convert(src: str | Path, out: str | Path, *, from_: str | None = None, to: s
     except PoamXlError as exc:
         seen = sniff(src)
         if seen and seen != fin:
-            raise type(exc)(f"{exc.reason}; it looks like {get(seen).title} (try --from {seen})",
-                            path=exc.path, cell=exc.cell) from None
+            raise type(exc)(
+                f"{exc.reason}; it looks like {get(seen).title} (try --from {seen})",
+                path=exc.path,
+                cell=exc.cell,
+            ) from None
         raise
     notes = list(got.notes)
     name = profile or (fin if fin in ("emass", "fedramp", "cmmc") else None)
@@ -106,33 +121,44 @@ def convert(src: str | Path, out: str | Path, *, from_: str | None = None, to: s
             notes.append(f"due-date policy: {name} profile defaults ({poam.policy.describe()})")
         except ImportError:
             notes.append(f"profile {name!r} not available yet: default due-date policy used")
-    put = _call(writer.write, poam, out, as_of=as_of or dt.date.today(),
-                escape_formulas=escape_formulas, profile=profile)
-    return Conversion(source=str(src), target=str(out), items=put.items or got.items,
-                      dropped=[{**d, "direction": f"{fin}->dss"} for d in got.dropped]
-                      + [{**d, "direction": f"dss->{fout}"} for d in put.dropped],
-                      notes=[f"from {fin} ({reader.title}) to {fout} ({writer.title})",
-                             *notes, *put.notes])
+    put = _call(
+        writer.write,
+        poam,
+        out,
+        as_of=as_of or dt.date.today(),
+        escape_formulas=escape_formulas,
+        profile=profile,
+    )
+    return Conversion(
+        source=str(src),
+        target=str(out),
+        items=put.items or got.items,
+        dropped=[{**d, "direction": f"{fin}->dss"} for d in got.dropped]
+        + [{**d, "direction": f"dss->{fout}"} for d in put.dropped],
+        notes=[f"from {fin} ({reader.title}) to {fout} ({writer.title})", *notes, *put.notes],
+    )
 
 
 def render(conv: Conversion) -> list[str]:
     """Console lines: what was converted, what was kept in Comments, what was dropped."""
     lines = [f"converted {conv.source} -> {conv.target}: {conv.items} item(s)"]
-    kept = Counter((d["field"], d.get("kept_in")) for d in conv.dropped)
-    for (fld, where), n in sorted(kept.items(), key=lambda kv: (kv[0][1] is None, kv[0][0])):
-        if where:
-            lines.append(f"  kept in {where}: {fld} ({n} item{'s' * (n != 1)})"
-                         if where == "Comments" else f"  kept in {where}: {fld}")
-        else:
+    kept = Counter((d["field"], d.get("kept_in"), d.get("item") is None) for d in conv.dropped)
+    for (fld, where, whole), n in sorted(kept.items(), key=lambda kv: (kv[0][1] is None, kv[0][0])):
+        if where is None:
             lines.append(f"  dropped (no home in the target): {fld}")
+        elif whole:
+            lines.append(f"  kept in {where}: {fld}")
+        else:
+            lines.append(f"  kept in {where}: {fld} ({n} item{'s' * (n != 1)})")
     lines += [f"  note: {n}" for n in conv.notes]
     return lines
 
 
 def write_report(conv: Conversion, path: str | Path) -> None:
     with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(dataclasses.asdict(conv), indent=2, default=str) + "\n",
-                       encoding="utf-8")
+        tmp.write_text(
+            json.dumps(dataclasses.asdict(conv), indent=2, default=str) + "\n", encoding="utf-8"
+        )
 
 
 def mapping_lines(name: str) -> list[str]:

@@ -28,26 +28,62 @@ CLOSEOUT_DAYS = 180  # 32 CFR 170.21(b): POA&M closeout within 180 days of condi
 # the requirement id inside C/W/S: "AC.L2-3.1.1", "3.1.1", "NIST SP 800-171 Rev 2 3.1.1"
 REQUIREMENT = re.compile(r"(?<![\d.])(3\.\d{1,2}\.\d{1,2})(?![\d.])")
 
-rule("cmmc.requirement.unknown", "warning", "C/W/S names a NIST SP 800-171 requirement",
-     "Write the requirement as AC.L2-3.1.1 or 3.1.1 so the item can be scored.", METHOD, P)
-rule("cmmc.poam.never-allowed", "error", "The six requirements that may never be on a POA&M are not",
-     "Implement AC.L2-3.1.20, AC.L2-3.1.22, CA.L2-3.12.4, PE.L2-3.10.3/4/5 before the assessment.",
-     f"{CFR}(a)(2)(iii)", P)
-rule("cmmc.poam.weight", "error", "Only 1-point requirements (and SC.L2-3.13.11) are on the POA&M",
-     "Implement 3- and 5-point requirements before the assessment; they cannot be deferred.",
-     f"{CFR}(a)(2)(ii)", P)
-rule("cmmc.score.below-threshold", "error", "The SPRS score is at least 88 of 110",
-     "Close enough POA&M items to reach 88 (80%) for Conditional Level 2 status.",
-     f"{CFR}(a)(2)(i); {METHOD}", P)
-rule("cmmc.closeout.deadline", "error", "Every item closes within 180 days of the conditional status date",
-     "Plan (or complete) the item by the closeout deadline, or the conditional status expires.",
-     f"{CFR}(b)", P)
-rule("cmmc.closeout.expired", "error", "No item is open past the 180-day closeout",
-     "The conditional status has expired; close the items and request a new assessment.",
-     f"{CFR}(b)", P)
-rule("cmmc.conditional-date.missing", "warning", "The POA&M Date (conditional status date) is filled in",
-     "Enter the conditional status date as the POA&M Date; the 180-day closeout counts from it.",
-     "poam-xl default (the closeout date is taken from the header's POA&M Date)", P)
+rule(
+    "cmmc.requirement.unknown",
+    "warning",
+    "C/W/S names a NIST SP 800-171 requirement",
+    "Write the requirement as AC.L2-3.1.1 or 3.1.1 so the item can be scored.",
+    METHOD,
+    P,
+)
+rule(
+    "cmmc.poam.never-allowed",
+    "error",
+    "The six requirements that may never be on a POA&M are not",
+    "Implement AC.L2-3.1.20, AC.L2-3.1.22, CA.L2-3.12.4, PE.L2-3.10.3/4/5 before the assessment.",
+    f"{CFR}(a)(2)(iii)",
+    P,
+)
+rule(
+    "cmmc.poam.weight",
+    "error",
+    "Only 1-point requirements (and SC.L2-3.13.11) are on the POA&M",
+    "Implement 3- and 5-point requirements before the assessment; they cannot be deferred.",
+    f"{CFR}(a)(2)(ii)",
+    P,
+)
+rule(
+    "cmmc.score.below-threshold",
+    "error",
+    "The SPRS score is at least 88 of 110",
+    "Close enough POA&M items to reach 88 (80%) for Conditional Level 2 status.",
+    f"{CFR}(a)(2)(i); {METHOD}",
+    P,
+)
+rule(
+    "cmmc.closeout.deadline",
+    "error",
+    "Every item closes within 180 days of the conditional status date",
+    "Plan (or complete) the item by the closeout deadline, or the conditional status expires.",
+    f"{CFR}(b)",
+    P,
+)
+rule(
+    "cmmc.closeout.expired",
+    "error",
+    "No item is open past the 180-day closeout",
+    "The conditional status has expired; close the items and request a new assessment.",
+    f"{CFR}(b)",
+    P,
+)
+rule(
+    "cmmc.conditional-date.missing",
+    "warning",
+    "The POA&M Date (conditional status date) is filled in",
+    "Enter the conditional status date as the POA&M Date; the 180-day closeout counts from it.",
+    "poam-xl default (the closeout date is taken from the header's POA&M Date)",
+    P,
+)
 
 
 @dataclass(frozen=True)
@@ -64,9 +100,16 @@ def weights() -> dict[str, Requirement]:
     """The 110 requirements with their SPRS weights (poam_xl/data/cmmc/sprs_weights.csv)."""
     text = (resources.files("poam_xl") / "data" / "cmmc" / "sprs_weights.csv").read_text("utf-8")
     rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
-    return {r["requirement"]: Requirement(r["requirement"], r["practice"], int(r["weight"]),
-                                          int(r["partial_weight"]) if r["partial_weight"] else None,
-                                          r["poam_allowed"] == "yes") for r in rows}
+    return {
+        r["requirement"]: Requirement(
+            r["requirement"],
+            r["practice"],
+            int(r["weight"]),
+            int(r["partial_weight"]) if r["partial_weight"] else None,
+            r["poam_allowed"] == "yes",
+        )
+        for r in rows
+    }
 
 
 def requirements(cws: Any) -> list[str]:
@@ -102,8 +145,12 @@ def closeout_deadline(ctx: Context) -> dt.date | None:
 def _where(ctx: Context, key: str, row: Any) -> dict[str, Any]:
     letter = ctx.poam.items.letters.get(key)
     number = py(ctx.items["item_number"].get(row))
-    return {"sheet": ctx.poam.items.sheet, "cell": f"{letter}{row}" if letter else None,
-            "item": number, "column": model.ITEMS.column(key).header}
+    return {
+        "sheet": ctx.poam.items.sheet,
+        "cell": f"{letter}{row}" if letter else None,
+        "item": number,
+        "column": model.ITEMS.column(key).header,
+    }
 
 
 def _check(ctx: Context) -> Iterator[Finding]:
@@ -114,24 +161,37 @@ def _check(ctx: Context) -> Iterator[Finding]:
         reqs = requirements(cws)
         if not reqs:
             if py(cws) is not None or is_open[row]:
-                yield make("cmmc.requirement.unknown", f"{who}: C/W/S {excerpt(cws)!r} names no "
-                           "NIST SP 800-171 requirement", value=excerpt(cws), **_where(ctx, "cws", row))
+                yield make(
+                    "cmmc.requirement.unknown",
+                    f"{who}: C/W/S {excerpt(cws)!r} names no NIST SP 800-171 requirement",
+                    value=excerpt(cws),
+                    **_where(ctx, "cws", row),
+                )
             continue
         if not is_open[row]:
             continue
         for r in reqs:
             req = weights()[r]
             if r in NEVER:
-                yield make("cmmc.poam.never-allowed", f"{who}: {req.practice} may never be on a "
-                           "POA&M", **_where(ctx, "cws", row))
+                yield make(
+                    "cmmc.poam.never-allowed",
+                    f"{who}: {req.practice} may never be on a POA&M",
+                    **_where(ctx, "cws", row),
+                )
             elif not req.poam_allowed:
-                yield make("cmmc.poam.weight", f"{who}: {req.practice} is worth {req.weight} points;"
-                           " only 1-point requirements (and SC.L2-3.13.11) may be on a POA&M",
-                           **_where(ctx, "cws", row))
+                yield make(
+                    "cmmc.poam.weight",
+                    f"{who}: {req.practice} is worth {req.weight} points;"
+                    " only 1-point requirements (and SC.L2-3.13.11) may be on a POA&M",
+                    **_where(ctx, "cws", row),
+                )
     total, _unmet = score(ctx)
     if total < THRESHOLD:
-        yield make("cmmc.score.below-threshold", f"SPRS score {total} of {MAX_SCORE} is below "
-                   f"{THRESHOLD} (80%) needed for Conditional Level 2 status")
+        yield make(
+            "cmmc.score.below-threshold",
+            f"SPRS score {total} of {MAX_SCORE} is below "
+            f"{THRESHOLD} (80%) needed for Conditional Level 2 status",
+        )
     yield from _closeout(ctx, is_open)
 
 
@@ -142,9 +202,13 @@ def _closeout(ctx: Context, is_open: pd.Series) -> Iterator[Finding]:
     deadline = closeout_deadline(ctx)
     if deadline is None:
         if is_open.any():
-            yield make("cmmc.conditional-date.missing", "POA&M Date is empty: the 180-day closeout "
-                       "cannot be checked", sheet=ctx.poam.items.sheet,
-                       cell=ctx.poam.header_cells.get("poam_date"), column="POA&M Date")
+            yield make(
+                "cmmc.conditional-date.missing",
+                "POA&M Date is empty: the 180-day closeout cannot be checked",
+                sheet=ctx.poam.items.sheet,
+                cell=ctx.poam.header_cells.get("poam_date"),
+                column="POA&M Date",
+            )
         return
     end = pd.Timestamp(deadline)
     for row in ctx.items.index:
@@ -155,18 +219,28 @@ def _closeout(ctx: Context, is_open: pd.Series) -> Iterator[Finding]:
             if pd.isna(planned):
                 planned, key = ctx.derived.at[row, "due_date"], "date_identified"
             if ctx.as_of > deadline:
-                yield make("cmmc.closeout.expired", f"{who} is still open after the closeout "
-                           f"deadline {deadline.isoformat()}", **_where(ctx, "status", row))
+                yield make(
+                    "cmmc.closeout.expired",
+                    f"{who} is still open after the closeout deadline {deadline.isoformat()}",
+                    **_where(ctx, "status", row),
+                )
             elif not pd.isna(planned) and planned > end:
-                yield make("cmmc.closeout.deadline", f"{who} is planned for "
-                           f"{planned.date().isoformat()}, after the closeout deadline "
-                           f"{deadline.isoformat()}", **_where(ctx, key, row))
+                yield make(
+                    "cmmc.closeout.deadline",
+                    f"{who} is planned for "
+                    f"{planned.date().isoformat()}, after the closeout deadline "
+                    f"{deadline.isoformat()}",
+                    **_where(ctx, key, row),
+                )
         else:
             done = ctx.items.at[row, "completion_date"]
             if not pd.isna(done) and done > end:
-                yield make("cmmc.closeout.deadline", f"{who} closed {done.date().isoformat()}, after "
-                           f"the closeout deadline {deadline.isoformat()}",
-                           **_where(ctx, "completion_date", row))
+                yield make(
+                    "cmmc.closeout.deadline",
+                    f"{who} closed {done.date().isoformat()}, after "
+                    f"the closeout deadline {deadline.isoformat()}",
+                    **_where(ctx, "completion_date", row),
+                )
 
 
 def check(ctx: Context) -> list[Finding]:
@@ -178,12 +252,21 @@ def summary(ctx: Context) -> dict[str, Any]:
     total, unmet = score(ctx)
     deadline = closeout_deadline(ctx)
     blocked = any(r in NEVER or not weights()[r].poam_allowed for r in unmet)
-    return {"sprs_score": total, "sprs_max": MAX_SCORE, "sprs_threshold": THRESHOLD,
-            "sprs_unmet": {weights()[r].practice: w for r, w in sorted(unmet.items())},
-            "cmmc_conditional_eligible": total >= THRESHOLD and not blocked,
-            "cmmc_closeout_deadline": deadline}
+    return {
+        "sprs_score": total,
+        "sprs_max": MAX_SCORE,
+        "sprs_threshold": THRESHOLD,
+        "sprs_unmet": {weights()[r].practice: w for r, w in sorted(unmet.items())},
+        "cmmc_conditional_eligible": total >= THRESHOLD and not blocked,
+        "cmmc_closeout_deadline": deadline,
+    }
 
 
-PROFILE = Profile("cmmc", "CMMC Level 2 POA&M (32 CFR 170.21)", rules=(check,), summary=summary,
-                  describe="DSS workbook with NIST SP 800-171 requirement ids in C/W/S: POA&M "
-                           "eligibility, 88-of-110 score, 180-day closeout, SPRS score.")
+PROFILE = Profile(
+    "cmmc",
+    "CMMC Level 2 POA&M (32 CFR 170.21)",
+    rules=(check,),
+    summary=summary,
+    describe="DSS workbook with NIST SP 800-171 requirement ids in C/W/S: POA&M "
+    "eligibility, 88-of-110 score, 180-day closeout, SPRS score.",
+)

@@ -1,0 +1,199 @@
+"""Poam -> eMASS POA&M import workbook (.xlsx) in the real template's layout and sheet set."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import column_index_from_string
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .. import model
+from ..errors import UsageError
+from ..read import Poam
+from ..write import atomic_path
+from . import Conversion
+from . import common as c
+from . import emass_layout as L
+
+BY_LABEL = {f.header.strip(): f for f in L.FIELDS}
+VALIDATED_LAST = 1048576  # the template's validations reach the last row
+
+
+def _from_tag(f: L.Field, value: str) -> Any:
+    if f.kind == "lines":
+        return value.splitlines()
+    return c.parse({"item_id": "int", "scheduled": "date"}.get(f.key, "text"), value)
+
+
+def to_items(poam: Poam, conv: Conversion) -> list[dict[str, Any]]:
+    """DSS records -> eMASS items; DSS fields with no eMASS home kept as [poam-xl ...] tags."""
+    by_item = c.milestones_by_item(poam)
+    out = []
+    for position, rec in enumerate(c.item_records(poam), start=1):
+        miles = by_item.get(rec.get("item_number"), [])
+        plain, tags = c.split_tags(rec.get("comments"))
+        rec = dict(rec, comments=plain)
+        e = L.to_emass(rec, miles, position)
+        others: list[c.Tag] = []
+        for tag in tags:
+            f = BY_LABEL.get(tag[1]) if tag[0] == "eMASS" else None
+            if f is None:
+                others.append(tag)
+                continue
+            trial = dict(e, **{f.key: _from_tag(f, tag[2])})
+            t_rec, t_miles = L.to_model(trial, position)
+            if all(c.same(t_rec.get(k), rec.get(k)) for k in f.model_keys):
+                e = trial
+            else:
+                conv.notes.append(
+                    f"item {rec.get('item_number')}: kept eMASS {f.header.strip()} "
+                    "no longer matches the edited DSS value; the DSS value was used"
+                )
+        back, back_miles = L.to_model(e, position)
+        kept: list[c.Tag] = []
+        for key in c.data_keys():
+            if key != "comments" and not c.same(back.get(key), rec.get(key)):
+                kept.append(("poam-xl", model.ITEMS.column(key).header, c.text(rec.get(key))))
+        for k, m in enumerate(miles, start=1):
+            got = back_miles[k - 1] if k <= len(back_miles) else {}
+            for col in model.MILESTONE_COLUMNS[1:]:
+                if not c.same(got.get(col.key), m.get(col.key)):
+                    kept.append(("poam-xl", f"Milestone {k} {col.header}", c.text(m.get(col.key))))
+        for tag in kept:
+            if tag[2]:
+                conv.dropped.append(
+                    {
+                        "item": rec.get("item_number"),
+                        "field": tag[1],
+                        "value": tag[2],
+                        "kept_in": "Comments",
+                    }
+                )
+        e["comments"] = c.join_tags(plain, others + kept)
+        out.append(e)
+    return out
+
+
+def write(poam: Poam, path: str | Path, **_: Any) -> Conversion:
+    """Write the Poam as an eMASS POA&M import workbook (.xlsx) in the template's layout."""
+    out = Path(path)
+    if out.suffix.lower() != ".xlsx":
+        raise UsageError(
+            f"eMASS output must be .xlsx (macro workbooks cannot be generated), not "
+            f"{out.suffix or 'no extension'!r}"
+        )
+    conv = Conversion(source=poam.source or "", target=str(out))
+    items = to_items(poam, conv)
+    for h in model.HEADER_FIELDS:
+        if h.key not in L.HEADER_MODEL_KEYS and poam.header.get(h.key) not in (None, ""):
+            conv.dropped.append(
+                {
+                    "item": None,
+                    "field": h.label,
+                    "value": c.text(poam.header[h.key]),
+                    "kept_in": None,
+                }
+            )
+    wb = build(poam.header, items)
+    with atomic_path(out) as tmp:
+        wb.save(tmp)
+    conv.items = len(items)
+    return conv
+
+
+GREEN = PatternFill("solid", fgColor="007A3D")
+GREY = PatternFill("solid", fgColor="D9D9D9")
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def build(header: dict[str, Any], items: list[dict[str, Any]]) -> Workbook:
+    """The workbook: POA&M, hidden Sheet1 (lists), 8500 IA Controls, Example, Instructions."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = L.SHEET
+    _layout(ws, header)
+    row = L.FIRST_ROW
+    for e in items:
+        n = max(1, len(e["milestones"]), len(e["changes"]))
+        for f in L.FIELDS:
+            col = column_index_from_string(f.letter)
+            if f.kind == "lines":
+                for k, v in enumerate(e[f.key]):
+                    ws.cell(row + k, col, v).alignment = WRAP
+            elif e.get(f.key) not in (None, ""):
+                cell = ws.cell(row, col, e[f.key])
+                cell.alignment = WRAP
+                if f.kind == "date" and isinstance(e[f.key], dt.date):
+                    cell.number_format = "mm/dd/yyyy"
+        row += n
+    c.literal_text(ws)
+    lookup = wb.create_sheet(L.LOOKUP_SHEET)
+    for i, v in enumerate(L.LEVELS, start=2):
+        lookup.cell(i, 2, v)
+    for i, v in enumerate(L.STATUSES, start=2):
+        lookup.cell(i, 4, v)
+    for i, v in enumerate(L.RAW_SEVERITIES, start=2):
+        lookup.cell(i, 6, v)
+    lookup.sheet_state = "hidden"
+    ia = wb.create_sheet("8500 IA Controls")
+    ia["A1"] = (
+        "DIACAP DoDI 8500.2 control matrix (kept for the template's sheet set; unused by RMF)"
+    )
+    ia.sheet_state = "hidden"
+    _layout(wb.create_sheet("Example"), {})
+    ins = wb.create_sheet("Instructions")
+    ins["A1"] = "POA&M Template Instructions"
+    ins["A2"] = (
+        "Generated by poam-xl in the eMASS RMF POA&M import layout. Follow the instructions "
+        "on the eMASS Help page; do not add or delete columns or sheets."
+    )
+    return wb
+
+
+def _layout(ws: Worksheet, header: dict[str, Any]) -> None:
+    ws["A1"] = L.BANNER
+    ws["A1"].font = Font(bold=True, color="FFFFFF")
+    ws["A1"].fill = GREEN
+    ws["A1"].alignment = Alignment(horizontal="center")
+    for key, label, lcell, vcell in L.HEADER:
+        ws[lcell] = label
+        ws[lcell].font = Font(bold=True)
+        value = header.get(key)
+        if value not in (None, ""):
+            ws[vcell] = value
+            if isinstance(value, dt.date):
+                ws[vcell].number_format = "m/d/yyyy"
+    for rng in L.MERGES:
+        ws.merge_cells(rng)
+    ws.cell(L.HEADER_ROW, 1, L.STRAY_A7)
+    for f in L.FIELDS:
+        ws[f"{f.letter}{L.HEADER_ROW}"] = f.header
+    for j in range(1, 23):
+        cell = ws.cell(L.HEADER_ROW, j)
+        cell.font, cell.fill = Font(bold=True), GREY
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    ws.row_dimensions[L.HEADER_ROW].height = 81
+    for letter, width in L.WIDTHS.items():
+        ws.column_dimensions[letter].width = width
+    first, last = L.FIRST_ROW, VALIDATED_LAST
+    levels = DataValidation(type="list", formula1=f"{L.LOOKUP_SHEET}!$B$1:$B$6", allow_blank=True)
+    levels.add(f"P{first}:S{last}")
+    levels.add(f"U{first}:U{last}")
+    raw = DataValidation(type="list", formula1=f"{L.LOOKUP_SHEET}!$F$1:$F$4", allow_blank=True)
+    raw.add(f"N{first}:N{last}")
+    day = DataValidation(
+        type="date",
+        operator="greaterThanOrEqual",
+        formula1="1890",
+        allow_blank=True,
+        showErrorMessage=True,
+        error="Enter a date MM/DD/YYYY",
+    )
+    day.add(f"H{first}:H{last}")
+    for dv in (levels, raw, day):
+        ws.add_data_validation(dv)
