@@ -75,6 +75,11 @@ def to_items(poam: Poam, conv: Conversion) -> list[dict[str, Any]]:
                     }
                 )
         e["comments"] = c.join_tags(plain, others + kept)
+        if len(e["comments"] or "") > 2000:  # eMASS API field length for Comments
+            conv.notes.append(
+                f"item {rec.get('item_number')}: Comments with the kept fields is "
+                f"{len(e['comments']):,} characters, over eMASS's 2,000"
+            )
         out.append(e)
     return out
 
