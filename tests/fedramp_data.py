@@ -77,11 +77,21 @@ def need_template() -> Path:
     return TEMPLATE
 
 
+def blank_book(path: Path) -> Path:
+    """An empty workbook from our writer (the real template read, 0 items, written back)."""
+    from poam_xl.convert.fedramp_read import read_workbook
+
+    if not path.exists():
+        fedramp.write(read_workbook(need_template())[0], path)
+    return path
+
+
 def filled_template(path: Path, *, open_items: list[dict[str, Any]] = OPEN_ITEMS,
                     closed: list[dict[str, Any]] = CLOSED_ITEMS,
-                    config: list[dict[str, Any]] = CONFIG_ITEMS, first_open_row: int = 9) -> Path:
-    """The real template with its guidance rows and example kept, items typed below them."""
-    wb = openpyxl.load_workbook(need_template())
+                    config: list[dict[str, Any]] = CONFIG_ITEMS, first_open_row: int = 9,
+                    base: Path | None = None) -> Path:
+    """The real template (or ``base``) with items typed below its guidance and example rows."""
+    wb = openpyxl.load_workbook(base or need_template())
     for sheet, items, first in ((fedramp.OPEN, open_items, first_open_row),
                                 (fedramp.CLOSED, closed, 6), (fedramp.CONFIG, config, 6)):
         ws = wb[sheet]

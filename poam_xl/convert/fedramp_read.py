@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -117,7 +118,7 @@ def read_workbook(path: str | Path, *, limits: Limits = Limits(), **_options: An
     for kind, name, _row in found:
         sub = read.read_grid({name: grids[name]}, date1904=info.date1904, source=str(p),
                              layout=LAYOUT)
-        invalid += sub.invalid
+        kept_rows: set[int] = set()
         by_sheet[kind] = sub.items.letters
         if kind == OPEN:
             letters = sub.items.letters
@@ -131,8 +132,12 @@ def read_workbook(path: str | Path, *, limits: Limits = Limits(), **_options: An
                 conv.notes.append(f"skipped the template's {what} at {name}!A{row} "
                                   f"({rec.get('fr_poam_id')})")
                 continue
+            kept_rows.add(int(row))
             fr_rows.append({**rec, "sheet": kind, "row": int(row)})
             index.append(SHEETS.index(kind) * SHEET_OFFSET + int(row))
+        # bad cells of skipped rows (guidance text in date columns, formula rows) are no finding
+        invalid += [bad for bad in sub.invalid if bad.table != "items" or int(
+            re.sub(r"\D", "", bad.cell) or 0) in kept_rows]
     header, header_cells = _header(grids[found[0][1]], found[0][2])
     poam = _to_poam(fr_rows, index, header, header_cells, letters, conv)
     poam.source, poam.date1904, poam.invalid = str(p), info.date1904, invalid
