@@ -1,0 +1,170 @@
+"""OSCAL POA&M JSON: schema-valid output, stable UUIDs, lossless round trips, FedRAMP -> OSCAL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from poam_xl import model, read
+from poam_xl.convert import fedramp, kept, oscal
+from poam_xl.convert.fedramp_read import read_workbook, records
+from poam_xl.convert.oscal_schema import errors
+from poam_xl.errors import PoamXlError
+from tests.fedramp_data import filled_template
+from tests.helpers import AS_OF, make_book
+
+DATA_KEYS = [c.key for c in model.ITEM_COLUMNS if not c.derived]
+
+
+def norm(value: Any) -> Any:
+    return kept.text_of(value)
+
+
+def root(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text())["plan-of-action-and-milestones"]
+
+
+def test_dss_output_validates_against_the_official_schema(tmp_path: Path) -> None:
+    poam = read.read(make_book(tmp_path / "dss.xlsx", sample=12))
+    doc, _conv = oscal.build(poam, as_of=AS_OF)
+    assert errors(doc) == []
+    r = doc["plan-of-action-and-milestones"]
+    assert len(r["poam-items"]) == len(r["risks"]) == len(r["observations"]) == 12
+    assert r["metadata"]["oscal-version"] == "1.2.3"
+    assert r["metadata"]["last-modified"] == f"{AS_OF.isoformat()}T00:00:00Z"
+    tasks = [t for risk in r["risks"] for rem in risk.get("remediations", [])
+             for t in rem.get("tasks", [])]
+    assert tasks and all(t["type"] == "milestone" and "on-date" in t["timing"] for t in tasks)
+
+
+def test_schema_check_catches_a_broken_document(tmp_path: Path) -> None:
+    poam = read.read(make_book(tmp_path / "dss.xlsx", sample=2))
+    doc, _conv = oscal.build(poam, as_of=AS_OF)
+    doc["plan-of-action-and-milestones"]["poam-items"][0]["props"][0]["name"] = "1 bad"
+    doc["plan-of-action-and-milestones"]["risks"][0]["status"] = ""
+    problems = errors(doc)
+    assert any("props/0/name" in p for p in problems) and any("status" in p for p in problems)
+
+
+def test_uuids_are_stable_across_conversions(tmp_path: Path) -> None:
+    poam = read.read(make_book(tmp_path / "dss.xlsx", sample=6))
+    oscal.write(poam, tmp_path / "a.json", as_of=AS_OF)
+    again = read.read(make_book(tmp_path / "dss2.xlsx", sample=6))
+    oscal.write(again, tmp_path / "b.json", as_of=AS_OF + dt.timedelta(days=30))
+    a, b = root(tmp_path / "a.json"), root(tmp_path / "b.json")
+    assert a["uuid"] == b["uuid"]
+    for key in ("poam-items", "risks", "observations"):
+        assert [x["uuid"] for x in a[key]] == [x["uuid"] for x in b[key]]
+    assert a["metadata"]["last-modified"] != b["metadata"]["last-modified"]
+    other = read.read(make_book(tmp_path / "dss3.xlsx", sample=6))
+    other.header["system_name"] = "Another system"
+    doc, _c = oscal.build(other, as_of=AS_OF)
+    assert doc["plan-of-action-and-milestones"]["uuid"] != a["uuid"]
+
+
+def test_dss_to_oscal_to_dss_is_lossless(tmp_path: Path) -> None:
+    poam = read.read(make_book(tmp_path / "dss.xlsx", sample=12))
+    conv = oscal.write(poam, tmp_path / "out.json", as_of=AS_OF)
+    back, _c = oscal.read(tmp_path / "out.json")
+    a = {r["item_number"]: r for r in records(poam.items.frame)}
+    b = {r["item_number"]: r for r in records(back.items.frame)}
+    assert sorted(a) == sorted(b)
+    for n, rec in a.items():
+        for key in DATA_KEYS:
+            assert norm(b[n][key]) == norm(rec[key]), (n, key)
+    key = lambda m: (m["item_number"], str(m["planned_date"]), m["milestone"])  # noqa: E731
+    assert sorted(records(poam.milestones.frame), key=key) == sorted(
+        records(back.milestones.frame), key=key)
+    assert {k: back.header[k] for k in poam.header} == poam.header
+    # fields with no OSCAL home are listed, each with where it was kept
+    assert {d["field"] for d in conv.dropped} >= {"ISSM/FSO Approval", "C/W/S"}
+    assert {d["kept_in"] for d in conv.dropped} <= {"props", "remarks"}
+
+
+def test_fedramp_workbook_to_oscal_and_back(tmp_path: Path) -> None:
+    src = filled_template(tmp_path / "fr.xlsx")
+    poam = read_workbook(src)[0]
+    oscal.write(poam, tmp_path / "fr.json", as_of=dt.date(2026, 11, 25))
+    r = root(tmp_path / "fr.json")
+    assert errors({"plan-of-action-and-milestones": r}) == []
+    risks = {next(p["value"] for p in i["props"] if p["name"] == "POAM-ID"): r["risks"][n]
+             for n, i in enumerate(r["poam-items"])}
+    assert set(risks) == {"V-101", "V-102", "V-103", "V-090", "C-7"}
+    assert risks["V-101"]["status"] == "deviation-approved"  # risk adjustment approved
+    assert risks["V-102"]["status"] == "deviation-requested"  # false positive pending
+    assert risks["V-090"]["status"] == "closed"
+    log = risks["V-101"]["risk-log"]["entries"]
+    assert [e["status-change"] for e in log] == ["deviation-approved"]
+    assert log[0]["description"].startswith("Risk Adjustment : ")
+    tasks = risks["V-101"]["remediations"][0]["tasks"]
+    assert [(t["title"], t["timing"]["on-date"]["date"]) for t in tasks] == [
+        ("Vendor image released", "2026-09-20T00:00:00Z"),
+        ("Roll out to production", "2026-10-15T00:00:00Z")]
+    assert risks["V-101"]["deadline"] == "2026-11-30T00:00:00Z"
+    # back to FedRAMP: every field of every item as typed
+    back, _c = oscal.read(tmp_path / "fr.json")
+    fedramp.write(back, tmp_path / "again.xlsx")
+    before = records(poam.layout.extra["fedramp"])
+    after = {r["fr_poam_id"]: r for r in records(read_workbook(tmp_path / "again.xlsx")[0]
+                                                  .layout.extra["fedramp"])}
+    for row in before:
+        for key in (*fedramp.FR_KEYS, "sheet"):
+            assert norm(after[row["fr_poam_id"]][key]) == norm(row[key]), (row["fr_poam_id"], key)
+
+
+@pytest.mark.parametrize("content", ["workbook", "not json", '{"catalog": {}}', "[1, 2]"])
+def test_wrong_format_names_what_was_expected(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "in.json"
+    if content == "workbook":
+        make_book(path, sample=1)
+    else:
+        path.write_text(content)
+    assert not oscal.detect(path)
+    with pytest.raises(PoamXlError) as err:
+        oscal.read(path)
+    assert "OSCAL POA&M JSON" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_reads_a_foreign_oscal_poam(tmp_path: Path) -> None:
+    """Another tool's document: bare FedRAMP-style props, facets, a within-date-range task."""
+    doc = {"plan-of-action-and-milestones": {
+        "uuid": "11111111-1111-4111-8111-111111111111",
+        "metadata": {"title": "x", "last-modified": "2026-01-01T00:00:00Z", "version": "1",
+                     "oscal-version": "1.1.2"},
+        "observations": [{"uuid": "22222222-2222-4222-8222-222222222222", "description": "d",
+                          "methods": ["TEST"], "collected": "2026-01-05T00:00:00Z"}],
+        "risks": [{"uuid": "33333333-3333-4333-8333-333333333333", "title": "Weak TLS",
+                   "description": "d", "statement": "s", "status": "open",
+                   "props": [{"name": "false-positive", "value": "Pending"}],
+                   "deadline": "2026-03-01T00:00:00Z",
+                   "remediations": [{"uuid": "44444444-4444-4444-8444-444444444444",
+                                     "lifecycle": "planned", "title": "r", "description": "Fix",
+                                     "tasks": [{"uuid": "55555555-5555-4555-8555-555555555555",
+                                                "type": "milestone", "title": "Patch",
+                                                "timing": {"within-date-range": {
+                                                    "start": "2026-01-06T00:00:00Z",
+                                                    "end": "2026-02-01T00:00:00Z"}}}]}]}],
+        "poam-items": [{"uuid": "66666666-6666-4666-8666-666666666666", "title": "Weak TLS",
+                        "description": "TLS 1.0 enabled",
+                        "props": [{"name": "poam-id", "value": "V-7"},
+                                  {"name": "control-id", "value": "SC-8"}],
+                        "related-observations": [
+                            {"observation-uuid": "22222222-2222-4222-8222-222222222222"}],
+                        "related-risks": [{"risk-uuid": "33333333-3333-4333-8333-333333333333"}]}],
+    }}
+    path = tmp_path / "foreign.json"
+    path.write_text(json.dumps(doc))
+    assert oscal.detect(path)
+    poam, _c = oscal.read(path)
+    rec = records(poam.items.frame)[0]
+    assert rec["item_number"] == 7 and rec["cws"] == "SC-8" and rec["mitigation"] == "Fix"
+    assert rec["date_identified"] == dt.date(2026, 1, 5)
+    assert rec["milestone_date"] == dt.date(2026, 3, 1)
+    assert kept.unpack(rec["comments"])[1] == {"Weakness Name": "Weak TLS",
+                                                "False Positive": "Pending"}
+    ms = records(poam.milestones.frame)
+    assert [(m["milestone"], m["planned_date"]) for m in ms] == [("Patch", dt.date(2026, 2, 1))]
