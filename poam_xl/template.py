@@ -110,6 +110,8 @@ def _data_rows(ws: Worksheet, first: int, columns: tuple[model.Column, ...],
             if value is None or value == "":
                 continue
             c = ws.cell(first + i, j, value)
+            if isinstance(value, str) and value.startswith("="):
+                c.data_type = "s"  # text that looks like a formula stays text
             c.alignment, c.border = WRAP_TOP, BORDER
             if col.kind == "date":
                 c.number_format = DATE_FORMAT

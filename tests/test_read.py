@@ -179,3 +179,12 @@ def test_policy_sheet_values_are_read(tmp_path):
     poam = read(make_book(tmp_path / "p.xlsx", sample=2, edit=edit))
     assert poam.policy.days["High"] == 15 and poam.policy.day_count == "business"
     assert poam.policy.holidays == (dt.date(2026, 12, 25), dt.date(2027, 1, 1))
+
+
+def test_empty_header_value_does_not_swallow_the_next_label(tmp_path):
+    path = _sheet_book(tmp_path, [
+        ["Company Name:", None, "Security Costs:", "$5"],
+        ["Item Number", "Non-Compliance Description", "Status", "Risk Level"],
+        [1, "x", "Open", "High"],
+    ])
+    assert read(path).header["company_name"] is None

@@ -129,3 +129,15 @@ def test_libreoffice_opens_and_prints_the_workbook(tmp_path):
     data = pdf.read_bytes()
     pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", data))
     assert data.startswith(b"%PDF") and pages >= 4  # instructions, items, milestones, policy, ...
+
+
+def test_text_that_looks_like_a_formula_stays_text(tmp_path):
+    from poam_xl.read import read
+
+    def edit(wb):
+        pass
+    wb = template.build(sample_items=0, as_of=AS_OF)
+    template._data_rows(wb["POA&M"], template.FIRST_ROW, model.ITEM_COLUMNS,
+                        [{"item_number": 1, "description": "=cmd|' /C calc'!A0", "status": "Open"}])
+    wb.save(tmp_path / "f.xlsx")
+    assert read(tmp_path / "f.xlsx").items.frame["description"].iloc[0] == "=cmd|' /C calc'!A0"
