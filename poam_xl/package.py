@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -125,6 +126,10 @@ def _inspect_zip(p: Path, zf: zipfile.ZipFile, limits: Limits) -> PackageInfo:
 
 
 _PROLOG_BYTES = 64 * 1024
+# what reading a damaged or odd zip member can raise (CRC, bad deflate data, encrypted or
+# unsupported compression)
+ZIP_ERRORS = (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error, NotImplementedError,
+              RuntimeError)
 
 
 def _refuse_dtds(p: Path, zf: zipfile.ZipFile, names: dict[str, zipfile.ZipInfo]) -> None:
@@ -135,7 +140,7 @@ def _refuse_dtds(p: Path, zf: zipfile.ZipFile, names: dict[str, zipfile.ZipInfo]
         try:
             with zf.open(name) as fh:
                 head = fh.read(_PROLOG_BYTES)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        except ZIP_ERRORS as exc:
             raise WorkbookError(f"corrupt or truncated workbook: part {name} ({exc})",
                                 path=p) from None
         if _DTD.search(head):
@@ -205,7 +210,7 @@ def scan_sheet(info: PackageInfo, part: str, limits: Limits = Limits()) -> Sheet
                     break
     except KeyError:
         raise WorkbookError(f"corrupt workbook: missing part {part}", path=info.path) from None
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+    except ZIP_ERRORS as exc:
         raise WorkbookError(f"corrupt or truncated workbook: part {part} ({exc})",
                             path=info.path) from None
     return scan

@@ -333,7 +333,7 @@ def _convert(col: model.Column, values: list[Any], index: pd.Index, date1904: bo
         invalid.append(Invalid(label, col.key, sheet, f"{letter}{index[i]}", values[i], expected))
 
     if col.kind == "date":
-        series, bad_pos = dates.column_to_dates(values, date1904)
+        series, bad_pos = _dates(values, date1904)
         for i in bad_pos:
             bad(i, "a date")
         series.index = index
@@ -350,6 +350,25 @@ def _convert(col: model.Column, values: list[Any], index: pd.Index, date1904: bo
             out.append(None if num is None else (int(num) if col.kind == "int" else num))
         return pd.Series(out, index=index, dtype="Int64" if col.kind == "int" else "Float64")
     return pd.Series([_text(v) for v in values], index=index, dtype=object)
+
+
+def _dates(values: list[Any], date1904: bool) -> tuple[pd.Series, list[int]]:
+    """dates.column_to_dates, with years pandas cannot hold (after 2262: '9999-12-31') as BAD."""
+    try:
+        return dates.column_to_dates(values, date1904)
+    except (pd.errors.OutOfBoundsDatetime, OverflowError):
+        pass
+    kept: list[Any] = []
+    out_of_range: list[int] = []
+    for i, v in enumerate(values):
+        try:
+            dates.column_to_dates([v], date1904)
+            kept.append(v)
+        except (pd.errors.OutOfBoundsDatetime, OverflowError):
+            kept.append(None)
+            out_of_range.append(i)
+    series, bad = dates.column_to_dates(kept, date1904)
+    return series, sorted(bad + out_of_range)
 
 
 def _number(v: Any) -> float | None:
@@ -415,10 +434,11 @@ def _header_block(grid: Grid, sheet: str, header_row: int, fields: tuple[model.H
             vj = j
             if value is None:
                 for k in range(j + 1, min(len(row), j + 6)):
+                    if isinstance(row[k], str) and (index.get(model.normalise_header(row[k]))
+                                                    or row[k].rstrip().endswith(":")):
+                        break  # another label ("Security Costs:"), not this label's value
                     if _filled(row[k]):
                         value, vj = row[k], k
-                        break
-                    if isinstance(row[k], str) and index.get(model.normalise_header(row[k])):
                         break
             if value is None:
                 vj = j + 1

@@ -1,0 +1,57 @@
+"""P5: a button press on a 50-item workbook: a cold `poam-xl validate` process end to end.
+
+Generates its input and times whole processes (median of --runs), next to a bare
+`python -c pass` and a process that only imports python_calamine (target < 1.5 s).
+Run: python benchmarks/bench_cold.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from poam_xl import template
+
+AS_OF = dt.date(2026, 11, 25)
+
+
+def timed_run(cmd: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, capture_output=True, check=False)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    exe = shutil.which("poam-xl")
+    cli = [exe] if exe else [sys.executable, "-c", "from poam_xl.cli import main; main()"]
+    with tempfile.TemporaryDirectory() as folder:
+        src = Path(folder) / "poam.xlsx"
+        template.build(sample_items=50, as_of=AS_OF).save(src)
+        cmds = {
+            "python -c pass": [sys.executable, "-c", "pass"],
+            "import python_calamine": [sys.executable, "-c", "import python_calamine"],
+            "poam-xl --version": [*cli, "--version"],
+            "poam-xl validate (50 items)": [*cli, "validate", str(src), "--as-of", "2026-11-25"],
+        }
+        results = {}
+        for label, cmd in cmds.items():
+            timed_run(cmd)  # warm the OS file cache: "cold" means a new process, not a cold disk
+            results[label] = statistics.median(timed_run(cmd) for _ in range(args.runs))
+            print(f"{label:30s} {results[label]:6.2f} s")
+        total = results["poam-xl validate (50 items)"]
+        print(f"P5 cold validate {total:.2f} s (target < 1.5 s); "
+              f"{total / results['python -c pass']:.1f}x a bare interpreter start")
+
+
+if __name__ == "__main__":
+    main()

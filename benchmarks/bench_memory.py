@@ -1,0 +1,83 @@
+"""P4: peak memory validating a workbook of 100,000 items (target < 600 MB).
+
+Generates its input (raw sheet XML: fast), validates it in a fresh process and reports that
+process's peak RSS, next to the peak of a process that only imports poam-xl.
+Run: python benchmarks/bench_memory.py [--items 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+from poam_xl import template
+
+CHILD = """
+import datetime as dt, resource, sys
+from poam_xl.validate import validate
+if sys.argv[1] != "-":
+    r = validate(sys.argv[1], as_of=dt.date(2026, 11, 25))
+    print(r.status, r.summary["items"], file=sys.stderr)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def make_input(path: Path, items: int) -> None:
+    """A 50-item generated workbook whose item rows are repeated up to ``items``."""
+    buf = io.BytesIO()
+    template.build(sample_items=50, as_of=__import__("datetime").date(2026, 11, 25)).save(buf)
+    part = "xl/worksheets/sheet2.xml"
+    with zipfile.ZipFile(buf) as zin:
+        xml = zin.read(part).decode()
+        first = template.FIRST_ROW
+        start = xml.index(f'<row r="{first}"')
+        end = xml.index("</sheetData>")
+        rows = re.findall(r'<row r="\d+".*?</row>', xml[start:end])
+        out = []
+        for k in range(items):
+            row = rows[k % len(rows)]
+            n = first + k
+            row = re.sub(r'(<row r=")\d+', rf"\g<1>{n}", row, count=1)
+            row = re.sub(r'(<c r="[A-Z]+)\d+"', rf'\g<1>{n}"', row)
+            row = re.sub(r'(<c r="A\d+"[^>]*><v>)\d+', rf"\g<1>{k + 1}", row, count=1)
+            out.append(row)
+        xml = xml[:start] + "".join(out) + xml[end:]
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+            for name in zin.namelist():
+                zout.writestr(name, xml if name == part else zin.read(name))
+
+
+def peak_mb(arg: str) -> float:
+    proc = subprocess.run([sys.executable, "-c", CHILD, arg], capture_output=True, text=True,
+                          check=True)
+    if proc.stderr.strip():
+        print("  validated:", proc.stderr.strip().splitlines()[-1])
+    return int(proc.stdout.split()[-1]) / 1024  # ru_maxrss is KiB on Linux
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--items", type=int, default=100_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        src = Path(folder) / "huge.xlsx"
+        make_input(src, args.items)
+        print(f"input: {args.items:,} items, {src.stat().st_size / 1024**2:.1f} MB")
+        base = peak_mb("-")
+        peak = peak_mb(str(src))
+        print(f"peak RSS, imports only:        {base:7.0f} MB")
+        print(f"peak RSS, validate {args.items:,} items: {peak:7.0f} MB "
+              f"({peak - base:.0f} MB for the data)")
+        print(f"P4 peak {peak:.0f} MB (target < 600 MB)")
+    del resource
+
+
+if __name__ == "__main__":
+    main()
