@@ -168,3 +168,12 @@ def test_reads_a_foreign_oscal_poam(tmp_path: Path) -> None:
                                                 "False Positive": "Pending"}
     ms = records(poam.milestones.frame)
     assert [(m["milestone"], m["planned_date"]) for m in ms] == [("Patch", dt.date(2026, 2, 1))]
+
+
+def test_a_poam_without_items_is_refused_with_a_clear_error(tmp_path: Path) -> None:
+    from tests.fedramp_data import need_template
+
+    empty = read_workbook(need_template())[0]  # the blank real template: 0 items
+    with pytest.raises(PoamXlError, match="at least one poam-item"):
+        oscal.write(empty, tmp_path / "empty.json")
+    assert not (tmp_path / "empty.json").exists()

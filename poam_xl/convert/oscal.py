@@ -235,6 +235,9 @@ def _clean(obj: Any) -> Any:
 
 def write(poam: Any, path: str | Path, *, as_of: dt.date | None = None, **_: Any) -> Conversion:
     """Write OSCAL POA&M JSON, validated against the shipped official schema first."""
+    if len(poam.items.frame) == 0:  # the schema's poam-items has minItems 1
+        raise PoamXlError("no items to write: an OSCAL POA&M needs at least one poam-item",
+                          path=str(path))
     doc, conv = build(poam, as_of=as_of)
     problems = schema_errors(doc)
     if problems:
