@@ -16,59 +16,107 @@ TEMPLATE = REALWORLD / "workbooks" / "fedramp-gov__FedRAMP-POAM-Template.xlsx"
 D = dt.date
 
 OPEN_ITEMS: list[dict[str, Any]] = [
-    {"POAM ID": "V-101", "Controls": "RA-5, SI-2", "Weakness Name": "OpenSSL 3.0 out of date",
-     "Weakness Description": "OpenSSL 3.0.7 on web tier is vulnerable (CVE-2023-0286).",
-     "Weakness Detector Source": "Nessus", "Weakness Source Identifier": "171356",
-     "Asset Identifier": "10.0.4.11 (443/tcp)\n10.0.4.12 (443/tcp)",
-     "Point of Contact": "J. Rivera - Acme Cloud", "Resources Required": "None",
-     "Overall Remediation Plan": "Upgrade OpenSSL through the vendor image.",
-     "Original Detection Date": D(2026, 9, 1), "Scheduled Completion Date": D(2026, 11, 30),
-     "Planned Milestones": "(1) 2026/09/20: Vendor image released\n\n(2) 2026-10-15: Roll out "
-                           "to production\nand verify",
-     "Milestone Changes": "(2) Update 2026-10-20 : vendor image delayed",
-     "Status Date": D(2026, 10, 20), "Vendor Dependency": "Yes",
-     "Last Vendor Check-in Date": D(2026, 11, 10), "Vendor Dependent Product Name": "Acme Linux",
-     "Original Risk Rating": "High", "Adjusted Risk Rating": "Moderate", "Risk Adjustment": "Yes",
-     "False Positive": "No", "Operational Requirement": "No",
-     "Deviation Rationale": "Risk Adjustment : TLS endpoint only reachable from the VPN",
-     "Supporting Documents": "Deviation Request : DR-101.docx\nEvidence : scan-0915.pdf",
-     "Comments": "Tracked in JIRA SEC-4411", "Auto-Approve": "No",
-     "Binding Operational Directive 22-01 tracking": "Yes",
-     "Binding Operational Directive 22-01 Due Date": D(2026, 12, 15), "CVE": "CVE-2023-0286",
-     "Service Name": "Acme Web Platform"},
-    {"POAM ID": "V-102", "Controls": "CM-6", "Weakness Name": "SSH weak MACs",
-     "Weakness Description": "sshd allows hmac-sha1.", "Weakness Detector Source": "Qualys",
-     "Weakness Source Identifier": "38739", "Asset Identifier": "bastion-1",
-     "Point of Contact": "K. Osei", "Overall Remediation Plan": "Harden sshd_config.",
-     "Original Detection Date": D(2026, 10, 5), "Scheduled Completion Date": D(2027, 1, 3),
-     "Planned Milestones": "(1) 2026-11-01: Update baseline", "Original Risk Rating": "Moderate",
-     "False Positive": "Pending", "Deviation Rationale": "False Positive : FIPS mode rejects SHA1",
-     "Service Name": "Acme Web Platform"},
-    {"POAM ID": "V-103", "Controls": "AC-2", "Weakness Name": "Stale service account",
-     "Weakness Description": "Service account unused for 120 days.",
-     "Weakness Detector Source": "Security Assessment Report",
-     "Weakness Source Identifier": "SAR-2026-07", "Original Detection Date": D(2026, 3, 2),
-     "Scheduled Completion Date": D(2026, 8, 29), "Original Risk Rating": "Low",
-     "Operational Requirement": "Yes",
-     "Deviation Rationale": "Operational Requirement : needed for quarterly batch job"},
+    {
+        "POAM ID": "V-101",
+        "Controls": "RA-5, SI-2",
+        "Weakness Name": "OpenSSL 3.0 out of date",
+        "Weakness Description": "OpenSSL 3.0.7 on web tier is vulnerable (CVE-2023-0286).",
+        "Weakness Detector Source": "Nessus",
+        "Weakness Source Identifier": "171356",
+        "Asset Identifier": "10.0.4.11 (443/tcp)\n10.0.4.12 (443/tcp)",
+        "Point of Contact": "J. Rivera - Acme Cloud",
+        "Resources Required": "None",
+        "Overall Remediation Plan": "Upgrade OpenSSL through the vendor image.",
+        "Original Detection Date": D(2026, 9, 1),
+        "Scheduled Completion Date": D(2026, 11, 30),
+        "Planned Milestones": "(1) 2026/09/20: Vendor image released\n\n(2) 2026-10-15: Roll out "
+        "to production\nand verify",
+        "Milestone Changes": "(2) Update 2026-10-20 : vendor image delayed",
+        "Status Date": D(2026, 10, 20),
+        "Vendor Dependency": "Yes",
+        "Last Vendor Check-in Date": D(2026, 11, 10),
+        "Vendor Dependent Product Name": "Acme Linux",
+        "Original Risk Rating": "High",
+        "Adjusted Risk Rating": "Moderate",
+        "Risk Adjustment": "Yes",
+        "False Positive": "No",
+        "Operational Requirement": "No",
+        "Deviation Rationale": "Risk Adjustment : TLS endpoint only reachable from the VPN",
+        "Supporting Documents": "Deviation Request : DR-101.docx\nEvidence : scan-0915.pdf",
+        "Comments": "Tracked in JIRA SEC-4411",
+        "Auto-Approve": "No",
+        "Binding Operational Directive 22-01 tracking": "Yes",
+        "Binding Operational Directive 22-01 Due Date": D(2026, 12, 15),
+        "CVE": "CVE-2023-0286",
+        "Service Name": "Acme Web Platform",
+    },
+    {
+        "POAM ID": "V-102",
+        "Controls": "CM-6",
+        "Weakness Name": "SSH weak MACs",
+        "Weakness Description": "sshd allows hmac-sha1.",
+        "Weakness Detector Source": "Qualys",
+        "Weakness Source Identifier": "38739",
+        "Asset Identifier": "bastion-1",
+        "Point of Contact": "K. Osei",
+        "Overall Remediation Plan": "Harden sshd_config.",
+        "Original Detection Date": D(2026, 10, 5),
+        "Scheduled Completion Date": D(2027, 1, 3),
+        "Planned Milestones": "(1) 2026-11-01: Update baseline",
+        "Original Risk Rating": "Moderate",
+        "False Positive": "Pending",
+        "Deviation Rationale": "False Positive : FIPS mode rejects SHA1",
+        "Service Name": "Acme Web Platform",
+    },
+    {
+        "POAM ID": "V-103",
+        "Controls": "AC-2",
+        "Weakness Name": "Stale service account",
+        "Weakness Description": "Service account unused for 120 days.",
+        "Weakness Detector Source": "Security Assessment Report",
+        "Weakness Source Identifier": "SAR-2026-07",
+        "Original Detection Date": D(2026, 3, 2),
+        "Scheduled Completion Date": D(2026, 8, 29),
+        "Original Risk Rating": "Low",
+        "Operational Requirement": "Yes",
+        "Deviation Rationale": "Operational Requirement : needed for quarterly batch job",
+    },
 ]
 CLOSED_ITEMS: list[dict[str, Any]] = [
-    {"POAM ID": "V-090", "Controls": "SI-2", "Weakness Name": "Apache httpd banner",
-     "Weakness Description": "Scanner flagged httpd 2.4.49 from a cached banner.",
-     "Weakness Detector Source": "Nessus", "Weakness Source Identifier": "153584",
-     "Original Detection Date": D(2026, 6, 1), "Scheduled Completion Date": D(2026, 7, 1),
-     "Status Date": D(2026, 6, 20), "Original Risk Rating": "High", "False Positive": "Yes",
-     "Deviation Rationale": "False Positive : httpd 2.4.58 installed; banner cached"},
+    {
+        "POAM ID": "V-090",
+        "Controls": "SI-2",
+        "Weakness Name": "Apache httpd banner",
+        "Weakness Description": "Scanner flagged httpd 2.4.49 from a cached banner.",
+        "Weakness Detector Source": "Nessus",
+        "Weakness Source Identifier": "153584",
+        "Original Detection Date": D(2026, 6, 1),
+        "Scheduled Completion Date": D(2026, 7, 1),
+        "Status Date": D(2026, 6, 20),
+        "Original Risk Rating": "High",
+        "False Positive": "Yes",
+        "Deviation Rationale": "False Positive : httpd 2.4.58 installed; banner cached",
+    },
 ]
 CONFIG_ITEMS: list[dict[str, Any]] = [
-    {"POAM ID": "C-7", "Controls": "CM-7", "Weakness Name": "Unused service enabled",
-     "Weakness Description": "telnet service enabled on build host.",
-     "Weakness Detector Source": "CIS-CAT", "Weakness Source Identifier": "xccdf_cis_2.1.1",
-     "Original Detection Date": D(2026, 11, 1), "Scheduled Completion Date": D(2026, 12, 1),
-     "Original Risk Rating": "Critical"},
+    {
+        "POAM ID": "C-7",
+        "Controls": "CM-7",
+        "Weakness Name": "Unused service enabled",
+        "Weakness Description": "telnet service enabled on build host.",
+        "Weakness Detector Source": "CIS-CAT",
+        "Weakness Source Identifier": "xccdf_cis_2.1.1",
+        "Original Detection Date": D(2026, 11, 1),
+        "Scheduled Completion Date": D(2026, 12, 1),
+        "Original Risk Rating": "Critical",
+    },
 ]
-HEADER = {"CSP": "Acme Cloud Inc.", "System Name": "Acme Web Platform",
-          "Impact Level": "Moderate", "POAM Date": D(2026, 11, 20)}
+HEADER = {
+    "CSP": "Acme Cloud Inc.",
+    "System Name": "Acme Web Platform",
+    "Impact Level": "Moderate",
+    "POAM Date": D(2026, 11, 20),
+}
 
 
 def need_template() -> Path:
@@ -86,14 +134,22 @@ def blank_book(path: Path) -> Path:
     return path
 
 
-def filled_template(path: Path, *, open_items: list[dict[str, Any]] = OPEN_ITEMS,
-                    closed: list[dict[str, Any]] = CLOSED_ITEMS,
-                    config: list[dict[str, Any]] = CONFIG_ITEMS, first_open_row: int = 9,
-                    base: Path | None = None) -> Path:
+def filled_template(
+    path: Path,
+    *,
+    open_items: list[dict[str, Any]] = OPEN_ITEMS,
+    closed: list[dict[str, Any]] = CLOSED_ITEMS,
+    config: list[dict[str, Any]] = CONFIG_ITEMS,
+    first_open_row: int = 9,
+    base: Path | None = None,
+) -> Path:
     """The real template (or ``base``) with items typed below its guidance and example rows."""
     wb = openpyxl.load_workbook(base or need_template())
-    for sheet, items, first in ((fedramp.OPEN, open_items, first_open_row),
-                                (fedramp.CLOSED, closed, 6), (fedramp.CONFIG, config, 6)):
+    for sheet, items, first in (
+        (fedramp.OPEN, open_items, first_open_row),
+        (fedramp.CLOSED, closed, 6),
+        (fedramp.CONFIG, config, 6),
+    ):
         ws = wb[sheet]
         col = {ws.cell(5, j).value: j for j in range(1, 32)}
         for j, label in enumerate(("CSP", "System Name", "Impact Level", "POAM Date"), start=1):

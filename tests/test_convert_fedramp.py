@@ -13,8 +13,14 @@ from poam_xl import model, read
 from poam_xl.convert import fedramp, kept
 from poam_xl.convert.fedramp_read import read_workbook, records
 from poam_xl.errors import PoamXlError
-from tests.fedramp_data import (CLOSED_ITEMS, CONFIG_ITEMS, HEADER, OPEN_ITEMS, filled_template,
-                                need_template)
+from tests.fedramp_data import (
+    CLOSED_ITEMS,
+    CONFIG_ITEMS,
+    HEADER,
+    OPEN_ITEMS,
+    filled_template,
+    need_template,
+)
 from tests.helpers import make_book
 
 ALL = {fedramp.OPEN: OPEN_ITEMS, fedramp.CLOSED: CLOSED_ITEMS, fedramp.CONFIG: CONFIG_ITEMS}
@@ -27,8 +33,10 @@ def fr_rows(path: Path) -> dict[str, dict[str, Any]]:
     frame = poam.layout.extra["fedramp"]
     out = {}
     for rec in records(frame):
-        out[rec["fr_poam_id"]] = {**{fedramp.LABEL[k]: rec[k] for k in fedramp.FR_KEYS},
-                                  "sheet": rec["sheet"]}
+        out[rec["fr_poam_id"]] = {
+            **{fedramp.LABEL[k]: rec[k] for k in fedramp.FR_KEYS},
+            "sheet": rec["sheet"],
+        }
     return out
 
 
@@ -69,7 +77,8 @@ def test_filled_real_template_reads_every_sheet_and_field(tmp_path: Path) -> Non
     ms = [m for m in records(poam.milestones.frame) if m["item_number"] == 101]
     assert [(m["milestone"], m["planned_date"]) for m in ms] == [
         ("Vendor image released", dt.date(2026, 9, 20)),
-        ("Roll out to production\nand verify", dt.date(2026, 10, 15))]
+        ("Roll out to production\nand verify", dt.date(2026, 10, 15)),
+    ]
     assert poam.header["company_name"] == "Acme Cloud Inc."
     assert poam.header["system_name"] == "Acme Web Platform"
     assert poam.header["poam_date"] == dt.date(2026, 11, 20)
@@ -101,8 +110,9 @@ def test_fedramp_to_dss_to_fedramp_keeps_every_field(tmp_path: Path) -> None:
                 assert norm(after[item["POAM ID"]][label]) == norm(value), (sheet, label)
             assert after[item["POAM ID"]]["sheet"] == sheet
     head = _poam_with(tmp_path / "out.xlsx").header
-    assert [head[k] for k in ("company_name", "system_name", "Impact Level", "poam_date")] == \
-        list(HEADER.values())
+    assert [head[k] for k in ("company_name", "system_name", "Impact Level", "poam_date")] == list(
+        HEADER.values()
+    )
 
 
 def test_dss_to_fedramp_to_dss_keeps_every_field(tmp_path: Path) -> None:
@@ -117,9 +127,18 @@ def test_dss_to_fedramp_to_dss_keeps_every_field(tmp_path: Path) -> None:
             assert norm(b[n][key]) == norm(rec[key]), (n, key)
     key = lambda m: (m["item_number"], str(m["planned_date"]), m["milestone"])  # noqa: E731
     assert sorted(records(poam.milestones.frame), key=key) == sorted(
-        records(back.milestones.frame), key=key)
-    for k in ("company_name", "cage_code", "dss_uid", "issm_names", "issm_phone", "system_name",
-              "poam_date", "last_review"):
+        records(back.milestones.frame), key=key
+    )
+    for k in (
+        "company_name",
+        "cage_code",
+        "dss_uid",
+        "issm_names",
+        "issm_phone",
+        "system_name",
+        "poam_date",
+        "last_review",
+    ):
         assert back.header[k] == poam.header[k], k
     assert {d["field"] for d in conv.dropped} >= {"Likelihood", "Impact", "CAGE Code"}
 
@@ -132,14 +151,19 @@ def test_written_workbook_has_the_real_template_layout(tmp_path: Path) -> None:
     assert ours.sheetnames == real.sheetnames
     for sheet in (fedramp.OPEN, fedramp.CLOSED, fedramp.CONFIG):
         r, o = real[sheet], ours[sheet]
-        assert [o.cell(5, j).value for j in range(1, 32)] == [r.cell(5, j).value for j in range(1, 32)]
-        assert [o.cell(2, j).value for j in range(1, 5)] == [r.cell(2, j).value for j in range(1, 5)]
+        assert [o.cell(5, j).value for j in range(1, 32)] == [
+            r.cell(5, j).value for j in range(1, 32)
+        ]
+        assert [o.cell(2, j).value for j in range(1, 5)] == [
+            r.cell(2, j).value for j in range(1, 5)
+        ]
         assert o["A1"].value == r["A1"].value and "A1:E1" in {str(m) for m in o.merged_cells.ranges}
     ws = ours[fedramp.OPEN]
     assert ws.freeze_panes == "A6" and ws["A6"].value == "V-101"
     assert isinstance(ws["K6"].value, dt.datetime) and ws["K6"].number_format == "mm-dd-yy"
-    lists = {dv.formula1: str(dv.sqref) for dv in ws.data_validations.dataValidation
-             if dv.type == "list"}
+    lists = {
+        dv.formula1: str(dv.sqref) for dv in ws.data_validations.dataValidation if dv.type == "list"
+    }
     assert lists['"Low,Moderate,High"'].startswith("C3 S6:S")
     assert lists['"Low,Moderate,High,N/A"'].startswith("T6:T")
     assert [part.split(":")[0] for part in lists['"Yes,No,Pending"'].split()] == ["U6", "V6", "W6"]
@@ -161,8 +185,9 @@ def test_milestone_text_parses_and_formats() -> None:
     text = "(1) 2014/05/23: Milestone Description\n\n(2) 2014-06-12: Milestone \nDescription"
     ms = fedramp.parse_milestones(text)
     assert [(m["milestone"], m["planned_date"]) for m in ms] == [
-        ("Milestone Description", dt.date(2014, 5, 23)), ("Milestone \nDescription",
-                                                          dt.date(2014, 6, 12))]
+        ("Milestone Description", dt.date(2014, 5, 23)),
+        ("Milestone \nDescription", dt.date(2014, 6, 12)),
+    ]
     assert fedramp.parse_milestones(fedramp.format_milestones(ms)) == ms
 
 
@@ -172,8 +197,11 @@ def test_wrong_format_names_what_was_expected(tmp_path: Path, kind: str) -> None
     if kind == "dss":
         make_book(path, sample=2)
     else:
-        path.write_text("POAM ID,Controls\nV-1,AC-1\n" if kind == "text" else
-                        '{"plan-of-action-and-milestones": {}}')
+        path.write_text(
+            "POAM ID,Controls\nV-1,AC-1\n"
+            if kind == "text"
+            else '{"plan-of-action-and-milestones": {}}'
+        )
     assert not fedramp.detect(path)
     with pytest.raises(PoamXlError) as err:
         read_workbook(path)

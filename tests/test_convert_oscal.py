@@ -36,8 +36,12 @@ def test_dss_output_validates_against_the_official_schema(tmp_path: Path) -> Non
     assert len(r["poam-items"]) == len(r["risks"]) == len(r["observations"]) == 12
     assert r["metadata"]["oscal-version"] == "1.2.3"
     assert r["metadata"]["last-modified"] == f"{AS_OF.isoformat()}T00:00:00Z"
-    tasks = [t for risk in r["risks"] for rem in risk.get("remediations", [])
-             for t in rem.get("tasks", [])]
+    tasks = [
+        t
+        for risk in r["risks"]
+        for rem in risk.get("remediations", [])
+        for t in rem.get("tasks", [])
+    ]
     assert tasks and all(t["type"] == "milestone" and "on-date" in t["timing"] for t in tasks)
 
 
@@ -78,7 +82,8 @@ def test_dss_to_oscal_to_dss_is_lossless(tmp_path: Path) -> None:
             assert norm(b[n][key]) == norm(rec[key]), (n, key)
     key = lambda m: (m["item_number"], str(m["planned_date"]), m["milestone"])  # noqa: E731
     assert sorted(records(poam.milestones.frame), key=key) == sorted(
-        records(back.milestones.frame), key=key)
+        records(back.milestones.frame), key=key
+    )
     assert {k: back.header[k] for k in poam.header} == poam.header
     # fields with no OSCAL home are listed, each with where it was kept
     assert {d["field"] for d in conv.dropped} >= {"ISSM/FSO Approval", "C/W/S"}
@@ -91,8 +96,10 @@ def test_fedramp_workbook_to_oscal_and_back(tmp_path: Path) -> None:
     oscal.write(poam, tmp_path / "fr.json", as_of=dt.date(2026, 11, 25))
     r = root(tmp_path / "fr.json")
     assert errors({"plan-of-action-and-milestones": r}) == []
-    risks = {next(p["value"] for p in i["props"] if p["name"] == "POAM-ID"): r["risks"][n]
-             for n, i in enumerate(r["poam-items"])}
+    risks = {
+        next(p["value"] for p in i["props"] if p["name"] == "POAM-ID"): r["risks"][n]
+        for n, i in enumerate(r["poam-items"])
+    }
     assert set(risks) == {"V-101", "V-102", "V-103", "V-090", "C-7"}
     assert risks["V-101"]["status"] == "deviation-approved"  # risk adjustment approved
     assert risks["V-102"]["status"] == "deviation-requested"  # false positive pending
@@ -103,14 +110,17 @@ def test_fedramp_workbook_to_oscal_and_back(tmp_path: Path) -> None:
     tasks = risks["V-101"]["remediations"][0]["tasks"]
     assert [(t["title"], t["timing"]["on-date"]["date"]) for t in tasks] == [
         ("Vendor image released", "2026-09-20T00:00:00Z"),
-        ("Roll out to production", "2026-10-15T00:00:00Z")]
+        ("Roll out to production", "2026-10-15T00:00:00Z"),
+    ]
     assert risks["V-101"]["deadline"] == "2026-11-30T00:00:00Z"
     # back to FedRAMP: every field of every item as typed
     back, _c = oscal.read(tmp_path / "fr.json")
     fedramp.write(back, tmp_path / "again.xlsx")
     before = records(poam.layout.extra["fedramp"])
-    after = {r["fr_poam_id"]: r for r in records(read_workbook(tmp_path / "again.xlsx")[0]
-                                                  .layout.extra["fedramp"])}
+    after = {
+        r["fr_poam_id"]: r
+        for r in records(read_workbook(tmp_path / "again.xlsx")[0].layout.extra["fedramp"])
+    }
     for row in before:
         for key in (*fedramp.FR_KEYS, "sheet"):
             assert norm(after[row["fr_poam_id"]][key]) == norm(row[key]), (row["fr_poam_id"], key)
@@ -131,31 +141,72 @@ def test_wrong_format_names_what_was_expected(tmp_path: Path, content: str) -> N
 
 def test_reads_a_foreign_oscal_poam(tmp_path: Path) -> None:
     """Another tool's document: bare FedRAMP-style props, facets, a within-date-range task."""
-    doc = {"plan-of-action-and-milestones": {
-        "uuid": "11111111-1111-4111-8111-111111111111",
-        "metadata": {"title": "x", "last-modified": "2026-01-01T00:00:00Z", "version": "1",
-                     "oscal-version": "1.1.2"},
-        "observations": [{"uuid": "22222222-2222-4222-8222-222222222222", "description": "d",
-                          "methods": ["TEST"], "collected": "2026-01-05T00:00:00Z"}],
-        "risks": [{"uuid": "33333333-3333-4333-8333-333333333333", "title": "Weak TLS",
-                   "description": "d", "statement": "s", "status": "open",
-                   "props": [{"name": "false-positive", "value": "Pending"}],
-                   "deadline": "2026-03-01T00:00:00Z",
-                   "remediations": [{"uuid": "44444444-4444-4444-8444-444444444444",
-                                     "lifecycle": "planned", "title": "r", "description": "Fix",
-                                     "tasks": [{"uuid": "55555555-5555-4555-8555-555555555555",
-                                                "type": "milestone", "title": "Patch",
-                                                "timing": {"within-date-range": {
-                                                    "start": "2026-01-06T00:00:00Z",
-                                                    "end": "2026-02-01T00:00:00Z"}}}]}]}],
-        "poam-items": [{"uuid": "66666666-6666-4666-8666-666666666666", "title": "Weak TLS",
-                        "description": "TLS 1.0 enabled",
-                        "props": [{"name": "poam-id", "value": "V-7"},
-                                  {"name": "control-id", "value": "SC-8"}],
-                        "related-observations": [
-                            {"observation-uuid": "22222222-2222-4222-8222-222222222222"}],
-                        "related-risks": [{"risk-uuid": "33333333-3333-4333-8333-333333333333"}]}],
-    }}
+    doc = {
+        "plan-of-action-and-milestones": {
+            "uuid": "11111111-1111-4111-8111-111111111111",
+            "metadata": {
+                "title": "x",
+                "last-modified": "2026-01-01T00:00:00Z",
+                "version": "1",
+                "oscal-version": "1.1.2",
+            },
+            "observations": [
+                {
+                    "uuid": "22222222-2222-4222-8222-222222222222",
+                    "description": "d",
+                    "methods": ["TEST"],
+                    "collected": "2026-01-05T00:00:00Z",
+                }
+            ],
+            "risks": [
+                {
+                    "uuid": "33333333-3333-4333-8333-333333333333",
+                    "title": "Weak TLS",
+                    "description": "d",
+                    "statement": "s",
+                    "status": "open",
+                    "props": [{"name": "false-positive", "value": "Pending"}],
+                    "deadline": "2026-03-01T00:00:00Z",
+                    "remediations": [
+                        {
+                            "uuid": "44444444-4444-4444-8444-444444444444",
+                            "lifecycle": "planned",
+                            "title": "r",
+                            "description": "Fix",
+                            "tasks": [
+                                {
+                                    "uuid": "55555555-5555-4555-8555-555555555555",
+                                    "type": "milestone",
+                                    "title": "Patch",
+                                    "timing": {
+                                        "within-date-range": {
+                                            "start": "2026-01-06T00:00:00Z",
+                                            "end": "2026-02-01T00:00:00Z",
+                                        }
+                                    },
+                                }
+                            ],
+                        }
+                    ],
+                }
+            ],
+            "poam-items": [
+                {
+                    "uuid": "66666666-6666-4666-8666-666666666666",
+                    "title": "Weak TLS",
+                    "description": "TLS 1.0 enabled",
+                    "props": [
+                        {"name": "poam-id", "value": "V-7"},
+                        {"name": "control-id", "value": "SC-8"},
+                    ],
+                    "related-observations": [
+                        {"observation-uuid": "22222222-2222-4222-8222-222222222222"}
+                    ],
+                    "related-risks": [{"risk-uuid": "33333333-3333-4333-8333-333333333333"}],
+                }
+            ],
+        }
+    }
     path = tmp_path / "foreign.json"
     path.write_text(json.dumps(doc))
     assert oscal.detect(path)
@@ -164,8 +215,10 @@ def test_reads_a_foreign_oscal_poam(tmp_path: Path) -> None:
     assert rec["item_number"] == 7 and rec["cws"] == "SC-8" and rec["mitigation"] == "Fix"
     assert rec["date_identified"] == dt.date(2026, 1, 5)
     assert rec["milestone_date"] == dt.date(2026, 3, 1)
-    assert kept.unpack(rec["comments"])[1] == {"Weakness Name": "Weak TLS",
-                                                "False Positive": "Pending"}
+    assert kept.unpack(rec["comments"])[1] == {
+        "Weakness Name": "Weak TLS",
+        "False Positive": "Pending",
+    }
     ms = records(poam.milestones.frame)
     assert [(m["milestone"], m["planned_date"]) for m in ms] == [("Patch", dt.date(2026, 2, 1))]
 

@@ -28,22 +28,35 @@ def _set(items: list[dict[str, Any]], pid: str, **changes: Any) -> None:
 
 
 def book(tmp_path: Path, edit: Any = None) -> Path:
-    open_items, closed, config = (copy.deepcopy(x) for x in (OPEN_ITEMS, CLOSED_ITEMS, CONFIG_ITEMS))
+    open_items, closed, config = (
+        copy.deepcopy(x) for x in (OPEN_ITEMS, CLOSED_ITEMS, CONFIG_ITEMS)
+    )
     if edit:
         edit(open_items, closed, config)
     # our writer's blank layout (fast); the real template itself is read in test_convert_fedramp
     base = blank_book(tmp_path.parent / "fedramp-blank.xlsx")
-    return filled_template(tmp_path / "fr.xlsx", open_items=open_items, closed=closed,
-                           config=config, first_open_row=6, base=base)
+    return filled_template(
+        tmp_path / "fr.xlsx",
+        open_items=open_items,
+        closed=closed,
+        config=config,
+        first_open_row=6,
+        base=base,
+    )
 
 
 def fedramp_findings(path: Path) -> list[Finding]:
     """The profile's rules, called directly with a Context from the reader + derive.derive."""
     poam = read_workbook(path)[0]
     items = poam.items.frame
-    ctx = Context(poam=poam, items=items, milestones=poam.milestones.frame,
-                  derived=derive.derive(items, PROFILE.policy, AS_OF), policy=PROFILE.policy,
-                  as_of=AS_OF)
+    ctx = Context(
+        poam=poam,
+        items=items,
+        milestones=poam.milestones.frame,
+        derived=derive.derive(items, PROFILE.policy, AS_OF),
+        policy=PROFILE.policy,
+        as_of=AS_OF,
+    )
     return [f for fn in PROFILE.rules for f in fn(ctx)]
 
 
@@ -51,24 +64,36 @@ CASES = {
     "fedramp.poam-id.missing": lambda o, c, g: _set(o, "V-102", **{"POAM ID": None}),
     "fedramp.poam-id.format": lambda o, c, g: _set(o, "V-102", **{"POAM ID": "V 102"}),
     "fedramp.poam-id.unique": lambda o, c, g: _set(g, "C-7", **{"POAM ID": "V-101"}),
-    "fedramp.deviation.rationale-missing":
-        lambda o, c, g: _set(o, "V-102", Deviation_Rationale=None),
-    "fedramp.deviation.high-operational-requirement":
-        lambda o, c, g: _set(o, "V-101", Operational_Requirement="Pending"),
-    "fedramp.vendor-dependency.product-missing":
-        lambda o, c, g: _set(o, "V-101", **{"Vendor Dependent Product Name": None}),
-    "fedramp.vendor-dependency.checkin-stale":
-        lambda o, c, g: _set(o, "V-101", **{"Last Vendor Check-in Date": dt.date(2026, 10, 1)}),
+    "fedramp.deviation.rationale-missing": lambda o, c, g: _set(
+        o, "V-102", Deviation_Rationale=None
+    ),
+    "fedramp.deviation.high-operational-requirement": lambda o, c, g: _set(
+        o, "V-101", Operational_Requirement="Pending"
+    ),
+    "fedramp.vendor-dependency.product-missing": lambda o, c, g: _set(
+        o, "V-101", **{"Vendor Dependent Product Name": None}
+    ),
+    "fedramp.vendor-dependency.checkin-stale": lambda o, c, g: _set(
+        o, "V-101", **{"Last Vendor Check-in Date": dt.date(2026, 10, 1)}
+    ),
     "fedramp.remediation.late": lambda o, c, g: _set(
-        o, "V-102", **{"Original Detection Date": dt.date(2026, 6, 1),
-                       "Scheduled Completion Date": dt.date(2026, 8, 30)}),
+        o,
+        "V-102",
+        **{
+            "Original Detection Date": dt.date(2026, 6, 1),
+            "Scheduled Completion Date": dt.date(2026, 8, 30),
+        },
+    ),
     "fedramp.false-positive.open-sheet": lambda o, c, g: _set(o, "V-102", False_Positive="Yes"),
-    "fedramp.unique-vulnerability.grouped":
-        lambda o, c, g: _set(o, "V-102", **{"Weakness Source Identifier": "38739, 38740"}),
+    "fedramp.unique-vulnerability.grouped": lambda o, c, g: _set(
+        o, "V-102", **{"Weakness Source Identifier": "38739, 38740"}
+    ),
     "fedramp.kev.due-date-missing": lambda o, c, g: _set(
-        o, "V-101", **{"Binding Operational Directive 22-01 Due Date": None}),
+        o, "V-101", **{"Binding Operational Directive 22-01 Due Date": None}
+    ),
     "fedramp.kev.overdue": lambda o, c, g: _set(
-        o, "V-101", **{"Binding Operational Directive 22-01 Due Date": dt.date(2026, 11, 1)}),
+        o, "V-101", **{"Binding Operational Directive 22-01 Due Date": dt.date(2026, 11, 1)}
+    ),
 }
 
 
@@ -92,13 +117,22 @@ def test_breaking_fixture_gives_exactly_that_finding(tmp_path: Path, rule_id: st
 
 def test_late_uses_the_adjusted_rating_when_a_risk_adjustment_is_approved(tmp_path: Path) -> None:
     def edit(o: list[dict[str, Any]], c: Any, g: Any) -> None:  # High 30 d late; Moderate 90 d not
-        _set(o, "V-101", **{"Vendor Dependency": "No", "Original Detection Date": dt.date(2026, 9, 15),
-                            "Risk Adjustment": "Yes"})
+        _set(
+            o,
+            "V-101",
+            **{
+                "Vendor Dependency": "No",
+                "Original Detection Date": dt.date(2026, 9, 15),
+                "Risk Adjustment": "Yes",
+            },
+        )
+
     assert fedramp_findings(book(tmp_path, edit)) == []
 
     def pending(o: list[dict[str, Any]], c: Any, g: Any) -> None:
         edit(o, c, g)
         _set(o, "V-101", Risk_Adjustment="Pending")
+
     found = fedramp_findings(book(tmp_path, pending))
     assert [f.rule for f in found] == ["fedramp.remediation.late"]
     assert "High item" in found[0].message and "due 2026-10-15" in found[0].message
@@ -108,8 +142,9 @@ def test_through_validate_with_the_fedramp_profile(tmp_path: Path) -> None:
     from poam_xl.validate import validate
 
     clean = validate(book(tmp_path), profile="fedramp", as_of=AS_OF)
-    assert clean.template == "fedramp" and not [f for f in clean.findings
-                                                if f.rule.startswith("fedramp.")]
+    assert clean.template == "fedramp" and not [
+        f for f in clean.findings if f.rule.startswith("fedramp.")
+    ]
     broken = validate(book(tmp_path, CASES["fedramp.kev.overdue"]), profile="fedramp", as_of=AS_OF)
     new = Counter(f.rule for f in broken.findings) - Counter(f.rule for f in clean.findings)
     assert new == Counter({"fedramp.kev.overdue": 1})

@@ -48,7 +48,12 @@ FIELDS: tuple[tuple[str, str, str, str], ...] = (
     ("Overall Remediation Plan", "mitigation", "text", ""),
     ("Original Detection Date", "date_identified", "date", ""),
     ("Scheduled Completion Date", "milestone_date", "date", ""),
-    ("Planned Milestones", "fr_planned_milestones", "text", "one Milestones row per '(n) date: text'"),
+    (
+        "Planned Milestones",
+        "fr_planned_milestones",
+        "text",
+        "one Milestones row per '(n) date: text'",
+    ),
     ("Milestone Changes", "milestone_changes", "text", ""),
     ("Status Date", "fr_status_date", "date", "Completion Date of Closed items"),
     ("Vendor Dependency", "fr_vendor_dependency", "text", "kept"),
@@ -74,27 +79,66 @@ FR_KEYS = tuple(k for _h, k, _kind, _n in FIELDS)
 ONLY = tuple(k for k in FR_KEYS if k.startswith("fr_"))
 DIRECT = tuple(k for k in FR_KEYS if not k.startswith("fr_"))
 REV4_KEYS = tuple(k for k in FR_KEYS if k != "fr_service_name")
-TABLE = model.Table(OPEN, tuple(model.Column(k, h, "date" if kind == "date" else "text")
-                                for h, k, kind, _n in FIELDS),
-                    sheet_aliases=(CLOSED, CONFIG, "Open POAM Items", "POA&M Items"),
-                    key_columns=("fr_poam_id", "cws", "fr_weakness_name", "description",
-                                 "date_identified", "fr_original_risk"))
-HEADER = (("CSP", "company_name"), ("System Name", "system_name"),
-          ("Impact Level", "Impact Level"), ("POAM Date", "poam_date"))
+TABLE = model.Table(
+    OPEN,
+    tuple(model.Column(k, h, "date" if kind == "date" else "text") for h, k, kind, _n in FIELDS),
+    sheet_aliases=(CLOSED, CONFIG, "Open POAM Items", "POA&M Items"),
+    key_columns=(
+        "fr_poam_id",
+        "cws",
+        "fr_weakness_name",
+        "description",
+        "date_identified",
+        "fr_original_risk",
+    ),
+)
+HEADER = (
+    ("CSP", "company_name"),
+    ("System Name", "system_name"),
+    ("Impact Level", "Impact Level"),
+    ("POAM Date", "poam_date"),
+)
 PLACEHOLDERS = {"text", "date"}  # the blank template's header values
 # the template's guidance rows (6: descriptions, 7: formats) and its example item (row 8)
 GUIDANCE_IDS = {"unique identifier for each poam item", "unique identifier"}
 # DSS columns with no FedRAMP home that are kept (derived columns are recomputed instead)
-DSS_ONLY = ("item_number", "status", "issm_approval", "dss_date", "dss_determination",
-            "how_identified", "likelihood", "impact", "residual_risk", "closure_reason",
-            "completion_date", "last_seen", "risk_level")
+DSS_ONLY = (
+    "item_number",
+    "status",
+    "issm_approval",
+    "dss_date",
+    "dss_determination",
+    "how_identified",
+    "likelihood",
+    "impact",
+    "residual_risk",
+    "closure_reason",
+    "completion_date",
+    "last_seen",
+    "risk_level",
+)
 DSS_LABEL = {c.key: c.header for c in model.ITEM_COLUMNS}
-HEAD_ONLY = {f.key: f.label for f in model.HEADER_FIELDS
-             if f.key not in {k for _l, k in HEADER}}
+HEAD_ONLY = {f.key: f.label for f in model.HEADER_FIELDS if f.key not in {k for _l, k in HEADER}}
 MILESTONE_LABEL = "Milestone Records"
 SHEET_LABEL = "POA&M Sheet"
-SCANNERS = ("nessus", "qualys", "webinspect", "tenable", "rapid7", "nexpose", "burp", "acunetix",
-            "openvas", "scan", "scc", "stig", "aws inspector", "inspector", "wiz", "prisma")
+SCANNERS = (
+    "nessus",
+    "qualys",
+    "webinspect",
+    "tenable",
+    "rapid7",
+    "nexpose",
+    "burp",
+    "acunetix",
+    "openvas",
+    "scan",
+    "scc",
+    "stig",
+    "aws inspector",
+    "inspector",
+    "wiz",
+    "prisma",
+)
 
 
 # ---------------------------------------------------------------- planned milestones text
@@ -108,8 +152,10 @@ def parse_milestones(text: str | None) -> list[dict[str, Any]]:
         return []
     starts = list(_ENTRY.finditer(text))
     if starts:
-        chunks = [text[m.end():(starts[i + 1].start() if i + 1 < len(starts) else len(text))]
-                  for i, m in enumerate(starts)]
+        chunks = [
+            text[m.end() : (starts[i + 1].start() if i + 1 < len(starts) else len(text))]
+            for i, m in enumerate(starts)
+        ]
     else:
         chunks = re.split(r"\n\s*\n", text)
     out = []
@@ -119,7 +165,7 @@ def parse_milestones(text: str | None) -> list[dict[str, Any]]:
             continue
         m = _LEAD_DATE.match(chunk)
         day = dates.parse_text(m.group(1)) if m else None
-        body = chunk[m.end():].strip() if m and day else chunk
+        body = chunk[m.end() :].strip() if m and day else chunk
         if day is None and not starts:
             day = dates.find_date_in_text(chunk)
         out.append({"milestone": body or chunk, "planned_date": day})
@@ -137,7 +183,9 @@ def format_milestones(miles: list[dict[str, Any]]) -> str | None:
 
 
 def _plain(miles: list[dict[str, Any]]) -> list[tuple[str, dt.date | None]]:
-    return [((m.get("milestone") or "").strip(), dates.as_date(m.get("planned_date"))) for m in miles]
+    return [
+        ((m.get("milestone") or "").strip(), dates.as_date(m.get("planned_date"))) for m in miles
+    ]
 
 
 # ---------------------------------------------------------------- one row each way
@@ -182,8 +230,9 @@ def base_dss(fr: dict[str, Any], sheet: str) -> tuple[dict[str, Any], list[dict[
     rec["comments"] = user
     closed = sheet == CLOSED
     rec["status"] = "Closed" if closed else "Open"
-    rec["risk_level"] = model.canonical_choice(fr.get("fr_original_risk"), model.RISK_LEVELS,
-                                               model.RISK_SYNONYMS)
+    rec["risk_level"] = model.canonical_choice(
+        fr.get("fr_original_risk"), model.RISK_LEVELS, model.RISK_SYNONYMS
+    )
     rec["how_identified"] = how_identified(fr.get("fr_detector_source"))
     rec["completion_date"] = fr.get("fr_status_date") if closed else None
     fp = model.canonical_choice(fr.get("fr_false_positive"), YES_NO_PENDING) == "Yes"
@@ -194,21 +243,29 @@ def base_dss(fr: dict[str, Any], sheet: str) -> tuple[dict[str, Any], list[dict[
         try:
             stored = json.loads(block[MILESTONE_LABEL])
             if _plain(stored) == _plain(miles) or not miles:
-                miles = [{**m, "planned_date": _value("date", m.get("planned_date")),
-                          "completed_date": _value("date", m.get("completed_date"))} for m in stored]
+                miles = [
+                    {
+                        **m,
+                        "planned_date": _value("date", m.get("planned_date")),
+                        "completed_date": _value("date", m.get("completed_date")),
+                    }
+                    for m in stored
+                ]
         except (ValueError, TypeError, AttributeError):
             pass
     for key in DSS_ONLY:
         if DSS_LABEL[key] in block:
             col = model.ITEMS.column(key)
             text = block[DSS_LABEL[key]]
-            rec[key] = _value("date", text) if col.kind == "date" else (
-                int(text) if col.kind == "int" and text.isdigit() else text)
+            rec[key] = (
+                _value("date", text)
+                if col.kind == "date"
+                else (int(text) if col.kind == "int" and text.isdigit() else text)
+            )
     return rec, miles
 
 
-def base_fedramp(rec: dict[str, Any], miles: list[dict[str, Any]]
-                 ) -> tuple[dict[str, Any], str]:
+def base_fedramp(rec: dict[str, Any], miles: list[dict[str, Any]]) -> tuple[dict[str, Any], str]:
     """A DSS record (+ milestones) -> (FedRAMP row, sheet), using any kept FedRAMP fields."""
     user, block = kept.unpack(rec.get("comments"))
     fr: dict[str, Any] = {k: rec.get(k) for k in DIRECT}
@@ -232,33 +289,44 @@ def base_fedramp(rec: dict[str, Any], miles: list[dict[str, Any]]
     raw = fr["fr_planned_milestones"]
     if raw is None or _plain(parse_milestones(raw)) != _plain(miles):
         fr["fr_planned_milestones"] = format_milestones(miles)
-    sheet = block.get(SHEET_LABEL) if block.get(SHEET_LABEL) in SHEETS else (
-        CLOSED if closed else OPEN)
+    sheet = (
+        block.get(SHEET_LABEL) if block.get(SHEET_LABEL) in SHEETS else (CLOSED if closed else OPEN)
+    )
     return fr, sheet
 
 
 def _same(a: Any, b: Any) -> bool:
     return kept.text_of(dates.as_date(a) if isinstance(a, pd.Timestamp) else a) == kept.text_of(
-        dates.as_date(b) if isinstance(b, pd.Timestamp) else b)
+        dates.as_date(b) if isinstance(b, pd.Timestamp) else b
+    )
 
 
-def to_dss(fr: dict[str, Any], sheet: str, extra: dict[str, Any] | None = None
-           ) -> tuple[dict[str, Any], list[dict[str, Any]], list[str]]:
+def to_dss(
+    fr: dict[str, Any], sheet: str, extra: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[str]]:
     """A FedRAMP row -> (DSS record whose Comments keep every FedRAMP-only field, milestones,
     labels kept). ``extra`` = header fields to keep on this item (Impact Level)."""
     rec, miles = base_dss(fr, sheet)
     user, block = kept.unpack(fr.get("comments"))
     # our own tags were restored into the record; header fields ride on (the reader lifts them)
-    fields: dict[str, Any] = {k: v for k, v in block.items()
-                              if k in HEAD_ONLY.values() or k in FR_LABELS}
+    fields: dict[str, Any] = {
+        k: v for k, v in block.items() if k in HEAD_ONLY.values() or k in FR_LABELS
+    }
     fields.update(extra or {})
     if sheet == CONFIG:
         fields[SHEET_LABEL] = CONFIG
     for key in ONLY:
         if fr.get(key) is not None:
             fields[LABEL[key]] = fr[key]
-    derivable = ("fr_poam_id", "fr_weakness_name", "fr_planned_milestones", "fr_original_risk",
-                 "fr_detector_source", "fr_status_date", "fr_false_positive")
+    derivable = (
+        "fr_poam_id",
+        "fr_weakness_name",
+        "fr_planned_milestones",
+        "fr_original_risk",
+        "fr_detector_source",
+        "fr_status_date",
+        "fr_false_positive",
+    )
     for key in derivable:
         trial = {k: v for k, v in fields.items() if k != LABEL[key]}
         back, _sheet = base_fedramp({**rec, "comments": pack(user, trial)}, miles)
@@ -268,8 +336,9 @@ def to_dss(fr: dict[str, Any], sheet: str, extra: dict[str, Any] | None = None
     return rec, miles, list(fields)
 
 
-def to_fedramp(rec: dict[str, Any], miles: list[dict[str, Any]], extra: dict[str, Any] | None = None
-               ) -> tuple[dict[str, Any], str, list[str]]:
+def to_fedramp(
+    rec: dict[str, Any], miles: list[dict[str, Any]], extra: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], str, list[str]]:
     """A DSS record -> (FedRAMP row whose Comments keep every DSS-only field, sheet, labels)."""
     fr, sheet = base_fedramp(rec, miles)
     fields: dict[str, Any] = dict(extra or {})
@@ -277,7 +346,8 @@ def to_fedramp(rec: dict[str, Any], miles: list[dict[str, Any]], extra: dict[str
         if rec.get(key) is not None and not (isinstance(rec[key], float) and rec[key] != rec[key]):
             fields[DSS_LABEL[key]] = rec[key]
     if _plain(parse_milestones(format_milestones(miles))) != _plain(miles) or any(
-            m.get("status") or m.get("completed_date") or m.get("changes") for m in miles):
+        m.get("status") or m.get("completed_date") or m.get("changes") for m in miles
+    ):
         fields[MILESTONE_LABEL] = _milestone_json(miles)
     for key in DSS_ONLY:  # drop what the FedRAMP row already gives back
         label = DSS_LABEL[key]
@@ -293,8 +363,10 @@ def to_fedramp(rec: dict[str, Any], miles: list[dict[str, Any]], extra: dict[str
 
 def _milestone_json(miles: list[dict[str, Any]]) -> str:
     keys = ("milestone", "planned_date", "status", "completed_date", "changes")
-    return json.dumps([{k: kept.text_of(m.get(k)) for k in keys if kept.text_of(m.get(k))}
-                       for m in miles], ensure_ascii=False)
+    return json.dumps(
+        [{k: kept.text_of(m.get(k)) for k in keys if kept.text_of(m.get(k))} for m in miles],
+        ensure_ascii=False,
+    )
 
 
 FR_LABELS = {*LABEL.values(), SHEET_LABEL}
@@ -312,10 +384,17 @@ def pack(comments: str | None, fields: dict[str, Any]) -> str | None:
 def mapping() -> list[tuple[str, str, str]]:
     """(our column, FedRAMP column, note) for `convert --show-mapping fedramp`."""
     rows = [(DSS_LABEL.get(k, "(kept in Comments)"), h, note) for h, k, _kind, note in FIELDS]
-    rows += [(DSS_LABEL[k], "(kept in Comments)", "restored when converted back")
-             for k in DSS_ONLY if k not in ("risk_level", "how_identified", "item_number")]
-    rows += [(f.label, h, "header block row 3") for h, k in HEADER
-             for f in model.HEADER_FIELDS if f.key == k]
+    rows += [
+        (DSS_LABEL[k], "(kept in Comments)", "restored when converted back")
+        for k in DSS_ONLY
+        if k not in ("risk_level", "how_identified", "item_number")
+    ]
+    rows += [
+        (f.label, h, "header block row 3")
+        for h, k in HEADER
+        for f in model.HEADER_FIELDS
+        if f.key == k
+    ]
     rows += [("Status", "sheet", "Open/Closed POA&M Items sheet; Configuration Findings kept")]
     return rows
 
@@ -351,6 +430,12 @@ def write(poam: Any, path: str | Path, **options: Any) -> Conversion:
     return _write(poam, path, **options)
 
 
-FORMAT = Format(name="fedramp", title="FedRAMP POA&M template (Rev5 v2.1; Rev4 read)",
-                extensions=(".xlsx", ".xlsm"), detect=detect, read=read_workbook, write=write,
-                mapping=mapping)
+FORMAT = Format(
+    name="fedramp",
+    title="FedRAMP POA&M template (Rev5 v2.1; Rev4 read)",
+    extensions=(".xlsx", ".xlsm"),
+    detect=detect,
+    read=read_workbook,
+    write=write,
+    mapping=mapping,
+)

@@ -15,10 +15,22 @@ from .. import dates, model, read
 from ..errors import EncryptedWorkbookError, LimitExceededError, TemplateError, WorkbookError
 from ..package import Limits, inspect
 from . import Conversion, kept
-from .fedramp import (FR_KEYS, GUIDANCE_IDS, HEAD_ONLY, HEADER,
-                      OPEN, PLACEHOLDERS, POLICY, SHEETS, TABLE, base_fedramp, pack,
-                      to_dss)
+from .fedramp import (
+    FR_KEYS,
+    GUIDANCE_IDS,
+    HEAD_ONLY,
+    HEADER,
+    OPEN,
+    PLACEHOLDERS,
+    POLICY,
+    SHEETS,
+    TABLE,
+    base_fedramp,
+    pack,
+    to_dss,
+)
 
+DEFAULT_LIMITS = Limits()
 SHEET_OFFSET = 2_000_000  # items index = sheet number * offset + Excel row (Excel has < 2**20 rows)
 LAYOUT = model.Layout("fedramp", items=TABLE, milestones=None, header_fields=())
 ITEM_KEYS = ("fr_poam_id", "cws", "fr_weakness_name", "description")  # a row with none is no item
@@ -68,7 +80,8 @@ def _sheets(grids: dict[str, read.Grid], source: str) -> list[tuple[str, str, in
                 "not a FedRAMP POA&M workbook: expected a sheet 'Open POA&M Items' with the "
                 "FedRAMP column headers (POAM ID, Controls, Weakness Name, Weakness Description, "
                 "Original Detection Date, Original Risk Rating) in its first rows",
-                path=source) from None
+                path=source,
+            ) from None
         found = [(OPEN, name, row), *[f for f in found if f[1] != name]]
     return sorted(found, key=lambda f: SHEETS.index(f[0]))
 
@@ -95,8 +108,9 @@ def _header(grid: read.Grid, header_row: int) -> tuple[dict[str, Any], dict[str,
     return values, cells
 
 
-def read_workbook(path: str | Path, *, limits: Limits = Limits(), **_options: Any
-                  ) -> tuple[read.Poam, Conversion]:
+def read_workbook(
+    path: str | Path, *, limits: Limits = DEFAULT_LIMITS, **_options: Any
+) -> tuple[read.Poam, Conversion]:
     """FedRAMP workbook -> (Poam in the DSS column model, what was kept where)."""
     p = Path(path)
     try:
@@ -104,8 +118,9 @@ def read_workbook(path: str | Path, *, limits: Limits = Limits(), **_options: An
     except (LimitExceededError, EncryptedWorkbookError):
         raise
     except WorkbookError as exc:
-        raise WorkbookError(f"{exc.reason}; expected a FedRAMP POA&M template workbook (.xlsx)",
-                            path=str(p)) from None
+        raise WorkbookError(
+            f"{exc.reason}; expected a FedRAMP POA&M template workbook (.xlsx)", path=str(p)
+        ) from None
     grids = read.load_grids(info, limits)
     found = _sheets(grids, str(p))
     conv = Conversion(source="fedramp", target="poam")
@@ -116,8 +131,9 @@ def read_workbook(path: str | Path, *, limits: Limits = Limits(), **_options: An
     by_sheet: dict[str, dict[str, str]] = {}
     template = "fedramp-rev5"
     for kind, name, _row in found:
-        sub = read.read_grid({name: grids[name]}, date1904=info.date1904, source=str(p),
-                             layout=LAYOUT)
+        sub = read.read_grid(
+            {name: grids[name]}, date1904=info.date1904, source=str(p), layout=LAYOUT
+        )
         kept_rows: set[int] = set()
         by_sheet[kind] = sub.items.letters
         if kind == OPEN:
@@ -129,28 +145,41 @@ def read_workbook(path: str | Path, *, limits: Limits = Limits(), **_options: An
             pid = (rec.get("fr_poam_id") or "").strip().lower()
             if pid in GUIDANCE_IDS or pid.endswith("example"):
                 what = "example item" if pid.endswith("example") else "guidance row"
-                conv.notes.append(f"skipped the template's {what} at {name}!A{row} "
-                                  f"({rec.get('fr_poam_id')})")
+                conv.notes.append(
+                    f"skipped the template's {what} at {name}!A{row} ({rec.get('fr_poam_id')})"
+                )
                 continue
             kept_rows.add(int(row))
             fr_rows.append({**rec, "sheet": kind, "row": int(row)})
             index.append(SHEETS.index(kind) * SHEET_OFFSET + int(row))
         # bad cells of skipped rows (guidance text in date columns, formula rows) are no finding
-        invalid += [bad for bad in sub.invalid if bad.table != "items" or int(
-            re.sub(r"\D", "", bad.cell) or 0) in kept_rows]
+        invalid += [
+            bad
+            for bad in sub.invalid
+            if bad.table != "items" or int(re.sub(r"\D", "", bad.cell) or 0) in kept_rows
+        ]
     header, header_cells = _header(grids[found[0][1]], found[0][2])
     poam = _to_poam(fr_rows, index, header, header_cells, letters, conv)
     poam.source, poam.date1904, poam.invalid = str(p), info.date1904, invalid
     poam.sheet_states = {n: g.state for n, g in grids.items()}
     poam.layout.extra["template"] = template
     poam.layout.extra["letters"] = by_sheet
-    conv.notes.insert(0, f"read {template} workbook: {len(fr_rows)} items from "
-                         f"{', '.join(n for _k, n, _r in found)}")
+    conv.notes.insert(
+        0,
+        f"read {template} workbook: {len(fr_rows)} items from "
+        f"{', '.join(n for _k, n, _r in found)}",
+    )
     return poam, conv
 
 
-def _to_poam(fr_rows: list[dict[str, Any]], index: list[int], header: dict[str, Any],
-             header_cells: dict[str, str], letters: dict[str, str], conv: Conversion) -> read.Poam:
+def _to_poam(
+    fr_rows: list[dict[str, Any]],
+    index: list[int],
+    header: dict[str, Any],
+    header_cells: dict[str, str],
+    letters: dict[str, str],
+    conv: Conversion,
+) -> read.Poam:
     items: list[dict[str, Any]] = []
     miles: list[list[dict[str, Any]]] = []
     head = {f.key: None for f in model.HEADER_FIELDS} | header
@@ -166,38 +195,64 @@ def _to_poam(fr_rows: list[dict[str, Any]], index: list[int], header: dict[str, 
         items.append(rec)
         miles.append(ms)
         for label in block:
-            conv.dropped.append({"item": fr.get("fr_poam_id") or i + 1, "field": label,
-                                 "value": kept.text_of(block[label]), "kept_in": "Comments"})
+            conv.dropped.append(
+                {
+                    "item": fr.get("fr_poam_id") or i + 1,
+                    "field": label,
+                    "value": kept.text_of(block[label]),
+                    "kept_in": "Comments",
+                }
+            )
     numbers = [r.get("item_number") for r in items]
     if None in numbers or len(set(numbers)) != len(numbers):
         for n, rec in enumerate(items, start=1):
             rec["item_number"] = n
         if items:
-            conv.notes.append("POAM IDs carry no unique number: items numbered 1..n in sheet "
-                              "order (POAM ID kept in Comments)")
-    ms_records = [{**m, "item_number": rec["item_number"]}
-                  for rec, ms in zip(items, miles, strict=True) for m in ms]
+            conv.notes.append(
+                "POAM IDs carry no unique number: items numbered 1..n in sheet "
+                "order (POAM ID kept in Comments)"
+            )
+    ms_records = [
+        {**m, "item_number": rec["item_number"]}
+        for rec, ms in zip(items, miles, strict=True)
+        for m in ms
+    ]
     ms_index = [ix for ix, ms in zip(index, miles, strict=True) for _m in ms]
     frame = read.frame_from_records(model.ITEMS, items, index)
     dss_letters = {k: letters[k] for k in FR_KEYS if k in letters and not k.startswith("fr_")}
-    for dss_key, fr_key in (("risk_level", "fr_original_risk"), ("item_number", "fr_poam_id"),
-                            ("how_identified", "fr_detector_source"),
-                            ("completion_date", "fr_status_date")):
+    for dss_key, fr_key in (
+        ("risk_level", "fr_original_risk"),
+        ("item_number", "fr_poam_id"),
+        ("how_identified", "fr_detector_source"),
+        ("completion_date", "fr_status_date"),
+    ):
         if fr_key in letters:
             dss_letters[dss_key] = letters[fr_key]
-    table = read.TableData(frame=frame, sheet=OPEN, header_row=5, letters=dss_letters,
-                           raw=frame.copy())
+    table = read.TableData(
+        frame=frame, sheet=OPEN, header_row=5, letters=dss_letters, raw=frame.copy()
+    )
     ms_frame = read.frame_from_records(model.MILESTONES, ms_records, ms_index)
-    ms_letters = {k: letters["fr_planned_milestones"] for k in ("milestone", "planned_date")
-                  if "fr_planned_milestones" in letters}
-    ms_table = read.TableData(frame=ms_frame, sheet=OPEN, header_row=5, letters=ms_letters,
-                              raw=ms_frame.copy())
-    fr_frame = pd.DataFrame(fr_rows, index=pd.Index(index, name="row"),
-                            columns=[*FR_KEYS, "sheet", "row"])
+    ms_letters = {
+        k: letters["fr_planned_milestones"]
+        for k in ("milestone", "planned_date")
+        if "fr_planned_milestones" in letters
+    }
+    ms_table = read.TableData(
+        frame=ms_frame, sheet=OPEN, header_row=5, letters=ms_letters, raw=ms_frame.copy()
+    )
+    fr_frame = pd.DataFrame(
+        fr_rows, index=pd.Index(index, name="row"), columns=[*FR_KEYS, "sheet", "row"]
+    )
     conv.items = len(items)
     layout = model.Layout("fedramp", extra={"fedramp": fr_frame})
-    return read.Poam(header=head, header_cells=header_cells, items=table, milestones=ms_table,
-                     policy=POLICY, layout=layout)
+    return read.Poam(
+        header=head,
+        header_cells=header_cells,
+        items=table,
+        milestones=ms_table,
+        policy=POLICY,
+        layout=layout,
+    )
 
 
 def read_poam(path: str | Path, **options: Any) -> read.Poam:
@@ -223,4 +278,3 @@ def fedramp_frame(poam: read.Poam) -> pd.DataFrame:
         fr["comments"] = rec.get("comments")
         rows.append({**fr, "sheet": sheet, "row": int(row)})
     return pd.DataFrame(rows, index=poam.items.frame.index, columns=[*FR_KEYS, "sheet", "row"])
-

@@ -21,8 +21,20 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..write import atomic_path
 from . import Conversion, kept
-from .fedramp import (ADJUSTED, CLOSED, FIELDS, HEAD_ONLY, OPEN, RATINGS,
-                      REV4_KEYS, SHEETS, YES_NO, YES_NO_PENDING, pack, to_fedramp)
+from .fedramp import (
+    ADJUSTED,
+    CLOSED,
+    FIELDS,
+    HEAD_ONLY,
+    OPEN,
+    RATINGS,
+    REV4_KEYS,
+    SHEETS,
+    YES_NO,
+    YES_NO_PENDING,
+    pack,
+    to_fedramp,
+)
 from .fedramp_read import records
 
 TITLE = "FedRAMP Plan of Action and Milestones (POA&M) Template"
@@ -34,13 +46,32 @@ HEAD_FILL = PatternFill("solid", fgColor="1F3864")
 THIN = Side(style="thin", color="A6A6A6")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="top")
-WIDTHS = {"description": 40, "fr_weakness_name": 30, "mitigation": 36, "fr_planned_milestones": 40,
-          "milestone_changes": 36, "comments": 40, "fr_deviation_rationale": 32, "assets": 24}
+WIDTHS = {
+    "description": 40,
+    "fr_weakness_name": 30,
+    "mitigation": 36,
+    "fr_planned_milestones": 40,
+    "milestone_changes": 36,
+    "comments": 40,
+    "fr_deviation_rationale": 32,
+    "assets": 24,
+}
 # the template's Record of Changes (kept so the workbook says which template version it is)
-CHANGES = ((dt.date(2023, 8, 30), "Updated to align with FedRAMP branding and minor editorial "
-            "changes.", 2, "FedRAMP PMO"),
-           (dt.date(2024, 3, 29), "Added Tab for Configuration Findings. Added Column in 'Open "
-            "POA&M' tab for Service level information", 2.1, "FedRAMP PMO"))
+CHANGES = (
+    (
+        dt.date(2023, 8, 30),
+        "Updated to align with FedRAMP branding and minor editorial changes.",
+        2,
+        "FedRAMP PMO",
+    ),
+    (
+        dt.date(2024, 3, 29),
+        "Added Tab for Configuration Findings. Added Column in 'Open "
+        "POA&M' tab for Service level information",
+        2.1,
+        "FedRAMP PMO",
+    ),
+)
 
 
 def write(poam: Any, path: str | Path, *, revision: int = 5, **_options: Any) -> Conversion:
@@ -69,17 +100,30 @@ def build(poam: Any, *, revision: int = 5) -> tuple[Workbook, Conversion]:
             labels.append("Service Name")
         rows[sheet].append(fr)
         for label in labels:
-            conv.dropped.append({"item": rec.get("item_number"), "field": label,
-                                 "value": kept.text_of(kept.unpack(fr["comments"])[1].get(label)),
-                                 "kept_in": "Comments"})
+            conv.dropped.append(
+                {
+                    "item": rec.get("item_number"),
+                    "field": label,
+                    "value": kept.text_of(kept.unpack(fr["comments"])[1].get(label)),
+                    "kept_in": "Comments",
+                }
+            )
     if not items:
         for key, label in HEAD_ONLY.items():
             if header.get(key):
-                conv.dropped.append({"item": None, "field": label, "value": kept.text_of(
-                    header[key]), "kept_in": None})
+                conv.dropped.append(
+                    {
+                        "item": None,
+                        "field": label,
+                        "value": kept.text_of(header[key]),
+                        "kept_in": None,
+                    }
+                )
     conv.items = len(items)
-    conv.notes.append("Due Date (Policy), Days Open, Days Overdue and Flag are computed: not "
-                      "written (recomputed from the dates and the FedRAMP windows)")
+    conv.notes.append(
+        "Due Date (Policy), Days Open, Days Overdue and Flag are computed: not "
+        "written (recomputed from the dates and the FedRAMP windows)"
+    )
     wb = Workbook()
     wb.remove(wb.active)
     head = (header.get("company_name"), header.get("system_name"), impact, header.get("poam_date"))
@@ -94,13 +138,19 @@ def build(poam: Any, *, revision: int = 5) -> tuple[Workbook, Conversion]:
     return wb, conv
 
 
-def _poam_sheet(ws: Worksheet, sheet: str, fields: list[tuple[str, str, str, str]],
-                head: tuple[Any, ...], rows: list[dict[str, Any]]) -> None:
+def _poam_sheet(
+    ws: Worksheet,
+    sheet: str,
+    fields: list[tuple[str, str, str, str]],
+    head: tuple[Any, ...],
+    rows: list[dict[str, Any]],
+) -> None:
     ws["A1"] = TITLE_OPEN if sheet == OPEN else TITLE
     ws["A1"].font = Font(bold=True, size=14)
     ws.merge_cells("A1:E1")
-    for j, (label, value) in enumerate(zip(("CSP", "System Name", "Impact Level", "POAM Date"),
-                                           head, strict=True), start=1):
+    for j, (label, value) in enumerate(
+        zip(("CSP", "System Name", "Impact Level", "POAM Date"), head, strict=True), start=1
+    ):
         ws.cell(2, j, label).font = Font(bold=True)
         cell = ws.cell(3, j, value)
         if j == 4:
@@ -144,15 +194,29 @@ def _validations(ws: Worksheet, fields: list[tuple[str, str, str, str]], last: i
     listed(RATINGS, "C3 " + rng("fr_original_risk"))
     listed(ADJUSTED, rng("fr_adjusted_risk"))
     listed(YES_NO, rng("fr_vendor_dependency"))
-    listed(YES_NO_PENDING, rng("fr_risk_adjustment", "fr_false_positive",
-                               "fr_operational_requirement"))
-    for where, op, f1, f2 in ((rng("date_identified"), "notBetween", "29221", "29221"),
-                              (rng("milestone_date"), "notBetween", "1", "1"),
-                              ("D3 " + rng("fr_status_date", "fr_vendor_checkin", "fr_kev_due_date"),
-                               "greaterThan", "36526", None)):
-        dv = DataValidation(type="date", operator=op, formula1=f1, formula2=f2, allow_blank=True,
-                            showErrorMessage=True, errorTitle="Date expected",
-                            error="Enter a date (mm-dd-yy)")
+    listed(
+        YES_NO_PENDING, rng("fr_risk_adjustment", "fr_false_positive", "fr_operational_requirement")
+    )
+    for where, op, f1, f2 in (
+        (rng("date_identified"), "notBetween", "29221", "29221"),
+        (rng("milestone_date"), "notBetween", "1", "1"),
+        (
+            "D3 " + rng("fr_status_date", "fr_vendor_checkin", "fr_kev_due_date"),
+            "greaterThan",
+            "36526",
+            None,
+        ),
+    ):
+        dv = DataValidation(
+            type="date",
+            operator=op,
+            formula1=f1,
+            formula2=f2,
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="Date expected",
+            error="Enter a date (mm-dd-yy)",
+        )
         for part in where.split():
             dv.add(part)
         ws.add_data_validation(dv)
@@ -171,4 +235,3 @@ def _changes_sheet(ws: Worksheet) -> None:
         ws.cell(i, 5, author)
     for letter, width in (("A", 3.33), ("B", 10.66), ("C", 66.66), ("D", 10.66), ("E", 13.33)):
         ws.column_dimensions[letter].width = width
-

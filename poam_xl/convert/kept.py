@@ -57,10 +57,10 @@ def unpack(text: str | None, sides: tuple[str, ...] = MINE) -> tuple[str | None,
     fields: dict[str, str] = {}
     for m, nxt in zip(marks, [*marks[1:], None], strict=True):
         end = nxt.start() if nxt else len(text)
-        value = text[m.end():end].strip()
+        value = text[m.end() : end].strip()
         if m.group(1) in sides:
             if value:
                 fields[m.group(2).strip()] = value
         else:
-            rest.append(text[m.start():end].strip())
+            rest.append(text[m.start() : end].strip())
     return "\n".join(rest) or None, fields

@@ -36,12 +36,27 @@ UUID_NS = uuid.uuid5(uuid.NAMESPACE_URL, NS)
 NO_PLAN = "No mitigation plan recorded."
 MAX_BYTES = 200 * 1024**2
 # DSS columns that have a native OSCAL home (the rest travel as NS props)
-NATIVE = {"item_number", "description", "date_identified", "milestone_date", "risk_level",
-          "likelihood", "impact", "mitigation", "comments"}
+NATIVE = {
+    "item_number",
+    "description",
+    "date_identified",
+    "milestone_date",
+    "risk_level",
+    "likelihood",
+    "impact",
+    "mitigation",
+    "comments",
+}
 PROP_KEYS = tuple(c.key for c in model.ITEM_COLUMNS if not c.derived and c.key not in NATIVE)
 LEVEL = {"High": "high", "Medium": "moderate", "Low": "low"}
-METHOD = {"Vulnerability Scan": "TEST", "Penetration Test": "TEST", "STIG Review": "TEST",
-          "Audit": "EXAMINE", "Assessment": "EXAMINE", "Self-Inspection": "EXAMINE"}
+METHOD = {
+    "Vulnerability Scan": "TEST",
+    "Penetration Test": "TEST",
+    "STIG Review": "TEST",
+    "Audit": "EXAMINE",
+    "Assessment": "EXAMINE",
+    "Self-Inspection": "EXAMINE",
+}
 FR_ONLY = {k: v for k, v in FR_LABEL.items() if k.startswith("fr_")}
 DEVIATIONS = ("fr_risk_adjustment", "fr_false_positive", "fr_operational_requirement")
 
@@ -93,26 +108,52 @@ def build(poam: Any, *, as_of: dt.date | None = None) -> tuple[dict[str, Any], C
         items.append(item)
         observations.append(obs)
         risks.append(risk)
-    meta_props = [_prop(f.key.replace("_", "-"), header.get(f.key)) for f in model.HEADER_FIELDS
-                  if kept.text_of(header.get(f.key)) and "\n" not in kept.text_of(header.get(f.key))]
-    other = {k: v for k, v in header.items()
-             if k not in {f.key for f in model.HEADER_FIELDS} or "\n" in (kept.text_of(v) or "")}
+    meta_props = [
+        _prop(f.key.replace("_", "-"), header.get(f.key))
+        for f in model.HEADER_FIELDS
+        if kept.text_of(header.get(f.key)) and "\n" not in kept.text_of(header.get(f.key))
+    ]
+    other = {
+        k: v
+        for k, v in header.items()
+        if k not in {f.key for f in model.HEADER_FIELDS} or "\n" in (kept.text_of(v) or "")
+    }
     system = header.get("system_name") or header.get("company_name") or "system"
     metadata: dict[str, Any] = {
-        "title": f"Plan of Action and Milestones: {system}", "last-modified": stamp,
-        "version": (header.get("poam_date") or as_of).isoformat(), "oscal-version": OSCAL_VERSION,
+        "title": f"Plan of Action and Milestones: {system}",
+        "last-modified": stamp,
+        "version": (header.get("poam_date") or as_of).isoformat(),
+        "oscal-version": OSCAL_VERSION,
         "props": meta_props or None,
-        "parties": [{"uuid": party, "type": "organization",
-                     "name": header.get("company_name") or "Unknown organization"}],
+        "parties": [
+            {
+                "uuid": party,
+                "type": "organization",
+                "name": header.get("company_name") or "Unknown organization",
+            }
+        ],
         "remarks": kept.pack(None, {_label(k): v for k, v in other.items()}, lambda _l: "poam-xl"),
     }
-    doc = {"plan-of-action-and-milestones": _clean({
-        "uuid": uid("poam"), "metadata": metadata,
-        "system-id": {"identifier-type": "http://ietf.org/rfc/rfc4122", "id": uid("system")},
-        "observations": observations or None, "risks": risks or None, "poam-items": items})}
+    doc = {
+        "plan-of-action-and-milestones": _clean(
+            {
+                "uuid": uid("poam"),
+                "metadata": metadata,
+                "system-id": {
+                    "identifier-type": "http://ietf.org/rfc/rfc4122",
+                    "id": uid("system"),
+                },
+                "observations": observations or None,
+                "risks": risks or None,
+                "poam-items": items,
+            }
+        )
+    }
     conv.items = len(items)
-    conv.notes.append("derived columns (Due Date, Days Open, Days Overdue, Flag) are recomputed, "
-                      "not exported; fields with no OSCAL home are props in " + NS)
+    conv.notes.append(
+        "derived columns (Due Date, Days Open, Days Overdue, Flag) are recomputed, "
+        "not exported; fields with no OSCAL home are props in " + NS
+    )
     return doc, conv
 
 
@@ -125,14 +166,23 @@ def _prop(name: str, value: Any, ns: str = NS) -> dict[str, str]:
     return {"name": name, "ns": ns, "value": kept.text_of(value) or ""}
 
 
-def _item(rec: dict[str, Any], miles: list[dict[str, Any]], num: int, uid: Any, stamp: str | None,
-          party: str, conv: Conversion) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+def _item(
+    rec: dict[str, Any],
+    miles: list[dict[str, Any]],
+    num: int,
+    uid: Any,
+    stamp: str | None,
+    party: str,
+    conv: Conversion,
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     user, block = kept.unpack(rec.get("comments"))
     fr = {key: block.pop(label) for key, label in FR_ONLY.items() if label in block}
     desc = rec.get("description") or ""
     title = fr.get("fr_weakness_name") or (desc.split("\n")[0][:100] if desc else f"Item {num}")
-    props = [_prop("POAM-ID", fr.get("fr_poam_id") or f"V-{num}", FEDRAMP_NS),
-             _prop("item-number", num)]
+    props = [
+        _prop("POAM-ID", fr.get("fr_poam_id") or f"V-{num}", FEDRAMP_NS),
+        _prop("item-number", num),
+    ]
     tags: dict[str, Any] = {}
     for key in PROP_KEYS:
         value = kept.text_of(rec.get(key))
@@ -142,8 +192,14 @@ def _item(rec: dict[str, Any], miles: list[dict[str, Any]], num: int, uid: Any, 
             tags[model.ITEMS.column(key).header] = value
         else:
             props.append(_prop(key.replace("_", "-"), value))
-        conv.dropped.append({"item": num, "field": model.ITEMS.column(key).header, "value": value,
-                             "kept_in": "props" if "\n" not in value else "remarks"})
+        conv.dropped.append(
+            {
+                "item": num,
+                "field": model.ITEMS.column(key).header,
+                "value": value,
+                "kept_in": "props" if "\n" not in value else "remarks",
+            }
+        )
     for key, value in fr.items():
         text = kept.text_of(value)
         if key in ("fr_poam_id", "fr_weakness_name") or text is None:
@@ -156,13 +212,23 @@ def _item(rec: dict[str, Any], miles: list[dict[str, Any]], num: int, uid: Any, 
     if rec.get("date_identified") is None:
         props.append(_prop("date-identified-missing", "true"))
     obs_uuid, risk_uuid = uid("observation"), uid("risk")
-    item = {"uuid": uid("item"), "title": title, "description": desc or title, "props": props,
-            "related-observations": [{"observation-uuid": obs_uuid}],
-            "related-risks": [{"risk-uuid": risk_uuid}],
-            "remarks": kept.pack(user, tags, side)}
-    obs = {"uuid": obs_uuid, "title": title, "description": desc or title,
-           "methods": [METHOD.get(rec.get("how_identified") or "", "UNKNOWN")],
-           "types": ["finding"], "collected": ts(rec.get("date_identified")) or stamp}
+    item = {
+        "uuid": uid("item"),
+        "title": title,
+        "description": desc or title,
+        "props": props,
+        "related-observations": [{"observation-uuid": obs_uuid}],
+        "related-risks": [{"risk-uuid": risk_uuid}],
+        "remarks": kept.pack(user, tags, side),
+    }
+    obs = {
+        "uuid": obs_uuid,
+        "title": title,
+        "description": desc or title,
+        "methods": [METHOD.get(rec.get("how_identified") or "", "UNKNOWN")],
+        "types": ["finding"],
+        "collected": ts(rec.get("date_identified")) or stamp,
+    }
     risk = _risk(rec, fr, miles, uid, title, desc or title, stamp, party, obs_uuid)
     return _clean(item), _clean(obs), _clean(risk)
 
@@ -178,49 +244,105 @@ def _status(rec: dict[str, Any], fr: dict[str, Any]) -> str:
     return "remediating" if rec.get("status") == "In Progress" else "open"
 
 
-def _risk(rec: dict[str, Any], fr: dict[str, Any], miles: list[dict[str, Any]], uid: Any,
-          title: str, desc: str, stamp: str | None, party: str, obs_uuid: str) -> dict[str, Any]:
-    facets = [{"name": name, "system": NIST, "value": LEVEL[rec[key]]}
-              for name, key in (("risk", "risk_level"), ("likelihood", "likelihood"),
-                                ("impact", "impact")) if rec.get(key) in LEVEL]
+def _risk(
+    rec: dict[str, Any],
+    fr: dict[str, Any],
+    miles: list[dict[str, Any]],
+    uid: Any,
+    title: str,
+    desc: str,
+    stamp: str | None,
+    party: str,
+    obs_uuid: str,
+) -> dict[str, Any]:
+    facets = [
+        {"name": name, "system": NIST, "value": LEVEL[rec[key]]}
+        for name, key in (
+            ("risk", "risk_level"),
+            ("likelihood", "likelihood"),
+            ("impact", "impact"),
+        )
+        if rec.get(key) in LEVEL
+    ]
     tasks = []
     for i, m in enumerate(miles, start=1):
         text = (m.get("milestone") or f"Milestone {i}").strip()
-        task = {"uuid": uid("task", i), "type": "milestone", "title": text.split("\n")[0],
-                "description": text if "\n" in text else None,
-                "props": [_prop(k.replace("_", "-"), m.get(k)) for k in
-                          ("status", "completed_date") if kept.text_of(m.get(k))] or None,
-                "timing": {"on-date": {"date": ts(m.get("planned_date"))}}
-                if m.get("planned_date") else None,
-                "remarks": kept.text_of(m.get("changes"))}
+        task = {
+            "uuid": uid("task", i),
+            "type": "milestone",
+            "title": text.split("\n")[0],
+            "description": text if "\n" in text else None,
+            "props": [
+                _prop(k.replace("_", "-"), m.get(k))
+                for k in ("status", "completed_date")
+                if kept.text_of(m.get(k))
+            ]
+            or None,
+            "timing": {"on-date": {"date": ts(m.get("planned_date"))}}
+            if m.get("planned_date")
+            else None,
+            "remarks": kept.text_of(m.get("changes")),
+        }
         tasks.append(task)
     closed = rec.get("status") in model.CLOSED_STATUSES
-    remediation = {"uuid": uid("remediation"), "lifecycle": "completed" if closed else "planned",
-                   "title": "Mitigation plan", "description": rec.get("mitigation") or NO_PLAN,
-                   "tasks": tasks or None} if rec.get("mitigation") or tasks else None
+    remediation = (
+        {
+            "uuid": uid("remediation"),
+            "lifecycle": "completed" if closed else "planned",
+            "title": "Mitigation plan",
+            "description": rec.get("mitigation") or NO_PLAN,
+            "tasks": tasks or None,
+        }
+        if rec.get("mitigation") or tasks
+        else None
+    )
     log = []
     when = ts(fr.get("fr_status_date")) or ts(rec.get("date_identified")) or stamp
     for key in DEVIATIONS:
         answer = str(fr.get(key) or "").strip().lower()
         if answer in ("yes", "pending"):
-            log.append({"uuid": uid("log", key), "title": f"{FR_LABEL[key]} deviation",
-                        "description": kept.text_of(fr.get("fr_deviation_rationale")),
-                        "start": when, "status-change": "deviation-approved"
-                        if answer == "yes" else "deviation-requested"})
+            log.append(
+                {
+                    "uuid": uid("log", key),
+                    "title": f"{FR_LABEL[key]} deviation",
+                    "description": kept.text_of(fr.get("fr_deviation_rationale")),
+                    "start": when,
+                    "status-change": "deviation-approved"
+                    if answer == "yes"
+                    else "deviation-requested",
+                }
+            )
     if closed:
-        log.append({"uuid": uid("log", "closed"), "title": "Closed", "start":
-                    ts(rec.get("completion_date")) or when, "status-change": "closed"})
-    fedramp = [_prop(slug(FR_LABEL[k]), str(fr[k]).strip().lower(), FEDRAMP_NS)
-               for k in DEVIATIONS if str(fr.get(k) or "").strip().lower() in ("yes", "pending")]
-    return {"uuid": uid("risk"), "title": title, "description": desc,
-            "statement": rec.get("residual_risk") or desc, "props": fedramp or None,
-            "status": _status(rec, fr),
-            "characterizations": [{"origin": {"actors": [{"type": "party", "actor-uuid": party}]},
-                                   "facets": facets}] if facets else None,
-            "deadline": ts(rec.get("milestone_date")),
-            "remediations": [remediation] if remediation else None,
-            "risk-log": {"entries": log} if log else None,
-            "related-observations": [{"observation-uuid": obs_uuid}]}
+        log.append(
+            {
+                "uuid": uid("log", "closed"),
+                "title": "Closed",
+                "start": ts(rec.get("completion_date")) or when,
+                "status-change": "closed",
+            }
+        )
+    fedramp = [
+        _prop(slug(FR_LABEL[k]), str(fr[k]).strip().lower(), FEDRAMP_NS)
+        for k in DEVIATIONS
+        if str(fr.get(k) or "").strip().lower() in ("yes", "pending")
+    ]
+    return {
+        "uuid": uid("risk"),
+        "title": title,
+        "description": desc,
+        "statement": rec.get("residual_risk") or desc,
+        "props": fedramp or None,
+        "status": _status(rec, fr),
+        "characterizations": [
+            {"origin": {"actors": [{"type": "party", "actor-uuid": party}]}, "facets": facets}
+        ]
+        if facets
+        else None,
+        "deadline": ts(rec.get("milestone_date")),
+        "remediations": [remediation] if remediation else None,
+        "risk-log": {"entries": log} if log else None,
+        "related-observations": [{"observation-uuid": obs_uuid}],
+    }
 
 
 def _clean(obj: Any) -> Any:
@@ -236,13 +358,15 @@ def _clean(obj: Any) -> Any:
 def write(poam: Any, path: str | Path, *, as_of: dt.date | None = None, **_: Any) -> Conversion:
     """Write OSCAL POA&M JSON, validated against the shipped official schema first."""
     if len(poam.items.frame) == 0:  # the schema's poam-items has minItems 1
-        raise PoamXlError("no items to write: an OSCAL POA&M needs at least one poam-item",
-                          path=str(path))
+        raise PoamXlError(
+            "no items to write: an OSCAL POA&M needs at least one poam-item", path=str(path)
+        )
     doc, conv = build(poam, as_of=as_of)
     problems = schema_errors(doc)
     if problems:
-        raise PoamXlError(f"OSCAL output fails the OSCAL {OSCAL_VERSION} schema: {problems[0]}",
-                          path=str(path))
+        raise PoamXlError(
+            f"OSCAL output fails the OSCAL {OSCAL_VERSION} schema: {problems[0]}", path=str(path)
+        )
     with atomic_path(Path(path)) as tmp:
         tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return conv
@@ -267,5 +391,12 @@ def mapping() -> list[tuple[str, str, str]]:
     return _mapping()
 
 
-FORMAT = Format(name="oscal", title="OSCAL POA&M JSON (NIST OSCAL 1.2.3)", extensions=(".json",),
-                detect=detect, read=read, write=write, mapping=mapping)
+FORMAT = Format(
+    name="oscal",
+    title="OSCAL POA&M JSON (NIST OSCAL 1.2.3)",
+    extensions=(".json",),
+    detect=detect,
+    read=read,
+    write=write,
+    mapping=mapping,
+)

@@ -8,18 +8,37 @@ from pathlib import Path
 from typing import Any
 
 from .. import model
-from ..policy import DEFAULT
 from ..errors import LimitExceededError, TemplateError, WorkbookError
+from ..policy import DEFAULT
 from ..read import Poam, TableData, frame_from_records
 from . import Conversion, kept
 from .fedramp import side
-from .oscal import (DSS_BY_PROP, FEDRAMP_NS, FR_BY_SLUG, FR_ONLY, MAX_BYTES, NO_PLAN, NS,
-                    PROP_KEYS, day_of, slug)
+from .oscal import (
+    DSS_BY_PROP,
+    FEDRAMP_NS,
+    FR_BY_SLUG,
+    FR_ONLY,
+    MAX_BYTES,
+    NO_PLAN,
+    NS,
+    PROP_KEYS,
+    day_of,
+    slug,
+)
 
-EXPECTED = ("OSCAL POA&M JSON (a JSON object with a 'plan-of-action-and-milestones' root "
-            "holding 'poam-items')")
-FROM_LEVEL = {"low": "Low", "moderate": "Medium", "medium": "Medium", "high": "High",
-              "very low": "Low", "very high": "High", "critical": "High"}
+EXPECTED = (
+    "OSCAL POA&M JSON (a JSON object with a 'plan-of-action-and-milestones' root "
+    "holding 'poam-items')"
+)
+FROM_LEVEL = {
+    "low": "Low",
+    "moderate": "Medium",
+    "medium": "Medium",
+    "high": "High",
+    "very low": "Low",
+    "very high": "High",
+    "critical": "High",
+}
 FROM_STATUS = {"closed": "Closed", "remediating": "In Progress"}
 
 
@@ -36,8 +55,9 @@ def _load(path: Path) -> dict[str, Any]:
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise LimitExceededError(f"file is {size / 1024**2:.0f} MB, over the OSCAL limit",
-                                     path=str(path))
+            raise LimitExceededError(
+                f"file is {size / 1024**2:.0f} MB, over the OSCAL limit", path=str(path)
+            )
         doc = json.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise WorkbookError("file not found", path=str(path)) from None
@@ -50,7 +70,9 @@ def _load(path: Path) -> dict[str, Any]:
 
 
 def _props(obj: dict[str, Any]) -> dict[tuple[str, str], str]:
-    return {(p.get("ns") or "", p.get("name", "")): p.get("value", "") for p in obj.get("props", [])}
+    return {
+        (p.get("ns") or "", p.get("name", "")): p.get("value", "") for p in obj.get("props", [])
+    }
 
 
 def _typed(key: str, text: str, table: model.Table = model.ITEMS) -> Any:
@@ -72,10 +94,22 @@ def read(path: str | Path, **_options: Any) -> tuple[Poam, Conversion]:
     items: list[dict[str, Any]] = []
     miles: list[dict[str, Any]] = []
     for n, item in enumerate(root["poam-items"], start=1):
-        obs = next((observations[o["observation-uuid"]] for o in item.get("related-observations", [])
-                    if o.get("observation-uuid") in observations), {})
-        risk = next((risks[r["risk-uuid"]] for r in item.get("related-risks", [])
-                     if r.get("risk-uuid") in risks), {})
+        obs = next(
+            (
+                observations[o["observation-uuid"]]
+                for o in item.get("related-observations", [])
+                if o.get("observation-uuid") in observations
+            ),
+            {},
+        )
+        risk = next(
+            (
+                risks[r["risk-uuid"]]
+                for r in item.get("related-risks", [])
+                if r.get("risk-uuid") in risks
+            ),
+            {},
+        )
         rec, ms = _record(item, obs, risk, n)
         items.append(rec)
         miles += ms
@@ -92,11 +126,15 @@ def read(path: str | Path, **_options: Any) -> tuple[Poam, Conversion]:
     header = _header(root)
     frame = frame_from_records(model.ITEMS, items, range(1, len(items) + 1))
     ms_frame = frame_from_records(model.MILESTONES, miles, range(1, len(miles) + 1))
-    poam = Poam(header=header, header_cells={},
-                items=TableData(frame, "poam-items", 0, {}, raw=frame.copy()),
-                milestones=TableData(ms_frame, "tasks", 0, {}, raw=ms_frame.copy()),
-                policy=DEFAULT, source=str(p),
-                layout=model.Layout("oscal"))
+    poam = Poam(
+        header=header,
+        header_cells={},
+        items=TableData(frame, "poam-items", 0, {}, raw=frame.copy()),
+        milestones=TableData(ms_frame, "tasks", 0, {}, raw=ms_frame.copy()),
+        policy=DEFAULT,
+        source=str(p),
+        layout=model.Layout("oscal"),
+    )
     conv.items = len(items)
     return poam, conv
 
@@ -121,8 +159,9 @@ def _header(root: dict[str, Any]) -> dict[str, Any]:
     return header
 
 
-def _record(item: dict[str, Any], obs: dict[str, Any], risk: dict[str, Any], n: int
-            ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _record(
+    item: dict[str, Any], obs: dict[str, Any], risk: dict[str, Any], n: int
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     props = {**_props(obs), **_props(risk), **_props(item)}
     rec: dict[str, Any] = {k: None for k in model.ITEMS.keys}
     fr: dict[str, str] = {}
@@ -131,19 +170,25 @@ def _record(item: dict[str, Any], obs: dict[str, Any], risk: dict[str, Any], n: 
             rec[DSS_BY_PROP[name]] = _typed(DSS_BY_PROP[name], value)
         elif ns == NS and name.startswith("fedramp-") and name[8:] in FR_BY_SLUG:
             fr[FR_BY_SLUG[name[8:]]] = value
-        elif ns != NS and slug(name) in FR_BY_SLUG and slug(name) != "poam-id" and FR_BY_SLUG[
-                slug(name)] not in fr:
+        elif (
+            ns != NS
+            and slug(name) in FR_BY_SLUG
+            and slug(name) != "poam-id"
+            and FR_BY_SLUG[slug(name)] not in fr
+        ):
             fr[FR_BY_SLUG[slug(name)]] = value  # e.g. trestle's bare 'false-positive' props
     fr_ns = {name.lower(): v for (ns, name), v in props.items() if ns in (FEDRAMP_NS, "")}
     for label in ("Risk Adjustment", "False Positive", "Operational Requirement"):
         if label not in fr and slug(label) in fr_ns:
-            fr[label] = {"yes": "Yes", "pending": "Pending"}.get(fr_ns[slug(label)],
-                                                                  fr_ns[slug(label)])
+            fr[label] = {"yes": "Yes", "pending": "Pending"}.get(
+                fr_ns[slug(label)], fr_ns[slug(label)]
+            )
     number = props.get((NS, "item-number"))
     poam_id = fr_ns.get("poam-id")
     digits = re.search(r"(\d+)(?!.*\d)", poam_id or "")
-    rec["item_number"] = int(number) if number and number.isdigit() else (
-        int(digits.group(1)) if digits else n)
+    rec["item_number"] = (
+        int(number) if number and number.isdigit() else (int(digits.group(1)) if digits else n)
+    )
     if poam_id and poam_id != f"V-{rec['item_number']}":
         fr["POAM ID"] = poam_id
     rec["description"] = item.get("description") or risk.get("description")
@@ -156,7 +201,8 @@ def _record(item: dict[str, Any], obs: dict[str, Any], risk: dict[str, Any], n: 
     for ch in risk.get("characterizations", []):
         for facet in ch.get("facets", []):
             key = {"risk": "risk_level", "likelihood": "likelihood", "impact": "impact"}.get(
-                facet.get("name", ""))
+                facet.get("name", "")
+            )
             if key and rec[key] is None:
                 rec[key] = FROM_LEVEL.get(str(facet.get("value", "")).lower())
     if rec["status"] is None:
@@ -171,7 +217,7 @@ def _record(item: dict[str, Any], obs: dict[str, Any], risk: dict[str, Any], n: 
         rec["residual_risk"] = risk["statement"]
     user, tags = kept.unpack(item.get("remarks"))
     dss_labels = {c.header: c.key for c in model.ITEM_COLUMNS}
-    for label, value in list(tags.items()):
+    for label in list(tags):
         if label in dss_labels and dss_labels[label] in PROP_KEYS:
             rec[dss_labels[label]] = _typed(dss_labels[label], tags.pop(label))
     fr.update({k: v for k, v in tags.items() if k in FR_ONLY.values() or k not in dss_labels})
@@ -181,14 +227,20 @@ def _record(item: dict[str, Any], obs: dict[str, Any], risk: dict[str, Any], n: 
         if task.get("type") != "milestone":
             continue
         tprops = _props(task)
-        miles.append({"item_number": rec["item_number"], "_rec": rec,
-                      "milestone": task.get("description") or task.get("title"),
-                      "planned_date": day_of(task.get("timing", {}).get("on-date", {}).get("date")
-                                             or task.get("timing", {}).get(
-                                                 "within-date-range", {}).get("end")),
-                      "status": tprops.get((NS, "status")),
-                      "completed_date": day_of(tprops.get((NS, "completed-date"))),
-                      "changes": task.get("remarks")})
+        miles.append(
+            {
+                "item_number": rec["item_number"],
+                "_rec": rec,
+                "milestone": task.get("description") or task.get("title"),
+                "planned_date": day_of(
+                    task.get("timing", {}).get("on-date", {}).get("date")
+                    or task.get("timing", {}).get("within-date-range", {}).get("end")
+                ),
+                "status": tprops.get((NS, "status")),
+                "completed_date": day_of(tprops.get((NS, "completed-date"))),
+                "changes": task.get("remarks"),
+            }
+        )
     return rec, miles
 
 
@@ -207,6 +259,12 @@ def mapping() -> list[tuple[str, str, str]]:
         ("Status", "risk status + prop status", "open/remediating/closed; FedRAMP deviations"),
         ("Comments", "poam-item remarks", "plus [poam-xl ...]/[FedRAMP ...] tags"),
     ]
-    props = [(model.ITEMS.column(k).header, f"prop {k.replace('_', '-')} (ns {NS})",
-              "multi-line values: a remarks tag") for k in PROP_KEYS]
+    props = [
+        (
+            model.ITEMS.column(k).header,
+            f"prop {k.replace('_', '-')} (ns {NS})",
+            "multi-line values: a remarks tag",
+        )
+        for k in PROP_KEYS
+    ]
     return native + props

@@ -19,7 +19,7 @@ from jsonschema.exceptions import ValidationError
 SCHEMA_FILE = "oscal_poam_schema.json"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _compiled(pattern: str) -> Any:
     if pattern.endswith("$") and not pattern.endswith("\\$"):
         pattern = pattern[:-1] + r"\Z"

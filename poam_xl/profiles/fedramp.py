@@ -30,34 +30,104 @@ CHECKIN_DAYS = 30  # vendor check-in at least monthly (ConMon Playbook)
 POAM_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,49}$")
 DEVIATIONS = ("fr_risk_adjustment", "fr_false_positive", "fr_operational_requirement")
 
-rule("fedramp.poam-id.missing", "error", "Every item has a POAM ID",
-     "Give each item a unique POAM ID (e.g. V-101); never reuse the ID of a closed item.", GUIDE, P)
-rule("fedramp.poam-id.format", "warning", "POAM IDs are one token of letters, digits, '.', '-', '_'",
-     "Use an ID like V-101 (up to 50 characters, no spaces).", f"{GUIDE}; format: {OURS}", P)
-rule("fedramp.poam-id.unique", "error", "POAM IDs are unique across the Open, Closed and "
-     "Configuration Findings sheets", "Give each item its own POAM ID.", GUIDE, P)
-rule("fedramp.deviation.rationale-missing", "error", "A deviation request (risk adjustment, false "
-     "positive, operational requirement) has a Deviation Rationale",
-     "Explain the deviation in Deviation Rationale ('Deviation Type : Rationale').", GUIDE, P)
-rule("fedramp.deviation.high-operational-requirement", "error", "No operational requirement for "
-     "a High (or Critical) risk", "Remediate the High item, or request a risk adjustment first.",
-     GUIDE, P)
-rule("fedramp.vendor-dependency.product-missing", "error", "A vendor dependency names the "
-     "product", "Fill Vendor Dependent Product Name.", GUIDE, P)
-rule("fedramp.vendor-dependency.checkin-stale", "error", "A vendor dependency was checked with "
-     "the vendor in the last 30 days", "Check in with the vendor and update Last Vendor Check-in "
-     "Date (at least monthly).", CONMON, P)
-rule("fedramp.remediation.late", "warning", "Open items are within their remediation window "
-     "(High/Critical 30, Moderate 90, Low 180 days from Original Detection Date)",
-     "Remediate, or file a deviation request; late items drive FedRAMP escalation.", CONMON, P)
-rule("fedramp.false-positive.open-sheet", "warning", "Validated false positives are on the Closed "
-     "POA&M Items sheet", "Move the item to the Closed POA&M Items sheet.", GUIDE, P)
-rule("fedramp.unique-vulnerability.grouped", "warning", "One item per unique vulnerability (one "
-     "Weakness Source Identifier per item)", "Split the item: one row per scanner ID.", CONMON, P)
-rule("fedramp.kev.due-date-missing", "error", "A KEV item (BOD 22-01 tracking = Yes) has its "
-     "BOD 22-01 Due Date", "Enter the due date from CISA's KEV catalog.", BOD, P)
-rule("fedramp.kev.overdue", "error", "Open KEV items meet their BOD 22-01 due date",
-     "Remediate the KEV item now; its BOD 22-01 due date has passed.", BOD, P)
+rule(
+    "fedramp.poam-id.missing",
+    "error",
+    "Every item has a POAM ID",
+    "Give each item a unique POAM ID (e.g. V-101); never reuse the ID of a closed item.",
+    GUIDE,
+    P,
+)
+rule(
+    "fedramp.poam-id.format",
+    "warning",
+    "POAM IDs are one token of letters, digits, '.', '-', '_'",
+    "Use an ID like V-101 (up to 50 characters, no spaces).",
+    f"{GUIDE}; format: {OURS}",
+    P,
+)
+rule(
+    "fedramp.poam-id.unique",
+    "error",
+    "POAM IDs are unique across the Open, Closed and Configuration Findings sheets",
+    "Give each item its own POAM ID.",
+    GUIDE,
+    P,
+)
+rule(
+    "fedramp.deviation.rationale-missing",
+    "error",
+    "A deviation request (risk adjustment, false "
+    "positive, operational requirement) has a Deviation Rationale",
+    "Explain the deviation in Deviation Rationale ('Deviation Type : Rationale').",
+    GUIDE,
+    P,
+)
+rule(
+    "fedramp.deviation.high-operational-requirement",
+    "error",
+    "No operational requirement for a High (or Critical) risk",
+    "Remediate the High item, or request a risk adjustment first.",
+    GUIDE,
+    P,
+)
+rule(
+    "fedramp.vendor-dependency.product-missing",
+    "error",
+    "A vendor dependency names the product",
+    "Fill Vendor Dependent Product Name.",
+    GUIDE,
+    P,
+)
+rule(
+    "fedramp.vendor-dependency.checkin-stale",
+    "error",
+    "A vendor dependency was checked with the vendor in the last 30 days",
+    "Check in with the vendor and update Last Vendor Check-in Date (at least monthly).",
+    CONMON,
+    P,
+)
+rule(
+    "fedramp.remediation.late",
+    "warning",
+    "Open items are within their remediation window "
+    "(High/Critical 30, Moderate 90, Low 180 days from Original Detection Date)",
+    "Remediate, or file a deviation request; late items drive FedRAMP escalation.",
+    CONMON,
+    P,
+)
+rule(
+    "fedramp.false-positive.open-sheet",
+    "warning",
+    "Validated false positives are on the Closed POA&M Items sheet",
+    "Move the item to the Closed POA&M Items sheet.",
+    GUIDE,
+    P,
+)
+rule(
+    "fedramp.unique-vulnerability.grouped",
+    "warning",
+    "One item per unique vulnerability (one Weakness Source Identifier per item)",
+    "Split the item: one row per scanner ID.",
+    CONMON,
+    P,
+)
+rule(
+    "fedramp.kev.due-date-missing",
+    "error",
+    "A KEV item (BOD 22-01 tracking = Yes) has its BOD 22-01 Due Date",
+    "Enter the due date from CISA's KEV catalog.",
+    BOD,
+    P,
+)
+rule(
+    "fedramp.kev.overdue",
+    "error",
+    "Open KEV items meet their BOD 22-01 due date",
+    "Remediate the KEV item now; its BOD 22-01 due date has passed.",
+    BOD,
+    P,
+)
 
 
 def _rows(ctx: Context) -> Iterator[tuple[Any, dict[str, Any], Any]]:
@@ -65,20 +135,32 @@ def _rows(ctx: Context) -> Iterator[tuple[Any, dict[str, Any], Any]]:
     frame = fedramp_frame(ctx.poam)
     native = "fedramp" in ctx.poam.layout.extra
     by_sheet = ctx.poam.layout.extra.get("letters", {})
-    dss_key = {"fr_poam_id": "item_number", "fr_original_risk": "risk_level",
-               "fr_status_date": "completion_date", "fr_detector_source": "how_identified"}
+    dss_key = {
+        "fr_poam_id": "item_number",
+        "fr_original_risk": "risk_level",
+        "fr_status_date": "completion_date",
+        "fr_detector_source": "how_identified",
+    }
     for idx, row in frame.iterrows():
         fr = {k: py(v) for k, v in row.items()}
 
         def where(key: str, fr: dict[str, Any] = fr, idx: Any = idx) -> dict[str, Any]:
             if native:
                 letter = by_sheet.get(fr["sheet"], {}).get(key)
-                return {"sheet": fr["sheet"], "cell": f"{letter}{fr['row']}" if letter else None,
-                        "item": fr.get("fr_poam_id"), "column": LABEL[key]}
+                return {
+                    "sheet": fr["sheet"],
+                    "cell": f"{letter}{fr['row']}" if letter else None,
+                    "item": fr.get("fr_poam_id"),
+                    "column": LABEL[key],
+                }
             target = key if key in model.ITEMS.keys else dss_key.get(key, "comments")
             letter = ctx.poam.items.letters.get(target)
-            return {"sheet": ctx.poam.items.sheet, "cell": f"{letter}{idx}" if letter else None,
-                    "item": fr.get("fr_poam_id"), "column": LABEL[key]}
+            return {
+                "sheet": ctx.poam.items.sheet,
+                "cell": f"{letter}{idx}" if letter else None,
+                "item": fr.get("fr_poam_id"),
+                "column": LABEL[key],
+            }
 
         yield idx, fr, where
 
@@ -105,15 +187,29 @@ def poam_ids(ctx: Context) -> list[Finding]:
     for _idx, fr, where in _rows(ctx):
         pid = fr.get("fr_poam_id")
         if not pid:
-            out.append(make("fedramp.poam-id.missing", "item has no POAM ID", **where("fr_poam_id")))
+            out.append(
+                make("fedramp.poam-id.missing", "item has no POAM ID", **where("fr_poam_id"))
+            )
             continue
         if not POAM_ID.match(str(pid)):
-            out.append(make("fedramp.poam-id.format", f"POAM ID {pid!r} is not one token of "
-                            "letters, digits, '.', '-', '_'", value=str(pid), **where("fr_poam_id")))
+            out.append(
+                make(
+                    "fedramp.poam-id.format",
+                    f"POAM ID {pid!r} is not one token of letters, digits, '.', '-', '_'",
+                    value=str(pid),
+                    **where("fr_poam_id"),
+                )
+            )
         key = str(pid).strip().lower()
         if key in seen:
-            out.append(make("fedramp.poam-id.unique", f"POAM ID {pid} is used again (first at "
-                            f"{seen[key]})", value=str(pid), **where("fr_poam_id")))
+            out.append(
+                make(
+                    "fedramp.poam-id.unique",
+                    f"POAM ID {pid} is used again (first at {seen[key]})",
+                    value=str(pid),
+                    **where("fr_poam_id"),
+                )
+            )
         else:
             w = where("fr_poam_id")
             seen[key] = f"{w['sheet']}!{w['cell']}"
@@ -126,13 +222,22 @@ def deviations(ctx: Context) -> list[Finding]:
     for _idx, fr, where in _rows(ctx):
         asked = [LABEL[k] for k in DEVIATIONS if _asked(fr.get(k))]
         if asked and not fr.get("fr_deviation_rationale"):
-            out.append(make("fedramp.deviation.rationale-missing", f"{', '.join(asked)} requested "
-                            "but Deviation Rationale is blank", **where("fr_deviation_rationale")))
+            out.append(
+                make(
+                    "fedramp.deviation.rationale-missing",
+                    f"{', '.join(asked)} requested but Deviation Rationale is blank",
+                    **where("fr_deviation_rationale"),
+                )
+            )
         if _asked(fr.get("fr_operational_requirement")) and _high(fr.get("fr_original_risk")):
-            out.append(make("fedramp.deviation.high-operational-requirement",
-                            f"operational requirement on a {fr.get('fr_original_risk')} item",
-                            value=str(fr.get("fr_operational_requirement")),
-                            **where("fr_operational_requirement")))
+            out.append(
+                make(
+                    "fedramp.deviation.high-operational-requirement",
+                    f"operational requirement on a {fr.get('fr_original_risk')} item",
+                    value=str(fr.get("fr_operational_requirement")),
+                    **where("fr_operational_requirement"),
+                )
+            )
     return out
 
 
@@ -143,14 +248,27 @@ def vendor_dependencies(ctx: Context) -> list[Finding]:
         if not _yes(fr.get("fr_vendor_dependency")):
             continue
         if not fr.get("fr_vendor_product"):
-            out.append(make("fedramp.vendor-dependency.product-missing", "vendor dependency "
-                            "without a Vendor Dependent Product Name", **where("fr_vendor_product")))
+            out.append(
+                make(
+                    "fedramp.vendor-dependency.product-missing",
+                    "vendor dependency without a Vendor Dependent Product Name",
+                    **where("fr_vendor_product"),
+                )
+            )
         checkin = fr.get("fr_vendor_checkin")
         if _open(fr) and (checkin is None or (ctx.as_of - checkin).days > CHECKIN_DAYS):
-            what = "no check-in date" if checkin is None else (
-                f"last check-in {checkin.isoformat()}, {(ctx.as_of - checkin).days} days ago")
-            out.append(make("fedramp.vendor-dependency.checkin-stale", f"vendor dependency: {what}",
-                            **where("fr_vendor_checkin")))
+            what = (
+                "no check-in date"
+                if checkin is None
+                else (f"last check-in {checkin.isoformat()}, {(ctx.as_of - checkin).days} days ago")
+            )
+            out.append(
+                make(
+                    "fedramp.vendor-dependency.checkin-stale",
+                    f"vendor dependency: {what}",
+                    **where("fr_vendor_checkin"),
+                )
+            )
     return out
 
 
@@ -163,28 +281,43 @@ def late(ctx: Context) -> list[Finding]:
     adjusted = frame["fr_adjusted_risk"].astype(object)
     approved = frame["fr_risk_adjustment"].map(_yes) & adjusted.isin(("Low", "Moderate", "High"))
     effective = rating.where(~approved, adjusted).map(
-        lambda v: model.canonical_choice(v, model.RISK_LEVELS, model.RISK_SYNONYMS))
+        lambda v: model.canonical_choice(v, model.RISK_LEVELS, model.RISK_SYNONYMS)
+    )
     found = pd.to_datetime(frame["date_identified"], errors="coerce").astype("datetime64[ns]")
     due = derive.due_dates(found, effective, ctx.policy)
     out = []
-    for (idx, fr, where), d, eff in zip(_rows(ctx), due, effective, strict=True):
-        exempt = _yes(fr.get("fr_false_positive")) or _yes(fr.get("fr_operational_requirement")) \
+    for (_idx, fr, where), d, eff in zip(_rows(ctx), due, effective, strict=True):
+        exempt = (
+            _yes(fr.get("fr_false_positive"))
+            or _yes(fr.get("fr_operational_requirement"))
             or _yes(fr.get("fr_vendor_dependency"))
+        )
         if pd.isna(d) or not _open(fr) or exempt or d.date() >= ctx.as_of:
             continue
         days = (ctx.as_of - d.date()).days
-        out.append(make("fedramp.remediation.late", f"{eff} item detected "
-                        f"{fr['date_identified'].isoformat()} is {days} days past its "
-                        f"{ctx.policy.days[eff]}-day window (due {d.date().isoformat()})",
-                        **where("date_identified")))
+        out.append(
+            make(
+                "fedramp.remediation.late",
+                f"{eff} item detected "
+                f"{fr['date_identified'].isoformat()} is {days} days past its "
+                f"{ctx.policy.days[eff]}-day window (due {d.date().isoformat()})",
+                **where("date_identified"),
+            )
+        )
     return out
 
 
 def false_positives(ctx: Context) -> list[Finding]:
     """Validated false positives belong on the Closed sheet."""
-    return [make("fedramp.false-positive.open-sheet", f"validated false positive on the "
-                 f"{fr['sheet']} sheet", **where("fr_false_positive"))
-            for _idx, fr, where in _rows(ctx) if _yes(fr.get("fr_false_positive")) and _open(fr)]
+    return [
+        make(
+            "fedramp.false-positive.open-sheet",
+            f"validated false positive on the {fr['sheet']} sheet",
+            **where("fr_false_positive"),
+        )
+        for _idx, fr, where in _rows(ctx)
+        if _yes(fr.get("fr_false_positive")) and _open(fr)
+    ]
 
 
 def grouped(ctx: Context) -> list[Finding]:
@@ -193,9 +326,14 @@ def grouped(ctx: Context) -> list[Finding]:
     for _idx, fr, where in _rows(ctx):
         ids = [t for t in re.split(r"[,;\n]+|\s+", str(fr.get("source_id") or "")) if t.strip()]
         if len(ids) > 1:
-            out.append(make("fedramp.unique-vulnerability.grouped", f"{len(ids)} weakness source "
-                            f"identifiers in one item ({', '.join(ids[:4])})",
-                            value=", ".join(ids[:4]), **where("source_id")))
+            out.append(
+                make(
+                    "fedramp.unique-vulnerability.grouped",
+                    f"{len(ids)} weakness source identifiers in one item ({', '.join(ids[:4])})",
+                    value=", ".join(ids[:4]),
+                    **where("source_id"),
+                )
+            )
     return out
 
 
@@ -207,29 +345,54 @@ def kev(ctx: Context) -> list[Finding]:
             continue
         due = fr.get("fr_kev_due_date")
         if due is None:
-            out.append(make("fedramp.kev.due-date-missing", "KEV item without a BOD 22-01 Due Date",
-                            **where("fr_kev_due_date")))
+            out.append(
+                make(
+                    "fedramp.kev.due-date-missing",
+                    "KEV item without a BOD 22-01 Due Date",
+                    **where("fr_kev_due_date"),
+                )
+            )
         elif _open(fr) and isinstance(due, dt.date) and due < ctx.as_of:
-            out.append(make("fedramp.kev.overdue", f"KEV item open {(ctx.as_of - due).days} days "
-                            f"past its BOD 22-01 due date {due.isoformat()}",
-                            **where("fr_kev_due_date")))
+            out.append(
+                make(
+                    "fedramp.kev.overdue",
+                    f"KEV item open {(ctx.as_of - due).days} days "
+                    f"past its BOD 22-01 due date {due.isoformat()}",
+                    **where("fr_kev_due_date"),
+                )
+            )
     return out
 
 
 # DSS-only rules that have no meaning on a FedRAMP POA&M (no ISSM/FSO approval, DSS
 # determination, CAGE code or DSS review header there)
-DISABLED = frozenset({
-    "approval.required-closed", "determination.closed-open-item", "header.cage-code.format",
-    "header.issm-phone.format", "header.last-review.stale", "header.last-review.missing",
-    "header.company-name.required", "header.cage-code.required", "header.dss-uid.required",
-    "header.issm-names.required", "header.poam-date.required", "deferred.reason",
-    "deferred.new-date", "residual-risk.required",
-})
+DISABLED = frozenset(
+    {
+        "approval.required-closed",
+        "determination.closed-open-item",
+        "header.cage-code.format",
+        "header.issm-phone.format",
+        "header.last-review.stale",
+        "header.last-review.missing",
+        "header.company-name.required",
+        "header.cage-code.required",
+        "header.dss-uid.required",
+        "header.issm-names.required",
+        "header.poam-date.required",
+        "deferred.reason",
+        "deferred.new-date",
+        "residual-risk.required",
+    }
+)
 
 PROFILE = Profile(
-    "fedramp", "FedRAMP POA&M (Rev5 template v2.1)", policy=POLICY, reader=read_poam,
+    "fedramp",
+    "FedRAMP POA&M (Rev5 template v2.1)",
+    policy=POLICY,
+    reader=read_poam,
     rules=(poam_ids, deviations, vendor_dependencies, late, false_positives, grouped, kev),
     disabled=DISABLED,
     describe="FedRAMP Rev5 POA&M template (Open/Closed/Configuration Findings sheets); "
-             "remediation windows High/Critical 30, Moderate 90, Low 180 days from Original "
-             "Detection Date (adjusted rating when a risk adjustment is approved).")
+    "remediation windows High/Critical 30, Moderate 90, Low 180 days from Original "
+    "Detection Date (adjusted rating when a risk adjustment is approved).",
+)
