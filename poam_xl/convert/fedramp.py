@@ -341,7 +341,7 @@ def to_fedramp(
 ) -> tuple[dict[str, Any], str, list[str]]:
     """A DSS record -> (FedRAMP row whose Comments keep every DSS-only field, sheet, labels)."""
     fr, sheet = base_fedramp(rec, miles)
-    fields: dict[str, Any] = dict(extra or {})
+    fields: dict[str, Any] = {k: v for k, v in (extra or {}).items() if kept.text_of(v)}
     for key in DSS_ONLY:
         if rec.get(key) is not None and not (isinstance(rec[key], float) and rec[key] != rec[key]):
             fields[DSS_LABEL[key]] = rec[key]
