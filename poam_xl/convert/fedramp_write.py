@@ -92,8 +92,11 @@ def build(poam: Any, *, revision: int = 5) -> tuple[Workbook, Conversion]:
     impact = header.get("Impact Level")
     rows: dict[str, list[dict[str, Any]]] = {s: [] for s in SHEETS}
     for i, rec in enumerate(items):
-        extra = {label: header[key] for key, label in HEAD_ONLY.items()
-                 if i == 0 and kept.text_of(header.get(key))}
+        extra = {
+            label: header[key]
+            for key, label in HEAD_ONLY.items()
+            if i == 0 and kept.text_of(header.get(key))
+        }
         mine = [m for m in miles if m.get("item_number") == rec.get("item_number")]
         fr, sheet, labels = to_fedramp(rec, mine, extra)
         if revision < 5 and fr.get("fr_service_name"):  # Rev4 has no Service Name column
