@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import io
 import re
-import resource
 import subprocess
 import sys
 import tempfile
@@ -19,13 +18,14 @@ from pathlib import Path
 
 from poam_xl import template
 
+# VmHWM (peak RSS of this process image); ru_maxrss would carry the parent's peak over exec
 CHILD = """
-import datetime as dt, resource, sys
+import datetime as dt, re, sys
 from poam_xl.validate import validate
 if sys.argv[1] != "-":
     r = validate(sys.argv[1], as_of=dt.date(2026, 11, 25))
     print(r.status, r.summary["items"], file=sys.stderr)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read()).group(1))
 """
 
 
@@ -59,7 +59,7 @@ def peak_mb(arg: str) -> float:
                           check=True)
     if proc.stderr.strip():
         print("  validated:", proc.stderr.strip().splitlines()[-1])
-    return int(proc.stdout.split()[-1]) / 1024  # ru_maxrss is KiB on Linux
+    return int(proc.stdout.split()[-1]) / 1024  # KiB
 
 
 def main() -> None:
@@ -76,7 +76,6 @@ def main() -> None:
         print(f"peak RSS, validate {args.items:,} items: {peak:7.0f} MB "
               f"({peak - base:.0f} MB for the data)")
         print(f"P4 peak {peak:.0f} MB (target < 600 MB)")
-    del resource
 
 
 if __name__ == "__main__":
