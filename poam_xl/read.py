@@ -12,7 +12,7 @@ inputs as plain 2-D lists so the Excel buttons (xlwings) share this code.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,6 +74,8 @@ class TableData:
     duplicates: list[tuple[str, list[str]]] = field(default_factory=list)  # header, letters
     extra: dict[str, str] = field(default_factory=dict)  # unknown header -> letter
     raw: pd.DataFrame | None = None  # cell values as read, same shape as frame
+    # for tables gathered from several sheets: frame index -> (sheet, Excel row)
+    locate: Callable[[int], tuple[str, int]] | None = None
 
     def cell(self, key: str, row: int) -> str:
         letter = self.letters.get(key)

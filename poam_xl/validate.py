@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -136,12 +137,25 @@ def check(poam: Poam, prof: profiles.Profile, as_of: dt.date, name: str | None =
                                                                    "value.error")}
     findings = [f for f in findings if f.rule not in prof.disabled and not (
         f.rule.endswith(".required") and (f.sheet, f.cell) in bad_cells)]
+    findings = [_relocate(f, poam) for f in findings]
     findings.sort(key=sort_key)
     report = Report(source=name, profile=prof.name, as_of=as_of, findings=findings,
                     template=poam.layout.name, poam=poam, items=items, derived=derived)
     report.dashboard = dashboard.summary(items, derived, as_of, pol)
     report.summary = _summary(report, poam, pol, prof, ctx)
     return report
+
+
+def _relocate(f: Finding, poam: Poam) -> Finding:
+    """Give findings on multi-sheet tables (FedRAMP Open/Closed/...) their true sheet and row."""
+    for data in (poam.items, poam.milestones):
+        if data is None or data.locate is None or f.sheet != data.sheet or not f.cell:
+            continue
+        m = re.fullmatch(r"([A-Z]+)(\d+)", f.cell)
+        if m and int(m.group(2)) in data.frame.index:
+            sheet, row = data.locate(int(m.group(2)))
+            return replace(f, sheet=sheet, cell=f"{m.group(1)}{row}")
+    return f
 
 
 def _summary(report: Report, poam: Poam, pol: Any, prof: profiles.Profile, ctx: Context

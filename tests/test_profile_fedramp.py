@@ -14,6 +14,7 @@ from poam_xl import derive, profiles
 from poam_xl.convert.fedramp_read import read_workbook
 from poam_xl.findings import RULES, Finding
 from poam_xl.profiles import Context
+from poam_xl.validate import validate
 from tests.fedramp_data import CLOSED_ITEMS, CONFIG_ITEMS, OPEN_ITEMS, blank_book, filled_template
 
 AS_OF = dt.date(2026, 11, 25)
@@ -149,3 +150,14 @@ def test_through_validate_with_the_fedramp_profile(tmp_path: Path) -> None:
     new = Counter(f.rule for f in broken.findings) - Counter(f.rule for f in clean.findings)
     assert new == Counter({"fedramp.kev.overdue": 1})
     assert not [f for f in clean.findings if f.rule in PROFILE.disabled]
+
+
+def test_core_findings_on_closed_sheet_items_name_their_real_cell(tmp_path: Path) -> None:
+    """Items gathered from several sheets keep their own sheet and row in findings."""
+
+    def edit(open_items, closed, config):
+        closed[0]["Weakness Description"] = "TBD"
+
+    report = validate(book(tmp_path, edit), profile="fedramp", as_of=AS_OF)
+    hits = [f for f in report.findings if f.rule == "description.placeholder"]
+    assert [(f.sheet, f.cell) for f in hits] == [("Closed POA&M Items", "D6")]

@@ -229,7 +229,7 @@ def _to_poam(
         if fr_key in letters:
             dss_letters[dss_key] = letters[fr_key]
     table = read.TableData(
-        frame=frame, sheet=OPEN, header_row=5, letters=dss_letters, raw=frame.copy()
+        frame=frame, sheet=OPEN, header_row=5, letters=dss_letters, raw=frame.copy(), locate=locate
     )
     ms_frame = read.frame_from_records(model.MILESTONES, ms_records, ms_index)
     ms_letters = {
@@ -238,7 +238,8 @@ def _to_poam(
         if "fr_planned_milestones" in letters
     }
     ms_table = read.TableData(
-        frame=ms_frame, sheet=OPEN, header_row=5, letters=ms_letters, raw=ms_frame.copy()
+        frame=ms_frame, sheet=OPEN, header_row=5, letters=ms_letters, raw=ms_frame.copy(),
+        locate=locate,
     )
     fr_frame = pd.DataFrame(
         fr_rows, index=pd.Index(index, name="row"), columns=[*FR_KEYS, "sheet", "row"]
