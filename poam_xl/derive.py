@@ -85,18 +85,15 @@ def derive(items: pd.DataFrame, pol: Policy, as_of: dt.date) -> pd.DataFrame:
 
 def explain(identified: pd.Series, risk: pd.Series, due: pd.Series, pol: Policy,
             as_of: dt.date) -> pd.Series:
-    """'due 2026-02-09 = identified 2026-01-10 + 30 calendar days (High, Policy sheet)'."""
-    texts = []
-    for ident, r, d in zip(identified, risk, due, strict=True):
-        if pd.isna(d):
-            why = "no Date Identified" if pd.isna(ident) else "no valid Risk Level"
-            texts.append(f"no due date: {why}")
-            continue
-        hol = f", less {len(pol.holidays)} holidays" if pol.day_count == "business" and pol.holidays else ""
-        texts.append(f"due {d.date().isoformat()} = identified {ident.date().isoformat()} + "
-                     f"{pol.days[r]} {pol.day_count} days{hol} ({r}, {pol.source}); "
-                     f"as of {as_of.isoformat()}")
-    return pd.Series(texts, index=identified.index, dtype=object)
+    """'due 2026-02-09 = identified 2026-01-10 + 30 calendar days (High, Policy sheet)' (vectorised)."""
+    hol = f", less {len(pol.holidays)} holidays" if pol.day_count == "business" and pol.holidays else ""
+    days = risk.map(pol.days).astype("Int64").astype(str)
+    text = ("due " + due.dt.strftime("%Y-%m-%d") + " = identified " + identified.dt.strftime("%Y-%m-%d")
+            + " + " + days + f" {pol.day_count} days{hol} (" + risk.astype(str)
+            + f", {pol.source}); as of {as_of.isoformat()}")
+    why = pd.Series("no due date: no valid Risk Level", index=due.index, dtype=object)
+    why[identified.isna()] = "no due date: no Date Identified"
+    return text.where(due.notna(), why).astype(object)
 
 
 def priority_order(items: pd.DataFrame, derived: pd.DataFrame) -> pd.Index:
