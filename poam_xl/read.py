@@ -346,7 +346,8 @@ def _convert(col: model.Column, values: list[Any], index: pd.Index, date1904: bo
             num = _number(v)
             if num is None and _filled(v):
                 bad(i, "a whole number" if col.kind == "int" else "a number")
-            elif num is not None and col.kind == "int" and num != int(num):
+            elif num is not None and col.kind == "int" and (
+                    abs(num) > 2**53 or num != int(num)):  # past 2**53: not exact, not int64
                 bad(i, "a whole number")
                 num = None
             out.append(None if num is None else (int(num) if col.kind == "int" else num))
