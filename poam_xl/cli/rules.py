@@ -17,6 +17,7 @@ def catalogue_markdown(profile: str | None = None) -> str:
     else:
         for name in profiles.NAMES:
             profiles.get(name)
+    import poam_xl.diff  # noqa: F401  (declares the diff rules)
     import poam_xl.validate  # noqa: F401  (declares the core rules)
 
     lines = ["| rule | severity | profiles | checks | source |", "|---|---|---|---|---|"]
