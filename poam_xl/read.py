@@ -519,3 +519,14 @@ def frame_from_records(table: model.Table, records: list[dict[str, Any]],
         else:
             data[col.key] = pd.Series([_text(v) for v in values], index=idx, dtype=object)
     return pd.DataFrame(data, index=idx)
+
+
+def plain(v: Any) -> Any:
+    """A pandas/NumPy cell value -> the plain Python value writers take (None for missing/"")."""
+    if v is None or v is pd.NaT or (not isinstance(v, str) and pd.isna(v)):
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.date()
+    if hasattr(v, "item"):
+        v = v.item()
+    return None if v == "" else v

@@ -12,6 +12,7 @@ import pandas as pd
 
 from . import dashboard, derive, model
 from .errors import UsageError, WorkbookError, WriteError
+from .read import plain
 from .validate import Report
 from .write import atomic_path
 from .xlsxpatch import Sheet, Workbook, q, split_ref
@@ -69,15 +70,7 @@ def lock_file(path: str | Path) -> Path | None:
     return None
 
 
-def _value(v: Any) -> Any:
-    """A pandas/NumPy scalar -> the plain Python value xlsxpatch writes (None for missing)."""
-    if v is None or v is pd.NaT or (not isinstance(v, str) and pd.isna(v)):
-        return None
-    if isinstance(v, pd.Timestamp):
-        return v.date()
-    if hasattr(v, "item"):
-        v = v.item()
-    return None if v == "" else v
+_value = plain  # one conversion for every writer
 
 
 def _checked(report: Report) -> Report:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from . import dashboard, derive, model, template
 from .errors import PoamXlError
-from .read import Grid, read_grid
+from .read import Grid, plain, read_grid
 from .update import FILLS, FINDING_COLUMNS, WRITTEN
 from .validate import Report
 from .validate import validate as run_validation
@@ -31,15 +31,7 @@ _REF = re.compile(r"^[A-Z]{1,3}[1-9]\d*$")
 _NOTE = re.compile(r"^(ERROR|WARNING) \[")
 
 
-def _value(v: Any) -> Any:
-    """A pandas/NumPy scalar -> a plain value xlwings writes (None for missing or "")."""
-    if v is None or v is pd.NaT or (not isinstance(v, str) and pd.isna(v)):
-        return None
-    if isinstance(v, pd.Timestamp):
-        return v.date()
-    if hasattr(v, "item"):
-        v = v.item()
-    return None if v == "" else v
+_value = plain  # one conversion for every writer
 
 
 def _blank(v: Any) -> bool:
