@@ -23,7 +23,8 @@ from poam_xl.validate import validate
 from tests import corpus
 from tests.helpers import AS_OF
 
-settings.register_profile("ci", max_examples=40, deadline=None,
+# CI: a fixed, reproducible budget (derandomized); long: fresh random examples every run
+settings.register_profile("ci", max_examples=40, deadline=None, derandomize=True,
                           suppress_health_check=[HealthCheck.function_scoped_fixture])
 settings.register_profile("long", max_examples=2000, deadline=None,
                           suppress_health_check=[HealthCheck.function_scoped_fixture])
