@@ -158,7 +158,8 @@ def load_grids(info: PackageInfo, limits: Limits = Limits(),
         rows = sh.to_python(skip_empty_area=True)
         state = states.get(name, "visible")
         state = {"veryhidden": "veryHidden"}.get(state, state)
-        grid = Grid(rows, sh.start[0] + 1, sh.start[1] + 1, state)
+        start = sh.start or (0, 0)  # None for a sheet without cells
+        grid = Grid(rows if sh.start else [], start[0] + 1, start[1] + 1, state)
         _mark_problems(grid, scan)
         grids[name] = grid
     return grids
