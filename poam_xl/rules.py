@@ -140,7 +140,7 @@ def mitigation_required(ctx: Context) -> Iterator[Finding]:
     bad = _open(ctx) & _blank(ctx.items["mitigation"])
     for row in ctx.items.index[bad]:
         yield make("mitigation.required-open",
-                   f"{_who(ctx, row)} is {ctx.items['status'][row]} but has no Mitigation Plan",
+                   f"{_who(ctx, row)} is {excerpt(ctx.items['status'][row])} but has no Mitigation Plan",
                    **_where(ctx, "mitigation", row))
 
 
@@ -203,7 +203,7 @@ def closed_items(ctx: Context) -> Iterator[Finding]:
     det_closed = it["dss_determination"] == "Closed"
     for row in it.index[det_closed & ~closed & it["status"].notna()]:
         yield make("determination.closed-open-item", f"{_who(ctx, row)}: DSS determination is "
-                   f"Closed but Status is {it['status'][row]}", **_where(ctx, "dss_determination", row))
+                   f"Closed but Status is {excerpt(it['status'][row])}", **_where(ctx, "dss_determination", row))
     accepted = closed & (it["closure_reason"] == "Risk Accepted")
     for row in it.index[accepted & _blank(it["residual_risk"])]:
         yield make("residual-risk.required", f"{_who(ctx, row)} was closed by risk acceptance but "

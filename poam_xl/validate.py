@@ -15,7 +15,7 @@ from .derive import derive
 from .errors import TemplateError, excerpt
 from .findings import Finding, make, rule, sort_key
 from .profiles import Context
-from .read import Invalid, Poam, TableData
+from .read import UNCACHED, Invalid, Poam, TableData
 
 
 @dataclass
@@ -82,6 +82,8 @@ rule("date.invalid", "error", "Date cells hold real dates",
 rule("number.invalid", "error", "Number cells hold numbers", "Enter a whole number.")
 rule("value.error", "error", "Cells hold values, not Excel errors",
      "Fix the formula or type the value (#N/A, #REF! and the like are not values).")
+rule("value.uncached", "error", "Formula cells have cached values",
+     "Open and save the workbook in Excel (or recalculate it) so the computed values are stored.")
 rule("policy.invalid", "error", "Policy sheet values are valid",
      "Enter a whole number of days (or calendar/business for Day count).")
 rule("template.unknown", "error", "The workbook uses a recognised POA&M template",
@@ -133,8 +135,8 @@ def check(poam: Poam, prof: profiles.Profile, as_of: dt.date, name: str | None =
                                  poam.milestones.letters, poam.milestones.sheet)
     for fn in (*rules.CORE, *prof.rules):
         findings += fn(ctx)
-    bad_cells = {(f.sheet, f.cell) for f in findings if f.rule in ("date.invalid", "number.invalid",
-                                                                   "value.error")}
+    bad_cells = {(f.sheet, f.cell) for f in findings
+                 if f.rule in ("date.invalid", "number.invalid", "value.error", "value.uncached")}
     findings = [f for f in findings if f.rule not in prof.disabled and not (
         f.rule.endswith(".required") and (f.sheet, f.cell) in bad_cells)]
     findings = [_relocate(f, poam) for f in findings]
@@ -202,6 +204,13 @@ def _invalid(poam: Poam) -> list[Finding]:
         if isinstance(inv.value, str) and inv.value.strip().startswith("#") and inv.value.strip(
                 ).upper().rstrip("!?0/") in ("#N/A", "#REF", "#VALUE", "#DIV", "#NAME", "#NUM", "#NULL"):
             rid = "value.error"
+        elif inv.expected == UNCACHED:
+            item = _item_at(poam, inv)
+            who = f"item {item}: " if item is not None else ""
+            out.append(make("value.uncached", f"{who}{_label(poam, inv.table, inv.key)} is a formula "
+                            "with no cached value", sheet=inv.sheet, cell=inv.cell, item=item,
+                            column=_label(poam, inv.table, inv.key)))
+            continue
         elif inv.table == "policy":
             rid = "policy.invalid"
         else:

@@ -56,6 +56,7 @@ CASES: list[tuple[str, Callable[[openpyxl.Workbook], None], set[str], set[str]]]
     ("date-identified.required", cells(I, {"K12": None}), {"POA&M!K12"}, set()),
     ("date.invalid", cells(I, {"K12": "31/31/2026"}), {"POA&M!K12"}, set()),
     ("value.error", cells(I, {"K12": "#N/A"}), {"POA&M!K12"}, set()),
+    ("value.uncached", cells(I, {"K12": "=TODAY()-30"}), {"POA&M!K12"}, set()),
     ("item-number.positive", cells(I, {"A12": -1}), {"POA&M!A12"},
      {"milestone.item-unknown", "milestone.missing"}),
     ("item-number.unique", cells(I, {"A13": 1}), {"POA&M!A12", "POA&M!A13"}, {"milestone.item-unknown"}),
