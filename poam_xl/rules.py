@@ -89,21 +89,29 @@ PHONE = re.compile(r"^\+?[\d\s().\-x/ext]{7,}$")
 
 
 # ---------------------------------------------------------------- helpers
+def _numbers(ctx: Context, table: str = "items") -> dict[Any, int | None]:
+    """Excel row -> item number, computed once per validation (findings name their item)."""
+    key = f"_numbers_{table}"
+    if key not in ctx.extra:
+        frame = ctx.items if table == "items" else ctx.milestones
+        s = frame["item_number"] if frame is not None else pd.Series(dtype=object)
+        ctx.extra[key] = {r: None if pd.isna(v) else int(v)
+                          for r, v in zip(s.index, s.to_numpy(dtype=object), strict=True)}
+    return ctx.extra[key]  # type: ignore[no-any-return]
+
+
 def _where(ctx: Context, key: str, row: Any, table: str = "items") -> dict[str, Any]:
     data = ctx.poam.items if table == "items" else ctx.poam.milestones
     assert data is not None
     col = data.letters.get(key)
     tbl = model.ITEMS if table == "items" else model.MILESTONES
-    frame = ctx.items if table == "items" else ctx.milestones
-    item = frame["item_number"].get(row) if frame is not None else None
     return {"sheet": data.sheet, "cell": f"{col}{row}" if col else None,
-            "item": None if item is None or pd.isna(item) else int(item),
-            "column": tbl.column(key).header}
+            "item": _numbers(ctx, table).get(row), "column": tbl.column(key).header}
 
 
 def _who(ctx: Context, row: Any) -> str:
-    n = ctx.items["item_number"].get(row)
-    return f"item {int(n)}" if n is not None and not pd.isna(n) else f"row {row}"
+    n = _numbers(ctx).get(row)
+    return f"item {n}" if n is not None else f"row {row}"
 
 
 def _has(ctx: Context, key: str) -> bool:
@@ -246,10 +254,12 @@ def milestones_sheet(ctx: Context) -> Iterator[Finding]:
     if len(item_dates):
         target = pd.to_datetime(numbers.map(item_dates))
     late = (ms["planned_date"] > target).fillna(False).astype(bool)
-    for row in ms.index[late]:
-        yield make("milestone.after-item-date", f"milestone {excerpt(ms['milestone'][row])!r} of item "
-                   f"{int(numbers[row])} is planned {_d(ms['planned_date'][row])}, after the item's "
-                   f"Milestone Date {_d(target[row])}", **_where(ctx, "planned_date", row, "milestones"))
+    sub = ms.loc[late]
+    for row, text, planned, number, due in zip(sub.index, sub["milestone"], sub["planned_date"],
+                                               sub["item_number"], target[late], strict=True):
+        yield make("milestone.after-item-date", f"milestone {excerpt(text)!r} of item {int(number)} "
+                   f"is planned {_d(planned)}, after the item's Milestone Date {_d(due)}",
+                   **_where(ctx, "planned_date", row, "milestones"))
     numbered = ctx.items["item_number"]
     lacking = _open(ctx) & numbered.notna() & ~numbered.isin(numbers.dropna().unique())
     for row in ctx.items.index[lacking.fillna(False).astype(bool)]:
