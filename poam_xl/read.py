@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
@@ -36,6 +37,7 @@ class Grid:
     row0: int = 1
     col0: int = 1
     state: str = "visible"
+    problems: int = 0  # CellProblem markers placed in rows (error values, uncached formulas)
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,7 @@ def _mark_problems(grid: Grid, scan: SheetScan) -> None:
         if len(row) <= j:
             row.extend([None] * (j + 1 - len(row)))
         row[j] = problem
+        grid.problems += 1
 
 
 def _is_panic(exc: BaseException) -> bool:
@@ -275,7 +278,8 @@ def _table(grid: Grid, sheet: str, header_row: int, table: model.Table, date1904
     body = grid.rows[header_row - grid.row0 + 1:]
     first_row = header_row + 1
     used = sorted(positions.values())
-    keep = [i for i, r in enumerate(body) if any(_filled(r[j]) for j in used if j < len(r))]
+    columns = _columns(body, used)  # one transpose, then whole columns at a time
+    keep = _kept_rows(columns, len(body))
     index = pd.Index([first_row + i for i in keep], name="row")
     data: dict[str, Any] = {}
     raw: dict[str, Any] = {}
@@ -286,8 +290,11 @@ def _table(grid: Grid, sheet: str, header_row: int, table: model.Table, date1904
             continue
         j = positions[col.key]
         letters[col.key] = get_column_letter(grid.col0 + j)
-        values = [(body[i][j] if j < len(body[i]) else None) for i in keep]
-        _take_problems(values, index, col, label, sheet, letters[col.key], invalid)
+        full = columns[j]
+        values = full if len(keep) == len(body) else [full[i] for i in keep]
+        if grid.problems:
+            values = list(values)
+            _take_problems(values, index, col, label, sheet, letters[col.key], invalid)
         raw[col.key] = pd.Series(values, index=index, dtype=object)
         data[col.key] = _convert(col, values, index, date1904, label, sheet, letters[col.key],
                                  invalid)
@@ -295,7 +302,7 @@ def _table(grid: Grid, sheet: str, header_row: int, table: model.Table, date1904
         if combined in positions and word_key not in positions:
             j = positions[combined]
             letters[word_key] = letters[date_key] = get_column_letter(grid.col0 + j)
-            values = [(body[i][j] if j < len(body[i]) else None) for i in keep]
+            values = [columns[j][i] for i in keep]
             words, days = _split_word_date(values, table.column(word_key).allowed, date1904)
             data[word_key] = pd.Series(words, index=index, dtype=object)
             data[date_key] = pd.Series(days, index=index, dtype="datetime64[ns]")
@@ -304,6 +311,28 @@ def _table(grid: Grid, sheet: str, header_row: int, table: model.Table, date1904
     return TableData(frame=frame, sheet=sheet, header_row=header_row, letters=letters,
                      missing=missing, duplicates=duplicates, extra=extra,
                      raw=pd.DataFrame(raw, index=index))
+
+
+def _columns(body: list[list[Any]], used: list[int]) -> dict[int, list[Any]]:
+    """The used columns of the body rows as lists (ragged rows padded with None)."""
+    width = max(used, default=-1) + 1
+    if not body or not width:
+        return {j: [] for j in used}
+    if all(len(r) >= width for r in body):
+        cols = list(zip(*body, strict=False))
+    else:
+        cols = list(zip(*[list(r) + [None] * (width - len(r)) for r in body], strict=False))
+    return {j: list(cols[j]) for j in used}
+
+
+def _kept_rows(columns: dict[int, list[Any]], n: int) -> list[int]:
+    """Rows with at least one non-blank cell in a known column (blank rows inside are skipped)."""
+    filled = np.zeros(n, dtype=bool)
+    for values in columns.values():
+        arr = np.array(values, dtype=object)
+        filled |= (arr != None) & (arr != "")  # noqa: E711  (elementwise on an object array)
+    rows = np.flatnonzero(filled)
+    return [int(i) for i in rows if any(_filled(c[i]) for c in columns.values())]
 
 
 _EXPECTED = {"date": "a date", "int": "a whole number", "number": "a number"}
@@ -344,6 +373,9 @@ def _convert(col: model.Column, values: list[Any], index: pd.Index, date1904: bo
     if col.kind in ("int", "number"):
         out: list[Any] = []
         for i, v in enumerate(values):
+            if type(v) is float and col.kind == "int" and v.is_integer() and abs(v) <= 2**53:
+                out.append(int(v))  # the common case, without the general path
+                continue
             num = _number(v)
             if num is None and _filled(v):
                 bad(i, "a whole number" if col.kind == "int" else "a number")
@@ -353,7 +385,8 @@ def _convert(col: model.Column, values: list[Any], index: pd.Index, date1904: bo
                 num = None
             out.append(None if num is None else (int(num) if col.kind == "int" else num))
         return pd.Series(out, index=index, dtype="Int64" if col.kind == "int" else "Float64")
-    return pd.Series([_text(v) for v in values], index=index, dtype=object)
+    return pd.Series([(v.strip() or None) if type(v) is str else _text(v) for v in values],
+                     index=index, dtype=object)
 
 
 def _dates(values: list[Any], date1904: bool) -> tuple[pd.Series, list[int]]:
