@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from . import dates, derive, model, policy
-from .read import Grid, _policy
+from .read import Grid, policy_from_grids
 
 F = TypeVar("F", bound=Callable[..., Any])
 VALUE = "#VALUE!"
@@ -75,7 +75,7 @@ def _policy_of(rng: Any) -> policy.Policy:
     rows = rng if isinstance(rng, list) and rng and isinstance(rng[0], list) else [rng]
     invalid: list[Any] = []
     grid = Grid([list(r) for r in rows])
-    pol, _cells, _found = _policy({model.POLICY_SHEET: grid}, False, invalid)
+    pol, _cells, _found = policy_from_grids({model.POLICY_SHEET: grid}, False, invalid)
     if invalid:
         raise _Bad
     return pol

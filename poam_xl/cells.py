@@ -1,0 +1,174 @@
+"""Cell values -> typed columns: dates, whole numbers, text; values that do not fit are recorded.
+
+Every reader (the DSS reader, the foreign-format converters, the Excel buttons) turns raw cell
+values into typed pandas columns here, and writers turn them back with ``plain``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from . import dates, model
+from .grids import UNCACHED, CellProblem
+
+
+@dataclass
+class Invalid:
+    """A value present in a cell that could not be read as its column's type."""
+
+    table: str  # "items" | "milestones" | "header" | "policy"
+    key: str
+    sheet: str
+    cell: str
+    value: Any
+    expected: str
+
+
+_EXPECTED = {"date": "a date", "int": "a whole number", "number": "a number"}
+
+
+def take_problems(values: list[Any], index: pd.Index, col: model.Column, label: str, sheet: str,
+                   letter: str, invalid: list[Invalid]) -> None:
+    """Error values and uncached formulas become Invalid records and blanks, in place."""
+    for i, v in enumerate(values):
+        if isinstance(v, CellProblem):
+            expected = _EXPECTED.get(col.kind, "a value") if v.kind == "error" else UNCACHED
+            invalid.append(Invalid(label, col.key, sheet, f"{letter}{index[i]}", str(v), expected))
+            values[i] = None
+
+
+def filled(v: Any) -> bool:
+    return v is not None and not (isinstance(v, str) and not v.strip())
+
+
+def convert(col: model.Column, values: list[Any], index: pd.Index, date1904: bool, label: str,
+             sheet: str, letter: str, invalid: list[Invalid]) -> pd.Series:
+    def bad(i: int, expected: str) -> None:
+        invalid.append(Invalid(label, col.key, sheet, f"{letter}{index[i]}", values[i], expected))
+
+    if col.kind == "date":
+        series, bad_pos = date_column(values, date1904)
+        for i in bad_pos:
+            bad(i, "a date")
+        series.index = index
+        return series
+    if col.kind in ("int", "number"):
+        out: list[Any] = []
+        for i, v in enumerate(values):
+            if type(v) is float and col.kind == "int" and v.is_integer() and abs(v) <= 2**53:
+                out.append(int(v))  # the common case, without the general path
+                continue
+            num = as_number(v)
+            if num is None and filled(v):
+                bad(i, "a whole number" if col.kind == "int" else "a number")
+            elif num is not None and col.kind == "int" and (
+                    abs(num) > 2**53 or num != int(num)):  # past 2**53: not exact, not int64
+                bad(i, "a whole number")
+                num = None
+            out.append(None if num is None else (int(num) if col.kind == "int" else num))
+        return pd.Series(out, index=index, dtype="Int64" if col.kind == "int" else "Float64")
+    return pd.Series([(v.strip() or None) if type(v) is str else as_text(v) for v in values],
+                     index=index, dtype=object)
+
+
+def date_column(values: list[Any], date1904: bool) -> tuple[pd.Series, list[int]]:
+    """dates.column_to_dates, with years pandas cannot hold (after 2262: '9999-12-31') as BAD."""
+    try:
+        return dates.column_to_dates(values, date1904)
+    except (pd.errors.OutOfBoundsDatetime, OverflowError):
+        pass
+    kept: list[Any] = []
+    out_of_range: list[int] = []
+    for i, v in enumerate(values):
+        try:
+            dates.column_to_dates([v], date1904)
+            kept.append(v)
+        except (pd.errors.OutOfBoundsDatetime, OverflowError):
+            kept.append(None)
+            out_of_range.append(i)
+    series, bad = dates.column_to_dates(kept, date1904)
+    return series, sorted(bad + out_of_range)
+
+
+def as_number(v: Any) -> float | None:
+    if isinstance(v, bool) or v is None:
+        return None
+    if isinstance(v, int | float):
+        return float(v) if v == v else None
+    if isinstance(v, str):
+        s = v.strip().replace(",", "")
+        try:
+            return float(s) if s else None
+        except ValueError:
+            return None
+    return None
+
+
+def as_text(v: Any) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, str):
+        s = v.strip()
+        return s or None
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, dt.datetime | dt.date):
+        return v.isoformat()[:10]
+    return str(v)
+
+
+def split_word_date(values: list[Any], allowed: tuple[str, ...], date1904: bool
+                     ) -> tuple[list[str | None], list[dt.date | None]]:
+    """'Closed 03/01/2024' -> ('Closed', 2024-03-01); a bare date or word fills one side."""
+    words: list[str | None] = []
+    days: list[dt.date | None] = []
+    for v in values:
+        d = dates.to_date(v, date1904) if not isinstance(v, str) else dates.find_date_in_text(v)
+        word = None
+        if isinstance(v, str):
+            for a in allowed:
+                if a.lower() in v.lower():
+                    word = a
+                    break
+        words.append(word)
+        days.append(d if isinstance(d, dt.date) else None)
+    return words, days
+
+
+# ---------------------------------------------------------------- header block, policy
+
+
+def frame_from_records(table: model.Table, records: list[dict[str, Any]],
+                       index: Sequence[int] | None = None) -> pd.DataFrame:
+    """Records keyed by model keys -> a frame typed like the reader's (for converters, samples)."""
+    idx = pd.Index(list(index) if index is not None else range(len(records)), name="row")
+    data: dict[str, pd.Series] = {}
+    for col in table.columns:
+        values = [r.get(col.key) for r in records]
+        if col.kind == "date":
+            data[col.key] = pd.Series(pd.to_datetime(pd.Series(values, dtype=object), errors="coerce")
+                                      .astype("datetime64[ns]").to_numpy(), index=idx)
+        elif col.kind == "int":
+            data[col.key] = pd.Series([None if v is None or v == "" else int(v) for v in values],
+                                      index=idx, dtype="Int64")
+        elif col.kind == "number":
+            data[col.key] = pd.Series(values, index=idx, dtype="Float64")
+        else:
+            data[col.key] = pd.Series([as_text(v) for v in values], index=idx, dtype=object)
+    return pd.DataFrame(data, index=idx)
+
+
+def plain(v: Any) -> Any:
+    """A pandas/NumPy cell value -> the plain Python value writers take (None for missing/"")."""
+    if v is None or v is pd.NaT or (not isinstance(v, str) and pd.isna(v)):
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.date()
+    if hasattr(v, "item"):
+        v = v.item()
+    return None if v == "" else v
