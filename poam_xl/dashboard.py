@@ -69,6 +69,10 @@ def cells(s: dict[str, Any]) -> dict[str, Any]:
         out[f"K{5 + i}"], out[f"L{5 + i}"] = k, v
     for i, (k, v) in enumerate(s["closed_per_month"]):
         out[f"N{5 + i}"], out[f"O{5 + i}"] = k, v
+    if "sprs_score" in s:  # CMMC profile (32 CFR 170.24 scoring): shown under the counts
+        out["A11"], out["B11"] = "SPRS score (CMMC)", s["sprs_score"]
+        out["A12"], out["B12"] = "Conditional status eligible", (
+            "Yes" if s.get("cmmc_conditional_eligible") else "No")
     return out
 
 

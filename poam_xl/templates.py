@@ -17,6 +17,13 @@ SIGNATURES: tuple[tuple[str, frozenset[str]], ...] = (
 )
 
 
+# templates that still read but have been replaced: name -> the current one
+OUTDATED = {
+    "fedramp-rev4": "the FedRAMP Rev5 POA&M template v2.1 (31 columns, with Service Name)",
+    "emass-service": None,  # service variants are current for their service: not outdated
+}
+
+
 def recognise(path: str | Path, limits: Limits | None = None) -> str | None:
     """'dss', 'fedramp-rev5', 'fedramp-rev4', 'emass', 'emass-service' or None."""
     try:

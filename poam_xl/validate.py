@@ -88,6 +88,8 @@ rule("policy.invalid", "error", "Policy sheet values are valid",
      "Enter a whole number of days (or calendar/business for Day count).")
 rule("template.unknown", "error", "The workbook uses a recognised POA&M template",
      "Copy the items into the current template (`poam-xl new`).")
+rule("template.outdated", "warning", "The workbook uses the current version of its template",
+     "Move the items to the current template (`poam-xl convert IN OUT --to <format>`).")
 rule("template.other-profile", "error", "The workbook matches the profile it is validated under",
      "Validate with the matching --profile, or convert it with `poam-xl convert`.")
 
@@ -139,10 +141,12 @@ def check(poam: Poam, prof: profiles.Profile, as_of: dt.date, name: str | None =
                  if f.rule in ("date.invalid", "number.invalid", "value.error", "value.uncached")}
     findings = [f for f in findings if f.rule not in prof.disabled and not (
         f.rule.endswith(".required") and (f.sheet, f.cell) in bad_cells)]
+    template = str(poam.layout.extra.get("template", poam.layout.name))
+    findings += _outdated(template)
     findings = [_relocate(f, poam) for f in findings]
     findings.sort(key=sort_key)
     report = Report(source=name, profile=prof.name, as_of=as_of, findings=findings,
-                    template=poam.layout.name, poam=poam, items=items, derived=derived)
+                    template=template, poam=poam, items=items, derived=derived)
     report.dashboard = dashboard.summary(items, derived, as_of, pol)
     report.summary = _summary(report, poam, pol, prof, ctx)
     return report
@@ -171,8 +175,20 @@ def _summary(report: Report, poam: Poam, pol: Any, prof: profiles.Profile, ctx: 
         "errors": report.errors, "warnings": report.warnings, "policy": pol.describe(),
     }
     if prof.summary is not None:
-        out.update(prof.summary(ctx))
+        extra = prof.summary(ctx)
+        out.update(extra)
+        report.dashboard.update(extra)  # e.g. the CMMC SPRS score, shown on the Dashboard too
     return out
+
+
+def _outdated(template: str) -> list[Finding]:
+    from .templates import OUTDATED
+
+    current = OUTDATED.get(template)
+    if not current:
+        return []
+    return [make("template.outdated", f"this workbook uses the {template} template; the current "
+                 f"one is {current}")]
 
 
 def _structure(poam: Poam) -> list[Finding]:

@@ -56,3 +56,23 @@ def test_rules_lists_the_catalogue():
 def test_version():
     res = runner.invoke(app, ["--version"])
     assert res.exit_code == 0 and res.output.startswith("poam-xl ")
+
+
+def test_new_in_other_frameworks_layouts(tmp_path):
+    from poam_xl.templates import recognise
+    from poam_xl.validate import validate
+
+    for profile, template in (("fedramp", "fedramp-rev5"), ("emass", "emass")):
+        out = tmp_path / f"{profile}.xlsx"
+        res = runner.invoke(app, ["new", str(out), "--profile", profile, "--sample", "4",
+                                  "--as-of", "2026-11-25"])
+        assert res.exit_code == 0, res.output
+        assert recognise(out) == template
+        report = validate(out, profile=profile)
+        assert report.summary["items"] == 4 and report.errors == 0, report.findings
+
+
+def test_new_with_unknown_profile_is_one_line_exit_2(tmp_path):
+    res = runner.invoke(app, ["new", str(tmp_path / "x.xlsx"), "--profile", "nist"])
+    assert res.exit_code == 2 and "unknown profile" in res.output
+    assert not (tmp_path / "x.xlsx").exists()

@@ -17,6 +17,9 @@ def new(
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
     as_of: str | None = AS_OF,
     seed: int = typer.Option(0, "--seed", help="Random seed for --sample (same seed, same workbook)."),
+    profile: str = typer.Option("dss", "--profile",
+                                help="dss (default) or cmmc: the DSS workbook; fedramp or emass: "
+                                     "that framework's official template layout."),
 ) -> None:
     """Create the DSS-style POA&M workbook: header block, items, milestones, policy, dashboard.
 
@@ -24,5 +27,6 @@ def new(
     """
     from ..template import new_workbook
 
-    path = new_workbook(out, sample_items=sample, as_of=parse_as_of(as_of), seed=seed, force=force)
+    path = new_workbook(out, sample_items=sample, as_of=parse_as_of(as_of), seed=seed, force=force,
+                        profile=profile)
     typer.echo(f"wrote {path}" + (f" with {sample} sample items" if sample else ""))
