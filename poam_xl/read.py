@@ -11,6 +11,7 @@ inputs as plain 2-D lists so the Excel buttons (xlwings) share this code.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,8 +23,16 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 
 from . import dates, model, policy
-from .cells import (Invalid, convert, filled, split_word_date, take_problems, as_text,
-                    frame_from_records, plain)
+from .cells import (
+    Invalid,
+    as_text,
+    convert,
+    filled,
+    frame_from_records,
+    plain,
+    split_word_date,
+    take_problems,
+)
 from .errors import EncryptedWorkbookError, PoamXlError, TemplateError
 from .grids import UNCACHED, CellProblem, Grid, load_grids
 from .package import Limits, inspect
@@ -76,10 +85,8 @@ def read(path: str | Path, *, layout: model.Layout = model.DSS, limits: Limits =
     if password is not None:
         from .crypto import decrypted_copy
 
-        try:
+        with contextlib.suppress(EncryptedWorkbookError):
             inspect(p, limits)  # size, existence and format checks before decrypting anything
-        except EncryptedWorkbookError:
-            pass
         with decrypted_copy(p, password) as plain:
             try:
                 poam = read(plain, layout=layout, limits=limits)

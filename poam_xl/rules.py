@@ -211,7 +211,8 @@ def closed_items(ctx: Context) -> Iterator[Finding]:
     det_closed = it["dss_determination"] == "Closed"
     for row in it.index[det_closed & ~closed & it["status"].notna()]:
         yield make("determination.closed-open-item", f"{_who(ctx, row)}: DSS determination is "
-                   f"Closed but Status is {excerpt(it['status'][row])}", **_where(ctx, "dss_determination", row))
+                   f"Closed but Status is {excerpt(it['status'][row])}",
+                   **_where(ctx, "dss_determination", row))
     accepted = closed & (it["closure_reason"] == "Risk Accepted")
     for row in it.index[accepted & _blank(it["residual_risk"])]:
         yield make("residual-risk.required", f"{_who(ctx, row)} was closed by risk acceptance but "

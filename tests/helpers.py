@@ -59,7 +59,8 @@ def workbook_content(path: Path) -> dict[str, Any]:
         out[ws.title] = {
             "cells": cells, "state": ws.sheet_state, "freeze": ws.freeze_panes,
             "merged": sorted(str(m) for m in ws.merged_cells.ranges),
-            "validations": sorted((dv.type, dv.formula1, str(dv.sqref)) for dv in ws.data_validations.dataValidation),
+            "validations": sorted((dv.type, dv.formula1, str(dv.sqref))
+                                  for dv in ws.data_validations.dataValidation),
             "conditional": sorted((str(rng.sqref), tuple(r.formula or ()))
                                   for rng in ws.conditional_formatting for r in rng.rules),
             "autofilter": ws.auto_filter.ref, "print_titles": ws.print_title_rows,

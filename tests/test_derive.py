@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from poam_xl import derive
-from poam_xl.policy import DEFAULT, Policy
+from poam_xl.policy import DEFAULT
 
 d = dt.date
 BUSINESS = replace(DEFAULT, day_count="business", holidays=(d(2026, 11, 26), d(2026, 12, 25)))
