@@ -54,7 +54,22 @@ class Report:
             "path": self.source, "status": self.status, "error": self.error,
             "profile": self.profile, "template": self.template, "as_of": self.as_of.isoformat(),
             "summary": _jsonable(self.summary), "findings": [f.to_dict() for f in self.findings],
+            "computed": self.computed(),
         }
+
+    def computed(self) -> list[dict[str, Any]]:
+        """Each item's computed columns with the explanation of its due date (JSON report)."""
+        if self.derived is None or self.items is None:
+            return []
+        d, numbers = self.derived, self.items["item_number"]
+        out = []
+        for row, rec in zip(d.index, d.to_dict("records"), strict=True):
+            n = numbers.get(row)
+            out.append({"row": int(row), "item": None if pd.isna(n) else int(n),
+                        **{k: _jsonable(None if pd.isna(v) else (v.date() if hasattr(v, "date")
+                                                                 else v))
+                           for k, v in rec.items()}})
+        return out
 
 
 def _jsonable(value: Any) -> Any:

@@ -68,6 +68,9 @@ def test_batch_json_is_clean_on_stdout(inbox: Path) -> None:
     assert "corrupt or truncated" in files["junk.xlsx"]["error"]
     assert "[3/3]" in err and "Traceback" not in err  # plain progress lines, on stderr
     assert hashes(inbox) == before
+    computed = files["good.xlsx"]["computed"]  # every computed date explains itself
+    assert computed and computed[0]["item"] == 1 and computed[0]["row"] == 12
+    assert computed[0]["explanation"].startswith(f"due {computed[0]['due_date']} = identified ")
 
 
 def test_csv_and_junit(inbox: Path) -> None:
