@@ -21,7 +21,7 @@ from poam_xl import template
 # VmHWM (peak RSS of this process image); ru_maxrss would carry the parent's peak over exec
 CHILD = """
 import datetime as dt, re, sys
-from poam_xl.validate import validate
+from poam_xl.validation import validate
 if sys.argv[1] != "-":
     r = validate(sys.argv[1], as_of=dt.date(2026, 11, 25))
     print(r.status, r.summary["items"], file=sys.stderr)

@@ -16,7 +16,7 @@ import openpyxl
 
 from poam_xl import model, template
 from poam_xl.update import update_workbook
-from poam_xl.validate import validate
+from poam_xl.validation import validate
 
 AS_OF = dt.date(2026, 11, 25)
 

@@ -17,8 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_update import AS_OF, make_input  # noqa: E402
 
 from poam_xl.package import Limits, inspect, scan_sheet  # noqa: E402
-from poam_xl.read import load_grids, read, read_grid  # noqa: E402
-from poam_xl.validate import validate  # noqa: E402
+from poam_xl.reader import load_grids, read, read_grid  # noqa: E402
+from poam_xl.validation import validate  # noqa: E402
 
 
 def bare_calamine(path: Path) -> int:

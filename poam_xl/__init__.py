@@ -6,15 +6,20 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["read", "read_grid", "new_workbook", "Poam", "PoamXlError", "__version__"]
+__all__ = ["read", "read_grid", "validate", "new_workbook", "Poam", "Report", "Finding",
+           "PoamXlError", "__version__"]
 
 if TYPE_CHECKING:
     from .errors import PoamXlError
-    from .read import Poam, read, read_grid
+    from .findings import Finding
+    from .reader import Poam, read, read_grid
     from .template import new_workbook
+    from .validation import Report, validate
 
 _LAZY = {
-    "read": ("read", "read"), "read_grid": ("read", "read_grid"), "Poam": ("read", "Poam"),
+    "read": ("reader", "read"), "read_grid": ("reader", "read_grid"), "Poam": ("reader", "Poam"),
+    "validate": ("validation", "validate"), "Report": ("validation", "Report"),
+    "Finding": ("findings", "Finding"),
     "new_workbook": ("template", "new_workbook"), "PoamXlError": ("errors", "PoamXlError"),
 }
 

@@ -167,7 +167,7 @@ def check_file(path: str | Path, options: Options, *, annotate_to: str | None = 
 
 
 def _validate(path: Path, options: Options) -> Any:
-    from .validate import validate
+    from .validation import validate
 
     read_options: dict[str, Any] = {"limits": options.limits}
     if options.password is not None:

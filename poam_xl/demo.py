@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from . import model, template
-from .validate import Report, validate
+from .validation import Report, validate
 from .write import atomic_path
 
 

@@ -94,7 +94,7 @@ class Diff:
 
 def load(path: str | Path, as_of: dt.date) -> pd.DataFrame:
     """Canonical items (risk/status spelled as the model allows) of one workbook."""
-    from .validate import validate
+    from .validation import validate
 
     report = validate(path, as_of=as_of)
     if report.items is None:

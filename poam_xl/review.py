@@ -24,7 +24,7 @@ from .dates import as_date
 from .derive import priority_order
 from .diff import Diff, diff, load
 from .errors import TemplateError, UsageError, WriteError
-from .validate import Report, validate
+from .validation import Report, validate
 from .write import atomic_path
 
 NAVY = "1F3864"

@@ -68,7 +68,7 @@ def _foreign(wb: Workbook, out: Path, profile: str, as_of: dt.date) -> Path:
     import tempfile
 
     from . import convert
-    from .read import read
+    from .reader import read
 
     with tempfile.TemporaryDirectory() as folder:
         dss = Path(folder) / "dss.xlsx"
@@ -102,7 +102,7 @@ def build(*, sample_items: int = 0, as_of: dt.date, seed: int = 0, pol: Policy =
 def _fill_derived(rows: list[dict[str, Any]], pol: Policy, as_of: dt.date) -> None:
     """Sample rows carry the computed columns, as `poam-xl update` would write them."""
     from .derive import derive
-    from .read import frame_from_records
+    from .reader import frame_from_records
 
     derived = derive(frame_from_records(model.ITEMS, rows), pol, as_of)
     for rec, (_, d) in zip(rows, derived.iterrows(), strict=True):

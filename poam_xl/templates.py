@@ -6,7 +6,7 @@ from pathlib import Path
 
 from . import model
 from .package import Limits, inspect
-from .read import HEADER_SCAN_ROWS, load_grids
+from .reader import HEADER_SCAN_ROWS, load_grids
 
 # normalised header texts that identify a template (formats.md §2, §3; ../shared/realworld)
 SIGNATURES: tuple[tuple[str, frozenset[str]], ...] = (

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from . import dates, derive, model, policy
-from .read import Grid, policy_from_grids
+from .reader import Grid, policy_from_grids
 
 F = TypeVar("F", bound=Callable[..., Any])
 VALUE = "#VALUE!"

@@ -12,8 +12,8 @@ import pandas as pd
 
 from . import dashboard, derive, model
 from .errors import UsageError, WorkbookError, WriteError
-from .read import plain
-from .validate import Report
+from .reader import plain
+from .validation import Report
 from .write import atomic_path
 from .xlsxpatch import Sheet, Workbook, q, split_ref
 

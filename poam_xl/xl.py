@@ -2,7 +2,7 @@
 
 Each entry point is ``xw.Book.caller()`` plus a pure half (``*_book``) that takes any book-like
 object offering the xlwings calls used here, so tests drive it with a stand-in. No rule lives
-here: values go through ``read.read_grid`` -> ``validate.validate`` (as the CLI does) and the
+here: values go through ``reader.read_grid`` -> ``validation.validate`` (as the CLI does) and the
 results come from ``report.derived``, ``report.findings`` and ``dashboard.cells``.
 """
 
@@ -18,10 +18,10 @@ import pandas as pd
 
 from . import dashboard, derive, model, template
 from .errors import PoamXlError
-from .read import Grid, plain, read_grid
+from .reader import Grid, plain, read_grid
 from .update import FILLS, FINDING_COLUMNS, WRITTEN
-from .validate import Report
-from .validate import validate as run_validation
+from .validation import Report
+from .validation import validate as run_validation
 
 PROFILE = "dss"
 SKIP_SHEETS = (model.FINDINGS_SHEET, "xlwings.conf")

@@ -11,7 +11,7 @@ from openpyxl.comments import Comment
 
 from poam_xl.errors import UsageError
 from poam_xl.update import FILLS, annotated_copy
-from poam_xl.validate import validate
+from poam_xl.validation import validate
 from tests.helpers import AS_OF, header_ref, item_ref, sha256
 from tests.test_update import make_xlsm
 from tests.test_xlsxpatch import changed_members, lo_convert

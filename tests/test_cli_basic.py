@@ -8,7 +8,7 @@ import sys
 from typer.testing import CliRunner
 
 from poam_xl.cli import app
-from poam_xl.read import read
+from poam_xl.reader import read
 
 runner = CliRunner()
 
@@ -60,7 +60,7 @@ def test_version():
 
 def test_new_in_other_frameworks_layouts(tmp_path):
     from poam_xl.templates import recognise
-    from poam_xl.validate import validate
+    from poam_xl.validation import validate
 
     for profile, template in (("fedramp", "fedramp-rev5"), ("emass", "emass")):
         out = tmp_path / f"{profile}.xlsx"

@@ -9,7 +9,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from poam_xl import model, read
+from poam_xl import model, reader
 from poam_xl.convert import fedramp, kept
 from poam_xl.convert.fedramp_read import read_workbook, records
 from poam_xl.errors import PoamXlError
@@ -88,7 +88,7 @@ def test_filled_real_template_reads_every_sheet_and_field(tmp_path: Path) -> Non
     assert all(d["kept_in"] == "Comments" for d in conv.dropped)
 
 
-def _poam_with(path: Path) -> read.Poam:
+def _poam_with(path: Path) -> reader.Poam:
     return read_workbook(path)[0]
 
 
@@ -116,7 +116,7 @@ def test_fedramp_to_dss_to_fedramp_keeps_every_field(tmp_path: Path) -> None:
 
 
 def test_dss_to_fedramp_to_dss_keeps_every_field(tmp_path: Path) -> None:
-    poam = read.read(make_book(tmp_path / "dss.xlsx", sample=12))
+    poam = reader.read(make_book(tmp_path / "dss.xlsx", sample=12))
     conv = fedramp.write(poam, tmp_path / "fr.xlsx")
     back = _poam_with(tmp_path / "fr.xlsx")
     a = {r["item_number"]: r for r in records(poam.items.frame)}

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from poam_xl import model, read
+from poam_xl import model, reader
 from poam_xl.convert import fedramp, kept, oscal
 from poam_xl.convert.fedramp_read import read_workbook, records
 from poam_xl.convert.oscal_schema import errors
@@ -29,7 +29,7 @@ def root(path: Path) -> dict[str, Any]:
 
 
 def test_dss_output_validates_against_the_official_schema(tmp_path: Path) -> None:
-    poam = read.read(make_book(tmp_path / "dss.xlsx", sample=12))
+    poam = reader.read(make_book(tmp_path / "dss.xlsx", sample=12))
     doc, _conv = oscal.build(poam, as_of=AS_OF)
     assert errors(doc) == []
     r = doc["plan-of-action-and-milestones"]
@@ -46,7 +46,7 @@ def test_dss_output_validates_against_the_official_schema(tmp_path: Path) -> Non
 
 
 def test_schema_check_catches_a_broken_document(tmp_path: Path) -> None:
-    poam = read.read(make_book(tmp_path / "dss.xlsx", sample=2))
+    poam = reader.read(make_book(tmp_path / "dss.xlsx", sample=2))
     doc, _conv = oscal.build(poam, as_of=AS_OF)
     doc["plan-of-action-and-milestones"]["poam-items"][0]["props"][0]["name"] = "1 bad"
     doc["plan-of-action-and-milestones"]["risks"][0]["status"] = ""
@@ -55,23 +55,23 @@ def test_schema_check_catches_a_broken_document(tmp_path: Path) -> None:
 
 
 def test_uuids_are_stable_across_conversions(tmp_path: Path) -> None:
-    poam = read.read(make_book(tmp_path / "dss.xlsx", sample=6))
+    poam = reader.read(make_book(tmp_path / "dss.xlsx", sample=6))
     oscal.write(poam, tmp_path / "a.json", as_of=AS_OF)
-    again = read.read(make_book(tmp_path / "dss2.xlsx", sample=6))
+    again = reader.read(make_book(tmp_path / "dss2.xlsx", sample=6))
     oscal.write(again, tmp_path / "b.json", as_of=AS_OF + dt.timedelta(days=30))
     a, b = root(tmp_path / "a.json"), root(tmp_path / "b.json")
     assert a["uuid"] == b["uuid"]
     for key in ("poam-items", "risks", "observations"):
         assert [x["uuid"] for x in a[key]] == [x["uuid"] for x in b[key]]
     assert a["metadata"]["last-modified"] != b["metadata"]["last-modified"]
-    other = read.read(make_book(tmp_path / "dss3.xlsx", sample=6))
+    other = reader.read(make_book(tmp_path / "dss3.xlsx", sample=6))
     other.header["system_name"] = "Another system"
     doc, _c = oscal.build(other, as_of=AS_OF)
     assert doc["plan-of-action-and-milestones"]["uuid"] != a["uuid"]
 
 
 def test_dss_to_oscal_to_dss_is_lossless(tmp_path: Path) -> None:
-    poam = read.read(make_book(tmp_path / "dss.xlsx", sample=12))
+    poam = reader.read(make_book(tmp_path / "dss.xlsx", sample=12))
     conv = oscal.write(poam, tmp_path / "out.json", as_of=AS_OF)
     back, _c = oscal.read(tmp_path / "out.json")
     a = {r["item_number"]: r for r in records(poam.items.frame)}

@@ -11,7 +11,7 @@ import pytest
 
 from poam_xl import batch
 from poam_xl.package import Limits
-from poam_xl.read import read
+from poam_xl.reader import read
 from tests import corpus
 from tests.helpers import AS_OF, sha256
 

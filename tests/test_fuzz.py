@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from poam_xl import model, template
 from poam_xl.errors import PoamXlError
-from poam_xl.read import read
-from poam_xl.validate import validate
+from poam_xl.reader import read
+from poam_xl.validation import validate
 from tests import corpus
 from tests.helpers import AS_OF
 

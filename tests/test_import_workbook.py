@@ -14,8 +14,8 @@ from poam_xl.cli import app
 from poam_xl.errors import UsageError
 from poam_xl.importers import Options
 from poam_xl.importers.apply import import_into
-from poam_xl.read import read
-from poam_xl.validate import validate
+from poam_xl.reader import read
+from poam_xl.validation import validate
 from tests.helpers import AS_OF, REALWORLD, item_ref, make_book, sha256
 from tests.test_import_parsers import write_ckl, write_cklb, write_csv, write_hdf, write_nessus
 

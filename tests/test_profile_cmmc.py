@@ -11,8 +11,8 @@ import pytest
 from poam_xl import model, profiles
 from poam_xl.derive import derive
 from poam_xl.profiles import Context, cmmc
-from poam_xl.read import read
-from poam_xl.validate import validate
+from poam_xl.reader import read
+from poam_xl.validation import validate
 from tests.helpers import AS_OF, header_ref, item_ref, make_book
 
 # three 1-point requirements on the POA&M, closing well inside 180 days of the POA&M Date

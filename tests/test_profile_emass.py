@@ -14,7 +14,7 @@ from poam_xl.convert import emass
 from poam_xl.derive import derive
 from poam_xl.findings import RULES
 from poam_xl.profiles import Context
-from poam_xl.validate import validate
+from poam_xl.validation import validate
 from tests.helpers import AS_OF
 from tests.test_convert_emass import build_emass
 

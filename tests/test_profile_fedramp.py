@@ -14,7 +14,7 @@ from poam_xl import derive, profiles
 from poam_xl.convert.fedramp_read import read_workbook
 from poam_xl.findings import RULES, Finding
 from poam_xl.profiles import Context
-from poam_xl.validate import validate
+from poam_xl.validation import validate
 from tests.fedramp_data import CLOSED_ITEMS, CONFIG_ITEMS, OPEN_ITEMS, blank_book, filled_template
 
 AS_OF = dt.date(2026, 11, 25)
@@ -140,7 +140,7 @@ def test_late_uses_the_adjusted_rating_when_a_risk_adjustment_is_approved(tmp_pa
 
 
 def test_through_validate_with_the_fedramp_profile(tmp_path: Path) -> None:
-    from poam_xl.validate import validate
+    from poam_xl.validation import validate
 
     clean = validate(book(tmp_path), profile="fedramp", as_of=AS_OF)
     assert clean.template == "fedramp-rev5" and not [

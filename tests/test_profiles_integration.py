@@ -7,8 +7,8 @@ from typer.testing import CliRunner
 
 from poam_xl.cli import app
 from poam_xl.convert import fedramp
-from poam_xl.read import read
-from poam_xl.validate import validate
+from poam_xl.reader import read
+from poam_xl.validation import validate
 from tests.helpers import AS_OF, make_book
 
 

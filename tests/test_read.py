@@ -11,7 +11,7 @@ import pytest
 
 from poam_xl import model, sample, template
 from poam_xl.errors import TemplateError
-from poam_xl.read import Grid, read, read_grid
+from poam_xl.reader import Grid, read, read_grid
 from tests.helpers import AS_OF, REALWORLD, make_book
 
 

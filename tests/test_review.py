@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from poam_xl.cli import app
 from poam_xl.review import make_pack, page_count
-from poam_xl.validate import validate
+from poam_xl.validation import validate
 from tests.helpers import AS_OF, item_ref, make_book, sha256
 
 needs_soffice = pytest.mark.skipif(

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 
 from poam_xl import findings, model, template
-from poam_xl.validate import validate
+from poam_xl.validation import validate
 from tests.helpers import AS_OF, make_book
 
 D = dt.datetime

@@ -88,7 +88,7 @@ def test_policy_sheet_names(book):
 
 
 def test_sample_is_varied(tmp_path):
-    from poam_xl.read import read
+    from poam_xl.reader import read
 
     f = read(make_book(tmp_path / "s.xlsx", sample=12)).items.frame
     assert set(f["status"]) == set(model.STATUSES)
@@ -132,7 +132,7 @@ def test_libreoffice_opens_and_prints_the_workbook(tmp_path):
 
 
 def test_text_that_looks_like_a_formula_stays_text(tmp_path):
-    from poam_xl.read import read
+    from poam_xl.reader import read
 
     def edit(wb):
         pass

@@ -23,7 +23,7 @@ from poam_xl import dates, template, xlsxpatch
 from poam_xl.cli import app
 from poam_xl.errors import UsageError, WriteError
 from poam_xl.update import backup_path, update_workbook
-from poam_xl.validate import validate
+from poam_xl.validation import validate
 from tests.helpers import AS_OF, REALWORLD, col_letter, item_ref, make_book, sha256
 from tests.test_xlsxpatch import changed_members, lo_convert
 
@@ -144,7 +144,7 @@ KILLED = """
 import sys, time
 from poam_xl import xlsxpatch
 from poam_xl.update import update_workbook
-from poam_xl.validate import validate
+from poam_xl.validation import validate
 real = xlsxpatch._copy_raw
 def slow(*a):
     real(*a)

@@ -96,13 +96,13 @@ def test_xlsm_buttons_bound_to_macros(xlsm):
 
 
 def test_xlsm_conf_sheet_and_readable(xlsm):
-    from poam_xl import validate
+    from poam_xl import validation
 
     wb = openpyxl.load_workbook(xlsm)
     conf = wb[vba.CONF_SHEET]
     assert (conf["A1"].value, conf["B1"].value) == ("UDF Modules", "poam_xl.udf")
     assert conf["A2"].value is None  # xlwings reads keys from A1 down to the first blank
-    report = validate.validate(xlsm, as_of=dt.date(2026, 11, 25))
+    report = validation.validate(xlsm, as_of=dt.date(2026, 11, 25))
     assert report.error is None and len(report.items) == 6
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from poam_xl import dashboard, model, template, update, validate, xl
+from poam_xl import dashboard, model, template, update, validation, xl
 from tests.fakes_xlwings import Book
 from tests.helpers import AS_OF, col_letter, item_ref, make_book
 
@@ -43,7 +43,7 @@ def test_grids_are_one_bulk_read_per_sheet(broken):
 
 
 def test_validate_button_same_findings_as_library(broken):
-    lib = validate.validate(broken, as_of=AS_OF)
+    lib = validation.validate(broken, as_of=AS_OF)
     book = _book(broken)
     rep = xl.validate_book(book, AS_OF)
     assert len(lib.findings) >= 3
@@ -94,7 +94,7 @@ def test_validate_keeps_user_notes_and_restores_colour(broken):
 
 
 def test_update_button_same_values_as_poam_xl_update(broken, tmp_path):
-    report = validate.validate(broken, as_of=AS_OF)
+    report = validation.validate(broken, as_of=AS_OF)
     out = tmp_path / "cli.xlsx"
     update.update_workbook(broken, out, report)
     cli = openpyxl.load_workbook(out)[model.ITEMS.sheet]
@@ -123,7 +123,7 @@ def test_update_button_same_values_as_poam_xl_update(broken, tmp_path):
 
 
 def test_flag_button_writes_only_flags(broken):
-    report = validate.validate(broken, as_of=AS_OF)
+    report = validation.validate(broken, as_of=AS_OF)
     book = _book(broken)
     ws = book.wb[model.ITEMS.sheet]
     due = col_letter("due_date")
@@ -144,7 +144,7 @@ def test_sort_button_priority_order_keeps_formats_and_notes(broken):
     xl.validate_book(book, AS_OF)  # puts notes and colours on some rows
     ws = book.wb[model.ITEMS.sheet]
     desc = col_letter("description")
-    report = validate.validate(broken, as_of=AS_OF)
+    report = validation.validate(broken, as_of=AS_OF)
     expected = [report.poam.items.frame.loc[r, "item_number"]
                 for r in derive.priority_order(report.items, report.derived)]
     noted = {ws[f"A{r}"].value: ws[f"{col_letter('date_identified')}{r}"].comment.text
@@ -176,7 +176,7 @@ def test_new_item_button(broken):
     status_ref = f"{col_letter('status')}{row}"
     assert any(status_ref in dv.sqref for dv in ws.data_validations.dataValidation
                if dv.type == "list"), "dropdown in place"
-    again = validate.validate(xl.read_grid(xl.grids(book)), as_of=AS_OF)
+    again = validation.validate(xl.read_grid(xl.grids(book)), as_of=AS_OF)
     assert int(again.items["item_number"].max()) == 13
 
 
@@ -186,7 +186,7 @@ def test_refresh_dashboard_button_writes_chart_ranges(broken):
     for ref in ("B5", "E5", "L5", "O16"):
         dash[ref] = 999
     msg = xl.refresh_dashboard_book(book, AS_OF)
-    report = validate.validate(broken, as_of=AS_OF)
+    report = validation.validate(broken, as_of=AS_OF)
     for ref, v in dashboard.cells(report.dashboard).items():
         got = dash[ref].value
         got = got.date() if isinstance(got, dt.datetime) else got

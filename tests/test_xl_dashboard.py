@@ -64,10 +64,10 @@ def test_charts_point_at_the_refreshed_ranges(sample_book):
 
 
 def _summary(path: Path) -> dict:
-    from poam_xl import validate
+    from poam_xl import validation
     from tests.helpers import AS_OF
 
-    return validate.validate(path, as_of=AS_OF).dashboard
+    return validation.validate(path, as_of=AS_OF).dashboard
 
 
 def test_chart_anchors_do_not_cover_the_figures(sample_book):

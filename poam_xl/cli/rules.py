@@ -18,7 +18,7 @@ def catalogue_markdown(profile: str | None = None) -> str:
         for name in profiles.NAMES:
             profiles.get(name)
     import poam_xl.diff  # noqa: F401  (declares the diff rules)
-    import poam_xl.validate  # noqa: F401  (declares the core rules)
+    import poam_xl.validation  # noqa: F401  (declares the core rules)
 
     lines = ["| rule | severity | profiles | checks | source |", "|---|---|---|---|---|"]
     for r in sorted(RULES.values(), key=lambda r: (r.profiles != ("dss",), r.profiles, r.id)):

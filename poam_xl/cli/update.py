@@ -28,7 +28,7 @@ def update(
     """
     from ..errors import UsageError
     from ..update import update_workbook
-    from ..validate import validate
+    from ..validation import validate
 
     if (output is None) == (not in_place) or (output is not None and in_place):
         raise UsageError("give exactly one of --output OUT or --in-place")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..read import Poam
+    from ..reader import Poam
 
 # name -> module under poam_xl.convert
 MODULES = {

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .. import dates, model
 from ..policy import DEFAULT, Policy
-from ..read import Poam, TableData, frame_from_records
+from ..reader import Poam, TableData, frame_from_records
 
 TAG = re.compile(r"^\[(FedRAMP|OSCAL|eMASS|poam-xl|csv|json) ([^\]\n]+)\] ?", re.MULTILINE)
 Tag = tuple[str, str, str]  # (side, field label, value text)

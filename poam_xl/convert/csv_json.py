@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter
 from .. import __version__, dates, model
 from ..errors import TemplateError
 from ..policy import from_settings
-from ..read import Poam
+from ..reader import Poam
 from ..write import atomic_path
 from . import Conversion, Format
 from . import common as c

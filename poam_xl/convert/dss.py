@@ -1,4 +1,4 @@
-"""The DSS-style workbook as a conversion format: read.read in, a fresh template out."""
+"""The DSS-style workbook as a conversion format: reader.read in, a fresh template out."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from openpyxl.utils import get_column_letter
 from .. import dashboard, model, template
 from ..errors import TemplateError, UsageError
 from ..package import Limits, inspect
-from ..read import Poam, load_grids, read_grid
+from ..reader import Poam, load_grids, read_grid
 from ..write import atomic_path
 from . import Conversion, Format
 from . import common as c
@@ -36,7 +36,7 @@ def detect(path: Path) -> bool:
 
 
 def read(path: str | Path, *, limits: Limits = Limits(), **_: Any) -> tuple[Poam, Conversion]:
-    """read.read plus the extra header labels this writer puts beside the header block."""
+    """reader.read plus the extra header labels this writer puts beside the header block."""
     info = inspect(path, limits)
     grids = load_grids(info, limits)
     try:

@@ -11,7 +11,7 @@ from openpyxl.utils import get_column_letter
 from .. import dates, model
 from ..errors import TemplateError
 from ..package import Limits, inspect
-from ..read import HEADER_SCAN_ROWS, Grid, Invalid, Poam, load_grids
+from ..reader import HEADER_SCAN_ROWS, Grid, Invalid, Poam, load_grids
 from . import Conversion, Format
 from . import common as c
 from . import emass_layout as L

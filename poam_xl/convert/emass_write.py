@@ -14,7 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import model
 from ..errors import UsageError
-from ..read import Poam
+from ..reader import Poam
 from ..write import atomic_path
 from . import Conversion
 from . import common as c

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from .. import dates, model, read
+from .. import dates, model, reader
 from ..errors import TemplateError, WorkbookError
 from ..package import inspect
 from ..policy import Policy
@@ -410,7 +410,7 @@ def detect(path: Path) -> bool:
     if {model.normalise_header(OPEN), model.normalise_header(CLOSED)} & names:
         return True
     try:
-        read.find_table(read.load_grids(info), TABLE)
+        reader.find_table(reader.load_grids(info), TABLE)
         return True
     except (TemplateError, WorkbookError):
         return False

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
-from .. import dates, model, read
+from .. import dates, model, reader
 from ..errors import EncryptedWorkbookError, LimitExceededError, TemplateError, WorkbookError
 from ..package import Limits, inspect
 from . import Conversion, kept
@@ -59,7 +59,7 @@ def locate(index: int) -> tuple[str, int]:
     return SHEETS[index // SHEET_OFFSET], index % SHEET_OFFSET
 
 
-def _sheets(grids: dict[str, read.Grid], source: str) -> list[tuple[str, str, int]]:
+def _sheets(grids: dict[str, reader.Grid], source: str) -> list[tuple[str, str, int]]:
     """(sheet kind, sheet name, header row) for each POA&M sheet present."""
     wanted = {model.normalise_header(s): s for s in SHEETS}
     found: list[tuple[str, str, int]] = []
@@ -68,13 +68,13 @@ def _sheets(grids: dict[str, read.Grid], source: str) -> list[tuple[str, str, in
         if kind is None:
             continue
         try:
-            _sheet, row = read.find_table({name: grid}, TABLE, source)
+            _sheet, row = reader.find_table({name: grid}, TABLE, source)
         except TemplateError:
             continue
         found.append((kind, name, row))
     if not any(k == OPEN for k, _n, _r in found):
         try:
-            name, row = read.find_table(grids, TABLE, source)
+            name, row = reader.find_table(grids, TABLE, source)
         except TemplateError:
             raise TemplateError(
                 "not a FedRAMP POA&M workbook: expected a sheet 'Open POA&M Items' with the "
@@ -86,7 +86,7 @@ def _sheets(grids: dict[str, read.Grid], source: str) -> list[tuple[str, str, in
     return sorted(found, key=lambda f: SHEETS.index(f[0]))
 
 
-def _header(grid: read.Grid, header_row: int) -> tuple[dict[str, Any], dict[str, str]]:
+def _header(grid: reader.Grid, header_row: int) -> tuple[dict[str, Any], dict[str, str]]:
     """Header block: labels (CSP, System Name, Impact Level, POAM Date) with values below."""
     labels = {model.normalise_header(label): key for label, key in HEADER}
     values: dict[str, Any] = {}
@@ -110,7 +110,7 @@ def _header(grid: read.Grid, header_row: int) -> tuple[dict[str, Any], dict[str,
 
 def read_workbook(
     path: str | Path, *, limits: Limits = DEFAULT_LIMITS, **_options: Any
-) -> tuple[read.Poam, Conversion]:
+) -> tuple[reader.Poam, Conversion]:
     """FedRAMP workbook -> (Poam in the DSS column model, what was kept where)."""
     p = Path(path)
     try:
@@ -121,17 +121,17 @@ def read_workbook(
         raise WorkbookError(
             f"{exc.reason}; expected a FedRAMP POA&M template workbook (.xlsx)", path=str(p)
         ) from None
-    grids = read.load_grids(info, limits)
+    grids = reader.load_grids(info, limits)
     found = _sheets(grids, str(p))
     conv = Conversion(source="fedramp", target="poam")
     fr_rows: list[dict[str, Any]] = []
     index: list[int] = []
-    invalid: list[read.Invalid] = []
+    invalid: list[reader.Invalid] = []
     letters: dict[str, str] = {}
     by_sheet: dict[str, dict[str, str]] = {}
     template = "fedramp-rev5"
     for kind, name, _row in found:
-        sub = read.read_grid(
+        sub = reader.read_grid(
             {name: grids[name]}, date1904=info.date1904, source=str(p), layout=LAYOUT
         )
         kept_rows: set[int] = set()
@@ -179,7 +179,7 @@ def _to_poam(
     header_cells: dict[str, str],
     letters: dict[str, str],
     conv: Conversion,
-) -> read.Poam:
+) -> reader.Poam:
     items: list[dict[str, Any]] = []
     miles: list[list[dict[str, Any]]] = []
     head = {f.key: None for f in model.HEADER_FIELDS} | header
@@ -218,7 +218,7 @@ def _to_poam(
         for m in ms
     ]
     ms_index = [ix for ix, ms in zip(index, miles, strict=True) for _m in ms]
-    frame = read.frame_from_records(model.ITEMS, items, index)
+    frame = reader.frame_from_records(model.ITEMS, items, index)
     dss_letters = {k: letters[k] for k in FR_KEYS if k in letters and not k.startswith("fr_")}
     for dss_key, fr_key in (
         ("risk_level", "fr_original_risk"),
@@ -228,16 +228,16 @@ def _to_poam(
     ):
         if fr_key in letters:
             dss_letters[dss_key] = letters[fr_key]
-    table = read.TableData(
+    table = reader.TableData(
         frame=frame, sheet=OPEN, header_row=5, letters=dss_letters, raw=frame.copy(), locate=locate
     )
-    ms_frame = read.frame_from_records(model.MILESTONES, ms_records, ms_index)
+    ms_frame = reader.frame_from_records(model.MILESTONES, ms_records, ms_index)
     ms_letters = {
         k: letters["fr_planned_milestones"]
         for k in ("milestone", "planned_date")
         if "fr_planned_milestones" in letters
     }
-    ms_table = read.TableData(
+    ms_table = reader.TableData(
         frame=ms_frame, sheet=OPEN, header_row=5, letters=ms_letters, raw=ms_frame.copy(),
         locate=locate,
     )
@@ -246,7 +246,7 @@ def _to_poam(
     )
     conv.items = len(items)
     layout = model.Layout("fedramp", extra={"fedramp": fr_frame})
-    return read.Poam(
+    return reader.Poam(
         header=head,
         header_cells=header_cells,
         items=table,
@@ -256,16 +256,16 @@ def _to_poam(
     )
 
 
-def read_poam(path: str | Path, **options: Any) -> read.Poam:
+def read_poam(path: str | Path, **options: Any) -> reader.Poam:
     """The FedRAMP profile's reader: FedRAMP workbooks natively, any other POA&M via read()."""
     from .fedramp import detect
 
     if detect(Path(path)):
         return read_workbook(path, **options)[0]
-    return read.read(path, **{k: v for k, v in options.items() if k in ("limits", "password")})
+    return reader.read(path, **{k: v for k, v in options.items() if k in ("limits", "password")})
 
 
-def fedramp_frame(poam: read.Poam) -> pd.DataFrame:
+def fedramp_frame(poam: reader.Poam) -> pd.DataFrame:
     """Every item as a FedRAMP row (FR_KEYS + sheet, row), whichever format it came from."""
     frame = poam.layout.extra.get("fedramp")
     if isinstance(frame, pd.DataFrame) and len(frame) == len(poam.items.frame):

@@ -10,7 +10,7 @@ from typing import Any
 from .. import model
 from ..errors import LimitExceededError, TemplateError, WorkbookError
 from ..policy import DEFAULT
-from ..read import Poam, TableData, frame_from_records
+from ..reader import Poam, TableData, frame_from_records
 from . import Conversion, kept
 from .fedramp import side
 from .oscal import (

@@ -13,7 +13,7 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 from .. import model
 from ..errors import UsageError, WriteError
 from ..policy import DEFAULT
-from ..read import Poam, read
+from ..reader import Poam, read
 from ..write import atomic_path
 from ..xlsxpatch import Workbook, q, split_ref
 from . import DEFAULT_OPTIONS, Options, parse_all

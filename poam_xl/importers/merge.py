@@ -14,7 +14,7 @@ from .. import model
 from ..dates import as_date
 from ..derive import derive
 from ..policy import Policy
-from ..read import frame_from_records
+from ..reader import frame_from_records
 from . import DEFAULT_OPTIONS, NOT_A_FINDING, NOT_REVIEWED, OPEN, Options, Record
 
 RANK = {r: i for i, r in enumerate(reversed(model.RISK_LEVELS))}  # Low 0, Medium 1, High 2

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ..findings import Finding
-    from ..read import Poam
+    from ..reader import Poam
 
 NAMES = ("dss", "fedramp", "emass", "cmmc")
 
@@ -55,7 +55,7 @@ class Profile:
 
     def read(self, path: str | Path, **options: Any) -> Poam:
         if self.reader is None:
-            from ..read import read
+            from ..reader import read
 
             return read(path, **options)
         return self.reader(path, **options)

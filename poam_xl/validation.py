@@ -15,7 +15,7 @@ from .derive import derive
 from .errors import TemplateError, excerpt
 from .findings import Finding, make, rule, sort_key
 from .profiles import Context
-from .read import UNCACHED, Invalid, Poam, TableData
+from .reader import UNCACHED, Invalid, Poam, TableData
 
 
 @dataclass
