@@ -271,6 +271,9 @@ def _policy_sheet(wb: Workbook, ws: Worksheet, pol: Policy) -> None:
     dv = DataValidation(type="date", operator="greaterThan", formula1="1", allow_blank=True)
     dv.add("E4:E400")
     ws.add_data_validation(dv)
+    # the whole policy (settings and holidays) for the worksheet functions: =POAM_DUE_DATE(.., policy_table)
+    wb.defined_names["policy_table"] = DefinedName("policy_table",
+                                                   attr_text=f"{quote_sheetname(ws.title)}!$A$3:$E$400")
     for letter, width in (("A", 28), ("B", 12), ("C", 48), ("E", 14)):
         ws.column_dimensions[letter].width = width
 

@@ -62,14 +62,15 @@ def _risk(v: Any) -> str | None:
 def _status(v: Any) -> str | None:
     if _blank(v):
         return None
-    s = model.canonical_choice(v, model.STATUSES)
+    s = model.canonical_choice(v, model.STATUSES, model.CHOICE_SYNONYMS)  # as validate reads it
     if s is None:
         raise _Bad
     return s
 
 
 def _policy_of(rng: Any) -> policy.Policy:
-    """A Policy from a label/value range of the Policy sheet (e.g. Policy!A4:B10), else defaults."""
+    """A Policy from the Policy sheet's range (the name ``policy_table`` covers its settings and
+    holidays; a label/value range such as Policy!A4:B10 works too), else the defaults."""
     if rng is None:
         return policy.DEFAULT
     rows = rng if isinstance(rng, list) and rng and isinstance(rng[0], list) else [rng]

@@ -98,15 +98,27 @@ def update_book(book: Any, as_of: dt.date) -> str:
         letter = table.letters["milestone_date"]
         current = sheet.range(f"{letter}{lo}:{letter}{hi}").options(ndim=2).value
         values = [r[0] for r in current]
-        for row, v in derived["proposed_milestone"].items():
-            if _blank(values[int(row) - lo]) and _value(v) is not None:  # typed dates stay
-                values[int(row) - lo] = _value(v)  # type: ignore[call-overload]
-                proposed += 1
-        if proposed:
-            _column(sheet, letter, lo, values, template.DATE_FORMAT)
+        fill = {int(row): _value(v) for row, v in derived["proposed_milestone"].items()
+                if _blank(values[int(row) - lo]) and _value(v) is not None}
+        # write only the blank cells, run by run: typed dates, text, formulas and their number
+        # formats stay exactly as the user left them
+        for start, run in _runs(sorted(fill)):
+            _column(sheet, letter, start, [fill[r] for r in run], template.DATE_FORMAT)
+        proposed = len(fill)
     refresh_dashboard_from(book, report)
     return (f"poam-xl: updated {len(derived)} items, {proposed} milestone dates proposed "
             f"(as of {as_of.isoformat()})")
+
+
+def _runs(rows: list[int]) -> list[tuple[int, list[int]]]:
+    """[3, 4, 5, 9] -> [(3, [3, 4, 5]), (9, [9])]: contiguous rows, written with one call each."""
+    out: list[tuple[int, list[int]]] = []
+    for r in rows:
+        if out and out[-1][1][-1] == r - 1:
+            out[-1][1].append(r)
+        else:
+            out.append((r, [r]))
+    return out
 
 
 def flag_book(book: Any, as_of: dt.date) -> str:

@@ -102,3 +102,29 @@ def test_udf_module_names():
     """Excel sees the Python names: keep the documented POAM_* spellings."""
     for name in ("POAM_DUE_DATE", "POAM_DAYS_OPEN", "POAM_FLAG", "POAM_IS_OVERDUE"):
         assert callable(getattr(udf, name))
+
+
+def test_udfs_read_status_like_validate_does():
+    from poam_xl import udf
+
+    for typed in ("Ongoing", "in-progress", "Complete"):
+        assert udf.POAM_FLAG(typed, dt.date(2026, 1, 1), None, dt.date(2026, 11, 25)) != "#VALUE!"
+
+
+def test_policy_table_brings_its_holidays(tmp_path):
+    """=POAM_DUE_DATE(.., policy_table) agrees with `update` when business days skip holidays."""
+    import openpyxl
+
+    from poam_xl import derive, udf
+    from poam_xl.reader import read
+    from tests.helpers import make_book
+
+    def edit(wb):
+        ws = wb["Policy"]
+        ws["B7"], ws["E4"], ws["E5"] = "business", dt.date(2026, 11, 26), dt.date(2026, 12, 25)
+    path = make_book(tmp_path / "p.xlsx", sample=1, edit=edit)
+    wb = openpyxl.load_workbook(path)
+    ref = wb.defined_names["policy_table"].attr_text.split("!")[1].replace("$", "")
+    table = [[c.value for c in row] for row in wb["Policy"][ref]]
+    got = udf.POAM_DUE_DATE("High", dt.date(2026, 11, 20), table)
+    assert got == derive.due_date("High", dt.date(2026, 11, 20), read(path).policy) == dt.date(2027, 1, 5)

@@ -222,3 +222,18 @@ def test_entry_points_exist_for_every_vba_macro():
     assert sorted(targets) == sorted(xl.ENTRY_POINTS)
     for name in targets:
         assert callable(getattr(xl, name))
+
+
+def test_update_button_leaves_typed_milestone_cells_alone(tmp_path):
+    """Only blank Milestone Date cells are written; a typed date keeps its number format."""
+    def edit(wb):
+        ws = wb[model.ITEMS.sheet]
+        ws[item_ref(1, "milestone_date")].number_format = "d mmm yyyy"
+        ws[item_ref(2, "milestone_date")] = "Q3 FY27 (see plan)"
+        ws[item_ref(3, "milestone_date")] = None
+    book = _book(make_book(tmp_path / "m.xlsx", sample=4, edit=edit))
+    xl.update_book(book, AS_OF)
+    ws = book.wb[model.ITEMS.sheet]
+    assert ws[item_ref(1, "milestone_date")].number_format == "d mmm yyyy"
+    assert ws[item_ref(2, "milestone_date")].value == "Q3 FY27 (see plan)"
+    assert ws[item_ref(3, "milestone_date")].value is not None  # the blank one was proposed
