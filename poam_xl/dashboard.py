@@ -14,7 +14,7 @@ from openpyxl.chart import BarChart, PieChart, Reference
 from openpyxl.styles import Font, PatternFill
 from openpyxl.workbook import Workbook
 
-from . import model
+from . import derive, model
 from .policy import Policy
 
 AGING = (("0-30 days", 0, 30), ("31-90 days", 31, 90), ("91-180 days", 91, 180), ("180+ days", 181, None))
@@ -24,7 +24,7 @@ MONTHS = 12
 def summary(items: pd.DataFrame, derived: pd.DataFrame, as_of: dt.date, pol: Policy) -> dict[str, Any]:
     """All dashboard figures from canonical items and their derived columns."""
     status = items["status"]
-    is_open = ~status.isin(model.CLOSED_STATUSES)
+    is_open = derive.is_open(status)
     flag = derived["flag"].fillna("")
     overdue = is_open & (derived["days_overdue"].fillna(0) > 0)
     days_open = derived["days_open"].where(is_open)

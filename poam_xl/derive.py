@@ -18,6 +18,12 @@ from .policy import Policy
 DERIVED = ("due_date", "proposed_milestone", "days_open", "days_overdue", "flag", "explanation")
 
 
+def is_open(status: pd.Series) -> pd.Series:
+    """Open = anything not Completed/Closed, a blank Status included (an unlabelled item is not
+    done): the one definition derive, the dashboard, the rules and the profiles share."""
+    return ~status.isin(model.CLOSED_STATUSES)
+
+
 def late_flag(pol: Policy) -> str:
     return f"{pol.late_days}+ DAYS LATE"
 
@@ -55,22 +61,22 @@ def derive(items: pd.DataFrame, pol: Policy, as_of: dt.date) -> pd.DataFrame:
     """
     today = _ts(as_of)
     status = items["status"]
-    is_open = ~status.isin(model.CLOSED_STATUSES)
+    open_ = is_open(status)
     identified = items["date_identified"]
     due = due_dates(identified, items["risk_level"], pol)
     milestone = items["milestone_date"]
     target = milestone.where(milestone.notna(), due)
-    end = items["completion_date"].where(~is_open & items["completion_date"].notna(), today)
+    end = items["completion_date"].where(~open_ & items["completion_date"].notna(), today)
     days_open = (end - identified).dt.days.astype("Int64")
     late = (today - target).dt.days.astype("Int64")
-    days_overdue = late.clip(lower=0).where(is_open & target.notna())
+    days_overdue = late.clip(lower=0).where(open_ & target.notna())
     ahead = -late
     flag = pd.Series("", index=items.index, dtype=object)
-    soon = is_open & ahead.notna() & (ahead >= 0) & (ahead <= pol.due_soon_days)
+    soon = open_ & ahead.notna() & (ahead >= 0) & (ahead <= pol.due_soon_days)
     flag[soon.fillna(False).astype(bool)] = "DUE SOON"
-    over = is_open & late.notna() & (late > 0)
+    over = open_ & late.notna() & (late > 0)
     flag[over.fillna(False).astype(bool)] = "OVERDUE"
-    very = is_open & late.notna() & (late > pol.late_days)
+    very = open_ & late.notna() & (late > pol.late_days)
     flag[very.fillna(False).astype(bool)] = late_flag(pol)
     out = pd.DataFrame({
         "due_date": due,

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import model
+from . import derive, model
 from .errors import excerpt
 from .findings import Finding, make, rule
 from .profiles import Context
@@ -119,7 +119,7 @@ def _has(ctx: Context, key: str) -> bool:
 
 
 def _open(ctx: Context) -> pd.Series:
-    return ~ctx.items["status"].isin(model.CLOSED_STATUSES) & ctx.items["status"].notna()
+    return derive.is_open(ctx.items["status"])
 
 
 def _d(v: Any) -> str:

@@ -211,9 +211,9 @@ def _conditional_formats(ws: Worksheet, cols: tuple[model.Column, ...]) -> None:
     rng = f"A{r}:{get_column_letter(len(cols))}{r + VALIDATED_ROWS - 1}"
     ws.conditional_formatting.add(rng, FormulaRule(formula=[closed], fill=GREY, stopIfTrue=True))
     ws.conditional_formatting.add(rng, FormulaRule(
-        formula=[f'AND({st}<>"",NOT({closed}),{target}<>"",{target}<TODAY())'], fill=RED, stopIfTrue=True))
+        formula=[f'AND(NOT({closed}),{target}<>"",{target}<TODAY())'], fill=RED, stopIfTrue=True))
     ws.conditional_formatting.add(rng, FormulaRule(
-        formula=[f'AND({st}<>"",NOT({closed}),{target}<>"",{target}-TODAY()<=policy_due_soon_days)'],
+        formula=[f'AND(NOT({closed}),{target}<>"",{target}-TODAY()<=policy_due_soon_days)'],
         fill=AMBER))
 
 

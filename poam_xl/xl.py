@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import re
 from collections.abc import Callable
+from itertools import groupby
 from typing import Any
 
 import pandas as pd
@@ -112,13 +113,9 @@ def update_book(book: Any, as_of: dt.date) -> str:
 
 def _runs(rows: list[int]) -> list[tuple[int, list[int]]]:
     """[3, 4, 5, 9] -> [(3, [3, 4, 5]), (9, [9])]: contiguous rows, written with one call each."""
-    out: list[tuple[int, list[int]]] = []
-    for r in rows:
-        if out and out[-1][1][-1] == r - 1:
-            out[-1][1].append(r)
-        else:
-            out.append((r, [r]))
-    return out
+    groups = groupby(enumerate(rows), key=lambda pair: pair[1] - pair[0])
+    runs = [[row for _, row in group] for _, group in groups]
+    return [(run[0], run) for run in runs]
 
 
 def flag_book(book: Any, as_of: dt.date) -> str:

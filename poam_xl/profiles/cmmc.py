@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from .. import model
+from .. import derive, model
 from ..convert.common import py
 from ..errors import excerpt
 from ..findings import Finding, make, rule
@@ -124,7 +124,7 @@ def on_poam_weight(req: Requirement) -> int:
 
 
 def _open(ctx: Context) -> pd.Series:
-    return ~ctx.items["status"].isin(model.CLOSED_STATUSES)
+    return derive.is_open(ctx.items["status"])
 
 
 def score(ctx: Context) -> tuple[int, dict[str, int]]:
