@@ -92,10 +92,17 @@ def derive(items: pd.DataFrame, pol: Policy, as_of: dt.date) -> pd.DataFrame:
 def explain(identified: pd.Series, risk: pd.Series, due: pd.Series, pol: Policy,
             as_of: dt.date) -> pd.Series:
     """'due 2026-02-09 = identified 2026-01-10 + 30 calendar days (High, Policy sheet)' (vectorised)."""
-    hol = f", less {len(pol.holidays)} holidays" if pol.day_count == "business" and pol.holidays else ""
+    hol = pd.Series("", index=due.index, dtype=object)
+    if pol.day_count == "business" and pol.holidays:
+        # only the weekday holidays that really fall between the two dates were skipped
+        days_off = np.array(sorted(h for h in pol.holidays if h.weekday() < 5), dtype="datetime64[ns]")
+        n = (np.searchsorted(days_off, due.to_numpy(), side="right")
+             - np.searchsorted(days_off, identified.to_numpy(), side="right"))
+        n = pd.Series(n, index=due.index)
+        hol = hol.where(n == 0, ", skipping " + n.astype(str) + " holiday(s)")
     days = risk.map(pol.days).astype("Int64").astype(str)
     text = ("due " + due.dt.strftime("%Y-%m-%d") + " = identified " + identified.dt.strftime("%Y-%m-%d")
-            + " + " + days + f" {pol.day_count} days{hol} (" + risk.astype(str)
+            + " + " + days + f" {pol.day_count} days" + hol + " (" + risk.astype(str)
             + f", {pol.source}); as of {as_of.isoformat()}")
     why = pd.Series("no due date: no valid Risk Level", index=due.index, dtype=object)
     why[identified.isna()] = "no due date: no Date Identified"

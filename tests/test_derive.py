@@ -163,3 +163,13 @@ def test_python_agrees_with_the_formulas_package(tmp_path):
         assert dt.date(1899, 12, 30) + dt.timedelta(days=int(serial)) == dt.date.fromisoformat(due)
         assert value(f"G{i}") == flag
         assert int(value(f"H{i}")) == days_open
+
+
+def test_explanation_counts_only_the_holidays_it_skipped():
+    items = pd.DataFrame({"status": ["Open", "Open"], "risk_level": ["High", "High"],
+                          "date_identified": pd.to_datetime(["2026-03-02", "2026-11-20"]),
+                          "milestone_date": pd.to_datetime([None, None]),
+                          "completion_date": pd.to_datetime([None, None])})
+    text = derive.derive(items, BUSINESS, d(2026, 11, 25))["explanation"]
+    assert "holiday" not in text[0]  # both holidays fall after its due date
+    assert "30 business days, skipping 2 holiday(s) (High" in text[1]
