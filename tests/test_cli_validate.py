@@ -182,3 +182,13 @@ def test_unwritable_output_folder_any_user(inbox: Path, tmp_path: Path) -> None:
     code, _, err = run(str(inbox / "good.xlsx"), "--output", str(blocker / "reports"))
     assert code == 2 and "cannot create the output folder" in err
     assert err.strip().count("\n") == 0 and "Traceback" not in err
+
+
+def test_report_names_never_collide_with_the_summary(tmp_path: Path) -> None:
+    from poam_xl.cli.validate import _unique_names
+
+    files = [tmp_path / "summary.xlsx", tmp_path / "a" / "x.xlsx", tmp_path / "b" / "x.xlsx",
+             tmp_path / "x-2.xlsx"]
+    names = _unique_names(files)
+    assert len(set(names.values())) == 4 and "summary" not in names.values()
+    assert names[str(files[0])] == "summary-2"

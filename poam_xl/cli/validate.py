@@ -134,14 +134,18 @@ def _annotate_targets(files: list[Path], out_dir: Path) -> dict[str, str]:
 
 
 def _unique_names(files: list[Path]) -> dict[str, str]:
-    """One report name per input: its stem, with -2, -3 ... when two folders share a name."""
-    taken: dict[str, int] = {}
+    """One report name per input: its stem, with -2, -3 ... when taken ("summary" is reserved
+    for the batch summary, so a workbook named summary.xlsx gets summary-2.json)."""
+    taken = {"summary"}
     out: dict[str, str] = {}
     for f in files:
         stem = f.stem or "workbook"
-        n = taken.get(stem.lower(), 0) + 1
-        taken[stem.lower()] = n
-        out[str(f)] = stem if n == 1 else f"{stem}-{n}"
+        name, n = stem, 1
+        while name.lower() in taken:
+            n += 1
+            name = f"{stem}-{n}"
+        taken.add(name.lower())
+        out[str(f)] = name
     return out
 
 
