@@ -89,6 +89,21 @@ def derive(items: pd.DataFrame, pol: Policy, as_of: dt.date) -> pd.DataFrame:
     return out
 
 
+def fill_records(rows: list[dict[str, object]], pol: Policy, as_of: dt.date) -> None:
+    """Put the computed columns into item records, as `update` writes them into a workbook
+    (used by the sample generator, the DSS writer and the importers)."""
+    if not rows:
+        return
+    from .cells import frame_from_records
+
+    derived = derive(frame_from_records(model.ITEMS, rows), pol, as_of)
+    for rec, d in zip(rows, derived.to_dict("records"), strict=True):
+        rec["due_date"] = None if pd.isna(d["due_date"]) else d["due_date"].date()
+        rec["days_open"] = None if pd.isna(d["days_open"]) else int(d["days_open"])
+        rec["days_overdue"] = None if pd.isna(d["days_overdue"]) else int(d["days_overdue"])
+        rec["flag"] = d["flag"] or None
+
+
 def explain(identified: pd.Series, risk: pd.Series, due: pd.Series, pol: Policy,
             as_of: dt.date) -> pd.Series:
     """'due 2026-02-09 = identified 2026-01-10 + 30 calendar days (High, Policy sheet)' (vectorised)."""

@@ -6,7 +6,8 @@ import datetime as dt
 import random
 from typing import Any
 
-from . import model
+from . import derive, model
+from .policy import DEFAULT, Policy
 
 # (description, C/W/S, mitigation, how identified, milestones)
 WEAKNESSES: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
@@ -79,13 +80,14 @@ def header(as_of: dt.date) -> dict[str, Any]:
     }
 
 
-def items(n: int, as_of: dt.date, seed: int = 0) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """n items and their milestones, as dicts keyed by model column keys."""
+def items(n: int, as_of: dt.date, seed: int = 0, pol: Policy = DEFAULT
+          ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """n items and their milestones, as dicts keyed by model column keys (due dates from ``pol``)."""
     rng = random.Random(seed)
+    dues: dict[tuple[str, dt.date], dt.date] = {}
     rows: list[dict[str, Any]] = []
     miles: list[dict[str, Any]] = []
     pattern = ("Open", "In Progress", "Open", "Completed", "In Progress", "Deferred", "Closed", "Open")
-    days_for = {"High": 30, "Medium": 90, "Low": 180}
     for i in range(1, n + 1):
         desc, cws, mit, how, steps = WEAKNESSES[(i - 1) % len(WEAKNESSES)]
         if i > len(WEAKNESSES):
@@ -94,7 +96,9 @@ def items(n: int, as_of: dt.date, seed: int = 0) -> tuple[list[dict[str, Any]], 
         status = pattern[(i - 1) % len(pattern)]
         age = rng.choice((5, 12, 40, 75, 100, 150, 200, 260))
         identified = as_of - dt.timedelta(days=age)
-        due = identified + dt.timedelta(days=days_for[risk])
+        if (risk, identified) not in dues:  # few distinct pairs: compute each once
+            dues[(risk, identified)] = derive.due_date(risk, identified, pol) or identified
+        due = dues[(risk, identified)]
         row: dict[str, Any] = {
             "item_number": i, "description": desc, "cws": cws, "mitigation": mit,
             "milestone_date": due if rng.random() < 0.8 else due + dt.timedelta(days=30),
@@ -107,7 +111,7 @@ def items(n: int, as_of: dt.date, seed: int = 0) -> tuple[list[dict[str, Any]], 
         if row["milestone_date"] > due:
             row["milestone_changes"] = "Extended 30 days: vendor patch delayed (ISSM approved)"
         if status in model.CLOSED_STATUSES:
-            done = identified + dt.timedelta(days=min(age - 1, days_for[risk] - 3))
+            done = identified + dt.timedelta(days=max(1, min(age - 1, (due - identified).days - 3)))
             row.update(completion_date=done, closure_reason="Remediated", issm_approval="Yes")
             if status == "Closed":
                 row.update(dss_determination="Closed", dss_date=done + dt.timedelta(days=2))

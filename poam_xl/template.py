@@ -6,7 +6,6 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -15,7 +14,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import dashboard, model, sample
+from . import dashboard, derive, model, sample
 from .policy import DEFAULT, Policy
 from .write import atomic_path
 
@@ -80,10 +79,10 @@ def _foreign(wb: Workbook, out: Path, profile: str, as_of: dt.date) -> Path:
 def build(*, sample_items: int = 0, as_of: dt.date, seed: int = 0, pol: Policy = DEFAULT) -> Workbook:
     wb = Workbook()
     wb.remove(wb.active)
-    rows, miles = sample.items(sample_items, as_of, seed) if sample_items else ([], [])
+    rows, miles = sample.items(sample_items, as_of, seed, pol) if sample_items else ([], [])
     head = sample.header(as_of) if sample_items else {}
     if rows:
-        _fill_derived(rows, pol, as_of)
+        derive.fill_records(rows, pol, as_of)
     _instructions(wb.create_sheet("Instructions"))
     _lists(wb, wb.create_sheet(model.LISTS_SHEET))
     _items_sheet(wb, wb.create_sheet(model.ITEMS.sheet), head, rows)
@@ -99,19 +98,6 @@ def build(*, sample_items: int = 0, as_of: dt.date, seed: int = 0, pol: Policy =
     return wb
 
 
-def _fill_derived(rows: list[dict[str, Any]], pol: Policy, as_of: dt.date) -> None:
-    """Sample rows carry the computed columns, as `poam-xl update` would write them."""
-    from .derive import derive
-    from .reader import frame_from_records
-
-    derived = derive(frame_from_records(model.ITEMS, rows), pol, as_of)
-    for rec, (_, d) in zip(rows, derived.iterrows(), strict=True):
-        rec["due_date"] = None if pd.isna(d["due_date"]) else d["due_date"].date()
-        rec["days_open"] = None if pd.isna(d["days_open"]) else int(d["days_open"])
-        rec["days_overdue"] = None if pd.isna(d["days_overdue"]) else int(d["days_overdue"])
-        rec["flag"] = d["flag"] or None
-
-
 def _head_row(ws: Worksheet, row: int, columns: tuple[model.Column, ...]) -> None:
     for j, col in enumerate(columns, start=1):
         c = ws.cell(row, j, col.header)
@@ -122,7 +108,7 @@ def _head_row(ws: Worksheet, row: int, columns: tuple[model.Column, ...]) -> Non
     ws.row_dimensions[row].height = 45
 
 
-def _data_rows(ws: Worksheet, first: int, columns: tuple[model.Column, ...],
+def write_rows(ws: Worksheet, first: int, columns: tuple[model.Column, ...],
                records: list[dict[str, Any]]) -> None:
     for i, rec in enumerate(records):
         lines = max((len(str(rec.get(c.key) or "")) // max(int(c.width), 1) + 1 for c in columns),
@@ -188,7 +174,7 @@ def _items_sheet(wb: Workbook, ws: Worksheet, head: dict[str, Any], rows: list[d
             ws.add_data_validation(dv)
         ws.merge_cells(start_row=r, start_column=3, end_row=r, end_column=5)
     _head_row(ws, TABLE_HEADER_ROW, cols)
-    _data_rows(ws, FIRST_ROW, cols, rows)
+    write_rows(ws, FIRST_ROW, cols, rows)
     _validations(ws, FIRST_ROW, cols)
     ws.freeze_panes = f"C{FIRST_ROW}"
     ws.auto_filter.ref = f"A{TABLE_HEADER_ROW}:{last_letter}{max(FIRST_ROW, FIRST_ROW + len(rows) - 1)}"
@@ -233,7 +219,7 @@ def _print_setup(ws: Worksheet, title_rows: str | None) -> None:
 def _milestones_sheet(ws: Worksheet, miles: list[dict[str, Any]]) -> None:
     cols = model.MILESTONE_COLUMNS
     _head_row(ws, 1, cols)
-    _data_rows(ws, 2, cols, miles)
+    write_rows(ws, 2, cols, miles)
     _validations(ws, 2, cols)
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{max(2, len(miles) + 1)}"

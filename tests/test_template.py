@@ -137,7 +137,7 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path):
     def edit(wb):
         pass
     wb = template.build(sample_items=0, as_of=AS_OF)
-    template._data_rows(wb["POA&M"], template.FIRST_ROW, model.ITEM_COLUMNS,
+    template.write_rows(wb["POA&M"], template.FIRST_ROW, model.ITEM_COLUMNS,
                         [{"item_number": 1, "description": "=cmd|' /C calc'!A0", "status": "Open"}])
     wb.save(tmp_path / "f.xlsx")
     assert read(tmp_path / "f.xlsx").items.frame["description"].iloc[0] == "=cmd|' /C calc'!A0"

@@ -9,7 +9,7 @@ from typing import Any
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from .. import dashboard, model, template
+from .. import dashboard, derive, model, template
 from ..errors import TemplateError, UsageError
 from ..package import Limits, inspect
 from ..reader import Poam, load_grids, read_grid
@@ -76,7 +76,7 @@ def write(poam: Poam, path: str | Path, *, as_of: dt.date | None = None, **_: An
         for col in model.ITEM_COLUMNS:
             if col.derived:
                 rec.pop(col.key, None)
-    template._fill_derived(rows, pol, as_of)  # the same computed columns `new --sample` writes
+    derive.fill_records(rows, pol, as_of)  # the same computed columns `new --sample` writes
     miles = c.records(
         poam.milestones.frame if poam.milestones is not None else None, model.MILESTONES.keys
     )
@@ -102,14 +102,14 @@ def write(poam: Poam, path: str | Path, *, as_of: dt.date | None = None, **_: An
         ws.cell(r, vj, value)
     for label, value in extras[len(slots) :]:
         conv.dropped.append({"item": None, "field": label, "value": c.text(value), "kept_in": None})
-    template._data_rows(ws, template.FIRST_ROW, model.ITEM_COLUMNS, rows)
+    template.write_rows(ws, template.FIRST_ROW, model.ITEM_COLUMNS, rows)
     last = get_column_letter(len(model.ITEM_COLUMNS))
     ws.auto_filter.ref = (
         f"A{template.TABLE_HEADER_ROW}:{last}"
         f"{max(template.FIRST_ROW, template.FIRST_ROW + len(rows) - 1)}"
     )
     ms_ws = wb[model.MILESTONES.sheet]
-    template._data_rows(ms_ws, 2, model.MILESTONE_COLUMNS, miles)
+    template.write_rows(ms_ws, 2, model.MILESTONE_COLUMNS, miles)
     ms_ws.auto_filter.ref = (
         f"A1:{get_column_letter(len(model.MILESTONE_COLUMNS))}{max(2, len(miles) + 1)}"
     )

@@ -10,11 +10,9 @@ from typing import Any
 
 import pandas as pd
 
-from .. import model
+from .. import derive, model
 from ..dates import as_date
-from ..derive import derive
 from ..policy import Policy
-from ..reader import frame_from_records
 from . import DEFAULT_OPTIONS, NOT_A_FINDING, NOT_REVIEWED, OPEN, Options, Record
 
 RANK = {r: i for i, r in enumerate(reversed(model.RISK_LEVELS))}  # Low 0, Medium 1, High 2
@@ -133,7 +131,7 @@ def merge(
             plan.resolved.append(match["item"])
     plan.updates = [u for u in updates.values() if u.changes]
     plan.unchanged = sum(not u.changes for u in updates.values())
-    _fill_derived(plan.new_rows, pol, as_of)
+    derive.fill_records(plan.new_rows, pol, as_of)
     for row in plan.new_rows:
         row["milestone_date"] = row["due_date"]
         verify = "the checklist" if row["how_identified"] == "STIG Review" else "a rescan"
@@ -259,13 +257,3 @@ def _new_row(number: int, recs: list[Record], hosts: list[str], as_of: dt.date) 
     return row
 
 
-def _fill_derived(rows: list[dict[str, Any]], pol: Policy, as_of: dt.date) -> None:
-    if not rows:
-        return
-    frame = frame_from_records(model.ITEMS, rows)
-    derived = derive(frame, pol, as_of)
-    for rec, (_, d) in zip(rows, derived.iterrows(), strict=True):
-        rec["due_date"] = as_date(d["due_date"])
-        rec["days_open"] = None if pd.isna(d["days_open"]) else int(d["days_open"])
-        rec["days_overdue"] = None if pd.isna(d["days_overdue"]) else int(d["days_overdue"])
-        rec["flag"] = d["flag"] or None
