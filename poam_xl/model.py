@@ -35,7 +35,6 @@ HOW_IDENTIFIED = ("Audit", "Assessment", "Penetration Test", "Vulnerability Scan
                   "Self-Inspection", "Incident", "Other")
 CLOSURE_REASONS = ("Remediated", "Risk Accepted", "False Positive", "Not Applicable")
 MILESTONE_STATUSES = ("Pending", "In Progress", "Completed", "Missed")
-FLAGS = ("90+ DAYS LATE", "OVERDUE", "DUE SOON")
 
 
 @dataclass(frozen=True)

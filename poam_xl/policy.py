@@ -23,9 +23,6 @@ class Policy:
     review_days: int = 90
     source: str = "defaults"  # where these values came from, for explanations
 
-    def days_for(self, risk: str | None) -> int | None:
-        return self.days.get(risk) if risk else None
-
     def describe(self) -> str:
         d = ", ".join(f"{k} {v}" for k, v in self.days.items())
         return f"{d} {self.day_count} days ({self.source})"

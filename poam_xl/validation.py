@@ -132,8 +132,7 @@ def validate(source: str | Path | Poam, *, profile: str = "dss", as_of: dt.date 
 def check(poam: Poam, prof: profiles.Profile, as_of: dt.date, name: str | None = None) -> Report:
     """All rules on a read workbook: structure, values, schema, cross-field, profile rules."""
     findings = _structure(poam) + _invalid(poam)
-    items, normalised = _canonical(poam.items, model.ITEMS if poam.layout.items is model.ITEMS
-                                   else poam.layout.items)
+    items, normalised = _canonical(poam.items, poam.layout.items)
     findings += normalised
     milestones = None
     if poam.milestones is not None:

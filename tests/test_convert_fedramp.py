@@ -93,7 +93,7 @@ def _poam_with(path: Path) -> reader.Poam:
 
 
 def test_fedramp_to_dss_to_fedramp_keeps_every_field(tmp_path: Path) -> None:
-    dss = pytest.importorskip("poam_xl.convert.dss", reason="DSS format module not landed yet")
+    from poam_xl.convert import dss
     src = filled_template(tmp_path / "in.xlsx")
     poam = _poam_with(src)
     dss.write(poam, tmp_path / "mid.xlsx", as_of=dt.date(2026, 11, 25))

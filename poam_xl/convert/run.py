@@ -13,25 +13,17 @@ from typing import Any
 
 from ..errors import PoamXlError, UsageError, WorkbookError, WriteError
 from ..write import atomic_path
-from . import MODULES, Conversion, Format, get
+from . import MODULES, Conversion, get
 
 # content sniffing order: the most specific layouts first (a DSS reader accepts a lot)
 DETECT_ORDER = ("emass", "fedramp", "oscal", "json", "dss", "csv")
 BY_EXTENSION = {".csv": "csv", ".json": "json", ".xlsx": "dss", ".xlsm": "dss"}
 
 
-def available(name: str) -> Format | None:
-    """The format, or None while its module has not landed."""
-    try:
-        return get(name)
-    except (ImportError, AttributeError, KeyError):
-        return None
-
-
 def sniff(path: Path) -> str | None:
     """The first format whose content check accepts the file."""
     for name in DETECT_ORDER:
-        fmt = available(name)
+        fmt = get(name)
         if fmt is not None and fmt.read is not None:
             try:
                 if fmt.detect(path):
@@ -116,11 +108,8 @@ def convert(
     if name and not poam.policy_found:
         from ..profiles import get as get_profile
 
-        try:
-            poam.policy = get_profile(name).policy
-            notes.append(f"due-date policy: {name} profile defaults ({poam.policy.describe()})")
-        except ImportError:
-            notes.append(f"profile {name!r} not available yet: default due-date policy used")
+        poam.policy = get_profile(name).policy
+        notes.append(f"due-date policy: {name} profile defaults ({poam.policy.describe()})")
     put = _call(
         writer.write,
         poam,
