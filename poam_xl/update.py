@@ -115,32 +115,41 @@ def update_workbook(src: str | Path, dst: str | Path, report: Report, *, sort: s
 def _write(wb: Workbook, report: Report, sort: str | None, result: UpdateResult) -> None:
     assert report.poam is not None and report.derived is not None
     table = report.poam.items
-    sheet = wb.sheet(table.sheet)
     derived = report.derived
     items = report.items if report.items is not None else table.frame
     moved: dict[int, int] = {}
     if sort == "priority" and len(derived):
-        moved = _sort(sheet, items, derived)
+        if table.locate is not None:
+            raise UsageError("--sort priority works on a single items sheet; this workbook keeps "
+                             "items on several sheets (sort each sheet in Excel)")
+        moved = _sort(wb.sheet(table.sheet), items, derived)
         result.sorted = True
     letters = table.letters
     result.missing = [model.ITEMS.column(k).header for k in (*WRITTEN, "milestone_date")
                       if k not in letters]
-    values: dict[str, Any] = {}
-    notes: dict[str, str] = {}
+    # items gathered from several sheets (FedRAMP Open/Closed/...) are written where they live
+    values: dict[str, dict[str, Any]] = {}
+    notes: dict[str, dict[str, str]] = {}
+    open_ = derive.is_open(items["status"])
     for row, d in zip(derived.index, derived.to_dict("records"), strict=True):
-        r = moved.get(int(row), int(row))
+        name, r = table.locate(int(row)) if table.locate else (table.sheet, int(row))
+        r = moved.get(r, r)
+        cells, sheet = values.setdefault(name, {}), wb.sheet(name)
         for key, col in WRITTEN.items():
             if key in letters:
-                values[f"{letters[key]}{r}"] = _value(d[col])
+                cells[f"{letters[key]}{r}"] = _value(d[col])
         if "due_date" in letters:
-            notes[f"{letters['due_date']}{r}"] = str(d["explanation"])
+            notes.setdefault(name, {})[f"{letters['due_date']}{r}"] = str(d["explanation"])
         ms = f"{letters['milestone_date']}{r}" if "milestone_date" in letters else None
-        if ms and sheet.is_blank(ms) and _value(d["proposed_milestone"]):  # typed dates stay
-            values[ms] = _value(d["proposed_milestone"])
+        # only open items get a proposal, only into a blank cell: typed dates stay
+        if ms and open_.get(row, True) and sheet.is_blank(ms) and _value(d["proposed_milestone"]):
+            cells[ms] = _value(d["proposed_milestone"])
             result.proposed += 1
-    sheet.set_many(values)
-    sheet.notes(notes, AUTHOR)
-    result.rows, result.cells = len(derived), len(values)
+    for name, cells in values.items():
+        wb.sheet(name).set_many(cells)
+    for name, texts in notes.items():
+        wb.sheet(name).notes(texts, AUTHOR)
+    result.rows, result.cells = len(derived), sum(len(c) for c in values.values())
     if model.DASHBOARD_SHEET in wb.sheet_parts and report.dashboard:
         wb.sheet(model.DASHBOARD_SHEET).set_many(dashboard.cells(report.dashboard))
         result.dashboard = True

@@ -270,3 +270,25 @@ def test_realworld_emass_xlsm(tmp_path: Path) -> None:
     ws = openpyxl.load_workbook(out, keep_vba=True)["POA&M"]
     assert ws["H8"].value == "3/03/2027"  # a typed (text) Milestone Date is never overwritten
     assert ws.max_column == openpyxl.load_workbook(saf)["POA&M"].max_column
+
+
+def test_fedramp_items_are_updated_on_their_own_sheets(tmp_path):
+    """Closed-sheet items are written on the Closed sheet, never at a synthetic row."""
+    import openpyxl
+
+    from poam_xl import template as tpl
+    from poam_xl.validation import validate as run
+
+    src = tpl.new_workbook(tmp_path / "fr.xlsx", sample_items=12, profile="fedramp",
+                           as_of=AS_OF)
+    wb = openpyxl.load_workbook(src)
+    wb["Open POA&M Items"]["L6"] = None  # an open item with no Scheduled Completion Date
+    wb.save(src)
+    report = run(src, profile="fedramp", as_of=AS_OF)
+    out = tmp_path / "up.xlsx"
+    result = update_workbook(src, out, report)
+    got = openpyxl.load_workbook(out)
+    for ws in got:
+        assert ws.max_row < 1000, (ws.title, ws.max_row)
+    assert result.proposed == 1 and got["Open POA&M Items"]["L6"].value is not None
+    assert run(out, profile="fedramp", as_of=AS_OF).status != "unreadable"
