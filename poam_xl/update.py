@@ -14,7 +14,7 @@ from . import dashboard, derive, model
 from .errors import UsageError, WorkbookError, WriteError
 from .reader import plain
 from .validation import Report
-from .write import atomic_path
+from .write import atomic_path, check_extension
 from .xlsxpatch import Sheet, Workbook, q, split_ref
 
 # derived column key -> column of report.derived written into it
@@ -74,6 +74,10 @@ _value = plain  # one conversion for every writer
 
 
 def _checked(report: Report) -> Report:
+    wrong = [f for f in report.findings if f.rule.startswith("template.")
+             and f.rule != "template.outdated"]
+    if report.poam is None and wrong:  # another template: say which, and what to do
+        raise WorkbookError(f"{wrong[0].message}; {wrong[0].hint}", path=report.source)
     if report.poam is None or report.derived is None:
         raise WorkbookError(report.error or "nothing to write: the report holds no items",
                             path=report.source)
@@ -99,6 +103,7 @@ def update_workbook(src: str | Path, dst: str | Path, report: Report, *, sort: s
     if sort is not None and sort not in SORTS:
         raise UsageError(f"--sort must be one of {', '.join(SORTS)}, not {sort!r}")
     report = _checked(report)
+    check_extension(src, dst)
     in_place = _targets(src, dst)
     result = UpdateResult(path=dst)
     with Workbook(src) as wb:
@@ -197,6 +202,7 @@ def annotated_copy(src: str | Path, dst: str | Path, report: Report) -> Path:
     src, dst = Path(src), Path(dst)
     if dst.exists() and dst.resolve() == src.resolve():
         raise UsageError("the annotated copy must not overwrite the input", path=str(src))
+    check_extension(src, dst)
     with Workbook(src) as wb:
         by_cell: dict[tuple[str, str], list[Any]] = {}
         for f in report.findings:

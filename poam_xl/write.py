@@ -44,3 +44,22 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+
+
+def check_extension(src: str | Path, dst: str | Path) -> None:
+    """Refuse an output name Excel would reject: macros (VBA) only in .xlsm, none in .xlsx.
+
+    Excel will not open a macro-enabled package named .xlsx (or a plain one named .xlsm):
+    "the file format or file extension is not valid".
+    """
+    import zipfile
+
+    with zipfile.ZipFile(src) as zf:
+        has_vba = "xl/vbaProject.bin" in zf.namelist()
+    suffix = Path(dst).suffix.lower()
+    if has_vba and suffix not in (".xlsm", ".xltm"):
+        raise WriteError("the workbook contains macros (VBA): name the output .xlsm, Excel refuses "
+                         "macros in a .xlsx", path=dst)
+    if not has_vba and suffix in (".xlsm", ".xltm"):
+        raise WriteError("the workbook has no macros: name the output .xlsx, Excel refuses a "
+                         "plain workbook named .xlsm", path=dst)

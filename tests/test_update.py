@@ -292,3 +292,19 @@ def test_fedramp_items_are_updated_on_their_own_sheets(tmp_path):
         assert ws.max_row < 1000, (ws.title, ws.max_row)
     assert result.proposed == 1 and got["Open POA&M Items"]["L6"].value is not None
     assert run(out, profile="fedramp", as_of=AS_OF).status != "unreadable"
+
+
+def test_macro_workbook_must_keep_xlsm_and_wrong_template_is_explained(tmp_path):
+    from poam_xl import template as tpl
+    from poam_xl.errors import WorkbookError, WriteError
+    from poam_xl.validation import validate as run
+    from poam_xl.vba import build_xlsm
+
+    xlsm = build_xlsm(tmp_path / "b.xlsm", sample_items=3, as_of=AS_OF)
+    report = run(xlsm, as_of=AS_OF)
+    with pytest.raises(WriteError, match=r"\.xlsm"):
+        update_workbook(xlsm, tmp_path / "out.xlsx", report)
+    assert not (tmp_path / "out.xlsx").exists()
+    fr = tpl.new_workbook(tmp_path / "fr.xlsx", sample_items=2, profile="fedramp", as_of=AS_OF)
+    with pytest.raises(WorkbookError, match="--profile fedramp"):
+        update_workbook(fr, tmp_path / "x.xlsx", run(fr, as_of=AS_OF))

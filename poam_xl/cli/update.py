@@ -20,13 +20,14 @@ def update(
     sort: str | None = typer.Option(None, "--sort", help="Reorder item rows: 'priority' (risk, "
                                     "days overdue, due date)."),
     profile: str = typer.Option("dss", "--profile", help="Workbook layout profile."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing --output file."),
     as_of: str | None = AS_OF,
 ) -> None:
     """Write the computed columns back into the workbook, changing nothing else.
 
     Example: poam-xl update poam.xlsx --in-place --backup
     """
-    from ..errors import UsageError
+    from ..errors import EncryptedWorkbookError, UsageError, WorkbookError, WriteError
     from ..update import update_workbook
     from ..validation import validate
 
@@ -34,7 +35,15 @@ def update(
         raise UsageError("give exactly one of --output OUT or --in-place")
     if backup and not in_place:
         raise UsageError("--backup only applies to --in-place")
+    if output is not None and output.exists() and output.resolve() != file.resolve() and not force:
+        raise WriteError("already exists (use --force to replace it)", path=output)
     day = parse_as_of(as_of)
-    report = validate(file, profile=profile, as_of=day)
+    try:
+        report = validate(file, profile=profile, as_of=day)
+    except EncryptedWorkbookError:
+        raise WorkbookError("is password-protected: update writes only unencrypted workbooks; "
+                            "remove the password in Excel (File > Info > Protect Workbook) first, "
+                            "or check it as it is with `poam-xl validate --password`",
+                            path=file) from None
     result = update_workbook(file, output or file, report, sort=sort, backup=backup)
     typer.echo(result.line())

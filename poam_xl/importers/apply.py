@@ -14,7 +14,7 @@ from .. import model
 from ..errors import UsageError, WriteError
 from ..policy import DEFAULT
 from ..reader import Poam, read
-from ..write import atomic_path
+from ..write import atomic_path, check_extension
 from ..xlsxpatch import Workbook, q, split_ref
 from . import DEFAULT_OPTIONS, Options, parse_all
 from .merge import Plan, merge
@@ -91,6 +91,7 @@ def import_into(
 
 def write_items(src: str | Path, dst: str | Path, plan: Plan, poam: Poam) -> None:
     """Write new rows (styled like the row above) and updated cells; every other byte kept."""
+    check_extension(src, dst)
     items = poam.items
     letters = dict(items.letters)
     with Workbook(src) as wb:
