@@ -80,7 +80,8 @@ def derive(items: pd.DataFrame, pol: Policy, as_of: dt.date) -> pd.DataFrame:
     flag[very.fillna(False).astype(bool)] = late_flag(pol)
     out = pd.DataFrame({
         "due_date": due,
-        "proposed_milestone": target,
+        # a blank Milestone Date is proposed from the policy for open items only
+        "proposed_milestone": target.where(open_, milestone),
         "days_open": days_open,
         "days_overdue": days_overdue.astype("Int64"),
         "flag": flag,
@@ -120,7 +121,7 @@ def explain(identified: pd.Series, risk: pd.Series, due: pd.Series, pol: Policy,
             + " + " + days + f" {pol.day_count} days" + hol + " (" + risk.astype(str)
             + f", {pol.source}); as of {as_of.isoformat()}")
     why = pd.Series("no due date: no valid Risk Level", index=due.index, dtype=object)
-    why[identified.isna()] = "no due date: no Date Identified"
+    why[identified.isna()] = "no due date: Date Identified is empty or not a date"
     return text.where(due.notna(), why).astype(object)
 
 

@@ -69,7 +69,7 @@ def summary_csv(files: list[dict[str, Any]], escape_formulas: bool = True) -> st
 
 def to_junit(files: list[dict[str, Any]]) -> str:
     """JUnit XML: one test suite per file, one test case per rule (failed if it has findings)."""
-    from .findings import RULES
+    from .profiles import applicable
 
     out = ['<?xml version="1.0" encoding="UTF-8"?>', "<testsuites name=\"poam-xl\">"]
     for f in files:
@@ -79,7 +79,7 @@ def to_junit(files: list[dict[str, Any]]) -> str:
         for x in findings:
             by_rule.setdefault(x["rule"], []).append(x)
         profile = f.get("profile", "dss")
-        rule_ids = sorted({r.id for r in RULES.values() if profile in r.profiles} | set(by_rule))
+        rule_ids = sorted({r.id for r in applicable(profile)} | set(by_rule))
         if f.get("error"):
             out.append(f"  <testsuite name={quoteattr(path)} tests=\"1\" failures=\"0\" errors=\"1\">")
             out.append(f"    <testcase classname={quoteattr(path)} name=\"file.readable\">")
@@ -94,12 +94,12 @@ def to_junit(files: list[dict[str, Any]]) -> str:
             out.append(f"    <testcase classname={quoteattr(path)} name={quoteattr(rid)}>")
             errors = [x for x in hits if x["severity"] == "error"]
             if errors:
-                text = "\n".join(f"{x['where']}: {x['message']}" for x in errors)
+                text = "\n".join(_line(x) for x in errors)
                 out.append(f"      <failure message={quoteattr(errors[0]['message'])} "
                            f"type=\"error\">{_xml_text(text)}</failure>")
             warnings = [x for x in hits if x["severity"] == "warning"]
             if warnings:
-                text = "\n".join(f"{x['where']}: {x['message']}" for x in warnings)
+                text = "\n".join(_line(x) for x in warnings)
                 out.append(f"      <system-out>{_xml_text(text)}</system-out>")
             out.append("    </testcase>")
         out.append("  </testsuite>")
@@ -107,10 +107,25 @@ def to_junit(files: list[dict[str, Any]]) -> str:
     return "\n".join(out) + "\n"
 
 
+def _line(x: dict[str, Any]) -> str:
+    return f"{x['where']}: {x['message']}" if x.get("where") else x["message"]
+
+
 def _xml_text(text: str) -> str:
     from xml.sax.saxutils import escape
 
     return escape("".join(ch for ch in text if ch in "\t\n\r" or ord(ch) >= 32))
+
+
+def plural(count: Any, noun: str) -> str:
+    """'1 error', '2 errors', '? items' (unknown counts stay visible as '?')."""
+    if count is None:
+        return f"? {noun}s"
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def _q(count: Any) -> str:
+    return "?" if count is None else str(count)
 
 
 def to_console(f: dict[str, Any], console: Any) -> None:
@@ -147,7 +162,9 @@ def to_console(f: dict[str, Any], console: Any) -> None:
     status = f.get("status", "ok")
     style = {"ok": "green", "warnings": "yellow"}.get(status, "red")
     console.print(Text(
-        f"{path}: {status.upper()} — {s.get('errors', 0)} errors, {s.get('warnings', 0)} warnings; "
-        f"{s.get('items', 0)} items, {s.get('open', 0)} open, {s.get('overdue', 0)} overdue, "
-        f"{s.get('due_soon', 0)} due soon (as of {f.get('as_of')}, template {f.get('template')})",
+        f"{path}: {status.upper()} — {plural(s.get('errors', 0), 'error')}, "
+        f"{plural(s.get('warnings', 0), 'warning')}; "
+        f"{plural(s.get('items', 0), 'item')}, {_q(s.get('open', 0))} open, "
+        f"{_q(s.get('overdue', 0))} overdue, {_q(s.get('due_soon', 0))} due soon "
+        f"(as of {f.get('as_of')}, template {f.get('template')})",
         style=style), soft_wrap=True)

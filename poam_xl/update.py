@@ -13,6 +13,7 @@ import pandas as pd
 from . import dashboard, derive, model
 from .errors import UsageError, WorkbookError, WriteError
 from .reader import plain
+from .report import plural
 from .validation import Report
 from .write import atomic_path, check_extension
 from .xlsxpatch import Sheet, Workbook, q, split_ref
@@ -44,7 +45,7 @@ class UpdateResult:
 
     def line(self) -> str:
         parts = [f"updated {self.path}: {self.rows} item rows, {self.cells} cells written",
-                 f"{self.proposed} milestone dates proposed",
+                 plural(self.proposed, "milestone date") + " proposed",
                  "dashboard refreshed" if self.dashboard else "no Dashboard sheet"]
         if self.sorted:
             parts.append("sorted by priority")
@@ -135,7 +136,6 @@ def _write(wb: Workbook, report: Report, sort: str | None, result: UpdateResult)
     # items gathered from several sheets (FedRAMP Open/Closed/...) are written where they live
     values: dict[str, dict[str, Any]] = {}
     notes: dict[str, dict[str, str]] = {}
-    open_ = derive.is_open(items["status"])
     for row, d in zip(derived.index, derived.to_dict("records"), strict=True):
         name, r = table.locate(int(row)) if table.locate else (table.sheet, int(row))
         r = moved.get(r, r)
@@ -146,8 +146,8 @@ def _write(wb: Workbook, report: Report, sort: str | None, result: UpdateResult)
         if "due_date" in letters:
             notes.setdefault(name, {})[f"{letters['due_date']}{r}"] = str(d["explanation"])
         ms = f"{letters['milestone_date']}{r}" if "milestone_date" in letters else None
-        # only open items get a proposal, only into a blank cell: typed dates stay
-        if ms and open_.get(row, True) and sheet.is_blank(ms) and _value(d["proposed_milestone"]):
+        # a proposal (open items only, see derive) goes only into a blank cell: typed dates stay
+        if ms and sheet.is_blank(ms) and _value(d["proposed_milestone"]):
             cells[ms] = _value(d["proposed_milestone"])
             result.proposed += 1
     for name, cells in values.items():

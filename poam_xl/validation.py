@@ -312,13 +312,16 @@ def _unrecognised(path: Path, prof: profiles.Profile, as_of: dt.date, exc: Templ
 
     kind = recognise(path, read_options.get("limits"))
     if kind is not None and not kind.startswith(prof.name):
-        f = make("template.other-profile", f"this is a {kind} workbook, not a {prof.title}",
+        article = "an" if kind[:1] in "aeiou" else "a"
+        f = make("template.other-profile", f"this is {article} {kind} workbook, not a {prof.title}",
                  hint=f"Validate with --profile {kind.split('-')[0]}, or convert it with "
                       f"`poam-xl convert {path.name} out.xlsx --to {prof.name}`.")
     else:
         f = make("template.unknown", f"not a recognised POA&M template: {exc.reason}")
     report = Report(source=str(path), profile=prof.name, as_of=as_of, findings=[f],
                     template=kind or "unknown")
-    report.summary = {"company": None, "cage_code": None, "template": report.template, "items": 0,
-                      "open": 0, "overdue": 0, "due_soon": 0, "errors": 1, "warnings": 0}
+    # not read under this profile: the counts are unknown, not zero
+    report.summary = {"company": None, "cage_code": None, "template": report.template,
+                      "items": None, "open": None, "overdue": None, "due_soon": None,
+                      "errors": 1, "warnings": 0}
     return report

@@ -20,6 +20,7 @@ import pandas as pd
 from . import dashboard, derive, model, template
 from .errors import PoamXlError
 from .reader import Grid, plain, read_grid
+from .report import plural
 from .update import FILLS, FINDING_COLUMNS, WRITTEN
 from .validation import Report
 from .validation import validate as run_validation
@@ -107,7 +108,8 @@ def update_book(book: Any, as_of: dt.date) -> str:
             _column(sheet, letter, start, [fill[r] for r in run], template.DATE_FORMAT)
         proposed = len(fill)
     refresh_dashboard_from(book, report)
-    return (f"poam-xl: updated {len(derived)} items, {proposed} milestone dates proposed "
+    return (f"poam-xl: updated {plural(len(derived), 'item')}, "
+            f"{plural(proposed, 'milestone date')} proposed "
             f"(as of {as_of.isoformat()})")
 
 

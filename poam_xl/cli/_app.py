@@ -89,6 +89,7 @@ def _root(
 
 def main() -> None:
     """Console-script entry point."""
-    if "--debug" in sys.argv:
+    if "--debug" in sys.argv:  # accepted anywhere: `poam-xl validate x.xlsx --debug` too
         DEBUG["on"] = True
+        sys.argv = [a for a in sys.argv if a != "--debug"]
     app()

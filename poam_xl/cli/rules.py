@@ -8,22 +8,25 @@ from ._app import app, handle_errors
 
 
 def catalogue_markdown(profile: str | None = None) -> str:
-    """The rules table as Markdown (the README's rules table is this output)."""
+    """The rules table as Markdown (the README's rules table is this output).
+
+    With a profile: every rule a validation under it can raise (its own and the core rules
+    it keeps); without: the whole catalogue, each rule with the profiles that declare it.
+    """
     from .. import profiles
     from ..findings import RULES
 
     if profile:
-        profiles.get(profile)  # imports the profile's rules; validates the name
+        rules = profiles.applicable(profile)
     else:
         for name in profiles.NAMES:
             profiles.get(name)
-    import poam_xl.diff  # noqa: F401  (declares the diff rules)
-    import poam_xl.validation  # noqa: F401  (declares the core rules)
+        import poam_xl.diff  # noqa: F401  (declares the diff rules)
+        import poam_xl.validation  # noqa: F401  (declares the core rules)
 
+        rules = sorted(RULES.values(), key=lambda r: (r.profiles != ("dss",), r.profiles, r.id))
     lines = ["| rule | severity | profiles | checks | source |", "|---|---|---|---|---|"]
-    for r in sorted(RULES.values(), key=lambda r: (r.profiles != ("dss",), r.profiles, r.id)):
-        if profile and profile not in r.profiles:
-            continue
+    for r in rules:
         lines.append(f"| `{r.id}` | {r.severity} | {', '.join(r.profiles)} | {r.title} | {r.source} |")
     return "\n".join(lines) + "\n"
 

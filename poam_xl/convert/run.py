@@ -42,6 +42,8 @@ def input_format(path: Path, explicit: str | None) -> str:
         raise UsageError(
             f"{path}: cannot tell the input format from its content or extension; "
             f"pass --from ({', '.join(sorted(MODULES))})"
+            + ("; scanner and checklist files are added with `poam-xl import`"
+               if path.suffix.lower() in (".ckl", ".cklb", ".nessus") else "")
         )
     return found
 

@@ -73,5 +73,18 @@ def get(name: str) -> Profile:
     return module.PROFILE  # type: ignore[no-any-return]
 
 
+def applicable(name: str) -> list[Any]:
+    """The rules a validation under profile ``name`` can raise: its own plus the core rules it
+    does not disable (the `rules --profile` table and the JUnit test cases)."""
+    from .. import validation  # noqa: F401  (declares the core rules)
+    from ..findings import RULES
+
+    prof = get(name)
+    return sorted((r for r in RULES.values()
+                   if name in r.profiles or ("dss" in r.profiles and not r.id.startswith("diff.")
+                                             and r.id not in prof.disabled)),
+                  key=lambda r: r.id)
+
+
 DSS = Profile("dss", "DSS-style POA&M (DCSA classified systems)",
               describe="Default. Columns and header block from the DSS sample POA&M.")
