@@ -39,3 +39,15 @@ def test_cmmc_score_reaches_the_report_and_the_dashboard(tmp_path):
     assert res.exit_code == 0, res.output
     ws = openpyxl.load_workbook(out)["Dashboard"]
     assert ws["A11"].value == "SPRS score (CMMC)" and ws["B11"].value == score
+
+
+def test_dss_to_emass_output_passes_the_emass_rules(tmp_path):
+    """Risk Accepted items go out without a scheduled date or milestones (kept in Comments)."""
+    from poam_xl.convert import emass
+
+    poam = read(make_book(tmp_path / "dss.xlsx", sample=12))
+    assert (poam.items.frame["closure_reason"] == "Risk Accepted").any()
+    out = tmp_path / "emass.xlsx"
+    emass.write(poam, out)
+    report = validate(out, profile="emass", as_of=AS_OF)
+    assert not [f.rule for f in report.findings if f.rule.startswith("emass.risk-accepted")]

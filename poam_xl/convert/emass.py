@@ -151,7 +151,9 @@ def _restore(rec: dict[str, Any], miles: list[dict[str, Any]], label: str, value
         return True
     head, _, rest = label.partition(" ")
     num, _, field = rest.partition(" ")
-    if head == "Milestone" and num.isdigit() and field in MS_BY_HEADER and int(num) <= len(miles):
+    if head == "Milestone" and num.isdigit() and field in MS_BY_HEADER and 0 < int(num) <= 500:
+        while len(miles) < int(num):  # milestones eMASS could not hold (Risk Accepted items)
+            miles.append({"item_number": rec.get("item_number")})
         mcol = MS_BY_HEADER[field]
         miles[int(num) - 1][mcol.key] = c.parse(mcol.kind, value)
         return True

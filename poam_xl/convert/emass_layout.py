@@ -323,6 +323,9 @@ def to_emass(
     status_cell = dated(word, done) if word in ("Completed", "Risk Accepted") else word
     residual = rec.get("residual_risk")
     changes = str(rec.get("milestone_changes") or "")
+    # eMASS API: a Risk Accepted item carries no scheduled completion date and no milestones;
+    # ours go to Comments as kept fields (to_items tags what the round trip would lose)
+    accepted = word == "Risk Accepted"
     return {
         "item_id": None,
         "description": rec.get("description"),
@@ -330,8 +333,9 @@ def to_emass(
         "office": rec.get("owner"),
         "checks": rec.get("source_id"),
         "resources": rec.get("resources"),
-        "scheduled": rec.get("milestone_date"),
-        "milestones": [dated(m.get("milestone"), m.get("planned_date")) for m in milestones],
+        "scheduled": None if accepted else rec.get("milestone_date"),
+        "milestones": [] if accepted else [dated(m.get("milestone"), m.get("planned_date"))
+                                           for m in milestones],
         "changes": [x for x in changes.splitlines() if x.strip()],
         "source": rec.get("how_identified"),
         "status": status_cell,
