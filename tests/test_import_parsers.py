@@ -208,7 +208,8 @@ def test_ckl_statuses_severity_override_and_fields(tmp_path: Path) -> None:
     assert len(recs) == 5
     r1 = recs["SV-1001r1_rule (V-1001)"]
     assert (r1.status, r1.risk, r1.how, r1.hosts) == ("open", "High", "STIG Review", ("web01",))
-    assert "Telnet is enabled" in r1.description and "Example Web Server STIG" in r1.description
+    assert r1.description == r1.title  # the description is what is wrong, readable
+    assert "Telnet is enabled" in r1.details and "Example Web Server STIG" in r1.details
     assert r1.controls == ("V-1001", "APP-1001", "CCI-000381")
     assert r1.fix == "Fix V-1001 by configuration."
     assert recs["SV-1004r1_rule (V-1004)"].risk == "Low"  # SEVERITY_OVERRIDE wins
@@ -222,7 +223,7 @@ def test_cklb_reads_every_stig_and_dates(tmp_path: Path) -> None:
     r = recs["SV-2001r9_rule (V-2001)"]
     assert (r.risk, r.hosts, r.detected) == ("High", ("ws07",), dt.date(2025, 8, 30))
     assert recs["SV-3001r9_rule (V-3001)"].detected == dt.date(2025, 9, 2)  # from the title
-    assert "Office STIG" in recs["SV-3002r9_rule (V-3002)"].description
+    assert "Office STIG" in recs["SV-3002r9_rule (V-3002)"].details
 
 
 def test_nessus_groups_hosts_skips_info_keeps_cves(tmp_path: Path) -> None:
@@ -325,7 +326,7 @@ def test_real_cklb_three_stigs() -> None:
     assert len(recs) == 80
     assert sum(r.status == "open" for r in recs) == 76
     assert {r.hosts for r in recs} == {("FOXXLEGION7",)}
-    stigs = {line for r in recs for line in r.description.splitlines() if line.startswith("STIG: ")}
+    stigs = {line for r in recs for line in r.details.splitlines() if line.startswith("STIG: ")}
     assert len(stigs) == 3
 
 
@@ -371,3 +372,13 @@ def test_large_nessus_is_streamed(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert len(recs) == 5 and all(len(r.hosts) == 1200 for r in recs)
     assert peak < size / 10
+
+
+@needs_real
+def test_real_ckl_override_justification_is_kept() -> None:
+    """An auditor asks why a CAT II is Low: the override and its justification travel along."""
+    recs = {r.source_id: r for r in parse_all([REAL_CKL])}
+    over = next(r for r in recs.values() if "V-257778" in r.source_id)
+    assert over.risk == "Low"
+    assert "Severity override: CAT II -> CAT III" in over.details
+    assert "Example of overridden severity" in over.details

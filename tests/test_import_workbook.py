@@ -69,8 +69,8 @@ def test_new_rows_copy_the_style_of_the_row_above(tmp_path: Path) -> None:
     assert new.value and new.border.left.style == above.border.left.style == "thin"
     assert new.alignment.wrap_text
     assert ws[item_ref(4, "date_identified")].is_date
-    row = ws[item_ref(4, "description")].row  # 3 lines: title, finding details, STIG
-    assert ws.row_dimensions[row].height == 45 and ws.row_dimensions[row].customHeight
+    row = ws[item_ref(4, "description")].row  # the Comments hold the evidence: a taller row
+    assert ws.row_dimensions[row].height >= 45 and ws.row_dimensions[row].customHeight
 
 
 def test_import_twice_adds_no_duplicates(tmp_path: Path) -> None:
@@ -125,6 +125,7 @@ def test_closed_item_is_reopened_with_a_note(tmp_path: Path) -> None:
     )
     assert f"Reopened {AS_OF.isoformat()}" in row["comments"] and "web.ckl" in row["comments"]
     assert "was Completed" in row["comments"]
+    assert row["issm_approval"] == "Pending"  # the closure's approval no longer holds
     assert "1 reopened" in res.line()
 
 
@@ -228,3 +229,15 @@ def test_real_scan_files_through_the_cli(tmp_path: Path) -> None:
         app, ["import", files[0], "--into", str(book), "--min-severity", "urgent", "--in-place"]
     )
     assert bad.exit_code == 2 and "--min-severity" in bad.output
+
+
+def test_csv_without_an_id_column_warns_that_it_cannot_deduplicate(tmp_path: Path) -> None:
+    from poam_xl.importers import Options
+
+    book = make_book(tmp_path / "poam.xlsx", sample=2)
+    csv_path = tmp_path / "f.csv"
+    csv_path.write_text("Title,Severity\nWeak TLS,High\nOld banner,Low\n")
+    res = import_into([csv_path], book, tmp_path / "out.xlsx", as_of=AS_OF,
+                      options=Options(mapping={"description": "Title", "risk_level": "Severity"}))
+    assert len(res.plan.new_rows) == 2 and res.plan.unmatched == 2
+    assert "warning: 2 new items have no Source Identifier" in res.line()

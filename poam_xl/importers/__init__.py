@@ -50,6 +50,7 @@ class Record:
     how: str = "Vulnerability Scan"  # a model.HOW_IDENTIFIED value
     file: str = ""
     values: dict[str, Any] = field(default_factory=dict)  # extra model-key values (CSV mapping)
+    details: str = ""  # scanner evidence (finding details, overrides): kept in Comments
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,9 @@ class ImportResult:
             f"{p.reopened} reopened",
             f"{p.unchanged} already up to date",
         ]
+        if p.unmatched:
+            parts.append(f"warning: {p.unmatched} new items have no Source Identifier, so a later "
+                         "import cannot recognise them (map an ID column: --map source_id=ID)")
         if p.skipped:
             parts.append(
                 "skipped " + ", ".join(f"{n} {why}" for why, n in sorted(p.skipped.items()))

@@ -50,22 +50,33 @@ def stig_record(
     file: str,
     stig: str = "",
     override: str = "",
+    justification: str = "",
 ) -> Record:
-    """A record from STIG rule fields (shared by .ckl and .cklb)."""
+    """A record from STIG rule fields (shared by .ckl and .cklb).
+
+    The description is the rule title (what is wrong); the checklist's finding details and any
+    severity override with its justification are evidence, kept in the item's Comments.
+    """
     rule_id, vuln_id = data.get("rule_id", ""), data.get("vuln_id", "")
-    severity = (override or data.get("severity") or "").strip().lower()
+    original = (data.get("severity") or "").strip().lower()
+    severity = (override or original).strip().lower()
     title = clean(data.get("title")) or rule_id or vuln_id
-    parts = [title]
-    if details:
-        parts.append(f"Finding details: {details}")
+    evidence = []
+    if override and override.strip().lower() != original:
+        cat = {"high": "CAT I", "medium": "CAT II", "low": "CAT III"}
+        evidence.append(f"Severity override: {cat.get(original, original)} -> "
+                        f"{cat.get(severity, severity)}"
+                        + (f" ({clean(justification)})" if justification else ""))
     if stig:
-        parts.append(f"STIG: {stig}")
+        evidence.append(f"STIG: {stig}")
+    if details:
+        evidence.append(f"Finding details: {details}")
     controls = unique([vuln_id, data.get("rule_ver", ""), *data.get("ccis", ())])
     return Record(
         source=source,
         source_id=stig_source_id(rule_id, vuln_id),
         title=title,
-        description=clean("\n".join(parts)),
+        description=title,
         risk=STIG_CATEGORY.get(severity),
         controls=controls,
         hosts=hosts,
@@ -73,6 +84,7 @@ def stig_record(
         status=STATUS.get(status.strip().lower(), status.strip().lower() or NOT_REVIEWED),
         how="STIG Review",
         file=file,
+        details=clean("\n".join(evidence)),
     )
 
 
@@ -126,4 +138,5 @@ def _vuln(el: Any, hosts: tuple[str, ...], stig: str, file: str) -> Record:
         file,
         stig,
         el.findtext("SEVERITY_OVERRIDE") or "",
+        el.findtext("SEVERITY_JUSTIFICATION") or "",
     )

@@ -43,10 +43,12 @@ def _rule(rule: dict[str, Any], hosts: tuple[str, ...], stig: str, file: str) ->
         "fix": rule.get("fix_text"),
         "ccis": [str(c) for c in rule.get("ccis") or []],
     }
-    override = ""
+    override = justification = ""
     ov = rule.get("overrides")
     if isinstance(ov, dict) and isinstance(ov.get("severity"), dict):
         override = str(ov["severity"].get("severity") or "")
+        justification = str(ov["severity"].get("reason") or ov["severity"].get("justification")
+                            or "")
     return stig_record(
         "cklb",
         data,
@@ -56,6 +58,7 @@ def _rule(rule: dict[str, Any], hosts: tuple[str, ...], stig: str, file: str) ->
         file,
         stig,
         override,
+        justification,
     )
 
 

@@ -37,6 +37,7 @@ class Plan:
     resolved: list[Any] = field(default_factory=list)  # open items the scan now reports passing
     milestones: list[dict[str, Any]] = field(default_factory=list)  # one per new item
     unchanged: int = 0  # findings already on the workbook with nothing to update
+    unmatched: int = 0  # new items without a Source Identifier: a later import cannot match them
 
     @property
     def reopened(self) -> int:
@@ -122,6 +123,7 @@ def merge(
         match = _best(existing, ks, hosts)
         if match is None:
             plan.new_rows.append(_new_row(next_number, recs, hosts, as_of))
+            plan.unmatched += not plan.new_rows[-1].get("source_id")
             next_number += 1
         else:
             _update(updates, match, recs, hosts, seen, as_of)
@@ -223,6 +225,7 @@ def _update(
             status="Open",
             completion_date=None,
             closure_reason=None,
+            issm_approval="Pending",  # the closure's approval no longer holds
             comments=f"{old}\n{note}" if old else note,
         )
 
@@ -234,6 +237,8 @@ def _new_row(number: int, recs: list[Record], hosts: list[str], as_of: dt.date) 
     seen = max((r.detected for r in recs if r.detected), default=None) or as_of
     files = ", ".join(dict.fromkeys(r.file for r in recs if r.file))
     note = f"Imported {as_of.isoformat()} by poam-xl from {files}."
+    if first.details:  # the scanner's evidence, shortened: the description stays readable
+        note += "\n" + (first.details if len(first.details) <= 1500 else first.details[:1499] + "…")
     if any(r.status == NOT_REVIEWED for r in recs):
         note += " Not reviewed in the checklist: confirm it applies."
     cws = "; ".join(dict.fromkeys(c for r in recs for c in r.controls))
