@@ -133,3 +133,14 @@ def items(n: int, as_of: dt.date, seed: int = 0, pol: Policy = DEFAULT
                 "completed_date": planned if done else None,
             })
     return rows, miles
+
+
+def as_cmmc(rows: list[dict[str, Any]]) -> None:
+    """CMMC-shaped samples: C/W/S names NIST SP 800-171 requirements that may sit on a POA&M
+    (1 point each, 32 CFR 170.21(a)(2)(ii)), so `--profile cmmc` has a realistic workbook."""
+    from .profiles.cmmc import NEVER, weights
+
+    allowed = [r.practice for r in weights().values()
+               if r.weight == 1 and r.poam_allowed and r.id not in NEVER]
+    for i, row in enumerate(rows):
+        row["cws"] = allowed[(i * 7) % len(allowed)]

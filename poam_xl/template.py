@@ -54,7 +54,7 @@ def new_workbook(path: str | Path, *, sample_items: int = 0, as_of: dt.date | No
     if out.exists() and not force:
         raise WriteError("already exists (use --force to overwrite)", path=out)
     as_of = as_of or dt.date.today()
-    wb = build(sample_items=sample_items, as_of=as_of, seed=seed, pol=pol)
+    wb = build(sample_items=sample_items, as_of=as_of, seed=seed, pol=pol, profile=profile)
     if profile in ("fedramp", "emass"):
         return _foreign(wb, out, profile, as_of)
     with atomic_path(out) as tmp:
@@ -76,10 +76,13 @@ def _foreign(wb: Workbook, out: Path, profile: str, as_of: dt.date) -> Path:
     return out
 
 
-def build(*, sample_items: int = 0, as_of: dt.date, seed: int = 0, pol: Policy = DEFAULT) -> Workbook:
+def build(*, sample_items: int = 0, as_of: dt.date, seed: int = 0, pol: Policy = DEFAULT,
+          profile: str = "dss") -> Workbook:
     wb = Workbook()
     wb.remove(wb.active)
     rows, miles = sample.items(sample_items, as_of, seed, pol) if sample_items else ([], [])
+    if profile == "cmmc":
+        sample.as_cmmc(rows)
     head = sample.header(as_of) if sample_items else {}
     if rows:
         derive.fill_records(rows, pol, as_of)
@@ -262,6 +265,8 @@ def _policy_sheet(wb: Workbook, ws: Worksheet, pol: Policy) -> None:
                                                    attr_text=f"{quote_sheetname(ws.title)}!$A$3:$E$400")
     for letter, width in (("A", 28), ("B", 12), ("C", 48), ("E", 14)):
         ws.column_dimensions[letter].width = width
+    _print_setup(ws, None)
+    ws.print_area = "A1:I30"  # the settings and the first holidays on one page
 
 
 def _lists(wb: Workbook, ws: Worksheet) -> None:
