@@ -47,7 +47,11 @@ def load_grids(info: PackageInfo, limits: Limits = Limits(),
     from python_calamine import CalamineError, CalamineWorkbook  # lazy: keeps CLI start fast
 
     try:
-        wb = CalamineWorkbook.from_path(str(info.path))
+        if info.path.suffix.lower() in (".xlsx", ".xlsm", ".xltx", ".xltm"):
+            wb = CalamineWorkbook.from_path(str(info.path))
+        else:  # a workbook under another name (.xls, no extension): calamine goes by content
+            with info.path.open("rb") as fh:
+                wb = CalamineWorkbook.from_filelike(fh)
     except (CalamineError, ValueError, OSError) as exc:
         raise WorkbookError(f"corrupt workbook ({_short(exc)})", path=info.path) from None
     except BaseException as exc:  # a Rust panic arrives as pyo3's PanicException(BaseException)

@@ -188,3 +188,10 @@ def test_empty_header_value_does_not_swallow_the_next_label(tmp_path):
         [1, "x", "Open", "High"],
     ])
     assert read(path).header["company_name"] is None
+
+
+def test_a_workbook_under_another_extension_is_read_by_its_content(tmp_path):
+    src = make_book(tmp_path / "s.xlsx", sample=3)
+    renamed = tmp_path / "sent-as.xls"
+    renamed.write_bytes(src.read_bytes())
+    assert len(read(renamed).items.frame) == 3
