@@ -18,8 +18,11 @@ Kind = Literal["int", "text", "date", "choice", "number"]
 
 # ---------------------------------------------------------------- allowed values
 RISK_LEVELS = ("High", "Medium", "Low")  # brief: Risk Level (Low/Medium/High); ordered by priority
+# other words for the three levels: FedRAMP/eMASS ratings, and DISA STIG categories and eMASS
+# Raw Severity, where CAT I/II/III = High/Medium/Low (formats.md §3 and §6)
 RISK_SYNONYMS = {"moderate": "Medium", "med": "Medium", "critical": "High", "very high": "High",
-                 "very low": "Low", "cat i": "High", "cat ii": "Medium", "cat iii": "Low"}
+                 "very low": "Low", "cat i": "High", "cat ii": "Medium", "cat iii": "Low",
+                 "i": "High", "ii": "Medium", "iii": "Low"}
 # other spellings people type, for every non-risk choice list (canonical_choice checks membership)
 CHOICE_SYNONYMS = {
     "y": "Yes", "n": "No", "approved": "Yes", "not approved": "No", "inprogress": "In Progress",
@@ -319,3 +322,8 @@ def canonical_choice(value: object, allowed: tuple[str, ...],
     if synonyms and text in synonyms and synonyms[text] in allowed:
         return synonyms[text]
     return None
+
+
+def risk_level(value: object) -> str | None:
+    """Any spelling of a risk level ('moderate', 'CAT II', 'II', ' high') -> High/Medium/Low."""
+    return canonical_choice(value, RISK_LEVELS, RISK_SYNONYMS)

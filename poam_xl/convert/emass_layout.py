@@ -181,23 +181,7 @@ HEADER_MODEL_KEYS = {k for k, *_ in HEADER if not k.startswith("eMASS ")}
 _TRAILING_DATE = re.compile(
     r"^(.*?)[\s,;:\-]*(\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{1,2}-\d{1,2})\s*$", re.DOTALL
 )
-_FROM_LEVEL = {
-    "very low": "Low",
-    "low": "Low",
-    "moderate": "Medium",
-    "medium": "Medium",
-    "high": "High",
-    "very high": "High",
-}
 _TO_LEVEL = {"Low": "Low", "Medium": "Moderate", "High": "High"}
-_FROM_RAW = {
-    "i": "High",
-    "ii": "Medium",
-    "iii": "Low",
-    "cat i": "High",
-    "cat ii": "Medium",
-    "cat iii": "Low",
-}
 _TO_RAW = {"High": "I", "Medium": "II", "Low": "III"}
 _HOW = (
     ("Penetration Test", ("penetration", "pen test", "red team")),
@@ -279,9 +263,9 @@ def to_model(e: dict[str, Any], position: int) -> tuple[dict[str, Any], list[dic
         "milestone_changes": "\n".join(str(x).strip() for x in e.get("changes") or [] if x) or None,
         "how_identified": how_identified(e.get("source")),
         "comments": txt("comments"),
-        "risk_level": _FROM_RAW.get(" ".join(str(e.get("raw_severity") or "").split()).lower()),
-        "likelihood": _FROM_LEVEL.get(str(e.get("likelihood") or "").strip().lower()),
-        "impact": _FROM_LEVEL.get(str(e.get("impact") or "").strip().lower()),
+        "risk_level": model.risk_level(e.get("raw_severity")),
+        "likelihood": model.risk_level(e.get("likelihood")),
+        "impact": model.risk_level(e.get("impact")),
         "residual_risk": txt("residual"),
         "mitigation": txt("recommendations"),
     }

@@ -30,15 +30,6 @@ EXPECTED = (
     "OSCAL POA&M JSON (a JSON object with a 'plan-of-action-and-milestones' root "
     "holding 'poam-items')"
 )
-FROM_LEVEL = {
-    "low": "Low",
-    "moderate": "Medium",
-    "medium": "Medium",
-    "high": "High",
-    "very low": "Low",
-    "very high": "High",
-    "critical": "High",
-}
 FROM_STATUS = {"closed": "Closed", "remediating": "In Progress"}
 
 
@@ -204,7 +195,7 @@ def _record(
                 facet.get("name", "")
             )
             if key and rec[key] is None:
-                rec[key] = FROM_LEVEL.get(str(facet.get("value", "")).lower())
+                rec[key] = model.risk_level(facet.get("value"))
     if rec["status"] is None:
         rec["status"] = FROM_STATUS.get(risk.get("status", ""), "Open")
     if rec["cws"] is None:

@@ -16,19 +16,6 @@ OPEN, NOT_REVIEWED, NOT_A_FINDING, NOT_APPLICABLE = (
     "not_a_finding",
     "not_applicable",
 )
-STIG_CATEGORY = {
-    "high": "High",
-    "medium": "Medium",
-    "low": "Low",  # CAT I / II / III
-    "cat i": "High",
-    "cat ii": "Medium",
-    "cat iii": "Low",
-    "i": "High",
-    "ii": "Medium",
-    "iii": "Low",
-    "critical": "High",
-    "moderate": "Medium",
-}
 MAX_TEXT = 32_000  # Excel holds 32,767 characters in a cell
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
+from .. import model
 from ..errors import WorkbookError
 from . import (
     DEFAULT_OPTIONS,
@@ -16,7 +17,6 @@ from . import (
     NOT_APPLICABLE,
     NOT_REVIEWED,
     OPEN,
-    STIG_CATEGORY,
     Options,
     Record,
     clean,
@@ -77,7 +77,7 @@ def stig_record(
         source_id=stig_source_id(rule_id, vuln_id),
         title=title,
         description=title,
-        risk=STIG_CATEGORY.get(severity),
+        risk=model.risk_level(severity),
         controls=controls,
         hosts=hosts,
         fix=clean(data.get("fix")),

@@ -12,7 +12,7 @@ from typing import Any
 from .. import model
 from ..dates import BAD, to_date
 from ..errors import UsageError, WorkbookError
-from . import DEFAULT_OPTIONS, NOT_A_FINDING, OPEN, STIG_CATEGORY, Options, Record, clean, unique
+from . import DEFAULT_OPTIONS, NOT_A_FINDING, OPEN, Options, Record, clean, unique
 
 EXTRA_KEYS = ("cve",)  # mappable besides the items table's own columns
 CLOSED_WORDS = {
@@ -117,7 +117,7 @@ def parse(path: Path, options: Options = DEFAULT_OPTIONS) -> Iterator[Record]:
 def _record(values: dict[str, str], file: str) -> Record:
     risk = model.canonical_choice(
         values.get("risk_level"), model.RISK_LEVELS, model.RISK_SYNONYMS
-    ) or STIG_CATEGORY.get(values.get("risk_level", "").lower())
+    ) or model.risk_level(values.get("risk_level", "").lower())
     day = to_date(values.get("date_identified")) if values.get("date_identified") else None
     how = model.canonical_choice(values.get("how_identified"), model.HOW_IDENTIFIED) or "Other"
     status = NOT_A_FINDING if values.get("status", "").lower() in CLOSED_WORDS else OPEN

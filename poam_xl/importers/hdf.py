@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .. import model
 from ..errors import WorkbookError
 from . import (
     DEFAULT_OPTIONS,
@@ -14,7 +15,6 @@ from . import (
     NOT_APPLICABLE,
     NOT_REVIEWED,
     OPEN,
-    STIG_CATEGORY,
     Options,
     Record,
     clean,
@@ -60,7 +60,7 @@ def status_of(control: dict[str, Any]) -> str:
 
 def risk_of(control: dict[str, Any]) -> str | None:
     tags = control.get("tags") or {}
-    sev = STIG_CATEGORY.get(str(tags.get("severity") or "").lower())
+    sev = model.risk_level(str(tags.get("severity") or "").lower())
     if sev:
         return sev
     impact = float(control.get("impact") or 0)
