@@ -68,3 +68,18 @@ def workbook_content(path: Path) -> dict[str, Any]:
             "charts": len(ws._charts),
         }
     return out
+
+
+def require_soffice() -> str:
+    """LibreOffice's soffice; scripts/test installs it, so under CI its absence is a failure."""
+    import os
+    import shutil
+
+    import pytest
+
+    found = shutil.which("soffice")
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail("soffice missing: scripts/test should have installed libreoffice-calc")
+        pytest.skip("LibreOffice (soffice) is not installed: run ./scripts/test, which installs it")
+    return found

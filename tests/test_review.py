@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,11 +12,7 @@ from typer.testing import CliRunner
 from poam_xl.cli import app
 from poam_xl.review import make_pack, page_count
 from poam_xl.validation import validate
-from tests.helpers import AS_OF, item_ref, make_book, sha256
-
-needs_soffice = pytest.mark.skipif(
-    shutil.which("soffice") is None, reason="LibreOffice not installed"
-)
+from tests.helpers import AS_OF, item_ref, make_book, require_soffice, sha256
 
 
 def _earlier(wb) -> None:
@@ -84,9 +79,9 @@ def test_review_workbook_lists(books: tuple[Path, Path], tmp_path: Path) -> None
     assert pack.figures["slipped"] == 2
 
 
-@needs_soffice
 @pytest.mark.libreoffice
 def test_review_pdf_pages(books: tuple[Path, Path], tmp_path: Path) -> None:
+    require_soffice()
     cur, prev = books
     runner = CliRunner()
     res = runner.invoke(

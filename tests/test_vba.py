@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import shutil
 import subprocess
 import uuid
 import zipfile
@@ -17,6 +16,7 @@ import pytest
 from oletools.olevba import decompress_stream
 
 from poam_xl import cfb, model, vba, xl
+from tests.helpers import require_soffice
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "workbook" / "poam-template.xlsm"
@@ -143,8 +143,7 @@ def test_build_is_reproducible():
 
 
 def _soffice(args: list[str], tmp_path: Path) -> None:
-    if shutil.which("soffice") is None:
-        pytest.skip("LibreOffice not installed (scripts/test installs it)")
+    require_soffice()
     profile = f"file:///tmp/lo-vba-{uuid.uuid4().hex}"
     subprocess.run(["soffice", f"-env:UserInstallation={profile}", "--headless", *args],
                    cwd=tmp_path, capture_output=True, timeout=300, check=False)

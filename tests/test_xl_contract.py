@@ -5,10 +5,9 @@ from __future__ import annotations
 import inspect
 
 import pytest
+import xlwings.main as xlwings_main  # noqa: E402
 
 from tests import fakes_xlwings as fake
-
-xlwings_main = pytest.importorskip("xlwings.main")
 
 PAIRS = [(fake.Book, xlwings_main.Book), (fake.Sheet, xlwings_main.Sheet),
          (fake.Range, xlwings_main.Range), (fake.App, xlwings_main.App),

@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from poam_xl import dashboard, model
-from tests.helpers import make_book
+from tests.helpers import make_book, require_soffice
 
 C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
 A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
@@ -85,8 +85,7 @@ def test_chart_anchors_do_not_cover_the_figures(sample_book):
 
 @pytest.mark.libreoffice
 def test_libreoffice_renders_the_dashboard(tmp_path):
-    if shutil.which("soffice") is None:
-        pytest.skip("LibreOffice not installed (scripts/test installs it)")
+    require_soffice()
     book = make_book(tmp_path / "dash.xlsx", sample=30)
     wb = openpyxl.load_workbook(book)
     for name in wb.sheetnames:  # print only the Dashboard

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import subprocess
 import uuid
 import zipfile
@@ -16,15 +15,14 @@ from openpyxl.comments import Comment
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from poam_xl.xlsxpatch import NS, Workbook, clean_text, q
-from tests.helpers import REALWORLD, make_book
+from tests.helpers import REALWORLD, make_book, require_soffice
 
 SAF = REALWORLD / "workbooks" / "saf__converted-RHEL8V1R3.ckl-2026-03-03-0034.xlsm"
 
 
 def lo_convert(src: Path, outdir: Path, fmt: str = "xlsx") -> Path:
     """Open ``src`` in LibreOffice headless and save it as ``fmt``; the output must exist."""
-    if shutil.which("soffice") is None:
-        pytest.skip("LibreOffice (soffice) is not installed")
+    require_soffice()
     outdir.mkdir(exist_ok=True)
     profile = f"file:///tmp/lo-{uuid.uuid4().hex}"
     subprocess.run(["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to",
