@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from .. import derive, model
-from ..convert.fedramp import CLOSED, LABEL, POLICY
+from ..convert.fedramp import CLOSED, LABEL, POLICY, TO_FEDRAMP_RISK
 from ..convert.fedramp_read import fedramp_frame, py, read_poam
 from ..findings import Finding, make, rule
 from . import Context, Profile
@@ -298,7 +298,7 @@ def late(ctx: Context) -> list[Finding]:
         out.append(
             make(
                 "fedramp.remediation.late",
-                f"{eff} item detected "
+                f"{TO_FEDRAMP_RISK.get(eff, eff)} item detected "  # FedRAMP's own word
                 f"{fr['date_identified'].isoformat()} is {days} days past its "
                 f"{ctx.policy.days[eff]}-day window (due {d.date().isoformat()})",
                 **where("date_identified"),
