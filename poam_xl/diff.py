@@ -6,7 +6,7 @@ import datetime as dt
 import difflib
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,7 @@ class Change:
     old_item: int | None = None
     days: int | None = None  # milestone slip (+) or advance (-)
     times: int | None = None  # changes recorded in Milestone Changes
+    row: int | None = None  # the item's Excel row in the new version (the old one if deleted)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -136,16 +137,21 @@ def diff(
                 f"item {n['item']} added: {_short(n)} ({n['risk'] or 'no risk level'})",
             )
         )
+    rows_new = {n["item"]: n["row"] for n in b}
+    rows_old = {o["item"]: o["row"] for o in a}
+    out.changes = [replace(c, row=(rows_old if c.kind == "deleted" else rows_new).get(c.item))
+                   for c in out.changes]
     out.changes.sort(key=lambda c: (KINDS.index(c.kind), c.item if c.item is not None else 10**9))
     return out
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     out = []
-    for _, r in frame.iterrows():
+    for row, r in frame.iterrows():
         number = r.get("item_number")
         out.append(
             {
+                "row": int(row) if isinstance(row, int | float) else None,
                 "item": None if pd.isna(number) else int(number),
                 "description": _text(r.get("description")),
                 "status": _text(r.get("status")),
@@ -338,7 +344,8 @@ def to_table(d: Diff) -> str:
     lines = [f"{d.old} -> {d.new}: {len(d.changes)} changes, {d.errors} errors"]
     if d.changes:
         width = max(len(c.kind) for c in d.changes)
-        lines += [f"  {c.kind:<{width}}  {c.severity:<7}  {c.message}" for c in d.changes]
+        lines += [f"  {c.kind:<{width}}  {c.severity:<7}  "
+                  f"{'row ' + str(c.row) if c.row else '':<8}  {c.message}" for c in d.changes]
     counts = ", ".join(f"{k} {n}" for k, n in d.counts().items())
     if counts:
         lines.append(f"summary: {counts}")

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from poam_xl import diff as d
+from poam_xl import template
 from poam_xl.cli import app
 from tests.helpers import AS_OF, item_ref, make_book
 
@@ -55,6 +56,9 @@ def test_each_change_kind_exactly_once(versions: tuple[Path, Path]) -> None:
     by_kind = {c.kind: c for c in result.changes}
     assert by_kind["deleted"].item == 9 and by_kind["deleted"].severity == "error"
     assert by_kind["deleted"].rule == "diff.item-deleted"
+    # each change names the item's row: the old version's for a deleted item (item 9 = row 20)
+    assert by_kind["deleted"].row == template.FIRST_ROW + 8
+    assert all(c.row for c in by_kind.values())
     assert by_kind["added"].item == 9 and "Wireless" in by_kind["added"].message
     assert [by_kind[k].item for k in ("closed", "reopened", "status_changed")] == [1, 7, 8]
     assert [by_kind[k].item for k in ("risk_raised", "risk_lowered", "approval_gained")] == [
