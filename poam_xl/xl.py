@@ -31,6 +31,7 @@ MARK_COLUMN = 9  # Findings!I: "sheet!cell" marked last run; J: its colour befor
 FLAG_FILLS = {"DUE SOON": "FFE699", "OVERDUE": "F8CBAD"}  # the template's amber and red
 _REF = re.compile(r"^[A-Z]{1,3}[1-9]\d*$")
 _NOTE = re.compile(r"^(ERROR|WARNING) \[")
+_EXPLAINED = re.compile(r"^(due \d{4}-\d{2}-\d{2} = |no due date: )")  # derive.explain's text
 
 
 _value = plain  # one conversion for every writer
@@ -96,6 +97,9 @@ def update_book(book: Any, as_of: dt.date) -> str:
                 values[int(row) - lo] = _value(v)  # type: ignore[call-overload]
             fmt = template.DATE_FORMAT if model.ITEMS.column(key).kind == "date" else None
             _column(sheet, table.letters[key], lo, values, fmt)
+    if "due_date" in table.letters:  # each due date explains itself, as `poam-xl update` does
+        for row, text in derived["explanation"].items():
+            _explain(sheet.range(f"{table.letters['due_date']}{int(row)}"), str(text))
     if "milestone_date" in table.letters and hi >= lo:
         letter = table.letters["milestone_date"]
         current = sheet.range(f"{letter}{lo}:{letter}{hi}").options(ndim=2).value
@@ -111,6 +115,15 @@ def update_book(book: Any, as_of: dt.date) -> str:
     return (f"poam-xl: updated {plural(len(derived), 'item')}, "
             f"{plural(proposed, 'milestone date')} proposed "
             f"(as of {as_of.isoformat()})")
+
+
+def _explain(cell: Any, text: str) -> None:
+    """Put the due-date explanation in the cell's note; a note the user wrote is kept."""
+    note = cell.note
+    if note is None:
+        cell.add_note(text)
+    elif _EXPLAINED.match(note.text or ""):
+        note.text = text
 
 
 def _runs(rows: list[int]) -> list[tuple[int, list[int]]]:
@@ -303,7 +316,8 @@ def _clear_marks(book: Any, findings: Any, names: list[str]) -> None:
 
 def summary_line(report: Report) -> str:
     n = len(report.items) if report.items is not None else 0
-    return (f"poam-xl: {report.errors} errors, {report.warnings} warnings in {n} items "
+    return (f"poam-xl: {plural(report.errors, 'error')}, {plural(report.warnings, 'warning')} in "
+            f"{plural(n, 'item')} "
             f"(as of {report.as_of.isoformat()}; see the {model.FINDINGS_SHEET} sheet)")
 
 

@@ -237,3 +237,19 @@ def test_update_button_leaves_typed_milestone_cells_alone(tmp_path):
     assert ws[item_ref(1, "milestone_date")].number_format == "d mmm yyyy"
     assert ws[item_ref(2, "milestone_date")].value == "Q3 FY27 (see plan)"
     assert ws[item_ref(3, "milestone_date")].value is not None  # the blank one was proposed
+
+
+def test_update_button_explains_each_due_date_and_keeps_user_notes(tmp_path):
+    from openpyxl.comments import Comment
+
+    def edit(wb):
+        wb[model.ITEMS.sheet][item_ref(2, "due_date")].comment = Comment("ask K. Chen", "me")
+    path = make_book(tmp_path / "n.xlsx", sample=4, edit=edit)
+    report = validation.validate(path, as_of=AS_OF)
+    book = _book(path)
+    xl.update_book(book, AS_OF)
+    xl.update_book(book, AS_OF)  # twice: our note is replaced, not stacked
+    ws = book.wb[model.ITEMS.sheet]
+    first = ws[item_ref(1, "due_date")].comment.text
+    assert first == report.derived["explanation"].iloc[0]
+    assert ws[item_ref(2, "due_date")].comment.text == "ask K. Chen"
