@@ -93,20 +93,22 @@ class Diff:
         }
 
 
-def load(path: str | Path, as_of: dt.date) -> pd.DataFrame:
-    """Canonical items (risk/status spelled as the model allows) of one workbook."""
+def load(path: str | Path, as_of: dt.date, profile: str = "dss") -> pd.DataFrame:
+    """Canonical items (risk/status spelled as the model allows) of one workbook, read with the
+    profile's reader (DSS, FedRAMP, eMASS), so any supported template can be compared."""
     from .validation import validate
 
-    report = validate(path, as_of=as_of)
+    report = validate(path, as_of=as_of, profile=profile)
     if report.items is None:
         reason = report.findings[0].message if report.findings else "not a POA&M workbook"
         raise TemplateError(reason, path=str(path))
     return report.items
 
 
-def diff_files(old: str | Path, new: str | Path, as_of: dt.date | None = None) -> Diff:
+def diff_files(old: str | Path, new: str | Path, as_of: dt.date | None = None,
+               profile: str = "dss") -> Diff:
     as_of = as_of or dt.date.today()
-    return diff(load(old, as_of), load(new, as_of), str(old), str(new))
+    return diff(load(old, as_of, profile), load(new, as_of, profile), str(old), str(new))
 
 
 def diff(
@@ -151,7 +153,8 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
         number = r.get("item_number")
         out.append(
             {
-                "row": int(row) if isinstance(row, int | float) else None,
+                # Excel's last row is 1,048,576; larger indexes are multi-sheet (FedRAMP) keys
+                "row": int(row) if isinstance(row, int | float) and row <= 1_048_576 else None,
                 "item": None if pd.isna(number) else int(number),
                 "description": _text(r.get("description")),
                 "status": _text(r.get("status")),

@@ -91,16 +91,18 @@ def make_pack(
     previous: str | Path | None = None,
     as_of: dt.date | None = None,
     pdf: bool = True,
+    profile: str = "dss",
 ) -> Pack:
     """Write <stem>-review.xlsx (and .pdf) into ``out_dir``; the inputs are only read."""
     as_of = as_of or dt.date.today()
     src = Path(workbook)
-    report = validate(src, as_of=as_of)
+    report = validate(src, as_of=as_of, profile=profile)
     if report.items is None:
         reason = report.findings[0].message if report.findings else "not a POA&M workbook"
         raise TemplateError(reason, path=str(src))
     changes = (
-        diff(load(previous, as_of), report.items, str(previous), str(src)) if previous else None
+        diff(load(previous, as_of, profile), report.items, str(previous), str(src))
+        if previous else None
     )
     wb, figures = build(report, as_of, changes, src.name, Path(previous).name if previous else None)
     folder = Path(out_dir)

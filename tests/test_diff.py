@@ -129,3 +129,18 @@ def test_cli_formats_and_exit_codes(versions: tuple[Path, Path], tmp_path: Path)
     assert same.exit_code == 0 and "0 changes" in same.output
     bad = runner.invoke(app, ["diff", str(old), str(new), "-f", "xml"])
     assert bad.exit_code == 2
+
+
+def test_diff_reads_other_templates_with_a_profile(tmp_path: Path) -> None:
+    import openpyxl
+
+    old = template.new_workbook(tmp_path / "a.xlsx", sample_items=6, profile="fedramp",
+                                as_of=AS_OF)
+    wb = openpyxl.load_workbook(old)
+    ws = wb["Open POA&M Items"]
+    col = next(c.column for c in ws[5] if c.value == "Original Risk Rating")
+    ws.cell(6, col).value = "High" if ws.cell(6, col).value != "High" else "Low"
+    wb.save(tmp_path / "b.xlsx")
+    result = d.diff_files(old, tmp_path / "b.xlsx", AS_OF, profile="fedramp")
+    assert [(c.kind, c.item, c.row) for c in result.changes if c.kind.startswith("risk_")] == [
+        (result.changes[0].kind, 1, 6)]

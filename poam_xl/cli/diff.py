@@ -18,6 +18,7 @@ def diff(
     output: Path | None = typer.Option(
         None, "--output", "-o", help="Write here (needed for xlsx)."
     ),
+    profile: str = typer.Option("dss", "--profile", help="dss, fedramp, emass or cmmc."),
     as_of: str | None = AS_OF,
 ) -> None:
     """Compare two versions of a POA&M workbook.
@@ -33,7 +34,7 @@ def diff(
 
     if format not in ("table", "json", "xlsx"):
         raise UsageError(f"--format must be table, json or xlsx, not {format!r}")
-    result = d.diff_files(old, new, parse_as_of(as_of))
+    result = d.diff_files(old, new, parse_as_of(as_of), profile=profile)
     if format == "xlsx":
         if output is None:
             raise UsageError("--format xlsx needs --output FILE.xlsx")

@@ -20,6 +20,7 @@ def review(
         None, "--previous", help="Last quarter's version (for slips)."
     ),
     pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="Render the PDF with LibreOffice."),
+    profile: str = typer.Option("dss", "--profile", help="dss, fedramp, emass or cmmc."),
     as_of: str | None = AS_OF,
 ) -> None:
     """Build the quarterly review pack: a review workbook and its PDF.
@@ -31,5 +32,6 @@ def review(
     """
     from ..review import make_pack
 
-    pack = make_pack(workbook, output, previous=previous, as_of=parse_as_of(as_of), pdf=pdf)
+    pack = make_pack(workbook, output, previous=previous, as_of=parse_as_of(as_of), pdf=pdf,
+                     profile=profile)
     typer.echo(pack.line())
