@@ -222,7 +222,7 @@ def annotated_copy(src: str | Path, dst: str | Path, report: Report) -> Path:
 
 
 def _findings_sheet(wb: Workbook, report: Report) -> None:
-    ws = wb.add_sheet(model.FINDINGS_SHEET)
+    ws = wb.add_sheet(model.FINDINGS_SHEET, landscape=True)
     ws.widths({j: w for j, (_, w) in enumerate(FINDING_COLUMNS, start=1)})
     letters = "ABCDEFG"
     ws.set_many({f"{letters[j]}1": h for j, (h, _) in enumerate(FINDING_COLUMNS)})

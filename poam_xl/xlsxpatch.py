@@ -138,8 +138,9 @@ class Workbook:
             n += 1
         return pattern.format(n)
 
-    def add_sheet(self, name: str) -> Sheet:
-        """A new, empty worksheet at the end of the workbook (name made unique)."""
+    def add_sheet(self, name: str, *, landscape: bool = False) -> Sheet:
+        """A new, empty worksheet at the end of the workbook (name made unique); ``landscape``
+        prints it landscape, one page wide."""
         base, n = name[:31], 2
         lower = {s.lower() for s in self.sheet_parts}
         while name.lower() in lower:
@@ -147,7 +148,14 @@ class Workbook:
             n += 1
         part = self.free_name("xl/worksheets/sheet{}.xml")
         root = etree.Element(q("worksheet"), nsmap={None: NS, "r": R_NS})
+        if landscape:  # CT_Worksheet order: sheetPr first, pageMargins/pageSetup after sheetData
+            etree.SubElement(etree.SubElement(root, q("sheetPr")), q("pageSetUpPr"), fitToPage="1")
         etree.SubElement(root, q("sheetData"))
+        if landscape:
+            etree.SubElement(root, q("pageMargins"), left="0.4", right="0.4", top="0.75",
+                             bottom="0.75", header="0.3", footer="0.3")
+            etree.SubElement(root, q("pageSetup"), orientation="landscape", fitToWidth="1",
+                             fitToHeight="0")
         self.parts[part] = root
         wb = self.xml("xl/workbook.xml")
         sheets = wb.find(q("sheets"))

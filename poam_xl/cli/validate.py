@@ -257,5 +257,5 @@ def _write_dir(results: list[dict[str, Any]], out_dir: Path) -> None:
                                        for r in results]), encoding="utf-8")
     with atomic_path(out_dir / "summary.csv") as tmp:
         tmp.write_text(report.summary_csv(results), encoding="utf-8")
-    typer.echo(f"wrote {len(results)} reports, summary.json and summary.csv to {out_dir}",
+    typer.echo(f"wrote {report.plural(len(results), 'report')}, summary.json and summary.csv to {out_dir}",
                err=True)
