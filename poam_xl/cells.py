@@ -1,7 +1,7 @@
 """Cell values -> typed columns: dates, whole numbers, text; values that do not fit are recorded.
 
 Every reader (the DSS reader, the foreign-format converters, the Excel buttons) turns raw cell
-values into typed pandas columns here, and writers turn them back with ``plain``.
+values into typed pandas columns here (``values.plain`` is the way back).
 """
 
 from __future__ import annotations
@@ -161,14 +161,3 @@ def frame_from_records(table: model.Table, records: list[dict[str, Any]],
         else:
             data[col.key] = pd.Series([as_text(v) for v in values], index=idx, dtype=object)
     return pd.DataFrame(data, index=idx)
-
-
-def plain(v: Any) -> Any:
-    """A pandas/NumPy cell value -> the plain Python value writers take (None for missing/"")."""
-    if v is None or v is pd.NaT or (not isinstance(v, str) and pd.isna(v)):
-        return None
-    if isinstance(v, pd.Timestamp):
-        return v.date()
-    if hasattr(v, "item"):
-        v = v.item()
-    return None if v == "" else v

@@ -52,10 +52,3 @@ class UsageError(PoamXlError):
 
 class WriteError(PoamXlError):
     """An output could not be written (read-only folder, refused in-place write)."""
-
-
-def excerpt(value: object, limit: int = 40) -> str:
-    """A short, escaped excerpt of a cell value for messages (never dump whole cells)."""
-    text = repr(value) if not isinstance(value, str) else value
-    text = text.encode("unicode_escape").decode("ascii")
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from .values import parse_ref
+
 Severity = Literal["error", "warning"]
 SEVERITY_ORDER = {"error": 2, "warning": 1, "never": 99}
 
@@ -71,13 +73,5 @@ def make(rule_id: str, message: str, *, hint: str | None = None, **where: Any) -
 
 
 def sort_key(f: Finding) -> tuple[Any, ...]:
-    import re
-
-    row = col = 0
-    if f.cell:
-        m = re.match(r"([A-Z]+)(\d+)", f.cell)
-        if m:
-            letters, row = m.group(1), int(m.group(2))
-            for ch in letters:
-                col = col * 26 + ord(ch) - 64
+    row, col = parse_ref(f.cell, excel=False) or (0, 0)
     return (f.sheet or "", row, col, -SEVERITY_ORDER[f.severity], f.rule)

@@ -15,6 +15,7 @@ from pathlib import Path
 from defusedxml import ElementTree as SafeET
 
 from .errors import EncryptedWorkbookError, LimitExceededError, WorkbookError
+from .values import column_index
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -171,13 +172,6 @@ _FORMULA_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"([^>]*)>(<f[^>]*/>|<f[^>]*>([^
 _CHUNK = 4 * 1024**2
 
 
-def column_number(letters: bytes | str) -> int:
-    n = 0
-    for ch in letters if isinstance(letters, str) else letters.decode("ascii"):
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
 def scan_sheet(info: PackageInfo, part: str, limits: Limits = Limits()) -> SheetScan:
     """Used extent, error cells and formulas without cached values of one sheet part.
 
@@ -224,17 +218,17 @@ def _scan_rows(data: bytes, scan: SheetScan) -> None:
         scan.rows += data.count(b"<row")
     wide = set(_WIDE_REF.findall(data))
     if wide:
-        scan.columns = max(scan.columns, max(map(column_number, wide)))
+        scan.columns = max(scan.columns, max(column_index(w.decode('ascii')) for w in wide))
     elif b"<c " in data:
         scan.columns = max(scan.columns, 26)  # single-letter columns only: at most Z
     if b't="e"' in data:
         for col, row, text in _ERROR_CELL.findall(data):
-            scan.errors[(int(row), column_number(col))] = text.decode("utf-8", "replace")
+            scan.errors[(int(row), column_index(col.decode('ascii')))] = text.decode("utf-8", "replace")
     if b"<f" in data:
         for col, row, attrs, _f, formula, value in _FORMULA_CELL.findall(data):
             if value or b't="str"' in attrs:  # a cached value (Excel writes "" as t="str")
                 continue
-            scan.uncached[(int(row), column_number(col))] = formula.decode("utf-8", "replace")
+            scan.uncached[(int(row), column_index(col.decode('ascii')))] = formula.decode("utf-8", "replace")
 
 
 def _check_extent(info: PackageInfo, part: str, scan: SheetScan, limits: Limits) -> None:

@@ -29,7 +29,6 @@ from .cells import (
     convert,
     filled,
     frame_from_records,
-    plain,
     split_word_date,
     take_problems,
 )
@@ -39,7 +38,7 @@ from .package import Limits, inspect
 
 # re-exported: the reader's public names live here for callers
 __all__ = ["CellProblem", "Grid", "Invalid", "Poam", "TableData", "UNCACHED", "find_table",
-           "frame_from_records", "load_grids", "plain", "policy_from_grids", "read", "read_grid"]
+           "frame_from_records", "load_grids", "policy_from_grids", "read", "read_grid"]
 
 HEADER_SCAN_ROWS = 40  # a table's header row must sit within the sheet's first rows
 

@@ -14,6 +14,7 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from . import __version__
+from .values import escape_formula
 
 FINDING_FIELDS = ("path", "rule", "severity", "where", "sheet", "cell", "item", "column",
                   "message", "hint", "value")
@@ -31,13 +32,6 @@ def to_json(files: list[dict[str, Any]], as_of: str | None = None) -> str:
     return json.dumps(document(files, as_of), indent=2, ensure_ascii=False, default=str) + "\n"
 
 
-def _safe(value: Any) -> Any:
-    """Neutralise spreadsheet formula injection in CSV cells (=, +, -, @, tab, CR)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def to_csv(files: list[dict[str, Any]], escape_formulas: bool = True) -> str:
     """One finding per row (files that could not be read get one row with their error)."""
     buf = io.StringIO()
@@ -49,7 +43,7 @@ def to_csv(files: list[dict[str, Any]], escape_formulas: bool = True) -> str:
             rows = [{"rule": "file.unreadable", "severity": "error", "message": f["error"]}]
         for row in rows:
             out = {"path": f.get("path"), **row}
-            w.writerow({k: _safe(v) if escape_formulas else v for k, v in out.items()})
+            w.writerow({k: escape_formula(v) if escape_formulas else v for k, v in out.items()})
     return buf.getvalue()
 
 
@@ -63,7 +57,7 @@ def summary_csv(files: list[dict[str, Any]], escape_formulas: bool = True) -> st
         row = {"file": f.get("path"), "status": f.get("status"), "error": f.get("error"),
                "template": f.get("template"), **{k: s.get(k) for k in SUMMARY_FIELDS if k in s}}
         row["errors"] = s.get("errors", 0 if not f.get("error") else None)
-        w.writerow({k: _safe(v) if escape_formulas else v for k, v in row.items()})
+        w.writerow({k: escape_formula(v) if escape_formulas else v for k, v in row.items()})
     return buf.getvalue()
 
 

@@ -14,10 +14,10 @@ from typing import Any
 
 import pandas as pd
 
-from . import derive, model
-from .errors import excerpt
+from . import derive, model, values
 from .findings import Finding, make, rule
 from .profiles import Context
+from .values import blank_mask, excerpt
 
 BRIEF = "DSS sample POA&M and POA&M components (product brief, formats.md §1)"
 CORE: list[Callable[[Context], list[Finding]]] = []
@@ -110,8 +110,7 @@ def _where(ctx: Context, key: str, row: Any, table: str = "items") -> dict[str, 
 
 
 def _who(ctx: Context, row: Any) -> str:
-    n = _numbers(ctx).get(row)
-    return f"item {n}" if n is not None else f"row {row}"
+    return values.who(_numbers(ctx).get(row), row)
 
 
 def _has(ctx: Context, key: str) -> bool:
@@ -124,10 +123,6 @@ def _open(ctx: Context) -> pd.Series:
 
 def _d(v: Any) -> str:
     return pd.Timestamp(v).date().isoformat()
-
-
-def _blank(s: pd.Series) -> pd.Series:
-    return s.isna() | (s.astype(str).str.strip() == "")
 
 
 # ---------------------------------------------------------------- item rules
@@ -145,7 +140,7 @@ def description_placeholder(ctx: Context) -> Iterator[Finding]:
 def mitigation_required(ctx: Context) -> Iterator[Finding]:
     if not _has(ctx, "mitigation"):
         return
-    bad = _open(ctx) & _blank(ctx.items["mitigation"])
+    bad = _open(ctx) & blank_mask(ctx.items["mitigation"])
     for row in ctx.items.index[bad]:
         yield make("mitigation.required-open",
                    f"{_who(ctx, row)} is {excerpt(ctx.items['status'][row])} but has no Mitigation Plan",
@@ -160,7 +155,7 @@ def milestone_dates(ctx: Context) -> Iterator[Finding]:
         yield make("milestone-date.before-identified",
                    f"{_who(ctx, row)}: Milestone Date {_d(ms[row])} is before Date Identified "
                    f"{_d(ident[row])}", **_where(ctx, "milestone_date", row))
-    justified = ~_blank(it["milestone_changes"])
+    justified = ~blank_mask(it["milestone_changes"])
     late = (ms > dv["due_date"]).fillna(False).astype(bool) & _open(ctx) & ~justified
     for row in it.index[late]:
         yield make("milestone-date.after-due",
@@ -214,7 +209,7 @@ def closed_items(ctx: Context) -> Iterator[Finding]:
                    f"Closed but Status is {excerpt(it['status'][row])}",
                    **_where(ctx, "dss_determination", row))
     accepted = closed & (it["closure_reason"] == "Risk Accepted")
-    for row in it.index[accepted & _blank(it["residual_risk"])]:
+    for row in it.index[accepted & blank_mask(it["residual_risk"])]:
         yield make("residual-risk.required", f"{_who(ctx, row)} was closed by risk acceptance but "
                    "Residual Risk is empty", **_where(ctx, "residual_risk", row))
 
@@ -223,7 +218,7 @@ def closed_items(ctx: Context) -> Iterator[Finding]:
 def deferred_items(ctx: Context) -> Iterator[Finding]:
     it = ctx.items
     deferred = it["status"] == "Deferred"
-    no_reason = deferred & _blank(it["comments"]) & _blank(it["resources"])
+    no_reason = deferred & blank_mask(it["comments"]) & blank_mask(it["resources"])
     for row in it.index[no_reason]:
         yield make("deferred.reason", f"{_who(ctx, row)} is Deferred with no reason in Comments or "
                    "Resources Required", **_where(ctx, "comments" if _has(ctx, "comments") else

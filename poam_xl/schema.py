@@ -15,8 +15,8 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from . import model
-from .errors import excerpt
 from .findings import Finding, make, rule
+from .values import excerpt, item_prefix
 
 # pandera's built-in check names -> our rule suffixes
 _BUILTIN = {"not_nullable": "required", "field_uniqueness": "unique"}
@@ -109,7 +109,7 @@ def _item(items: pd.Series, row: Any) -> Any:
 
 
 def _message(rid: str, col: model.Column, value: Any, item: Any) -> str:
-    who = f"item {item}: " if item is not None else ""
+    who = item_prefix(item)
     if rid.endswith(".required"):
         return f"{who}{col.header} is empty"
     if rid.endswith(".allowed"):

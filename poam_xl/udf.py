@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from . import dates, derive, model, policy
 from .reader import Grid, policy_from_grids
+from .values import is_blank
 
 F = TypeVar("F", bound=Callable[..., Any])
 VALUE = "#VALUE!"
@@ -34,10 +35,6 @@ class _Bad(Exception):
     """An argument that is present but not usable."""
 
 
-def _blank(v: Any) -> bool:
-    return v is None or (isinstance(v, str) and not v.strip())
-
-
 def _date(v: Any) -> dt.date | None:
     d = dates.to_date(v)
     if d is dates.BAD:
@@ -51,7 +48,7 @@ def _as_of(v: Any) -> dt.date:
 
 
 def _risk(v: Any) -> str | None:
-    if _blank(v):
+    if is_blank(v):
         return None
     r = model.canonical_choice(v, model.RISK_LEVELS, model.RISK_SYNONYMS)
     if r is None:
@@ -60,7 +57,7 @@ def _risk(v: Any) -> str | None:
 
 
 def _status(v: Any) -> str | None:
-    if _blank(v):
+    if is_blank(v):
         return None
     s = model.canonical_choice(v, model.STATUSES, model.CHOICE_SYNONYMS)  # as validate reads it
     if s is None:

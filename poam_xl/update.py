@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,11 +11,11 @@ import pandas as pd
 
 from . import dashboard, derive, model
 from .errors import UsageError, WorkbookError, WriteError
-from .reader import plain
 from .report import plural
 from .validation import Report
+from .values import is_ref, plain, split_ref
 from .write import atomic_path, check_extension
-from .xlsxpatch import Sheet, Workbook, q, split_ref
+from .xlsxpatch import Sheet, Workbook, q
 
 # derived column key -> column of report.derived written into it
 WRITTEN = {"due_date": "due_date", "days_open": "days_open", "days_overdue": "days_overdue",
@@ -27,7 +26,6 @@ HEAD_FILL = "D9E1F2"
 FINDING_COLUMNS = (("Rule", 24), ("Severity", 10), ("Cell", 22), ("Item", 8), ("Column", 24),
                    ("Message", 70), ("Hint", 60))
 SORTS = ("priority",)
-_REF = re.compile(r"^[A-Z]{1,3}[1-9]\d*$")
 
 
 @dataclass
@@ -69,9 +67,6 @@ def lock_file(path: str | Path) -> Path | None:
         if (p.parent / name).exists():
             return p.parent / name
     return None
-
-
-_value = plain  # one conversion for every writer
 
 
 def _checked(report: Report) -> Report:
@@ -142,13 +137,13 @@ def _write(wb: Workbook, report: Report, sort: str | None, result: UpdateResult)
         cells, sheet = values.setdefault(name, {}), wb.sheet(name)
         for key, col in WRITTEN.items():
             if key in letters:
-                cells[f"{letters[key]}{r}"] = _value(d[col])
+                cells[f"{letters[key]}{r}"] = plain(d[col])
         if "due_date" in letters:
             notes.setdefault(name, {})[f"{letters['due_date']}{r}"] = str(d["explanation"])
         ms = f"{letters['milestone_date']}{r}" if "milestone_date" in letters else None
         # a proposal (open items only, see derive) goes only into a blank cell: typed dates stay
-        if ms and sheet.is_blank(ms) and _value(d["proposed_milestone"]):
-            cells[ms] = _value(d["proposed_milestone"])
+        if ms and sheet.is_blank(ms) and plain(d["proposed_milestone"]):
+            cells[ms] = plain(d["proposed_milestone"])
             result.proposed += 1
     for name, cells in values.items():
         wb.sheet(name).set_many(cells)
@@ -206,7 +201,7 @@ def annotated_copy(src: str | Path, dst: str | Path, report: Report) -> Path:
     with Workbook(src) as wb:
         by_cell: dict[tuple[str, str], list[Any]] = {}
         for f in report.findings:
-            if f.sheet in wb.sheet_parts and f.cell and _REF.match(f.cell):
+            if f.sheet in wb.sheet_parts and f.cell and is_ref(f.cell):
                 by_cell.setdefault((f.sheet, f.cell), []).append(f)
         for (sheet_name, ref), found in sorted(by_cell.items()):
             sheet = wb.sheet(sheet_name)
@@ -232,7 +227,7 @@ def _findings_sheet(wb: Workbook, report: Report) -> None:
         ws.set_many({f"A{i}": f.rule, f"B{i}": f.severity, f"C{i}": where,
                      f"D{i}": None if f.item is None else f.item, f"E{i}": f.column,
                      f"F{i}": f.message, f"G{i}": f.hint})
-        if f.sheet in wb.sheet_parts and f.cell and _REF.match(f.cell):
+        if f.sheet in wb.sheet_parts and f.cell and is_ref(f.cell):
             target = "'" + f.sheet.replace("'", "''") + "'!" + f.cell
             ws.link(f"C{i}", target, where)
     if not report.findings:

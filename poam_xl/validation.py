@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -12,10 +11,11 @@ import pandas as pd
 
 from . import dashboard, model, profiles, rules, schema
 from .derive import derive
-from .errors import TemplateError, excerpt
+from .errors import TemplateError
 from .findings import Finding, make, rule, sort_key
 from .profiles import Context
 from .reader import UNCACHED, Invalid, Poam, TableData
+from .values import cell_ref, excerpt, item_prefix, parse_ref
 
 
 @dataclass
@@ -171,10 +171,10 @@ def _relocate(f: Finding, poam: Poam) -> Finding:
     for data in (poam.items, poam.milestones):
         if data is None or data.locate is None or f.sheet != data.sheet or not f.cell:
             continue
-        m = re.fullmatch(r"([A-Z]+)(\d+)", f.cell)
-        if m and int(m.group(2)) in data.frame.index:
-            sheet, row = data.locate(int(m.group(2)))
-            return replace(f, sheet=sheet, cell=f"{m.group(1)}{row}")
+        ref = parse_ref(f.cell, excel=False)
+        if ref and ref[0] in data.frame.index:
+            sheet, row = data.locate(ref[0])
+            return replace(f, sheet=sheet, cell=cell_ref(row, ref[1]))
     return f
 
 
@@ -236,7 +236,7 @@ def _invalid(poam: Poam) -> list[Finding]:
             rid = "value.error"
         elif inv.expected == UNCACHED:
             item = _item_at(poam, inv)
-            who = f"item {item}: " if item is not None else ""
+            who = item_prefix(item)
             out.append(make("value.uncached", f"{who}{_label(poam, inv.table, inv.key)} is a formula "
                             "with no cached value", sheet=inv.sheet, cell=inv.cell, item=item,
                             column=_label(poam, inv.table, inv.key)))
@@ -247,7 +247,7 @@ def _invalid(poam: Poam) -> list[Finding]:
             rid = "date.invalid" if inv.expected == "a date" else "number.invalid"
         label = _label(poam, inv.table, inv.key)
         item = _item_at(poam, inv)
-        who = f"item {item}: " if item is not None else ""
+        who = item_prefix(item)
         out.append(make(rid, f"{who}{label} {value!r} is not {inv.expected}", sheet=inv.sheet,
                         cell=inv.cell, item=item, column=label, value=value))
     return out
@@ -273,7 +273,7 @@ def _label(poam: Poam, table: str, key: str) -> str:
 def _item_at(poam: Poam, inv: Invalid) -> int | None:
     if inv.table != "items":
         return None
-    row = int("".join(ch for ch in inv.cell if ch.isdigit()))
+    row = (parse_ref(inv.cell, excel=False) or (0, 0))[0]
     v = poam.items.frame["item_number"].get(row)
     return None if v is None or pd.isna(v) else int(v)
 
@@ -297,7 +297,7 @@ def _canonical(data: TableData, table: model.Table) -> tuple[pd.DataFrame, list[
         for row in raw.index[raw.isin(list(changed))]:
             item = frame["item_number"].get(row) if "item_number" in frame else None
             item = None if item is None or pd.isna(item) else int(item)
-            who = f"item {item}: " if item is not None else ""
+            who = item_prefix(item)
             out.append(make(rid, f"{who}{col.header} {excerpt(raw[row])!r} read as "
                             f"{changed[raw[row]]!r}", sheet=data.sheet,
                             cell=f"{data.letters[col.key]}{row}", item=item, column=col.header,

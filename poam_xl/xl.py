@@ -19,26 +19,19 @@ import pandas as pd
 
 from . import dashboard, derive, model, template
 from .errors import PoamXlError
-from .reader import Grid, plain, read_grid
+from .reader import Grid, read_grid
 from .report import plural
 from .update import FILLS, FINDING_COLUMNS, WRITTEN
 from .validation import Report
 from .validation import validate as run_validation
+from .values import is_blank, is_ref, plain, split_ref
 
 PROFILE = "dss"
 SKIP_SHEETS = (model.FINDINGS_SHEET, "xlwings.conf")
 MARK_COLUMN = 9  # Findings!I: "sheet!cell" marked last run; J: its colour before
 FLAG_FILLS = {"DUE SOON": "FFE699", "OVERDUE": "F8CBAD"}  # the template's amber and red
-_REF = re.compile(r"^[A-Z]{1,3}[1-9]\d*$")
 _NOTE = re.compile(r"^(ERROR|WARNING) \[")
 _EXPLAINED = re.compile(r"^(due \d{4}-\d{2}-\d{2} = |no due date: )")  # derive.explain's text
-
-
-_value = plain  # one conversion for every writer
-
-
-def _blank(v: Any) -> bool:
-    return v is None or (isinstance(v, str) and not v.strip())
 
 
 # ---------------------------------------------------------------- reading
@@ -94,7 +87,7 @@ def update_book(book: Any, as_of: dt.date) -> str:
         if key in table.letters:
             values = [None] * (hi - lo + 1)
             for row, v in derived[col].items():
-                values[int(row) - lo] = _value(v)  # type: ignore[call-overload]
+                values[int(row) - lo] = plain(v)  # type: ignore[call-overload]
             fmt = template.DATE_FORMAT if model.ITEMS.column(key).kind == "date" else None
             _column(sheet, table.letters[key], lo, values, fmt)
     if "due_date" in table.letters:  # each due date explains itself, as `poam-xl update` does
@@ -104,8 +97,8 @@ def update_book(book: Any, as_of: dt.date) -> str:
         letter = table.letters["milestone_date"]
         current = sheet.range(f"{letter}{lo}:{letter}{hi}").options(ndim=2).value
         values = [r[0] for r in current]
-        fill = {int(row): _value(v) for row, v in derived["proposed_milestone"].items()
-                if _blank(values[int(row) - lo]) and _value(v) is not None}
+        fill = {int(row): plain(v) for row, v in derived["proposed_milestone"].items()
+                if is_blank(values[int(row) - lo]) and plain(v) is not None}
         # write only the blank cells, run by run: typed dates, text, formulas and their number
         # formats stay exactly as the user left them
         for start, run in _runs(sorted(fill)):
@@ -146,7 +139,7 @@ def flag_book(book: Any, as_of: dt.date) -> str:
         if key in table.letters:
             values = [None] * (hi - lo + 1)
             for row, v in derived[key].items():
-                values[int(row) - lo] = _value(v)  # type: ignore[call-overload]
+                values[int(row) - lo] = plain(v)  # type: ignore[call-overload]
             _column(sheet, table.letters[key], lo, values)
     counts: dict[str, int] = {}
     if "flag" in table.letters:
@@ -211,12 +204,12 @@ def refresh_dashboard_from(book: Any, report: Report) -> bool:
     if model.DASHBOARD_SHEET not in [s.name for s in book.sheets] or not report.dashboard:
         return False
     cells = {**dashboard.LABELS, **dashboard.cells(report.dashboard)}
-    refs = [_split(ref) for ref in cells]
+    refs = [split_ref(ref) for ref in cells]
     r1, r2 = min(r for r, _ in refs), max(r for r, _ in refs)
     c1, c2 = min(c for _, c in refs), max(c for _, c in refs)
     block: list[list[Any]] = [[None] * (c2 - c1 + 1) for _ in range(r2 - r1 + 1)]
     for ref, v in cells.items():
-        r, c = _split(ref)
+        r, c = split_ref(ref)
         block[r - r1][c - c1] = v
     sheet = book.sheets[model.DASHBOARD_SHEET]
     sheet.range((r1, c1), (r2, c2)).value = block
@@ -230,13 +223,6 @@ def refresh_dashboard_book(book: Any, as_of: dt.date) -> str:
     d = report.dashboard
     return (f"poam-xl: dashboard refreshed: {d['items']} items, {d['open']} open, "
             f"{d['overdue']} overdue, {d['due_soon']} due soon (as of {as_of.isoformat()})")
-
-
-def _split(ref: str) -> tuple[int, int]:
-    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
-
-    letters, row = coordinate_from_string(ref)
-    return row, column_index_from_string(letters)
 
 
 # ---------------------------------------------------------------- validate
@@ -254,7 +240,7 @@ def validate_book(book: Any, as_of: dt.date) -> Report:
     head = [h for h, _ in FINDING_COLUMNS] + [None, "(poam-xl marks)", "(colour before)"]
     rows: list[list[Any]] = [head]
     for f in report.findings:
-        rows.append([f.rule, f.severity, f.where or None, _value(f.item), f.column, f.message,
+        rows.append([f.rule, f.severity, f.where or None, plain(f.item), f.column, f.message,
                      f.hint, None, None, None])
     for i, (ref, before) in enumerate(marks):
         while len(rows) <= i + 1:
@@ -265,7 +251,7 @@ def validate_book(book: Any, as_of: dt.date) -> Report:
     out.range("A1").value = rows
     out.range("A1:G1").color = "#D9E1F2"
     for i, f in enumerate(report.findings, start=2):
-        if f.sheet in names and f.cell and _REF.match(f.cell):
+        if f.sheet in names and f.cell and is_ref(f.cell):
             target = "#'" + f.sheet.replace("'", "''") + "'!" + f.cell
             out.range(f"C{i}").add_hyperlink(target, f.where, f"Go to {f.where}")
     return report
@@ -274,7 +260,7 @@ def validate_book(book: Any, as_of: dt.date) -> Report:
 def _mark(book: Any, report: Report, names: list[str]) -> list[tuple[str, str | None]]:
     by_cell: dict[tuple[str, str], list[Any]] = {}
     for f in report.findings:
-        if f.sheet in names and f.sheet not in SKIP_SHEETS and f.cell and _REF.match(f.cell):
+        if f.sheet in names and f.sheet not in SKIP_SHEETS and f.cell and is_ref(f.cell):
             by_cell.setdefault((f.sheet, f.cell), []).append(f)
     marks: list[tuple[str, str | None]] = []
     for (sheet_name, ref), found in sorted(by_cell.items()):
@@ -305,7 +291,7 @@ def _clear_marks(book: Any, findings: Any, names: list[str]) -> None:
         if not isinstance(ref, str) or "!" not in ref:
             continue
         sheet_name, _, cell_ref = ref.rpartition("!")
-        if sheet_name not in names or not _REF.match(cell_ref):
+        if sheet_name not in names or not is_ref(cell_ref):
             continue
         cell = book.sheets[sheet_name].range(cell_ref)
         cell.color = before if before else None

@@ -19,9 +19,9 @@ from lxml import etree
 from .errors import WorkbookError
 from .package import Limits, inspect
 from .xlsxnotes import Notes
-from .xlsxsheet import NS, R_NS, Sheet, Styles, clean_text, insert_ordered, parse, q, split_ref
+from .xlsxsheet import NS, R_NS, Sheet, Styles, clean_text, insert_ordered, parse, q
 
-__all__ = ["Workbook", "Sheet", "Styles", "clean_text", "insert_ordered", "q", "split_ref"]
+__all__ = ["Workbook", "Sheet", "Styles", "clean_text", "insert_ordered", "q"]
 PKG_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 REL_SHEET = R_NS + "/worksheet"

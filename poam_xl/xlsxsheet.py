@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any
 from lxml import etree
 from openpyxl.formula.translate import Translator
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
-from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils import get_column_letter
 
 from .dates import to_serial
 from .errors import WorkbookError
+from .values import split_ref
 
 if TYPE_CHECKING:
     from .xlsxpatch import Workbook
@@ -44,12 +45,6 @@ def q(tag: str) -> str:
 
 def parse(data: bytes) -> etree._Element:
     return etree.fromstring(data, PARSER)
-
-
-def split_ref(ref: str) -> tuple[int, int]:
-    """'AB12' -> (12, 28)."""
-    letters = ref.rstrip("0123456789")
-    return int(ref[len(letters):]), column_index_from_string(letters.replace("$", ""))
 
 
 def clean_text(text: str) -> str:

@@ -18,45 +18,24 @@ import pandas as pd
 from .. import dates, model
 from ..policy import DEFAULT, Policy
 from ..reader import Poam, TableData, frame_from_records
+from ..values import plain
 
 TAG = re.compile(r"^\[(FedRAMP|OSCAL|eMASS|poam-xl|csv|json) ([^\]\n]+)\] ?", re.MULTILINE)
 Tag = tuple[str, str, str]  # (side, field label, value text)
 
 
 # ---------------------------------------------------------------- values
-def py(value: Any) -> Any:
-    """A pandas cell -> plain Python (date, int, float, str) or None."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value if value.strip() else None
-    if isinstance(value, pd.Timestamp | dt.datetime):
-        return None if pd.isna(value) else value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        return value
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
 def records(frame: pd.DataFrame | None, keys: Iterable[str]) -> list[dict[str, Any]]:
     """Rows of a reader frame as dicts of plain values, in row order."""
     if frame is None:
         return []
     keys = [k for k in keys if k in frame.columns]
-    return [{k: py(row[k]) for k in keys} for _, row in frame.iterrows()]
+    return [{k: plain(row[k]) for k in keys} for _, row in frame.iterrows()]
 
 
 def text(value: Any) -> str:
     """A value as tag text: dates ISO, whole floats without '.0'."""
-    v = py(value)
+    v = plain(value)
     if v is None:
         return ""
     if isinstance(v, dt.date):
@@ -82,7 +61,7 @@ def parse(kind: str, value: Any) -> Any:
 
 def same(a: Any, b: Any) -> bool:
     """Equal after normalising blanks, surrounding space, dates and whole numbers."""
-    a, b = py(a), py(b)
+    a, b = plain(a), plain(b)
     if isinstance(a, str):
         a = a.strip() or None
     if isinstance(b, str):
@@ -97,7 +76,7 @@ def same(a: Any, b: Any) -> bool:
         or isinstance(b, int | float)
         and isinstance(a, str)
     ):
-        return str(py(a)) == str(py(b))
+        return str(plain(a)) == str(plain(b))
     return bool(a == b)
 
 

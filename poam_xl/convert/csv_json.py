@@ -25,13 +25,13 @@ from .. import __version__, dates, model
 from ..errors import TemplateError
 from ..policy import from_settings
 from ..reader import Poam
+from ..values import escape_formula, plain, unescape_formula
 from ..write import atomic_path
 from . import Conversion, Format
 from . import common as c
 
 FORMAT_ID = "poam-xl/items-1"
 MILESTONES_COLUMN = "milestones"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MS_KEYS = tuple(k for k in model.MILESTONES.keys if k != "item_number")
 _NAMES = {
     n: col.key
@@ -40,22 +40,8 @@ _NAMES = {
 }
 
 
-def escape(value: str) -> str:
-    """'=1+2' -> "'=1+2"; a value already starting with quotes before a formula character gets
-    one more, so unescape is its exact inverse."""
-    return "'" + value if value.lstrip("'").startswith(FORMULA_START) else value
-
-
-def unescape(value: str) -> str:
-    return (
-        value[1:]
-        if value.startswith("'") and value.lstrip("'").startswith(FORMULA_START)
-        else value
-    )
-
-
 def _out(value: Any) -> Any:
-    v = c.py(value)
+    v = plain(value)
     return v.isoformat() if isinstance(v, dt.date) else v
 
 
@@ -113,7 +99,7 @@ def from_records(
                 continue
             key = _NAMES.get(model.normalise_header(name))
             if key is None:
-                if c.py(value) is not None:
+                if plain(value) is not None:
                     kept.append((sheet, str(name), c.text(value)))
                     conv.dropped.append(
                         {
@@ -125,8 +111,8 @@ def from_records(
                     )
                 continue
             rec[key] = c.parse(model.ITEMS.column(key).kind, value)
-        plain, tags = c.split_tags(rec.get("comments"))
-        rec["comments"] = c.join_tags(plain, tags + kept)
+        user, tags = c.split_tags(rec.get("comments"))
+        rec["comments"] = c.join_tags(user, tags + kept)
         items.append(rec)
         for m in raw.get(MILESTONES_COLUMN) or []:
             miles.append(
@@ -257,7 +243,7 @@ def read_csv(path: str | Path, **_: Any) -> tuple[Poam, Conversion]:
     for line in table[1:]:
         if not any(v.strip() for v in line):
             continue
-        rec: dict[str, Any] = {n: unescape(v) for n, v in zip(names, line, strict=False)}
+        rec: dict[str, Any] = {n: unescape_formula(v) for n, v in zip(names, line, strict=False)}
         ms = rec.get(MILESTONES_COLUMN) or ""
         try:
             rec[MILESTONES_COLUMN] = json.loads(ms) if ms.strip() else []
@@ -290,7 +276,7 @@ def write_csv(
         )
         w.writerow(
             [
-                "" if v is None else escape(v) if escape_formulas and isinstance(v, str) else v
+                "" if v is None else escape_formula(v) if escape_formulas and isinstance(v, str) else v
                 for v in cells
             ]
         )

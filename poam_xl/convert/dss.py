@@ -13,6 +13,7 @@ from .. import dashboard, derive, model, template
 from ..errors import TemplateError, UsageError
 from ..package import Limits, inspect
 from ..reader import Poam, load_grids, read_grid
+from ..values import plain
 from ..write import atomic_path
 from . import Conversion, Format
 from . import common as c
@@ -51,7 +52,7 @@ def read(path: str | Path, *, limits: Limits = Limits(), **_: Any) -> tuple[Poam
             if 0 <= i < len(row) and isinstance(row[i], str) and row[i].strip():
                 label = row[i].strip()
                 if model.normalise_header(label) not in labels and label not in poam.header:
-                    poam.header[label] = c.py(row[k]) if k < len(row) else None
+                    poam.header[label] = plain(row[k]) if k < len(row) else None
     conv = Conversion(source=str(path), target="", items=len(poam.items.frame))
     if poam.invalid:
         conv.notes.append(

@@ -12,6 +12,7 @@ from .. import dates, model
 from ..errors import TemplateError
 from ..package import Limits, inspect
 from ..reader import HEADER_SCAN_ROWS, Grid, Invalid, Poam, load_grids
+from ..values import plain
 from . import Conversion, Format
 from . import common as c
 from . import emass_layout as L
@@ -71,7 +72,7 @@ def _positions(grid: Grid, header_row: int) -> dict[str, int]:
         key = names.get(model.normalise_header(v)) if isinstance(v, str) else None
         if key is None:
             continue
-        has_data = any(j < len(r) and c.py(r[j]) is not None for r in body)
+        has_data = any(j < len(r) and plain(r[j]) is not None for r in body)
         if key not in best or (has_data, j) >= best[key]:
             best[key] = (has_data, j)
     return {k: j for k, (_d, j) in best.items()}
@@ -85,7 +86,7 @@ def _items(
     lines = {k for k, f in L.BY_KEY.items() if f.kind == "lines"}
     for i, row in enumerate(grid.rows[header_row - grid.row0 + 1 :]):
         excel_row = header_row + 1 + i
-        vals = {k: c.py(row[j]) if j < len(row) else None for k, j in pos.items()}
+        vals = {k: plain(row[j]) if j < len(row) else None for k, j in pos.items()}
         if all(v is None for v in vals.values()):
             continue
         if out and all(vals[k] is None for k in vals if k not in lines):
@@ -120,7 +121,7 @@ def header_block(
             for k in range(j + 1, min(len(row), j + 7)):
                 if isinstance(row[k], str) and model.normalise_header(row[k]) in index:
                     break
-                if c.py(row[k]) is not None:
+                if plain(row[k]) is not None:
                     value, vj = row[k], k
                     break
             cell = f"{get_column_letter(grid.col0 + vj)}{grid.row0 + i}"
@@ -163,8 +164,8 @@ def _restore(rec: dict[str, Any], miles: list[dict[str, Any]], label: str, value
 def _same_field(f: L.Field, a: Any, b: Any) -> bool:
     if f.kind == "lines":
         la, lb = (
-            [x for x in a or [] if c.py(x) is not None],
-            [x for x in b or [] if c.py(x) is not None],
+            [x for x in a or [] if plain(x) is not None],
+            [x for x in b or [] if plain(x) is not None],
         )
         return len(la) == len(lb) and all(
             all(c.same(p, q) for p, q in zip(L.split_dated(x), L.split_dated(y), strict=True))
@@ -258,7 +259,7 @@ def read(path: str | Path, *, limits: Limits = Limits(), **_: Any) -> tuple[Poam
     poam.header_cells, poam.invalid, poam.date1904 = cells, invalid, info.date1904
     poam.sheet_states = {n: g.state for n, g in grids.items()}
     conv.items = len(items)
-    if any(c.py(e.get("item_id")) is None for _r, e, _rows in found):
+    if any(plain(e.get("item_id")) is None for _r, e, _rows in found):
         conv.notes.append(
             "POA&M Item ID blank (new items): numbered by position; written blank "
             "again so eMASS assigns IDs (template instruction 3)"

@@ -7,13 +7,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
 from .. import dates, model, reader
 from ..errors import EncryptedWorkbookError, LimitExceededError, TemplateError, WorkbookError
 from ..package import Limits, inspect
+from ..values import plain
 from . import Conversion, kept
 from .fedramp import (
     FR_KEYS,
@@ -36,22 +36,9 @@ LAYOUT = model.Layout("fedramp", items=TABLE, milestones=None, header_fields=())
 ITEM_KEYS = ("fr_poam_id", "cws", "fr_weakness_name", "description")  # a row with none is no item
 
 
-def py(value: Any) -> Any:
-    """A pandas cell -> plain Python (None for NA, date for timestamps)."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, pd.Timestamp | dt.datetime):
-        return value.date()
-    if isinstance(value, float | np.floating):
-        return None if value != value else float(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
-
-
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows of a table frame as plain dicts (index dropped)."""
-    return [{k: py(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    return [{k: plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def locate(index: int) -> tuple[str, int]:

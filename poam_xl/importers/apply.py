@@ -14,8 +14,9 @@ from .. import model
 from ..errors import UsageError, WriteError
 from ..policy import DEFAULT
 from ..reader import Poam, read
+from ..values import split_ref
 from ..write import atomic_path, check_extension
-from ..xlsxpatch import Workbook, q, split_ref
+from ..xlsxpatch import Workbook, q
 from . import DEFAULT_OPTIONS, Options, parse_all
 from .merge import Plan, merge
 

@@ -13,10 +13,9 @@ from typing import Any
 
 import pandas as pd
 
-from .. import derive, model
-from ..convert.common import py
-from ..errors import excerpt
+from .. import derive, model, values
 from ..findings import Finding, make, rule
+from ..values import excerpt
 from . import Context, Profile
 
 CFR = "32 CFR 170.21 (CMMC Level 2 conditional status)"
@@ -144,7 +143,7 @@ def closeout_deadline(ctx: Context) -> dt.date | None:
 
 def _where(ctx: Context, key: str, row: Any) -> dict[str, Any]:
     letter = ctx.poam.items.letters.get(key)
-    number = py(ctx.items["item_number"].get(row))
+    number = values.plain(ctx.items["item_number"].get(row))
     return {
         "sheet": ctx.poam.items.sheet,
         "cell": f"{letter}{row}" if letter else None,
@@ -157,10 +156,10 @@ def _check(ctx: Context) -> Iterator[Finding]:
     is_open = _open(ctx)
     for row in ctx.items.index:
         cws = ctx.items.at[row, "cws"]
-        who = f"item {py(ctx.items['item_number'].get(row))}"
+        who = values.who(ctx.items["item_number"].get(row), row)
         reqs = requirements(cws)
         if not reqs:
-            if py(cws) is not None or is_open[row]:
+            if values.plain(cws) is not None or is_open[row]:
                 yield make(
                     "cmmc.requirement.unknown",
                     f"{who}: C/W/S {excerpt(cws)!r} names no NIST SP 800-171 requirement",
@@ -212,7 +211,7 @@ def _closeout(ctx: Context, is_open: pd.Series) -> Iterator[Finding]:
         return
     end = pd.Timestamp(deadline)
     for row in ctx.items.index:
-        who = f"item {py(ctx.items['item_number'].get(row))}"
+        who = values.who(ctx.items["item_number"].get(row), row)
         if is_open[row]:
             planned = ctx.items.at[row, "milestone_date"]
             key = "milestone_date"

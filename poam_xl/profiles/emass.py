@@ -7,12 +7,12 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from .. import model
+from .. import model, values
 from ..convert import common as c
 from ..convert import emass_layout as L
-from ..errors import excerpt
 from ..findings import Finding, make, rule
 from ..policy import Policy
+from ..values import excerpt, is_blank, plain
 from . import Context, Profile
 
 API = "eMASS API documentation, POA&M business rules (formats.md §3)"
@@ -170,29 +170,23 @@ def view(poam: Any) -> dict[str, Any]:
     return {"rows": rows, "milestone_rows": {}, "letters": {f.key: f.letter for f in L.FIELDS}}
 
 
-def _blank(v: Any) -> bool:
-    return c.py(v) is None
-
-
 def _check(ctx: Context) -> Iterator[Finding]:
     v = view(ctx.poam)
     sheet, letters = ctx.poam.items.sheet, v["letters"]
     for row, e in v["rows"].items():
         number = ctx.items["item_number"].get(row) if row in ctx.items.index else None
-        who = (
-            f"item {number if number is not None and c.py(number) is not None else f'on row {row}'}"
-        )
+        who = values.who(number, row)
 
         def at(key: str, r: int = row, n: Any = number) -> dict[str, Any]:
             return {
                 "sheet": sheet,
                 "cell": f"{letters.get(key, L.BY_KEY[key].letter)}{r}",
-                "item": c.py(n),
+                "item": plain(n),
                 "column": L.BY_KEY[key].header.strip(),
             }
 
         word, day = L.status_word(e.get("status"))
-        if not _blank(e.get("status")) and word is None:
+        if not is_blank(e.get("status")) and word is None:
             yield make(
                 "emass.status.allowed",
                 f"{who}: Status {excerpt(e['status'])!r} is not an eMASS status",
@@ -200,7 +194,7 @@ def _check(ctx: Context) -> Iterator[Finding]:
                 **at("status"),
             )
         raw = e.get("raw_severity")
-        if not _blank(raw) and str(raw).strip() not in L.RAW_SEVERITIES:
+        if not is_blank(raw) and str(raw).strip() not in L.RAW_SEVERITIES:
             yield make(
                 "emass.raw-severity.allowed",
                 f"{who}: Raw Severity {excerpt(raw)!r} is not I, II or III",
@@ -209,7 +203,7 @@ def _check(ctx: Context) -> Iterator[Finding]:
             )
         for key in L.LEVEL_FIELDS:
             val = e.get(key)
-            if not _blank(val) and model.canonical_choice(val, L.LEVELS) is None:
+            if not is_blank(val) and model.canonical_choice(val, L.LEVELS) is None:
                 yield make(
                     "emass.level.allowed",
                     f"{who}: {L.BY_KEY[key].header} {excerpt(val)!r} "
@@ -218,14 +212,14 @@ def _check(ctx: Context) -> Iterator[Finding]:
                     **at(key),
                 )
         for key in ("description", "source", "office", "resources"):
-            if _blank(e.get(key)):
+            if is_blank(e.get(key)):
                 yield make(
                     "emass.required", f"{who}: {L.BY_KEY[key].header.strip()} is empty", **at(key)
                 )
         yield from _status_rules(ctx, e, word, day, who, at, v["milestone_rows"].get(row, []))
         for key, limit in LENGTHS.items():
-            values = e.get(key) if key == "milestones" else [e.get(key)]
-            for k, val in enumerate(values or []):
+            texts = e.get(key) if key == "milestones" else [e.get(key)]
+            for k, val in enumerate(texts or []):
                 if isinstance(val, str) and len(val) > limit:
                     r = (
                         (v["milestone_rows"].get(row) or [row] * (k + 1))[k]
@@ -291,7 +285,7 @@ def _status_rules(
                 f"{who}: completion date {day.isoformat()} is after {ctx.as_of.isoformat()}",
                 **at("status"),
             )
-    if word in ("Completed", "Risk Accepted") and _blank(e.get("comments")):
+    if word in ("Completed", "Risk Accepted") and is_blank(e.get("comments")):
         yield make(
             "emass.comments.required", f"{who} is {word} but Comments is empty", **at("comments")
         )

@@ -17,8 +17,9 @@ import pandas as pd
 
 from .. import derive, model
 from ..convert.fedramp import CLOSED, LABEL, POLICY, TO_FEDRAMP_RISK
-from ..convert.fedramp_read import fedramp_frame, py, read_poam
+from ..convert.fedramp_read import fedramp_frame, read_poam
 from ..findings import Finding, make, rule
+from ..values import plain
 from . import Context, Profile
 
 GUIDE = "FedRAMP POA&M Template Completion Guide"
@@ -142,7 +143,7 @@ def _rows(ctx: Context) -> Iterator[tuple[Any, dict[str, Any], Any]]:
         "fr_detector_source": "how_identified",
     }
     for idx, row in frame.iterrows():
-        fr = {k: py(v) for k, v in row.items()}
+        fr = {k: plain(v) for k, v in row.items()}
 
         def where(key: str, fr: dict[str, Any] = fr, idx: Any = idx) -> dict[str, Any]:
             if native:
