@@ -15,7 +15,7 @@ import pandas as pd
 from . import model
 from .dates import as_date
 from .errors import TemplateError
-from .findings import rule
+from .findings import RuleSet
 
 SIMILAR = 0.6  # description similarity that makes two items the same weakness
 RANK = {r: i for i, r in enumerate(reversed(model.RISK_LEVELS))}
@@ -33,15 +33,16 @@ KINDS = (
     "approval_gained",
     "renumbered",
 )
-RULES = {
-    "deleted": rule(
+RULES = RuleSet()
+BY_KIND = {
+    "deleted": RULES.rule(
         "diff.item-deleted",
         "error",
         "An item never silently disappears between versions",
         "Keep the item and close it (Status Closed, Completion Date, Closure Reason) "
         "instead of deleting the row.",
     ),
-    "milestone_unexplained": rule(
+    "milestone_unexplained": RULES.rule(
         "diff.milestone-unexplained",
         "warning",
         "A moved Milestone Date is explained",
@@ -126,7 +127,7 @@ def diff(
                 o["item"],
                 f"item {o['item']} ({_short(o)}) is in the old version but not in the new one",
                 "error",
-                RULES["deleted"].id,
+                BY_KIND["deleted"].id,
             )
         )
     for o, n in pairs:
@@ -335,7 +336,7 @@ def _milestone(o: dict[str, Any], n: dict[str, Any], item: int | None) -> list[C
                 f"item {item} Milestone Date moved {moved} "
                 "with no new entry in Milestone Changes or Comments",
                 "warning",
-                RULES["milestone_unexplained"].id,
+                BY_KIND["milestone_unexplained"].id,
                 days=days,
             )
         )

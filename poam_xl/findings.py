@@ -1,13 +1,17 @@
-"""Findings and the rule catalogue: every rule's stable id, severity, message, hint and source.
+"""Findings and rules: every rule's stable id, severity, title, hint and source.
 
 A finding is data (never an exception): which rule, where (sheet + cell), which item and
 column, a one-line message a submitter can act on, and a hint saying how to fix it.
-Rules register themselves here with ``rule(...)``; the README's rules table is generated
-from this catalogue (``poam-xl rules``).
+
+Each module that checks something declares its rules in a ``RuleSet`` of its own and makes
+its findings through it (``RULES.make(id, message, ...)``); nothing is registered globally.
+``catalogue.py`` assembles every rule set in one explicit list (the `rules` verb, the README's
+rules table and the JUnit test cases read it).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -15,34 +19,13 @@ from .values import parse_ref
 
 Severity = Literal["error", "warning"]
 SEVERITY_ORDER = {"error": 2, "warning": 1, "never": 99}
-
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    severity: Severity
-    title: str  # one line: what the rule checks
-    hint: str  # default fix hint
-    source: str = "poam-xl default"  # the regulation or guidance it comes from
-    profiles: tuple[str, ...] = ("dss",)
-
-
-RULES: dict[str, Rule] = {}
-
-
-def rule(id: str, severity: Severity, title: str, hint: str, source: str = "poam-xl default",
-         profiles: tuple[str, ...] = ("dss",)) -> Rule:
-    """Declare a rule in the catalogue (idempotent for the same declaration)."""
-    r = Rule(id, severity, title, hint, source, profiles)
-    old = RULES.get(id)
-    if old is not None and old != r:
-        raise ValueError(f"rule {id} declared twice differently")
-    RULES[id] = r
-    return r
+OURS = "poam-xl default"  # the source of a rule that is our choice, not a regulation's
 
 
 @dataclass(frozen=True)
 class Finding:
+    """One problem at one place: ``where`` is 'Sheet!E12' (or the sheet, or '')."""
+
     rule: str
     severity: Severity
     message: str
@@ -65,13 +48,62 @@ class Finding:
         return d
 
 
-def make(rule_id: str, message: str, *, hint: str | None = None, **where: Any) -> Finding:
-    """A finding of a catalogued rule (severity and default hint come from the catalogue)."""
-    r = RULES[rule_id]
-    return Finding(rule=r.id, severity=r.severity, message=message,
-                   hint=r.hint if hint is None else hint, **where)
+@dataclass(frozen=True)
+class Rule:
+    """A check's catalogue entry: ``id`` is stable ('milestone-date.after-due')."""
+
+    id: str
+    severity: Severity
+    title: str  # one line: what the rule checks
+    hint: str  # default fix hint
+    source: str = OURS  # the regulation or guidance it comes from
+    profiles: tuple[str, ...] = ("dss",)
+
+    def finding(self, message: str, *, hint: str | None = None, **where: Any) -> Finding:
+        """A finding of this rule; ``where`` takes sheet, cell, item, column, value."""
+        return Finding(rule=self.id, severity=self.severity, message=message,
+                       hint=self.hint if hint is None else hint, **where)
+
+
+class RuleSet:
+    """The rules one module declares, keyed by id.
+
+    ``profiles`` and ``source`` are the defaults of every rule declared here. Declaring an id
+    twice raises ValueError (two modules would otherwise disagree on one rule).
+    """
+
+    def __init__(self, profiles: tuple[str, ...] = ("dss",), source: str = OURS) -> None:
+        self.profiles = profiles
+        self.source = source
+        self._rules: dict[str, Rule] = {}
+
+    def rule(self, id: str, severity: Severity, title: str, hint: str, source: str | None = None,
+             profiles: tuple[str, ...] | None = None) -> Rule:
+        """Declare a rule of this set and return it."""
+        if id in self._rules:
+            raise ValueError(f"rule {id} declared twice")
+        r = Rule(id, severity, title, hint, source or self.source, profiles or self.profiles)
+        self._rules[id] = r
+        return r
+
+    def make(self, rule_id: str, message: str, *, hint: str | None = None, **where: Any) -> Finding:
+        """A finding of rule ``rule_id`` of this set (KeyError for an undeclared id)."""
+        return self._rules[rule_id].finding(message, hint=hint, **where)
+
+    def __getitem__(self, rule_id: str) -> Rule:
+        return self._rules[rule_id]
+
+    def __contains__(self, rule_id: object) -> bool:
+        return rule_id in self._rules
+
+    def __iter__(self) -> Iterator[Rule]:
+        return iter(self._rules.values())
+
+    def __len__(self) -> int:
+        return len(self._rules)
 
 
 def sort_key(f: Finding) -> tuple[Any, ...]:
+    """Sheet, then row, then column, errors before warnings, then rule id."""
     row, col = parse_ref(f.cell, excel=False) or (0, 0)
     return (f.sheet or "", row, col, -SEVERITY_ORDER[f.severity], f.rule)

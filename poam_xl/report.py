@@ -63,7 +63,7 @@ def summary_csv(files: list[dict[str, Any]], escape_formulas: bool = True) -> st
 
 def to_junit(files: list[dict[str, Any]]) -> str:
     """JUnit XML: one test suite per file, one test case per rule (failed if it has findings)."""
-    from .profiles import applicable
+    from .catalogue import applicable
 
     out = ['<?xml version="1.0" encoding="UTF-8"?>', "<testsuites name=\"poam-xl\">"]
     for f in files:

@@ -1,7 +1,7 @@
 """Cross-field, cross-row and header rules of the DSS profile, as plain functions of a Context.
 
-Each rule function is registered with ``@check`` and returns findings; the rule ids, severities
-and hints live in the catalogue (findings.RULES). Sources: the product brief's DSS sample and
+Each rule function takes a Context and returns findings; ``CORE`` lists them in the order they
+run, and ``RULES`` declares their ids, severities and hints. Sources: the product brief's DSS sample and
 POA&M components (formats.md §1); where a rule is our default rather than a regulation, its
 source says "poam-xl default".
 """
@@ -15,70 +15,70 @@ from typing import Any
 import pandas as pd
 
 from . import derive, model, values
-from .findings import Finding, make, rule
-from .profiles import Context
+from .findings import Finding, RuleSet
+from .profiles.base import Context
 from .values import blank_mask, excerpt
 
 BRIEF = "DSS sample POA&M and POA&M components (product brief, formats.md §1)"
-CORE: list[Callable[[Context], list[Finding]]] = []
 
 
-def check(fn: Callable[[Context], Iterator[Finding]]) -> Callable[[Context], list[Finding]]:
+def listed(fn: Callable[[Context], Iterator[Finding]]) -> Callable[[Context], list[Finding]]:
+    """A generator of findings as a function returning a list (what validation calls)."""
     def run(ctx: Context) -> list[Finding]:
         return list(fn(ctx))
 
     run.__name__ = fn.__name__
     run.__doc__ = fn.__doc__
-    CORE.append(run)
     return run
 
 
-rule("description.placeholder", "error", "Non-Compliance Description is a real description",
+RULES = RuleSet()
+RULES.rule("description.placeholder", "error", "Non-Compliance Description is a real description",
      "Describe the specific weakness, e.g. 'shutdown configuration missing authentication'.", BRIEF)
-rule("mitigation.required-open", "error", "Open items have a Mitigation Plan",
+RULES.rule("mitigation.required-open", "error", "Open items have a Mitigation Plan",
      "Say how the weakness will be corrected (procedure, technical fix, upgrade).", BRIEF)
-rule("milestone-date.before-identified", "error", "Milestone Date is not before Date Identified",
+RULES.rule("milestone-date.before-identified", "error", "Milestone Date is not before Date Identified",
      "Correct either date: mitigation cannot complete before the weakness was found.")
-rule("milestone-date.after-due", "warning", "Milestone Date is within the policy due date",
+RULES.rule("milestone-date.after-due", "warning", "Milestone Date is within the policy due date",
      "Justify the later date in Milestone Changes and get ISSM/FSO approval, or bring it forward.")
-rule("milestone-date.missing", "warning", "Open items have a Milestone Date",
+RULES.rule("milestone-date.missing", "warning", "Open items have a Milestone Date",
      "Enter a Milestone Date; `poam-xl update` proposes the policy due date.")
-rule("date-identified.future", "error", "Date Identified is not in the future",
+RULES.rule("date-identified.future", "error", "Date Identified is not in the future",
      "Enter the date the weakness was actually found.")
-rule("completion-date.required", "error", "Completed/Closed items have a Completion Date",
+RULES.rule("completion-date.required", "error", "Completed/Closed items have a Completion Date",
      "Enter the date the fix was completed and verified.", BRIEF)
-rule("completion-date.future", "error", "Completion Date is not in the future",
+RULES.rule("completion-date.future", "error", "Completion Date is not in the future",
      "A completion date is a past date: enter when the fix was verified.")
-rule("completion-date.before-identified", "error", "Completion Date is not before Date Identified",
+RULES.rule("completion-date.before-identified", "error", "Completion Date is not before Date Identified",
      "Correct the dates.")
-rule("approval.required-closed", "error", "Completed/Closed items are approved by the ISSM/FSO",
+RULES.rule("approval.required-closed", "error", "Completed/Closed items are approved by the ISSM/FSO",
      "Set ISSM/FSO Approval to Yes once the ISSM/FSO has reviewed the closure.", BRIEF)
-rule("determination.closed-open-item", "error", "A DSS determination of Closed is on a closed item",
+RULES.rule("determination.closed-open-item", "error", "A DSS determination of Closed is on a closed item",
      "Set Status to Closed/Completed with its Completion Date, or correct the determination.", BRIEF)
-rule("deferred.reason", "error", "Deferred items give a reason",
+RULES.rule("deferred.reason", "error", "Deferred items give a reason",
      "Say why in Comments or Resources Required (e.g. awaiting funding).", BRIEF)
-rule("deferred.new-date", "error", "Deferred items have a new future Milestone Date",
+RULES.rule("deferred.new-date", "error", "Deferred items have a new future Milestone Date",
      "Enter the new planned Milestone Date.", BRIEF)
-rule("residual-risk.required", "error", "Items closed by risk acceptance describe the residual risk",
+RULES.rule("residual-risk.required", "error", "Items closed by risk acceptance describe the residual risk",
      "Describe the risk that remains and the controls still in place.", BRIEF)
-rule("milestone.item-unknown", "error", "Milestones point to existing items",
+RULES.rule("milestone.item-unknown", "error", "Milestones point to existing items",
      "Use the Item Number of an item on the POA&M sheet.")
-rule("milestone.after-item-date", "warning", "Milestones are planned before the item's Milestone Date",
+RULES.rule("milestone.after-item-date", "warning", "Milestones are planned before the item's Milestone Date",
      "Move the milestone earlier or the item's Milestone Date later (with justification).", BRIEF)
-rule("milestone.missing", "warning", "Open items are broken into dated milestones",
+RULES.rule("milestone.missing", "warning", "Open items are broken into dated milestones",
      "Add at least one milestone for the item on the Milestones sheet.", BRIEF)
-rule("header.cage-code.format", "error", "CAGE Code is 5 letters or digits",
+RULES.rule("header.cage-code.format", "error", "CAGE Code is 5 letters or digits",
      "Enter the 5-character CAGE code, e.g. 1ABC2.", "CAGE code format (formats.md §1)")
-rule("header.issm-phone.format", "warning", "ISSM phone numbers look like phone numbers",
+RULES.rule("header.issm-phone.format", "warning", "ISSM phone numbers look like phone numbers",
      "Enter phone numbers like (703) 555-0142; separate several with '/'.")
-rule("header.last-review.stale", "warning", "The POA&M was reviewed within the review interval",
+RULES.rule("header.last-review.stale", "warning", "The POA&M was reviewed within the review interval",
      "Review the POA&M (at least quarterly) and update Last Review Date.",
      "Quarterly review (product brief); interval from the Policy sheet")
-rule("header.last-review.missing", "warning", "Last Review Date is filled in",
+RULES.rule("header.last-review.missing", "warning", "Last Review Date is filled in",
      "Enter the date of the last POA&M review.")
 for _f in model.HEADER_FIELDS:
     if _f.required:
-        rule(f"header.{_f.key.replace('_', '-')}.required", "error", f"{_f.label} is filled in",
+        RULES.rule(f"header.{_f.key.replace('_', '-')}.required", "error", f"{_f.label} is filled in",
              f"Enter the {_f.label} in the header block above the table.", BRIEF)
 
 PLACEHOLDERS = {"", "tbd", "tbc", "todo", "na", "n/a", "none", "xxx", "x", "-", "?", "description",
@@ -126,39 +126,39 @@ def _d(v: Any) -> str:
 
 
 # ---------------------------------------------------------------- item rules
-@check
+@listed
 def description_placeholder(ctx: Context) -> Iterator[Finding]:
     desc = ctx.items["description"]
     bad = desc.notna() & desc.astype(str).str.strip().str.lower().isin(PLACEHOLDERS)
     for row in desc.index[bad]:
-        yield make("description.placeholder",
+        yield RULES.make("description.placeholder",
                    f"{_who(ctx, row)}: description {excerpt(desc[row])!r} is a placeholder",
                    **_where(ctx, "description", row))
 
 
-@check
+@listed
 def mitigation_required(ctx: Context) -> Iterator[Finding]:
     if not _has(ctx, "mitigation"):
         return
     bad = _open(ctx) & blank_mask(ctx.items["mitigation"])
     for row in ctx.items.index[bad]:
-        yield make("mitigation.required-open",
+        yield RULES.make("mitigation.required-open",
                    f"{_who(ctx, row)} is {excerpt(ctx.items['status'][row])} but has no Mitigation Plan",
                    **_where(ctx, "mitigation", row))
 
 
-@check
+@listed
 def milestone_dates(ctx: Context) -> Iterator[Finding]:
     it, dv = ctx.items, ctx.derived
     ms, ident = it["milestone_date"], it["date_identified"]
     for row in it.index[(ms < ident).fillna(False).astype(bool)]:
-        yield make("milestone-date.before-identified",
+        yield RULES.make("milestone-date.before-identified",
                    f"{_who(ctx, row)}: Milestone Date {_d(ms[row])} is before Date Identified "
                    f"{_d(ident[row])}", **_where(ctx, "milestone_date", row))
     justified = ~blank_mask(it["milestone_changes"])
     late = (ms > dv["due_date"]).fillna(False).astype(bool) & _open(ctx) & ~justified
     for row in it.index[late]:
-        yield make("milestone-date.after-due",
+        yield RULES.make("milestone-date.after-due",
                    f"{_who(ctx, row)}: Milestone Date {_d(ms[row])} is after the policy due date "
                    f"{_d(dv['due_date'][row])} ({it['risk_level'][row]}) with no justification",
                    **_where(ctx, "milestone_date", row))
@@ -167,71 +167,71 @@ def milestone_dates(ctx: Context) -> Iterator[Finding]:
         for row in it.index[missing]:
             due = dv["due_date"][row]
             prop = f"; proposed {_d(due)} from the policy" if not pd.isna(due) else ""
-            yield make("milestone-date.missing", f"{_who(ctx, row)} has no Milestone Date{prop}",
+            yield RULES.make("milestone-date.missing", f"{_who(ctx, row)} has no Milestone Date{prop}",
                        **_where(ctx, "milestone_date", row))
 
 
-@check
+@listed
 def dates_vs_today(ctx: Context) -> Iterator[Finding]:
     today = pd.Timestamp(ctx.as_of)
     it = ctx.items
     for row in it.index[(it["date_identified"] > today).fillna(False).astype(bool)]:
-        yield make("date-identified.future", f"{_who(ctx, row)}: Date Identified "
+        yield RULES.make("date-identified.future", f"{_who(ctx, row)}: Date Identified "
                    f"{_d(it['date_identified'][row])} is after {ctx.as_of.isoformat()}",
                    **_where(ctx, "date_identified", row))
     comp = it["completion_date"]
     for row in it.index[(comp > today).fillna(False).astype(bool)]:
-        yield make("completion-date.future", f"{_who(ctx, row)}: Completion Date {_d(comp[row])} "
+        yield RULES.make("completion-date.future", f"{_who(ctx, row)}: Completion Date {_d(comp[row])} "
                    f"is after {ctx.as_of.isoformat()}", **_where(ctx, "completion_date", row))
     for row in it.index[(comp < it["date_identified"]).fillna(False).astype(bool)]:
-        yield make("completion-date.before-identified", f"{_who(ctx, row)}: Completion Date "
+        yield RULES.make("completion-date.before-identified", f"{_who(ctx, row)}: Completion Date "
                    f"{_d(comp[row])} is before Date Identified {_d(it['date_identified'][row])}",
                    **_where(ctx, "completion_date", row))
 
 
-@check
+@listed
 def closed_items(ctx: Context) -> Iterator[Finding]:
     it = ctx.items
     closed = it["status"].isin(model.CLOSED_STATUSES)
     for row in it.index[closed & it["completion_date"].isna()]:
-        yield make("completion-date.required",
+        yield RULES.make("completion-date.required",
                    f"{_who(ctx, row)} is {it['status'][row]} but has no Completion Date",
                    **_where(ctx, "completion_date", row))
     if _has(ctx, "issm_approval"):
         for row in it.index[closed & (it["issm_approval"] != "Yes")]:
             got = it["issm_approval"][row]
-            yield make("approval.required-closed", f"{_who(ctx, row)} is {it['status'][row]} but "
+            yield RULES.make("approval.required-closed", f"{_who(ctx, row)} is {it['status'][row]} but "
                        f"ISSM/FSO Approval is {'empty' if pd.isna(got) else repr(got)}",
                        **_where(ctx, "issm_approval", row))
     det_closed = it["dss_determination"] == "Closed"
     for row in it.index[det_closed & ~closed & it["status"].notna()]:
-        yield make("determination.closed-open-item", f"{_who(ctx, row)}: DSS determination is "
+        yield RULES.make("determination.closed-open-item", f"{_who(ctx, row)}: DSS determination is "
                    f"Closed but Status is {excerpt(it['status'][row])}",
                    **_where(ctx, "dss_determination", row))
     accepted = closed & (it["closure_reason"] == "Risk Accepted")
     for row in it.index[accepted & blank_mask(it["residual_risk"])]:
-        yield make("residual-risk.required", f"{_who(ctx, row)} was closed by risk acceptance but "
+        yield RULES.make("residual-risk.required", f"{_who(ctx, row)} was closed by risk acceptance but "
                    "Residual Risk is empty", **_where(ctx, "residual_risk", row))
 
 
-@check
+@listed
 def deferred_items(ctx: Context) -> Iterator[Finding]:
     it = ctx.items
     deferred = it["status"] == "Deferred"
     no_reason = deferred & blank_mask(it["comments"]) & blank_mask(it["resources"])
     for row in it.index[no_reason]:
-        yield make("deferred.reason", f"{_who(ctx, row)} is Deferred with no reason in Comments or "
+        yield RULES.make("deferred.reason", f"{_who(ctx, row)} is Deferred with no reason in Comments or "
                    "Resources Required", **_where(ctx, "comments" if _has(ctx, "comments") else
                                                    "resources", row))
     stale = deferred & ~(it["milestone_date"] >= pd.Timestamp(ctx.as_of)).fillna(False).astype(bool)
     for row in it.index[stale]:
         ms = it["milestone_date"][row]
         what = "no Milestone Date" if pd.isna(ms) else f"Milestone Date {_d(ms)} already passed"
-        yield make("deferred.new-date", f"{_who(ctx, row)} is Deferred with {what}",
+        yield RULES.make("deferred.new-date", f"{_who(ctx, row)} is Deferred with {what}",
                    **_where(ctx, "milestone_date", row))
 
 
-@check
+@listed
 def milestones_sheet(ctx: Context) -> Iterator[Finding]:
     ms = ctx.milestones
     if ms is None or ctx.poam.milestones is None:
@@ -241,7 +241,7 @@ def milestones_sheet(ctx: Context) -> Iterator[Finding]:
     numbers = ms["item_number"]
     known = numbers.isin(by_number.index)
     for row in ms.index[numbers.notna() & ~known]:
-        yield make("milestone.item-unknown", f"milestone on row {row} points to item "
+        yield RULES.make("milestone.item-unknown", f"milestone on row {row} points to item "
                    f"{int(numbers[row])}, which is not on the POA&M sheet",
                    **_where(ctx, "item_number", row, "milestones"))
     item_dates = pd.Series(ctx.items.loc[by_number.to_numpy(), "milestone_date"].to_numpy(),
@@ -253,18 +253,18 @@ def milestones_sheet(ctx: Context) -> Iterator[Finding]:
     sub = ms.loc[late]
     for row, text, planned, number, due in zip(sub.index, sub["milestone"], sub["planned_date"],
                                                sub["item_number"], target[late], strict=True):
-        yield make("milestone.after-item-date", f"milestone {excerpt(text)!r} of item {int(number)} "
+        yield RULES.make("milestone.after-item-date", f"milestone {excerpt(text)!r} of item {int(number)} "
                    f"is planned {_d(planned)}, after the item's Milestone Date {_d(due)}",
                    **_where(ctx, "planned_date", row, "milestones"))
     numbered = ctx.items["item_number"]
     lacking = _open(ctx) & numbered.notna() & ~numbered.isin(numbers.dropna().unique())
     for row in ctx.items.index[lacking.fillna(False).astype(bool)]:
-        yield make("milestone.missing", f"{_who(ctx, row)} is open but has no milestones on the "
+        yield RULES.make("milestone.missing", f"{_who(ctx, row)} is open but has no milestones on the "
                    "Milestones sheet", **_where(ctx, "item_number", row))
 
 
 # ---------------------------------------------------------------- header rules
-@check
+@listed
 def header_block(ctx: Context) -> Iterator[Finding]:
     head, cells = ctx.poam.header, ctx.poam.header_cells
     sheet = ctx.poam.items.sheet
@@ -276,22 +276,35 @@ def header_block(ctx: Context) -> Iterator[Finding]:
     for f in fields.values():
         if f.required and head.get(f.key) in (None, ""):
             where = "" if f.key in cells else " (label not found in the header block)"
-            yield make(f"header.{f.key.replace('_', '-')}.required", f"{f.label} is empty{where}",
+            yield RULES.make(f"header.{f.key.replace('_', '-')}.required", f"{f.label} is empty{where}",
                        **at(f.key))
     cage = head.get("cage_code")
     if cage and not CAGE.match(str(cage).strip()):
-        yield make("header.cage-code.format", f"CAGE Code {excerpt(cage)!r} is not 5 letters or "
+        yield RULES.make("header.cage-code.format", f"CAGE Code {excerpt(cage)!r} is not 5 letters or "
                    "digits", **at("cage_code"))
     phone = head.get("issm_phone")
     if phone and not all(PHONE.match(p.strip()) for p in re.split(r"[;/,]| or ", str(phone))
                          if p.strip()):
-        yield make("header.issm-phone.format", f"ISSM phone {excerpt(phone)!r} does not look like a "
+        yield RULES.make("header.issm-phone.format", f"ISSM phone {excerpt(phone)!r} does not look like a "
                    "phone number", **at("issm_phone"))
     if "last_review" in fields:
         review = head.get("last_review")
         if review is None:
-            yield make("header.last-review.missing", "Last Review Date is empty", **at("last_review"))
+            yield RULES.make("header.last-review.missing", "Last Review Date is empty", **at("last_review"))
         elif (ctx.as_of - review).days > ctx.policy.review_days:
-            yield make("header.last-review.stale", f"last reviewed {review.isoformat()}, "
+            yield RULES.make("header.last-review.stale", f"last reviewed {review.isoformat()}, "
                        f"{(ctx.as_of - review).days} days before {ctx.as_of.isoformat()} (interval "
                        f"{ctx.policy.review_days} days)", **at("last_review"))
+
+
+# the core rules, in the order they run
+CORE: tuple[Callable[[Context], list[Finding]], ...] = (
+    description_placeholder,
+    mitigation_required,
+    milestone_dates,
+    dates_vs_today,
+    closed_items,
+    deferred_items,
+    milestones_sheet,
+    header_block,
+)

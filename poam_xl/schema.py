@@ -15,7 +15,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from . import model
-from .findings import Finding, make, rule
+from .findings import Finding, RuleSet
 from .values import excerpt, item_prefix
 
 # pandera's built-in check names -> our rule suffixes
@@ -28,31 +28,33 @@ def rule_id(key: str, suffix: str, table: model.Table = model.ITEMS) -> str:
     return f"{prefix}{key.replace('_', '-')}.{suffix}"
 
 
-def declare_rules(table: model.Table) -> None:
-    """Catalogue entries for every column constraint of ``table`` (called at import)."""
+def declare_rules(rules: RuleSet, table: model.Table) -> None:
+    """A rule for every column constraint of ``table`` (required, allowed, spelled, positive,
+    unique), read from the column model."""
     for c in table.columns:
         if c.derived:
             continue
         if c.required:
-            rule(rule_id(c.key, "required", table), "error", f"{c.header} is filled in",
+            rules.rule(rule_id(c.key, "required", table), "error", f"{c.header} is filled in",
                  f"Enter the {c.header}.")
         if c.kind == "choice":
             sev = "error" if c.key in MAJOR_CHOICES or table is not model.ITEMS else "warning"
-            rule(rule_id(c.key, "allowed", table), sev, f"{c.header} is one of the allowed values",
+            rules.rule(rule_id(c.key, "allowed", table), sev, f"{c.header} is one of the allowed values",
                  f"Use the dropdown: {', '.join(c.allowed)}.")
-            rule(rule_id(c.key, "normalised", table), "warning",
+            rules.rule(rule_id(c.key, "normalised", table), "warning",
                  f"{c.header} is spelled exactly as listed",
                  f"Use the dropdown spelling: {', '.join(c.allowed)}.")
         if c.key == "item_number":
-            rule(rule_id(c.key, "positive", table), "error", "Item Number is a positive whole number",
+            rules.rule(rule_id(c.key, "positive", table), "error", "Item Number is a positive whole number",
                  "Number items 1, 2, 3 ...")
     if table is model.ITEMS:
-        rule("item-number.unique", "error", "Item Numbers are unique",
+        rules.rule("item-number.unique", "error", "Item Numbers are unique",
              "Give each item its own number; never re-use the number of a deleted item.")
 
 
-declare_rules(model.ITEMS)
-declare_rules(model.MILESTONES)
+RULES = RuleSet()
+declare_rules(RULES, model.ITEMS)
+declare_rules(RULES, model.MILESTONES)
 
 
 @functools.lru_cache(maxsize=32)
@@ -97,7 +99,7 @@ def check(frame: pd.DataFrame, table: model.Table, present: set[str], letters: d
         col = table.column(key)
         value = rec.failure_case
         item = None if items is None else _item(items, row)
-        out.append(make(rid, _message(rid, col, value, item), sheet=sheet,
+        out.append(RULES.make(rid, _message(rid, col, value, item), sheet=sheet,
                         cell=f"{letters[key]}{int(row)}", item=item, column=col.header,
                         value=None if value is None or pd.isna(value) else excerpt(value)))
     return out

@@ -10,13 +10,15 @@ from typing import Any
 import pytest
 
 from poam_xl import profiles
+from poam_xl.catalogue import all_rules
 from poam_xl.convert import emass
 from poam_xl.derive import derive
-from poam_xl.findings import RULES
 from poam_xl.profiles import Context
 from poam_xl.validation import validate
 from tests.helpers import AS_OF
 from tests.test_convert_emass import build_emass
+
+RULES = all_rules()
 
 VALID: list[list[dict[str, Any]]] = [
     [

@@ -11,11 +11,14 @@ from typing import Any
 import pytest
 
 from poam_xl import derive, profiles
+from poam_xl.catalogue import all_rules
 from poam_xl.convert.fedramp_read import read_workbook
-from poam_xl.findings import RULES, Finding
+from poam_xl.findings import Finding
 from poam_xl.profiles import Context
 from poam_xl.validation import validate
 from tests.fedramp_data import CLOSED_ITEMS, CONFIG_ITEMS, OPEN_ITEMS, blank_book, filled_template
+
+RULES = all_rules()
 
 AS_OF = dt.date(2026, 11, 25)
 PROFILE = profiles.get("fedramp")

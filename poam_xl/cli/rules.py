@@ -13,18 +13,9 @@ def catalogue_markdown(profile: str | None = None) -> str:
     With a profile: every rule a validation under it can raise (its own and the core rules
     it keeps); without: the whole catalogue, each rule with the profiles that declare it.
     """
-    from .. import profiles
-    from ..findings import RULES
+    from .. import catalogue
 
-    if profile:
-        rules = profiles.applicable(profile)
-    else:
-        for name in profiles.NAMES:
-            profiles.get(name)
-        import poam_xl.diff  # noqa: F401  (declares the diff rules)
-        import poam_xl.validation  # noqa: F401  (declares the core rules)
-
-        rules = sorted(RULES.values(), key=lambda r: (r.profiles != ("dss",), r.profiles, r.id))
+    rules = catalogue.applicable(profile) if profile else catalogue.ordered()
     lines = ["| rule | severity | profiles | checks | source |", "|---|---|---|---|---|"]
     for r in rules:
         lines.append(f"| `{r.id}` | {r.severity} | {', '.join(r.profiles)} | {r.title} | {r.source} |")

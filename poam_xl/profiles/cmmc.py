@@ -14,9 +14,9 @@ from typing import Any
 import pandas as pd
 
 from .. import derive, model, values
-from ..findings import Finding, make, rule
+from ..findings import Finding, RuleSet
 from ..values import excerpt
-from . import Context, Profile
+from .base import Context, Profile
 
 CFR = "32 CFR 170.21 (CMMC Level 2 conditional status)"
 METHOD = "NIST SP 800-171 DoD Assessment Methodology v1.2.1, Annex A; 32 CFR 170.24"
@@ -27,7 +27,8 @@ CLOSEOUT_DAYS = 180  # 32 CFR 170.21(b): POA&M closeout within 180 days of condi
 # the requirement id inside C/W/S: "AC.L2-3.1.1", "3.1.1", "NIST SP 800-171 Rev 2 3.1.1"
 REQUIREMENT = re.compile(r"(?<![\d.])(3\.\d{1,2}\.\d{1,2})(?![\d.])")
 
-rule(
+RULES = RuleSet(profiles=("cmmc",), source=CFR)
+RULES.rule(
     "cmmc.requirement.unknown",
     "warning",
     "C/W/S names a NIST SP 800-171 requirement",
@@ -35,7 +36,7 @@ rule(
     METHOD,
     P,
 )
-rule(
+RULES.rule(
     "cmmc.poam.never-allowed",
     "error",
     "The six requirements that may never be on a POA&M are not",
@@ -43,7 +44,7 @@ rule(
     f"{CFR}(a)(2)(iii)",
     P,
 )
-rule(
+RULES.rule(
     "cmmc.poam.weight",
     "error",
     "Only 1-point requirements (and SC.L2-3.13.11) are on the POA&M",
@@ -51,7 +52,7 @@ rule(
     f"{CFR}(a)(2)(ii)",
     P,
 )
-rule(
+RULES.rule(
     "cmmc.score.below-threshold",
     "error",
     "The SPRS score is at least 88 of 110",
@@ -59,7 +60,7 @@ rule(
     f"{CFR}(a)(2)(i); {METHOD}",
     P,
 )
-rule(
+RULES.rule(
     "cmmc.closeout.deadline",
     "error",
     "Every item closes within 180 days of the conditional status date",
@@ -67,7 +68,7 @@ rule(
     f"{CFR}(b)",
     P,
 )
-rule(
+RULES.rule(
     "cmmc.closeout.expired",
     "error",
     "No item is open past the 180-day closeout",
@@ -75,7 +76,7 @@ rule(
     f"{CFR}(b)",
     P,
 )
-rule(
+RULES.rule(
     "cmmc.conditional-date.missing",
     "warning",
     "The POA&M Date (conditional status date) is filled in",
@@ -160,7 +161,7 @@ def _check(ctx: Context) -> Iterator[Finding]:
         reqs = requirements(cws)
         if not reqs:
             if values.plain(cws) is not None or is_open[row]:
-                yield make(
+                yield RULES.make(
                     "cmmc.requirement.unknown",
                     f"{who}: C/W/S {excerpt(cws)!r} names no NIST SP 800-171 requirement",
                     value=excerpt(cws),
@@ -172,13 +173,13 @@ def _check(ctx: Context) -> Iterator[Finding]:
         for r in reqs:
             req = weights()[r]
             if r in NEVER:
-                yield make(
+                yield RULES.make(
                     "cmmc.poam.never-allowed",
                     f"{who}: {req.practice} may never be on a POA&M",
                     **_where(ctx, "cws", row),
                 )
             elif not req.poam_allowed:
-                yield make(
+                yield RULES.make(
                     "cmmc.poam.weight",
                     f"{who}: {req.practice} is worth {req.weight} points;"
                     " only 1-point requirements (and SC.L2-3.13.11) may be on a POA&M",
@@ -186,7 +187,7 @@ def _check(ctx: Context) -> Iterator[Finding]:
                 )
     total, _unmet = score(ctx)
     if total < THRESHOLD:
-        yield make(
+        yield RULES.make(
             "cmmc.score.below-threshold",
             f"SPRS score {total} of {MAX_SCORE} is below "
             f"{THRESHOLD} (80%) needed for Conditional Level 2 status",
@@ -201,7 +202,7 @@ def _closeout(ctx: Context, is_open: pd.Series) -> Iterator[Finding]:
     deadline = closeout_deadline(ctx)
     if deadline is None:
         if is_open.any():
-            yield make(
+            yield RULES.make(
                 "cmmc.conditional-date.missing",
                 "POA&M Date is empty: the 180-day closeout cannot be checked",
                 sheet=ctx.poam.items.sheet,
@@ -218,13 +219,13 @@ def _closeout(ctx: Context, is_open: pd.Series) -> Iterator[Finding]:
             if pd.isna(planned):
                 planned, key = ctx.derived.at[row, "due_date"], "date_identified"
             if ctx.as_of > deadline:
-                yield make(
+                yield RULES.make(
                     "cmmc.closeout.expired",
                     f"{who} is still open after the closeout deadline {deadline.isoformat()}",
                     **_where(ctx, "status", row),
                 )
             elif not pd.isna(planned) and planned > end:
-                yield make(
+                yield RULES.make(
                     "cmmc.closeout.deadline",
                     f"{who} is planned for "
                     f"{planned.date().isoformat()}, after the closeout deadline "
@@ -234,7 +235,7 @@ def _closeout(ctx: Context, is_open: pd.Series) -> Iterator[Finding]:
         else:
             done = ctx.items.at[row, "completion_date"]
             if not pd.isna(done) and done > end:
-                yield make(
+                yield RULES.make(
                     "cmmc.closeout.deadline",
                     f"{who} closed {done.date().isoformat()}, after "
                     f"the closeout deadline {deadline.isoformat()}",

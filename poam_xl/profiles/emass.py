@@ -10,16 +10,17 @@ from typing import Any
 from .. import model, values
 from ..convert import common as c
 from ..convert import emass_layout as L
-from ..findings import Finding, make, rule
+from ..findings import Finding, RuleSet
 from ..policy import Policy
 from ..values import excerpt, is_blank, plain
-from . import Context, Profile
+from .base import Context, Profile
 
 API = "eMASS API documentation, POA&M business rules (formats.md §3)"
 TEMPLATE = "eMASS POA&M import template, Instructions sheet"
 P = ("emass",)
 
-rule(
+RULES = RuleSet(profiles=("emass",), source=API)
+RULES.rule(
     "emass.status.allowed",
     "error",
     "Status is Ongoing, Risk Accepted, Completed, Not Applicable or Archived",
@@ -28,7 +29,7 @@ rule(
     API,
     P,
 )
-rule(
+RULES.rule(
     "emass.raw-severity.allowed",
     "error",
     "Raw Severity is I, II or III",
@@ -36,7 +37,7 @@ rule(
     f"{TEMPLATE} (16)",
     P,
 )
-rule(
+RULES.rule(
     "emass.level.allowed",
     "error",
     "Severity, Relevance of Threat, Likelihood, Impact, Residual Risk Level use the five levels",
@@ -44,7 +45,7 @@ rule(
     f"{TEMPLATE} (17)",
     P,
 )
-rule(
+RULES.rule(
     "emass.required",
     "error",
     "Description, Source Identifying Vulnerability, Office/Org, Resources Required are filled in",
@@ -52,7 +53,7 @@ rule(
     f"{API}; {TEMPLATE} (8, 19)",
     P,
 )
-rule(
+RULES.rule(
     "emass.scheduled-date.required",
     "error",
     "Ongoing and Completed items have a Scheduled Completion Date",
@@ -60,7 +61,7 @@ rule(
     f"{API}; {TEMPLATE} (19)",
     P,
 )
-rule(
+RULES.rule(
     "emass.ongoing.milestone-required",
     "error",
     "Ongoing items have at least one dated milestone",
@@ -68,7 +69,7 @@ rule(
     API,
     P,
 )
-rule(
+RULES.rule(
     "emass.completed.milestone-required",
     "error",
     "Completed items have at least one milestone",
@@ -76,7 +77,7 @@ rule(
     API,
     P,
 )
-rule(
+RULES.rule(
     "emass.completed.completion-date-missing",
     "error",
     "Completed items give their completion date after the status word",
@@ -84,7 +85,7 @@ rule(
     f"{TEMPLATE} (15)",
     P,
 )
-rule(
+RULES.rule(
     "emass.completed.completion-date-future",
     "error",
     "A Completed item's completion date is not in the future",
@@ -92,7 +93,7 @@ rule(
     API,
     P,
 )
-rule(
+RULES.rule(
     "emass.comments.required",
     "error",
     "Completed and Risk Accepted items have Comments",
@@ -100,7 +101,7 @@ rule(
     f"{API}; {TEMPLATE} (19)",
     P,
 )
-rule(
+RULES.rule(
     "emass.risk-accepted.no-scheduled-date",
     "error",
     "Risk Accepted items have no Scheduled Completion Date",
@@ -108,7 +109,7 @@ rule(
     API,
     P,
 )
-rule(
+RULES.rule(
     "emass.risk-accepted.no-milestones",
     "error",
     "Risk Accepted items have no milestones",
@@ -116,7 +117,7 @@ rule(
     API,
     P,
 )
-rule(
+RULES.rule(
     "emass.milestone.date-missing",
     "error",
     "Every milestone ends with its date",
@@ -124,7 +125,7 @@ rule(
     f"{TEMPLATE} (15)",
     P,
 )
-rule(
+RULES.rule(
     "emass.milestone.after-scheduled",
     "warning",
     "Milestones are not later than the Scheduled Completion Date",
@@ -146,7 +147,7 @@ LENGTHS = {
 }
 for _key, _n in LENGTHS.items():
     _name = L.BY_KEY[_key].header.strip()
-    rule(
+    RULES.rule(
         f"emass.length.{_key.replace('_', '-')}",
         "error",
         f"{_name} is at most {_n:,} characters",
@@ -187,7 +188,7 @@ def _check(ctx: Context) -> Iterator[Finding]:
 
         word, day = L.status_word(e.get("status"))
         if not is_blank(e.get("status")) and word is None:
-            yield make(
+            yield RULES.make(
                 "emass.status.allowed",
                 f"{who}: Status {excerpt(e['status'])!r} is not an eMASS status",
                 value=excerpt(e["status"]),
@@ -195,7 +196,7 @@ def _check(ctx: Context) -> Iterator[Finding]:
             )
         raw = e.get("raw_severity")
         if not is_blank(raw) and str(raw).strip() not in L.RAW_SEVERITIES:
-            yield make(
+            yield RULES.make(
                 "emass.raw-severity.allowed",
                 f"{who}: Raw Severity {excerpt(raw)!r} is not I, II or III",
                 value=excerpt(raw),
@@ -204,7 +205,7 @@ def _check(ctx: Context) -> Iterator[Finding]:
         for key in L.LEVEL_FIELDS:
             val = e.get(key)
             if not is_blank(val) and model.canonical_choice(val, L.LEVELS) is None:
-                yield make(
+                yield RULES.make(
                     "emass.level.allowed",
                     f"{who}: {L.BY_KEY[key].header} {excerpt(val)!r} "
                     "is not Very Low, Low, Moderate, High or Very High",
@@ -213,7 +214,7 @@ def _check(ctx: Context) -> Iterator[Finding]:
                 )
         for key in ("description", "source", "office", "resources"):
             if is_blank(e.get(key)):
-                yield make(
+                yield RULES.make(
                     "emass.required", f"{who}: {L.BY_KEY[key].header.strip()} is empty", **at(key)
                 )
         yield from _status_rules(ctx, e, word, day, who, at, v["milestone_rows"].get(row, []))
@@ -226,7 +227,7 @@ def _check(ctx: Context) -> Iterator[Finding]:
                         if key == "milestones"
                         else row
                     )
-                    yield make(
+                    yield RULES.make(
                         f"emass.length.{key.replace('_', '-')}",
                         f"{who}: "
                         f"{L.BY_KEY[key].header.strip()} has {len(val):,} characters (limit "
@@ -255,50 +256,50 @@ def _status_rules(
     scheduled = c.parse("date", e.get("scheduled"))
     scheduled = scheduled if isinstance(scheduled, dt.date) else None
     if word in ("Ongoing", "Completed") and scheduled is None:
-        yield make(
+        yield RULES.make(
             "emass.scheduled-date.required",
             f"{who} is {word} but has no Scheduled Completion Date",
             **at("scheduled"),
         )
     if word == "Ongoing" and not any(label and d for (label, d), _r in miles):
-        yield make(
+        yield RULES.make(
             "emass.ongoing.milestone-required",
             f"{who} is Ongoing but has no milestone with a description and a date",
             **at("milestones"),
         )
     if word == "Completed":
         if not miles:
-            yield make(
+            yield RULES.make(
                 "emass.completed.milestone-required",
                 f"{who} is Completed but has no milestones",
                 **at("milestones"),
             )
         if day is None:
-            yield make(
+            yield RULES.make(
                 "emass.completed.completion-date-missing",
                 f"{who} is Completed with no completion date after the word",
                 **at("status"),
             )
         elif day > ctx.as_of:
-            yield make(
+            yield RULES.make(
                 "emass.completed.completion-date-future",
                 f"{who}: completion date {day.isoformat()} is after {ctx.as_of.isoformat()}",
                 **at("status"),
             )
     if word in ("Completed", "Risk Accepted") and is_blank(e.get("comments")):
-        yield make(
+        yield RULES.make(
             "emass.comments.required", f"{who} is {word} but Comments is empty", **at("comments")
         )
     if word == "Risk Accepted":
         if scheduled is not None:
-            yield make(
+            yield RULES.make(
                 "emass.risk-accepted.no-scheduled-date",
                 f"{who} is Risk Accepted but has a "
                 f"Scheduled Completion Date ({scheduled.isoformat()})",
                 **at("scheduled"),
             )
         if miles:
-            yield make(
+            yield RULES.make(
                 "emass.risk-accepted.no-milestones",
                 f"{who} is Risk Accepted but has {len(miles)} milestone(s)",
                 **(at("milestones", miles[0][1]) if miles[0][1] else at("milestones")),
@@ -306,13 +307,13 @@ def _status_rules(
     for (label, d), r in miles:
         where = at("milestones", r) if r else at("milestones")
         if d is None:
-            yield make(
+            yield RULES.make(
                 "emass.milestone.date-missing",
                 f"{who}: milestone {excerpt(label)!r} has no date",
                 **where,
             )
         elif scheduled is not None and d > scheduled and word != "Risk Accepted":
-            yield make(
+            yield RULES.make(
                 "emass.milestone.after-scheduled",
                 f"{who}: milestone {excerpt(label)!r} "
                 f"({d.isoformat()}) is after the Scheduled Completion Date "

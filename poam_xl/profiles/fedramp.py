@@ -18,9 +18,9 @@ import pandas as pd
 from .. import derive, model
 from ..convert.fedramp import CLOSED, LABEL, POLICY, TO_FEDRAMP_RISK
 from ..convert.fedramp_read import fedramp_frame, read_poam
-from ..findings import Finding, make, rule
+from ..findings import Finding, RuleSet
 from ..values import plain
-from . import Context, Profile
+from .base import Context, Profile
 
 GUIDE = "FedRAMP POA&M Template Completion Guide"
 CONMON = "FedRAMP Continuous Monitoring Playbook"
@@ -31,7 +31,8 @@ CHECKIN_DAYS = 30  # vendor check-in at least monthly (ConMon Playbook)
 POAM_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,49}$")
 DEVIATIONS = ("fr_risk_adjustment", "fr_false_positive", "fr_operational_requirement")
 
-rule(
+RULES = RuleSet(profiles=("fedramp",), source=GUIDE)
+RULES.rule(
     "fedramp.poam-id.missing",
     "error",
     "Every item has a POAM ID",
@@ -39,7 +40,7 @@ rule(
     GUIDE,
     P,
 )
-rule(
+RULES.rule(
     "fedramp.poam-id.format",
     "warning",
     "POAM IDs are one token of letters, digits, '.', '-', '_'",
@@ -47,7 +48,7 @@ rule(
     f"{GUIDE}; format: {OURS}",
     P,
 )
-rule(
+RULES.rule(
     "fedramp.poam-id.unique",
     "error",
     "POAM IDs are unique across the Open, Closed and Configuration Findings sheets",
@@ -55,7 +56,7 @@ rule(
     GUIDE,
     P,
 )
-rule(
+RULES.rule(
     "fedramp.deviation.rationale-missing",
     "error",
     "A deviation request (risk adjustment, false "
@@ -64,7 +65,7 @@ rule(
     GUIDE,
     P,
 )
-rule(
+RULES.rule(
     "fedramp.deviation.high-operational-requirement",
     "error",
     "No operational requirement for a High (or Critical) risk",
@@ -72,7 +73,7 @@ rule(
     GUIDE,
     P,
 )
-rule(
+RULES.rule(
     "fedramp.vendor-dependency.product-missing",
     "error",
     "A vendor dependency names the product",
@@ -80,7 +81,7 @@ rule(
     GUIDE,
     P,
 )
-rule(
+RULES.rule(
     "fedramp.vendor-dependency.checkin-stale",
     "error",
     "A vendor dependency was checked with the vendor in the last 30 days",
@@ -88,7 +89,7 @@ rule(
     CONMON,
     P,
 )
-rule(
+RULES.rule(
     "fedramp.remediation.late",
     "warning",
     "Open items are within their remediation window "
@@ -97,7 +98,7 @@ rule(
     CONMON,
     P,
 )
-rule(
+RULES.rule(
     "fedramp.false-positive.open-sheet",
     "warning",
     "Validated false positives are on the Closed POA&M Items sheet",
@@ -105,7 +106,7 @@ rule(
     GUIDE,
     P,
 )
-rule(
+RULES.rule(
     "fedramp.unique-vulnerability.grouped",
     "warning",
     "One item per unique vulnerability (one Weakness Source Identifier per item)",
@@ -113,7 +114,7 @@ rule(
     CONMON,
     P,
 )
-rule(
+RULES.rule(
     "fedramp.kev.due-date-missing",
     "error",
     "A KEV item (BOD 22-01 tracking = Yes) has its BOD 22-01 Due Date",
@@ -121,7 +122,7 @@ rule(
     BOD,
     P,
 )
-rule(
+RULES.rule(
     "fedramp.kev.overdue",
     "error",
     "Open KEV items meet their BOD 22-01 due date",
@@ -189,12 +190,12 @@ def poam_ids(ctx: Context) -> list[Finding]:
         pid = fr.get("fr_poam_id")
         if not pid:
             out.append(
-                make("fedramp.poam-id.missing", "item has no POAM ID", **where("fr_poam_id"))
+                RULES.make("fedramp.poam-id.missing", "item has no POAM ID", **where("fr_poam_id"))
             )
             continue
         if not POAM_ID.match(str(pid)):
             out.append(
-                make(
+                RULES.make(
                     "fedramp.poam-id.format",
                     f"POAM ID {pid!r} is not one token of letters, digits, '.', '-', '_'",
                     value=str(pid),
@@ -204,7 +205,7 @@ def poam_ids(ctx: Context) -> list[Finding]:
         key = str(pid).strip().lower()
         if key in seen:
             out.append(
-                make(
+                RULES.make(
                     "fedramp.poam-id.unique",
                     f"POAM ID {pid} is used again (first at {seen[key]})",
                     value=str(pid),
@@ -224,7 +225,7 @@ def deviations(ctx: Context) -> list[Finding]:
         asked = [LABEL[k] for k in DEVIATIONS if _asked(fr.get(k))]
         if asked and not fr.get("fr_deviation_rationale"):
             out.append(
-                make(
+                RULES.make(
                     "fedramp.deviation.rationale-missing",
                     f"{', '.join(asked)} requested but Deviation Rationale is blank",
                     **where("fr_deviation_rationale"),
@@ -232,7 +233,7 @@ def deviations(ctx: Context) -> list[Finding]:
             )
         if _asked(fr.get("fr_operational_requirement")) and _high(fr.get("fr_original_risk")):
             out.append(
-                make(
+                RULES.make(
                     "fedramp.deviation.high-operational-requirement",
                     f"operational requirement on a {fr.get('fr_original_risk')} item",
                     value=str(fr.get("fr_operational_requirement")),
@@ -250,7 +251,7 @@ def vendor_dependencies(ctx: Context) -> list[Finding]:
             continue
         if not fr.get("fr_vendor_product"):
             out.append(
-                make(
+                RULES.make(
                     "fedramp.vendor-dependency.product-missing",
                     "vendor dependency without a Vendor Dependent Product Name",
                     **where("fr_vendor_product"),
@@ -264,7 +265,7 @@ def vendor_dependencies(ctx: Context) -> list[Finding]:
                 else (f"last check-in {checkin.isoformat()}, {(ctx.as_of - checkin).days} days ago")
             )
             out.append(
-                make(
+                RULES.make(
                     "fedramp.vendor-dependency.checkin-stale",
                     f"vendor dependency: {what}",
                     **where("fr_vendor_checkin"),
@@ -297,7 +298,7 @@ def late(ctx: Context) -> list[Finding]:
             continue
         days = (ctx.as_of - d.date()).days
         out.append(
-            make(
+            RULES.make(
                 "fedramp.remediation.late",
                 f"{TO_FEDRAMP_RISK.get(eff, eff)} item detected "  # FedRAMP's own word
                 f"{fr['date_identified'].isoformat()} is {days} days past its "
@@ -311,7 +312,7 @@ def late(ctx: Context) -> list[Finding]:
 def false_positives(ctx: Context) -> list[Finding]:
     """Validated false positives belong on the Closed sheet."""
     return [
-        make(
+        RULES.make(
             "fedramp.false-positive.open-sheet",
             f"validated false positive on the {fr['sheet']} sheet",
             **where("fr_false_positive"),
@@ -328,7 +329,7 @@ def grouped(ctx: Context) -> list[Finding]:
         ids = [t for t in re.split(r"[,;\n]+|\s+", str(fr.get("source_id") or "")) if t.strip()]
         if len(ids) > 1:
             out.append(
-                make(
+                RULES.make(
                     "fedramp.unique-vulnerability.grouped",
                     f"{len(ids)} weakness source identifiers in one item ({', '.join(ids[:4])})",
                     value=", ".join(ids[:4]),
@@ -347,7 +348,7 @@ def kev(ctx: Context) -> list[Finding]:
         due = fr.get("fr_kev_due_date")
         if due is None:
             out.append(
-                make(
+                RULES.make(
                     "fedramp.kev.due-date-missing",
                     "KEV item without a BOD 22-01 Due Date",
                     **where("fr_kev_due_date"),
@@ -355,7 +356,7 @@ def kev(ctx: Context) -> list[Finding]:
             )
         elif _open(fr) and isinstance(due, dt.date) and due < ctx.as_of:
             out.append(
-                make(
+                RULES.make(
                     "fedramp.kev.overdue",
                     f"KEV item open {(ctx.as_of - due).days} days "
                     f"past its BOD 22-01 due date {due.isoformat()}",

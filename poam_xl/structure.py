@@ -1,0 +1,150 @@
+"""Structure and value rules: the table's columns, cells that hold no usable value, spellings.
+
+These run before the item rules: a missing column, a date that is not a date, an Excel error
+value or a formula without a cached value is reported here, at its cell; choice values are
+mapped onto their allowed spelling ('high' -> 'High', 'Moderate' -> 'Medium') with a warning.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from . import model, schema
+from .findings import Finding, RuleSet
+from .reader import UNCACHED, Invalid, Poam, TableData
+from .values import excerpt, item_prefix, parse_ref
+
+RULES = RuleSet()
+RULES.rule("table.missing-columns", "error", "The items table has every required column",
+     "Add the missing column headers (see the Instructions sheet), or use the current template.")
+RULES.rule("table.duplicate-header", "error", "No column header appears twice",
+     "Rename or delete the duplicate column; only the first one is read.")
+RULES.rule("table.empty", "warning", "The POA&M lists at least one item",
+     "Add the open weaknesses; an empty POA&M is unusual for a system under review.")
+RULES.rule("milestones.missing-sheet", "warning", "The workbook has a Milestones sheet",
+     "Add the Milestones sheet from the current template (`poam-xl new`).")
+RULES.rule("date.invalid", "error", "Date cells hold real dates",
+     "Enter a date (e.g. 2026-03-31) or format the cell as a date.")
+RULES.rule("number.invalid", "error", "Number cells hold numbers", "Enter a whole number.")
+RULES.rule("value.error", "error", "Cells hold values, not Excel errors",
+     "Fix the formula or type the value (#N/A, #REF! and the like are not values).")
+RULES.rule("value.uncached", "error", "Formula cells have cached values",
+     "Open and save the workbook in Excel (or recalculate it) so the computed values are stored.")
+RULES.rule("policy.invalid", "error", "Policy sheet values are valid",
+     "Enter a whole number of days (or calendar/business for Day count).")
+RULES.rule("template.unknown", "error", "The workbook uses a recognised POA&M template",
+     "Copy the items into the current template (`poam-xl new`).")
+RULES.rule("template.outdated", "warning", "The workbook uses the current version of its template",
+     "Move the items to the current template (`poam-xl convert IN OUT --to <format>`).")
+RULES.rule("template.other-profile", "error", "The workbook matches the profile it is validated under",
+     "Validate with the matching --profile, or convert it with `poam-xl convert`.")
+
+
+def outdated(template: str) -> list[Finding]:
+    from .templates import OUTDATED
+
+    current = OUTDATED.get(template)
+    if not current:
+        return []
+    return [RULES.make("template.outdated", f"this workbook uses the {template} template; the current "
+                 f"one is {current}")]
+
+
+def table_structure(poam: Poam) -> list[Finding]:
+    out: list[Finding] = []
+    for data, table in ((poam.items, poam.layout.items), (poam.milestones, poam.layout.milestones)):
+        if data is None or table is None:
+            continue
+        missing = [table.column(k).header for k in data.missing if table.column(k).required]
+        if missing:
+            out.append(RULES.make("table.missing-columns", f"{data.sheet} table (header row "
+                            f"{data.header_row}) has no column {', '.join(repr(m) for m in missing)}",
+                            sheet=data.sheet, cell=f"A{data.header_row}"))
+        for header, letters in data.duplicates:
+            out.append(RULES.make("table.duplicate-header", f"column {header!r} appears {len(letters)} "
+                            f"times ({', '.join(letters)}); only {letters[0]} is read",
+                            sheet=data.sheet, cell=f"{letters[1]}{data.header_row}", column=header))
+    if poam.items.frame.empty:
+        out.append(RULES.make("table.empty", f"the {poam.items.sheet} table has no items",
+                        sheet=poam.items.sheet, cell=f"A{poam.items.header_row + 1}"))
+    if poam.milestones is None and poam.layout.milestones is not None:
+        out.append(RULES.make("milestones.missing-sheet", "no Milestones sheet found"))
+    return out
+
+
+def invalid_values(poam: Poam) -> list[Finding]:
+    out: list[Finding] = []
+    for inv in poam.invalid:
+        value = excerpt(inv.value)
+        if isinstance(inv.value, str) and inv.value.strip().startswith("#") and inv.value.strip(
+                ).upper().rstrip("!?0/") in ("#N/A", "#REF", "#VALUE", "#DIV", "#NAME", "#NUM", "#NULL"):
+            rid = "value.error"
+        elif inv.expected == UNCACHED:
+            item = _item_at(poam, inv)
+            who = item_prefix(item)
+            out.append(RULES.make("value.uncached", f"{who}{_label(poam, inv.table, inv.key)} is a formula "
+                            "with no cached value", sheet=inv.sheet, cell=inv.cell, item=item,
+                            column=_label(poam, inv.table, inv.key)))
+            continue
+        elif inv.table == "policy":
+            rid = "policy.invalid"
+        else:
+            rid = "date.invalid" if inv.expected == "a date" else "number.invalid"
+        label = _label(poam, inv.table, inv.key)
+        item = _item_at(poam, inv)
+        who = item_prefix(item)
+        out.append(RULES.make(rid, f"{who}{label} {value!r} is not {inv.expected}", sheet=inv.sheet,
+                        cell=inv.cell, item=item, column=label, value=value))
+    return out
+
+
+def _label(poam: Poam, table: str, key: str) -> str:
+    try:
+        if table == "items":
+            return poam.layout.items.column(key).header
+        if table == "milestones" and poam.layout.milestones is not None:
+            return poam.layout.milestones.column(key).header
+    except KeyError:
+        pass
+    for f in poam.layout.header_fields:
+        if f.key == key:
+            return f.label
+    for s in model.POLICY_SETTINGS:
+        if s.key == key:
+            return s.label
+    return key
+
+
+def _item_at(poam: Poam, inv: Invalid) -> int | None:
+    if inv.table != "items":
+        return None
+    row = (parse_ref(inv.cell, excel=False) or (0, 0))[0]
+    v = poam.items.frame["item_number"].get(row)
+    return None if v is None or pd.isna(v) else int(v)
+
+
+def canonical(data: TableData, table: model.Table) -> tuple[pd.DataFrame, list[Finding]]:
+    """Choice columns mapped to their allowed spelling ('high' -> 'High', 'Moderate' -> 'Medium')."""
+    frame = data.frame.copy()
+    out: list[Finding] = []
+    for col in table.columns:
+        if col.kind != "choice" or col.key not in data.letters:
+            continue
+        raw = frame[col.key]
+        uniq = {v for v in raw.dropna().unique()}
+        syn = model.RISK_SYNONYMS if col.allowed == model.RISK_LEVELS else model.CHOICE_SYNONYMS
+        mapping = {v: model.canonical_choice(v, col.allowed, syn) for v in uniq}
+        changed = {v: c for v, c in mapping.items() if c is not None and c != v}
+        if not changed:
+            continue
+        frame[col.key] = raw.map(lambda v, m=changed: m.get(v, v) if v is not None else v)
+        rid = schema.rule_id(col.key, "normalised", table)
+        for row in raw.index[raw.isin(list(changed))]:
+            item = frame["item_number"].get(row) if "item_number" in frame else None
+            item = None if item is None or pd.isna(item) else int(item)
+            who = item_prefix(item)
+            out.append(schema.RULES.make(rid, f"{who}{col.header} {excerpt(raw[row])!r} read as "
+                            f"{changed[raw[row]]!r}", sheet=data.sheet,
+                            cell=f"{data.letters[col.key]}{row}", item=item, column=col.header,
+                            value=excerpt(raw[row])))
+    return frame, out
