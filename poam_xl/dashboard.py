@@ -83,7 +83,7 @@ LABELS = {"A3": "As of", "A5": "Items", "A6": "Open", "A7": "Overdue", "A8": "Du
 
 def create_sheet(wb: Workbook, records: list[dict[str, Any]], pol: Policy, as_of: dt.date) -> None:
     from .derive import derive
-    from .reader import frame_from_records
+    from .coerce import frame_from_records
 
     ws = wb.create_sheet(model.DASHBOARD_SHEET)
     items = frame_from_records(model.ITEMS, records)

@@ -95,7 +95,7 @@ def fill_records(rows: list[dict[str, object]], pol: Policy, as_of: dt.date) -> 
     (used by the sample generator, the DSS writer and the importers)."""
     if not rows:
         return
-    from .cells import frame_from_records
+    from .coerce import frame_from_records
 
     derived = derive(frame_from_records(model.ITEMS, rows), pol, as_of)
     for rec, d in zip(rows, derived.to_dict("records"), strict=True):

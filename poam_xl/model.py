@@ -11,7 +11,7 @@ owner, resources, residual risk, milestones). Derived columns are written by the
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Literal
 
 Kind = Literal["int", "text", "date", "choice", "number"]
@@ -295,13 +295,13 @@ def list_name(allowed: tuple[str, ...]) -> str:
 
 @dataclass(frozen=True)
 class Layout:
-    """A workbook layout (profile): which tables and header fields, under which names."""
+    """A workbook layout: which tables and header fields, under which names (``layouts``
+    registers every layout poam-xl reads; this is the DSS column model's own)."""
 
     name: str
     items: Table = ITEMS
     milestones: Table | None = MILESTONES
     header_fields: tuple[HeaderField, ...] = HEADER_FIELDS
-    extra: dict[str, object] = field(default_factory=dict)
 
     def with_items(self, **changes: object) -> Layout:
         return replace(self, items=replace(self.items, **changes))  # type: ignore[arg-type]

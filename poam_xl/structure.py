@@ -11,6 +11,7 @@ import pandas as pd
 
 from . import model, schema
 from .findings import Finding, RuleSet
+from .layouts import OUTDATED
 from .reader import UNCACHED, Invalid, Poam, TableData
 from .values import excerpt, item_prefix, parse_ref
 
@@ -41,8 +42,6 @@ RULES.rule("template.other-profile", "error", "The workbook matches the profile 
 
 
 def outdated(template: str) -> list[Finding]:
-    from .templates import OUTDATED
-
     current = OUTDATED.get(template)
     if not current:
         return []

@@ -41,38 +41,26 @@ GREY = PatternFill("solid", fgColor="D9D9D9")
 def new_workbook(path: str | Path, *, sample_items: int = 0, as_of: dt.date | None = None,
                  seed: int = 0, pol: Policy = DEFAULT, force: bool = False,
                  profile: str = "dss") -> Path:
-    """Write the POA&M template (optionally with sample items) to ``path``, atomically.
+    """Write the DSS-style POA&M workbook (optionally with sample items) to ``path``, atomically.
 
-    ``profile`` fedramp/emass writes that framework's official layout instead (the same
-    sample items, converted); dss and cmmc use the DSS-style workbook.
+    ``profile`` cmmc fills the sample with NIST SP 800-171 requirements; another framework's
+    official layout is written by its converter (`poam-xl new --profile fedramp`, or
+    ``convert.get("fedramp").write(read(path), out)``). Raises WriteError when ``path``
+    exists (unless ``force``), UsageError for a profile without a DSS-style workbook.
     """
-    from . import profiles
-    from .errors import WriteError
+    from .errors import UsageError, WriteError
 
-    profiles.get(profile)  # a clear error for an unknown name
+    if profile not in ("dss", "cmmc"):
+        raise UsageError(f"the DSS-style workbook is written for profile dss or cmmc, not "
+                         f"{profile!r} (its own layout is written by `poam-xl new --profile "
+                         f"{profile}`)")
     out = Path(path)
     if out.exists() and not force:
         raise WriteError("already exists (use --force to overwrite)", path=out)
     as_of = as_of or dt.date.today()
     wb = build(sample_items=sample_items, as_of=as_of, seed=seed, pol=pol, profile=profile)
-    if profile in ("fedramp", "emass"):
-        return _foreign(wb, out, profile, as_of)
     with atomic_path(out) as tmp:
         wb.save(tmp)
-    return out
-
-
-def _foreign(wb: Workbook, out: Path, profile: str, as_of: dt.date) -> Path:
-    """The DSS workbook's content written in another framework's template."""
-    import tempfile
-
-    from . import convert
-    from .reader import read
-
-    with tempfile.TemporaryDirectory() as folder:
-        dss = Path(folder) / "dss.xlsx"
-        wb.save(dss)
-        convert.get(profile).write(read(dss), out, as_of=as_of)  # type: ignore[misc]
     return out
 
 

@@ -130,7 +130,7 @@ def check(poam: Poam, prof: profiles.Profile, as_of: dt.date, name: str | None =
                  if f.rule in ("date.invalid", "number.invalid", "value.error", "value.uncached")}
     findings = [f for f in findings if f.rule not in prof.disabled and not (
         f.rule.endswith(".required") and (f.sheet, f.cell) in bad_cells)]
-    template = str(poam.layout.extra.get("template", poam.layout.name))
+    template = poam.template
     findings += structure.outdated(template)
     findings = [_relocate(f, poam) for f in findings]
     findings.sort(key=sort_key)
@@ -173,7 +173,7 @@ def _summary(report: Report, poam: Poam, pol: Any, prof: profiles.Profile, ctx: 
 def _unrecognised(path: Path, prof: profiles.Profile, as_of: dt.date, exc: TemplateError,
                   read_options: dict[str, Any]) -> Report:
     """Not our layout: say which template it looks like (a finding, not a crash)."""
-    from .templates import recognise
+    from .reader import recognise
 
     kind = recognise(path, read_options.get("limits"))
     if kind is not None and not kind.startswith(prof.name):

@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 
 from poam_xl.convert import fedramp
+from poam_xl.layouts import fedramp as fr_layout
 from tests.helpers import REALWORLD
 
 TEMPLATE = REALWORLD / "workbooks" / "fedramp-gov__FedRAMP-POAM-Template.xlsx"
@@ -127,7 +128,7 @@ def need_template() -> Path:
 
 def blank_book(path: Path) -> Path:
     """An empty workbook from our writer (the real template read, 0 items, written back)."""
-    from poam_xl.convert.fedramp_read import read_workbook
+    from poam_xl.convert.fedramp import read_workbook
 
     if not path.exists():
         fedramp.write(read_workbook(need_template())[0], path)
@@ -146,9 +147,9 @@ def filled_template(
     """The real template (or ``base``) with items typed below its guidance and example rows."""
     wb = openpyxl.load_workbook(base or need_template())
     for sheet, items, first in (
-        (fedramp.OPEN, open_items, first_open_row),
-        (fedramp.CLOSED, closed, 6),
-        (fedramp.CONFIG, config, 6),
+        (fr_layout.OPEN, open_items, first_open_row),
+        (fr_layout.CLOSED, closed, 6),
+        (fr_layout.CONFIG, config, 6),
     ):
         ws = wb[sheet]
         col = {ws.cell(5, j).value: j for j in range(1, 32)}

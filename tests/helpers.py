@@ -83,3 +83,14 @@ def require_soffice() -> str:
             pytest.fail("soffice missing: scripts/test should have installed libreoffice-calc")
         pytest.skip("LibreOffice (soffice) is not installed: run ./scripts/test, which installs it")
     return found
+
+
+def official_book(path: Path, profile: str, *, sample: int = 12, as_of: dt.date = AS_OF) -> Path:
+    """The DSS sample written in another framework's official layout (as `new --profile` does)."""
+    from poam_xl import convert
+    from poam_xl.reader import read
+
+    dss = template.new_workbook(path.with_name(path.stem + "-dss.xlsx"), sample_items=sample,
+                                as_of=as_of, force=True)
+    convert.get(profile).write(read(dss), path, as_of=as_of)  # type: ignore[misc]
+    return path

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "poam_xl"
-SHELLS = ("poam_xl.__main__", "poam_xl.cli", "poam_xl.xl", "poam_xl.udf", "poam_xl.convert", "poam_xl.importers")
+SHELLS = ("poam_xl.__main__", "poam_xl.cli", "poam_xl.xl", "poam_xl.udf", "poam_xl.convert",
+          "poam_xl.importers")
 MAX_LINES = 400
 
 

@@ -59,7 +59,7 @@ def test_version():
 
 
 def test_new_in_other_frameworks_layouts(tmp_path):
-    from poam_xl.templates import recognise
+    from poam_xl.reader import recognise
     from poam_xl.validation import validate
 
     for profile, template in (("fedramp", "fedramp-rev5"), ("emass", "emass"), ("cmmc", "dss")):

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from poam_xl import records
 from poam_xl.cli import app
-from poam_xl.convert import common, csv_json, dss, emass
+from poam_xl.convert import csv_json, dss, emass
 from tests.helpers import REALWORLD, make_book, sha256
 from tests.test_convert_emass import build_emass
 
@@ -54,8 +55,8 @@ def test_dss_to_emass_and_back_with_report(tmp_path: Path) -> None:
     )
     assert code == 0, err
     a, b = dss.read(book)[0], dss.read(tmp_path / "back.xlsx")[0]
-    for x, y in zip(common.item_records(a), common.item_records(b), strict=True):
-        assert all(common.same(x.get(k), y.get(k)) for k in common.data_keys())
+    for x, y in zip(records.item_records(a), records.item_records(b), strict=True):
+        assert all(records.same(x.get(k), y.get(k)) for k in records.data_keys())
 
 
 def test_csv_export_escape_flag(tmp_path: Path) -> None:
@@ -74,7 +75,7 @@ def test_csv_export_escape_flag(tmp_path: Path) -> None:
     text = (tmp_path / "b.csv").read_text(encoding="utf-8-sig")
     assert "@SUM(1+1)" in text and "'@SUM" not in text
     poam, _ = csv_json.read_csv(tmp_path / "a.csv")
-    assert common.item_records(poam)[0]["comments"] == "@SUM(1+1)"
+    assert records.item_records(poam)[0]["comments"] == "@SUM(1+1)"
 
 
 def test_json_round_trip_by_extension(tmp_path: Path) -> None:

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from poam_xl import model, values
-from poam_xl.convert import common, csv_json, dss
+from poam_xl import model, records, values
+from poam_xl.convert import csv_json, dss
 from poam_xl.errors import TemplateError
 from poam_xl.policy import Policy
 from tests.helpers import AS_OF, col_letter, item_ref, make_book
@@ -20,21 +20,21 @@ DANGEROUS = ['=HYPERLINK("http://x","y")', "+1+2", "-5 days", "@SUM(A1)", "\tTab
 
 
 def _compare(a: Any, b: Any, keys: tuple[str, ...] = model.ITEMS.keys) -> None:
-    ra, rb = common.item_records(a), common.item_records(b)
+    ra, rb = records.item_records(a), records.item_records(b)
     assert len(ra) == len(rb) > 0
     for x, y in zip(ra, rb, strict=True):
         for key in keys:
-            assert common.same(x.get(key), y.get(key)), (
+            assert records.same(x.get(key), y.get(key)), (
                 x["item_number"],
                 key,
                 x.get(key),
                 y.get(key),
             )
-    ma = common.records(a.milestones.frame, model.MILESTONES.keys)
-    mb = common.records(b.milestones.frame, model.MILESTONES.keys)
+    ma = records.records(a.milestones.frame, model.MILESTONES.keys)
+    mb = records.records(b.milestones.frame, model.MILESTONES.keys)
     assert len(ma) == len(mb) > 0
     for x, y in zip(ma, mb, strict=True):
-        assert all(common.same(x[k], y[k]) for k in model.MILESTONES.keys), (x, y)
+        assert all(records.same(x[k], y[k]) for k in model.MILESTONES.keys), (x, y)
 
 
 def _with_injection(wb: Any) -> None:
@@ -69,7 +69,7 @@ def test_dss_json_dss_is_lossless(book: Path, tmp_path: Path) -> None:
     mid, _ = csv_json.read_json(tmp_path / "p.json")
     dss.write(mid, tmp_path / "back.xlsx", as_of=AS_OF)
     back, _ = dss.read(tmp_path / "back.xlsx")
-    _compare(first, back, common.data_keys())  # derived columns follow the new policy
+    _compare(first, back, records.data_keys())  # derived columns follow the new policy
     assert back.header == first.header
     assert (back.policy.days, back.policy.holidays, back.policy.day_count) == (
         first.policy.days,
@@ -110,10 +110,10 @@ def test_csv_escapes_formula_cells_and_reads_them_back(book: Path, tmp_path: Pat
     assert "''=already quoted" in cells  # an existing quote is escaped too, so it survives
     assert not any(v.startswith(values.FORMULA_START) for v in cells)
     back, _ = csv_json.read_csv(tmp_path / "p.csv")
-    rec = common.item_records(back)
+    rec = records.item_records(back)
     assert rec[0]["description"] == DANGEROUS[0] and rec[1]["owner"] == "@SUM(A1)"
     assert rec[2]["comments"] == "'=already quoted"
-    assert common.records(back.milestones.frame, ["milestone"])[0]["milestone"] == DANGEROUS[0]
+    assert records.records(back.milestones.frame, ["milestone"])[0]["milestone"] == DANGEROUS[0]
 
 
 @pytest.mark.parametrize("text", [*DANGEROUS, "'=quoted", "''+twice", "plain", "'plain", "a=b", ""])
@@ -146,7 +146,7 @@ def test_csv_with_header_texts_and_unknown_columns(tmp_path: Path) -> None:
     )
     assert csv_json.detect_csv(path)
     poam, conv = csv_json.read_csv(path)
-    rec = common.item_records(poam)[0]
+    rec = records.item_records(poam)[0]
     assert (rec["item_number"], rec["risk_level"], rec["date_identified"]) == (
         1,
         "High",

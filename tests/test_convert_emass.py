@@ -9,10 +9,11 @@ from typing import Any
 import openpyxl
 import pytest
 
-from poam_xl import model
-from poam_xl.convert import common, dss, emass
-from poam_xl.convert import emass_layout as L
+from poam_xl import kept, model, records
+from poam_xl.convert import dss, emass
 from poam_xl.errors import TemplateError, UsageError
+from poam_xl.layouts import emass as L
+from poam_xl.layouts import emass_read
 from tests.helpers import AS_OF, REALWORLD, make_book
 
 TEMPLATE = REALWORLD / "workbooks" / "ckl2POAM__POA&M Template.xlsm"
@@ -140,14 +141,14 @@ def build_emass(
 
 
 def emass_values(poam: Any) -> list[dict[str, Any]]:
-    return list(poam.layout.extra["emass"]["rows"].values())
+    return list(poam.native["emass"]["rows"].values())
 
 
 def assert_same_emass(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> None:
     assert len(a) == len(b)
     for x, y in zip(a, b, strict=True):
         for f in L.FIELDS:
-            assert emass._same_field(f, x.get(f.key), y.get(f.key)), (
+            assert emass_read._same_field(f, x.get(f.key), y.get(f.key)), (
                 f.header,
                 x.get(f.key),
                 y.get(f.key),
@@ -161,7 +162,7 @@ def test_saf_file_two_items_at_rows_8_and_13() -> None:
     items = poam.items.frame
     assert list(items.index) == [8, 13]
     assert list(items["item_number"]) == [1, 2]  # POA&M Item ID blank: numbered by position
-    first, second = common.item_records(poam)
+    first, second = records.item_records(poam)
     assert first["milestone_date"] == dt.date(2027, 3, 3)  # H8 '3/03/2027' stored as text
     assert first["status"] == "Open" and first["risk_level"] == "High"
     assert first["cws"] == "CM-6b" and first["owner"] == "testOrg"
@@ -194,11 +195,11 @@ def test_real_template_is_read_empty_and_its_example_sheet_fully(tmp_path: Path)
     example.title = "POA&M"
     wb.save(tmp_path / "example.xlsx")
     poam, _ = emass.read(tmp_path / "example.xlsx")
-    recs = common.item_records(poam)
+    recs = records.item_records(poam)
     assert [r["item_number"] for r in recs] == [1, 2, 3]
     assert poam.header["poam_date"] == dt.date(2018, 2, 20)  # D2 text date '2/20/2018'
     assert poam.header["eMASS System Type"] == "IS Enclave" and poam.header["dss_uid"] == "5050"
-    miles = common.records(poam.milestones.frame, model.MILESTONES.keys)
+    miles = records.records(poam.milestones.frame, model.MILESTONES.keys)
     assert [(m["item_number"], m["milestone"], m["planned_date"]) for m in miles[:3]] == [
         (1, "Implement Procedure A", dt.date(2018, 10, 25)),
         (1, "Implement Procedure B", dt.date(2018, 10, 31)),
@@ -239,7 +240,7 @@ def test_written_layout_matches_the_real_template(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- realistic published-layout input
 def test_published_layout_reads_every_quirk(tmp_path: Path) -> None:
     poam, conv = emass.read(build_emass(tmp_path / "in.xlsx"))
-    recs = common.item_records(poam)
+    recs = records.item_records(poam)
     assert list(poam.items.frame.index) == [8, 15, 20]  # 3-row item, then 4 blank rows each
     assert [r["item_number"] for r in recs] == [101, 2, 103]
     one, two, three = recs
@@ -256,7 +257,7 @@ def test_published_layout_reads_every_quirk(tmp_path: Path) -> None:
     assert (three["status"], three["completion_date"]) == ("Completed", dt.date(2026, 11, 13))
     assert three["how_identified"] == "Self-Inspection"
     assert poam.header["dss_uid"] == "5050" and poam.header["poam_date"] == dt.date(2026, 2, 20)
-    miles = common.records(poam.milestones.frame, model.MILESTONES.keys)
+    miles = records.records(poam.milestones.frame, model.MILESTONES.keys)
     assert [m["milestone"] for m in miles] == [
         "Implement Procedure A",
         "Implement Procedure B",
@@ -277,7 +278,7 @@ def test_emass_to_dss_to_emass_keeps_every_field(tmp_path: Path) -> None:
     back, _ = emass.read(tmp_path / "back.xlsx")
     assert_same_emass(emass_values(first), emass_values(back))
     for key, _label, _lc, _vc in L.HEADER:
-        assert common.same(first.header[key], back.header[key]), key
+        assert records.same(first.header[key], back.header[key]), key
     ws = openpyxl.load_workbook(tmp_path / "back.xlsx")["POA&M"]
     assert ws["B8"].value == 101 and ws["B11"].value is None  # eMASS IDs kept, new item blank
     assert ws["L12"].value == "Completed 11/13/2026"  # template instruction 15 form
@@ -300,20 +301,20 @@ def test_dss_to_emass_to_dss_keeps_every_field(tmp_path: Path) -> None:
     assert all(d["kept_in"] == "Comments" for d in conv.dropped if d["item"] is not None)
     assert any(d["field"] == "CAGE Code" and d["kept_in"] is None for d in conv.dropped)
     back, _ = emass.read(tmp_path / "e.xlsx")
-    a, b = common.item_records(first), common.item_records(back)
+    a, b = records.item_records(first), records.item_records(back)
     for x, y in zip(a, b, strict=True):
-        for key in common.data_keys():
-            assert common.same(x.get(key), y.get(key)), (
+        for key in records.data_keys():
+            assert records.same(x.get(key), y.get(key)), (
                 x["item_number"],
                 key,
                 x.get(key),
                 y.get(key),
             )
-    ma = common.records(first.milestones.frame, model.MILESTONES.keys)
-    mb = common.records(back.milestones.frame, model.MILESTONES.keys)
+    ma = records.records(first.milestones.frame, model.MILESTONES.keys)
+    mb = records.records(back.milestones.frame, model.MILESTONES.keys)
     assert len(ma) == len(mb) == 27
     for x, y in zip(ma, mb, strict=True):
-        assert all(common.same(x[k], y[k]) for k in model.MILESTONES.keys), (x, y)
+        assert all(records.same(x[k], y[k]) for k in model.MILESTONES.keys), (x, y)
     ws = openpyxl.load_workbook(tmp_path / "e.xlsx")["POA&M"]
     assert all(ws.cell(r, 2).value is None for r in range(8, 40))  # eMASS assigns the IDs
 
@@ -354,7 +355,7 @@ def test_split_dated(text: str, want: tuple[Any, Any]) -> None:
 
 
 def test_kept_tags_round_trip() -> None:
-    text = common.join_tags(
+    text = kept.join_tags(
         "plain\nsecond line",
         [
             ("eMASS", "Severity", "High"),
@@ -362,7 +363,7 @@ def test_kept_tags_round_trip() -> None:
             ("eMASS", "Impact Description", "a\n\nb"),
         ],
     )
-    assert common.split_tags(text) == (
+    assert kept.split_tags(text) == (
         "plain\nsecond line",
         [
             ("eMASS", "Severity", "High"),

@@ -9,10 +9,12 @@ from typing import Any
 import openpyxl
 import pytest
 
-from poam_xl import model, reader
-from poam_xl.convert import fedramp, kept
-from poam_xl.convert.fedramp_read import read_workbook, records
+from poam_xl import kept, model, reader
+from poam_xl.convert import fedramp
+from poam_xl.convert.fedramp import read_workbook
 from poam_xl.errors import PoamXlError
+from poam_xl.layouts import fedramp as fr_layout
+from poam_xl.records import records
 from tests.fedramp_data import (
     CLOSED_ITEMS,
     CONFIG_ITEMS,
@@ -23,18 +25,18 @@ from tests.fedramp_data import (
 )
 from tests.helpers import make_book
 
-ALL = {fedramp.OPEN: OPEN_ITEMS, fedramp.CLOSED: CLOSED_ITEMS, fedramp.CONFIG: CONFIG_ITEMS}
+ALL = {fr_layout.OPEN: OPEN_ITEMS, fr_layout.CLOSED: CLOSED_ITEMS, fr_layout.CONFIG: CONFIG_ITEMS}
 DATA_KEYS = [c.key for c in model.ITEM_COLUMNS if not c.derived]
 
 
 def fr_rows(path: Path) -> dict[str, dict[str, Any]]:
     """POAM ID -> {FedRAMP header: value, 'sheet': sheet} as typed in a FedRAMP workbook."""
     poam, _conv = read_workbook(path)
-    frame = poam.layout.extra["fedramp"]
+    frame = poam.native["fedramp"]
     out = {}
     for rec in records(frame):
         out[rec["fr_poam_id"]] = {
-            **{fedramp.LABEL[k]: rec[k] for k in fedramp.FR_KEYS},
+            **{fr_layout.LABEL[k]: rec[k] for k in fr_layout.FR_KEYS},
             "sheet": rec["sheet"],
         }
     return out
@@ -47,7 +49,7 @@ def norm(value: Any) -> Any:
 def test_real_template_has_no_items_and_skips_guidance_and_example() -> None:
     poam, conv = read_workbook(need_template())
     assert len(poam.items.frame) == 0
-    assert poam.layout.extra["template"] == "fedramp-rev5"
+    assert poam.template == "fedramp-rev5"
     assert any("example item" in n and "A8" in n and "V-1Example" in n for n in conv.notes)
     assert sum("guidance row" in n for n in conv.notes) == 2  # rows 6 and 7
     # the blank template's placeholders ('Text', 'Date') are not values; 'Low' is a real choice
@@ -73,7 +75,7 @@ def test_filled_real_template_reads_every_sheet_and_field(tmp_path: Path) -> Non
     assert items[90]["completion_date"] == dt.date(2026, 6, 20)
     assert items[7]["risk_level"] == "High"  # Critical
     assert kept.unpack(items[7]["comments"])[1]["Original Risk Rating"] == "Critical"
-    assert kept.unpack(items[7]["comments"])[1]["POA&M Sheet"] == fedramp.CONFIG
+    assert kept.unpack(items[7]["comments"])[1]["POA&M Sheet"] == fr_layout.CONFIG
     ms = [m for m in records(poam.milestones.frame) if m["item_number"] == 101]
     assert [(m["milestone"], m["planned_date"]) for m in ms] == [
         ("Vendor image released", dt.date(2026, 9, 20)),
@@ -149,7 +151,7 @@ def test_written_workbook_has_the_real_template_layout(tmp_path: Path) -> None:
     real = openpyxl.load_workbook(need_template())
     ours = openpyxl.load_workbook(tmp_path / "out.xlsx")
     assert ours.sheetnames == real.sheetnames
-    for sheet in (fedramp.OPEN, fedramp.CLOSED, fedramp.CONFIG):
+    for sheet in (fr_layout.OPEN, fr_layout.CLOSED, fr_layout.CONFIG):
         r, o = real[sheet], ours[sheet]
         assert [o.cell(5, j).value for j in range(1, 32)] == [
             r.cell(5, j).value for j in range(1, 32)
@@ -158,7 +160,7 @@ def test_written_workbook_has_the_real_template_layout(tmp_path: Path) -> None:
             r.cell(2, j).value for j in range(1, 5)
         ]
         assert o["A1"].value == r["A1"].value and "A1:E1" in {str(m) for m in o.merged_cells.ranges}
-    ws = ours[fedramp.OPEN]
+    ws = ours[fr_layout.OPEN]
     assert ws.freeze_panes == "A6" and ws["A6"].value == "V-101"
     assert isinstance(ws["K6"].value, dt.datetime) and ws["K6"].number_format == "mm-dd-yy"
     lists = {
@@ -173,22 +175,22 @@ def test_written_workbook_has_the_real_template_layout(tmp_path: Path) -> None:
 def test_rev4_layout_is_detected_and_service_name_kept(tmp_path: Path) -> None:
     poam = _poam_with(filled_template(tmp_path / "in.xlsx"))
     fedramp.write(poam, tmp_path / "rev4.xlsx", revision=4)
-    ws = openpyxl.load_workbook(tmp_path / "rev4.xlsx")[fedramp.OPEN]
+    ws = openpyxl.load_workbook(tmp_path / "rev4.xlsx")[fr_layout.OPEN]
     assert ws.cell(5, 30).value == "CVE" and ws.cell(5, 31).value is None
     back, conv = read_workbook(tmp_path / "rev4.xlsx")
-    assert back.layout.extra["template"] == "fedramp-rev4"
+    assert back.template == "fedramp-rev4"
     fedramp.write(back, tmp_path / "rev5.xlsx")
     assert fr_rows(tmp_path / "rev5.xlsx")["V-101"]["Service Name"] == "Acme Web Platform"
 
 
 def test_milestone_text_parses_and_formats() -> None:
     text = "(1) 2014/05/23: Milestone Description\n\n(2) 2014-06-12: Milestone \nDescription"
-    ms = fedramp.parse_milestones(text)
+    ms = fr_layout.parse_milestones(text)
     assert [(m["milestone"], m["planned_date"]) for m in ms] == [
         ("Milestone Description", dt.date(2014, 5, 23)),
         ("Milestone \nDescription", dt.date(2014, 6, 12)),
     ]
-    assert fedramp.parse_milestones(fedramp.format_milestones(ms)) == ms
+    assert fr_layout.parse_milestones(fr_layout.format_milestones(ms)) == ms
 
 
 @pytest.mark.parametrize("kind", ["dss", "text", "oscal"])
@@ -210,5 +212,5 @@ def test_wrong_format_names_what_was_expected(tmp_path: Path, kind: str) -> None
 
 
 def test_mapping_lists_all_31_columns() -> None:
-    theirs = [row[1] for row in fedramp.mapping()]
-    assert all(h in theirs for h, *_ in fedramp.FIELDS) and len(fedramp.FIELDS) == 31
+    theirs = [row[1] for row in fedramp.FORMAT.mapping()]
+    assert all(h in theirs for h, *_ in fr_layout.FIELDS) and len(fr_layout.FIELDS) == 31

@@ -9,11 +9,13 @@ from typing import Any
 
 import pytest
 
-from poam_xl import model, reader
-from poam_xl.convert import fedramp, kept, oscal
-from poam_xl.convert.fedramp_read import read_workbook, records
+from poam_xl import kept, model, reader
+from poam_xl.convert import fedramp, oscal
+from poam_xl.convert.fedramp import read_workbook
 from poam_xl.convert.oscal_schema import errors
 from poam_xl.errors import PoamXlError
+from poam_xl.layouts import fedramp as fr_layout
+from poam_xl.records import records
 from tests.fedramp_data import filled_template
 from tests.helpers import AS_OF, make_book
 
@@ -73,7 +75,7 @@ def test_uuids_are_stable_across_conversions(tmp_path: Path) -> None:
 def test_dss_to_oscal_to_dss_is_lossless(tmp_path: Path) -> None:
     poam = reader.read(make_book(tmp_path / "dss.xlsx", sample=12))
     conv = oscal.write(poam, tmp_path / "out.json", as_of=AS_OF)
-    back, _c = oscal.read(tmp_path / "out.json")
+    back, _c = oscal.FORMAT.read(tmp_path / "out.json")
     a = {r["item_number"]: r for r in records(poam.items.frame)}
     b = {r["item_number"]: r for r in records(back.items.frame)}
     assert sorted(a) == sorted(b)
@@ -114,15 +116,15 @@ def test_fedramp_workbook_to_oscal_and_back(tmp_path: Path) -> None:
     ]
     assert risks["V-101"]["deadline"] == "2026-11-30T00:00:00Z"
     # back to FedRAMP: every field of every item as typed
-    back, _c = oscal.read(tmp_path / "fr.json")
+    back, _c = oscal.FORMAT.read(tmp_path / "fr.json")
     fedramp.write(back, tmp_path / "again.xlsx")
-    before = records(poam.layout.extra["fedramp"])
+    before = records(poam.native["fedramp"])
     after = {
         r["fr_poam_id"]: r
-        for r in records(read_workbook(tmp_path / "again.xlsx")[0].layout.extra["fedramp"])
+        for r in records(read_workbook(tmp_path / "again.xlsx")[0].native["fedramp"])
     }
     for row in before:
-        for key in (*fedramp.FR_KEYS, "sheet"):
+        for key in (*fr_layout.FR_KEYS, "sheet"):
             assert norm(after[row["fr_poam_id"]][key]) == norm(row[key]), (row["fr_poam_id"], key)
 
 
@@ -133,9 +135,9 @@ def test_wrong_format_names_what_was_expected(tmp_path: Path, content: str) -> N
         make_book(path, sample=1)
     else:
         path.write_text(content)
-    assert not oscal.detect(path)
+    assert not oscal.FORMAT.detect(path)
     with pytest.raises(PoamXlError) as err:
-        oscal.read(path)
+        oscal.FORMAT.read(path)
     assert "OSCAL POA&M JSON" in str(err.value) and "\n" not in str(err.value)
 
 
@@ -209,8 +211,8 @@ def test_reads_a_foreign_oscal_poam(tmp_path: Path) -> None:
     }
     path = tmp_path / "foreign.json"
     path.write_text(json.dumps(doc))
-    assert oscal.detect(path)
-    poam, _c = oscal.read(path)
+    assert oscal.FORMAT.detect(path)
+    poam, _c = oscal.FORMAT.read(path)
     rec = records(poam.items.frame)[0]
     assert rec["item_number"] == 7 and rec["cws"] == "SC-8" and rec["mitigation"] == "Fix"
     assert rec["date_identified"] == dt.date(2026, 1, 5)

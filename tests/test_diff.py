@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from poam_xl import diff as d
 from poam_xl import template
 from poam_xl.cli import app
-from tests.helpers import AS_OF, item_ref, make_book
+from tests.helpers import AS_OF, item_ref, make_book, official_book
 
 
 def _edit_new(wb) -> None:
@@ -134,8 +134,7 @@ def test_cli_formats_and_exit_codes(versions: tuple[Path, Path], tmp_path: Path)
 def test_diff_reads_other_templates_with_a_profile(tmp_path: Path) -> None:
     import openpyxl
 
-    old = template.new_workbook(tmp_path / "a.xlsx", sample_items=6, profile="fedramp",
-                                as_of=AS_OF)
+    old = official_book(tmp_path / "a.xlsx", "fedramp", sample=6)
     wb = openpyxl.load_workbook(old)
     ws = wb["Open POA&M Items"]
     col = next(c.column for c in ws[5] if c.value == "Original Risk Rating")

@@ -68,7 +68,7 @@ VALID: list[list[dict[str, Any]]] = [
 
 def findings(path: Path, as_of: dt.date = AS_OF) -> list[Any]:
     """The eMASS profile's rules on a Context built from the reader and derive.derive."""
-    poam = emass.read_poam(path)
+    poam = emass.read(path)[0]
     prof = profiles.get("emass")
     ctx = Context(
         poam=poam,

@@ -12,7 +12,7 @@ import pytest
 
 from poam_xl import derive, profiles
 from poam_xl.catalogue import all_rules
-from poam_xl.convert.fedramp_read import read_workbook
+from poam_xl.convert.fedramp import read_workbook
 from poam_xl.findings import Finding
 from poam_xl.profiles import Context
 from poam_xl.validation import validate

@@ -24,7 +24,7 @@ from poam_xl.cli import app
 from poam_xl.errors import UsageError, WriteError
 from poam_xl.update import backup_path, update_workbook
 from poam_xl.validation import validate
-from tests.helpers import AS_OF, REALWORLD, col_letter, item_ref, make_book, sha256
+from tests.helpers import AS_OF, REALWORLD, col_letter, item_ref, make_book, official_book, sha256
 from tests.test_xlsxpatch import changed_members, lo_convert
 
 VBA_SOURCE = Path(__import__("xlwings").__file__).parent / "quickstart.xlsm"
@@ -276,11 +276,9 @@ def test_fedramp_items_are_updated_on_their_own_sheets(tmp_path):
     """Closed-sheet items are written on the Closed sheet, never at a synthetic row."""
     import openpyxl
 
-    from poam_xl import template as tpl
     from poam_xl.validation import validate as run
 
-    src = tpl.new_workbook(tmp_path / "fr.xlsx", sample_items=12, profile="fedramp",
-                           as_of=AS_OF)
+    src = official_book(tmp_path / "fr.xlsx", "fedramp", sample=12)
     wb = openpyxl.load_workbook(src)
     wb["Open POA&M Items"]["L6"] = None  # an open item with no Scheduled Completion Date
     wb.save(src)
@@ -295,7 +293,6 @@ def test_fedramp_items_are_updated_on_their_own_sheets(tmp_path):
 
 
 def test_macro_workbook_must_keep_xlsm_and_wrong_template_is_explained(tmp_path):
-    from poam_xl import template as tpl
     from poam_xl.errors import WorkbookError, WriteError
     from poam_xl.validation import validate as run
     from poam_xl.vba import build_xlsm
@@ -305,6 +302,6 @@ def test_macro_workbook_must_keep_xlsm_and_wrong_template_is_explained(tmp_path)
     with pytest.raises(WriteError, match=r"\.xlsm"):
         update_workbook(xlsm, tmp_path / "out.xlsx", report)
     assert not (tmp_path / "out.xlsx").exists()
-    fr = tpl.new_workbook(tmp_path / "fr.xlsx", sample_items=2, profile="fedramp", as_of=AS_OF)
+    fr = official_book(tmp_path / "fr.xlsx", "fedramp", sample=2)
     with pytest.raises(WorkbookError, match="--profile fedramp"):
         update_workbook(fr, tmp_path / "x.xlsx", run(fr, as_of=AS_OF))

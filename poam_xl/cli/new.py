@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import typer
@@ -25,8 +26,34 @@ def new(
 
     Example: poam-xl new poam.xlsx --sample 12
     """
+    from .. import profiles
     from ..template import new_workbook
 
-    path = new_workbook(out, sample_items=sample, as_of=parse_as_of(as_of), seed=seed, force=force,
-                        profile=profile)
+    profiles.get(profile)  # a clear error for an unknown name
+    day = parse_as_of(as_of)
+    if profile in ("fedramp", "emass"):
+        path = _official_layout(out, profile, sample, day, seed, force)
+    else:
+        path = new_workbook(out, sample_items=sample, as_of=day, seed=seed, force=force,
+                            profile=profile)
     typer.echo(f"wrote {path}" + (f" with {sample} sample items" if sample else ""))
+
+
+def _official_layout(out: Path, profile: str, sample: int, as_of: dt.date, seed: int,
+                     force: bool) -> Path:
+    """The DSS sample's content written in another framework's official template."""
+    import tempfile
+
+    from .. import convert
+    from ..errors import WriteError
+    from ..reader import read
+    from ..template import new_workbook
+
+    if out.exists() and not force:
+        raise WriteError("already exists (use --force to overwrite)", path=out)
+    with tempfile.TemporaryDirectory() as folder:
+        dss = new_workbook(Path(folder) / "dss.xlsx", sample_items=sample, as_of=as_of, seed=seed)
+        write = convert.get(profile).write
+        assert write is not None
+        write(read(dss), out, as_of=as_of)
+    return out

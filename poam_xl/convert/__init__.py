@@ -1,56 +1,27 @@
-"""Conversions: one module per foreign format, each exposing ``FORMAT`` (see Format below).
+"""Conversions: one module per foreign format, each exposing a ``Format`` (see format.py).
 
 A format reads a file into a ``Poam`` (DSS column model) and/or writes a ``Poam`` out, and
 reports every field that had no home on the other side (nothing is silently dropped).
+``FORMATS`` is the registry: a new format is one module plus one line here.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from ..errors import UsageError
+from ..poam import Conversion
+from . import csv_json, dss, emass, fedramp, oscal
+from .format import Format
 
-if TYPE_CHECKING:
-    from ..reader import Poam
+__all__ = ["FORMATS", "Conversion", "Format", "get"]
 
-# name -> module under poam_xl.convert
-MODULES = {
-    "dss": "dss", "fedramp": "fedramp", "emass": "emass", "oscal": "oscal",
-    "csv": "csv_json", "json": "csv_json",
+FORMATS: dict[str, Format] = {
+    "dss": dss.FORMAT, "fedramp": fedramp.FORMAT, "emass": emass.FORMAT, "oscal": oscal.FORMAT,
+    "csv": csv_json.FORMATS["csv"], "json": csv_json.FORMATS["json"],
 }
 
 
-@dataclass
-class Conversion:
-    """What a conversion did: where it wrote, and what had no home in the target."""
-
-    source: str
-    target: str
-    items: int = 0
-    dropped: list[dict[str, Any]] = field(default_factory=list)  # {item, field, value, kept_in}
-    notes: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Format:
-    name: str
-    title: str
-    extensions: tuple[str, ...]
-    detect: Callable[[Path], bool]  # content sniffing (cheap)
-    read: Callable[..., tuple[Poam, Conversion]] | None
-    write: Callable[..., Conversion] | None  # write(poam, path, **options) -> Conversion
-    mapping: Callable[[], list[tuple[str, str, str]]]  # (our column, their field, note)
-
-
 def get(name: str) -> Format:
-    from ..errors import UsageError
-
-    if name not in MODULES:
-        raise UsageError(f"unknown format {name!r}: choose one of {', '.join(sorted(MODULES))}")
-    module = importlib.import_module(f".{MODULES[name]}", __name__)
-    fmts = getattr(module, "FORMATS", None)
-    if fmts is not None:
-        return fmts[name]  # type: ignore[no-any-return]
-    return module.FORMAT  # type: ignore[no-any-return]
+    """The format called ``name``; UsageError naming the choices for another name."""
+    if name not in FORMATS:
+        raise UsageError(f"unknown format {name!r}: choose one of {', '.join(sorted(FORMATS))}")
+    return FORMATS[name]

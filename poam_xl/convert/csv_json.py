@@ -21,14 +21,13 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
-from .. import __version__, dates, model
+from .. import __version__, dates, kept, model, records
 from ..errors import TemplateError
+from ..poam import Conversion, Poam
 from ..policy import from_settings
-from ..reader import Poam
 from ..values import escape_formula, plain, unescape_formula
 from ..write import atomic_path
-from . import Conversion, Format
-from . import common as c
+from .format import Format
 
 FORMAT_ID = "poam-xl/items-1"
 MILESTONES_COLUMN = "milestones"
@@ -46,10 +45,10 @@ def _out(value: Any) -> Any:
 
 
 def _milestones(poam: Poam) -> tuple[dict[Any, list[dict[str, Any]]], list[dict[str, Any]]]:
-    numbers = {r.get("item_number") for r in c.item_records(poam)}
+    numbers = {r.get("item_number") for r in records.item_records(poam)}
     linked: dict[Any, list[dict[str, Any]]] = {}
     unlinked: list[dict[str, Any]] = []
-    for num, recs in c.milestones_by_item(poam).items():
+    for num, recs in records.milestones_by_item(poam).items():
         for m in recs:
             if num in numbers:
                 linked.setdefault(num, []).append({k: _out(m.get(k)) for k in MS_KEYS})
@@ -62,7 +61,7 @@ def to_document(poam: Poam) -> dict[str, Any]:
     """The JSON document of a Poam (plain types, ISO dates)."""
     linked, unlinked = _milestones(poam)
     items = []
-    for rec in c.item_records(poam):
+    for rec in records.item_records(poam):
         d = {k: _out(rec.get(k)) for k in model.ITEMS.keys}
         d[MILESTONES_COLUMN] = linked.get(rec.get("item_number"), [])
         items.append(d)
@@ -93,37 +92,37 @@ def from_records(
     items, miles = [], []
     for n, raw in enumerate(rows):
         rec: dict[str, Any] = {}
-        kept: list[c.Tag] = []
+        tagged: list[kept.Tag] = []
         for name, value in raw.items():
             if name == MILESTONES_COLUMN:
                 continue
             key = _NAMES.get(model.normalise_header(name))
             if key is None:
                 if plain(value) is not None:
-                    kept.append((sheet, str(name), c.text(value)))
+                    tagged.append((sheet, str(name), kept.text(value)))
                     conv.dropped.append(
                         {
                             "item": n + 1,
                             "field": name,
-                            "value": c.text(value),
+                            "value": kept.text(value),
                             "kept_in": "Comments",
                         }
                     )
                 continue
-            rec[key] = c.parse(model.ITEMS.column(key).kind, value)
-        user, tags = c.split_tags(rec.get("comments"))
-        rec["comments"] = c.join_tags(user, tags + kept)
+            rec[key] = records.parse(model.ITEMS.column(key).kind, value)
+        user, tags = kept.split_tags(rec.get("comments"))
+        rec["comments"] = kept.join_tags(user, tags + tagged)
         items.append(rec)
         for m in raw.get(MILESTONES_COLUMN) or []:
             miles.append(
                 {
                     "item_number": rec.get("item_number"),
-                    **{k: c.parse(model.MILESTONES.column(k).kind, m.get(k)) for k in MS_KEYS},
+                    **{k: records.parse(model.MILESTONES.column(k).kind, m.get(k)) for k in MS_KEYS},
                 }
             )
     for m in unlinked or []:
         miles.append(
-            {k: c.parse(model.MILESTONES.column(k).kind, m.get(k)) for k in model.MILESTONES.keys}
+            {k: records.parse(model.MILESTONES.column(k).kind, m.get(k)) for k in model.MILESTONES.keys}
         )
     found = False
     pol = None
@@ -134,10 +133,10 @@ def from_records(
         pol, _bad = from_settings(policy, holidays, source=f"{sheet} policy")
         found = True
     head = {
-        k: (c.parse(f.kind, v) if (f := _header_field(k)) else v) for k, v in (header or {}).items()
+        k: (records.parse(f.kind, v) if (f := _header_field(k)) else v) for k, v in (header or {}).items()
     }
     extra: dict[str, Any] = {"policy": pol, "policy_found": found} if pol else {}
-    poam = c.make_poam(
+    poam = records.make_poam(
         items,
         miles,
         head,
@@ -286,7 +285,7 @@ def write_csv(
     for key, value in poam.header.items():
         if value not in (None, ""):
             conv.dropped.append(
-                {"item": None, "field": key, "value": c.text(value), "kept_in": None}
+                {"item": None, "field": key, "value": kept.text(value), "kept_in": None}
             )
     if doc["unlinked_milestones"]:
         conv.notes.append(

@@ -9,14 +9,14 @@ from typing import Any
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from .. import dashboard, derive, model, template
+from .. import dashboard, derive, kept, model, records, template, textcells
 from ..errors import TemplateError, UsageError
 from ..package import Limits, inspect
+from ..poam import Conversion
 from ..reader import Poam, load_grids, read_grid
 from ..values import plain
 from ..write import atomic_path
-from . import Conversion, Format
-from . import common as c
+from .format import Format
 
 # header values with no DSS label (e.g. eMASS "System Type") sit to the right of the header
 # block as label/value pairs in these column pairs, one pair per header row
@@ -72,13 +72,13 @@ def write(poam: Poam, path: str | Path, *, as_of: dt.date | None = None, **_: An
         raise UsageError(f"DSS workbook output must be .xlsx, not {out.suffix or 'no extension'!r}")
     as_of = as_of or dt.date.today()
     pol = poam.policy
-    rows = c.item_records(poam)
+    rows = records.item_records(poam)
     for rec in rows:
         for col in model.ITEM_COLUMNS:
             if col.derived:
                 rec.pop(col.key, None)
     derive.fill_records(rows, pol, as_of)  # the same computed columns `new --sample` writes
-    miles = c.records(
+    miles = records.records(
         poam.milestones.frame if poam.milestones is not None else None, model.MILESTONES.keys
     )
     wb = template.build(as_of=as_of, pol=pol)
@@ -102,7 +102,7 @@ def write(poam: Poam, path: str | Path, *, as_of: dt.date | None = None, **_: An
         ws.cell(r, lj, label).font = Font(bold=True)
         ws.cell(r, vj, value)
     for label, value in extras[len(slots) :]:
-        conv.dropped.append({"item": None, "field": label, "value": c.text(value), "kept_in": None})
+        conv.dropped.append({"item": None, "field": label, "value": kept.text(value), "kept_in": None})
     template.write_rows(ws, template.FIRST_ROW, model.ITEM_COLUMNS, rows)
     last = get_column_letter(len(model.ITEM_COLUMNS))
     ws.auto_filter.ref = (
@@ -115,7 +115,7 @@ def write(poam: Poam, path: str | Path, *, as_of: dt.date | None = None, **_: An
         f"A1:{get_column_letter(len(model.MILESTONE_COLUMNS))}{max(2, len(miles) + 1)}"
     )
     for sheet in (ws, ms_ws):
-        c.literal_text(sheet)  # data never becomes a formula (the template writes no formulas)
+        textcells.literal_text(sheet)  # data never becomes a formula (the template writes no formulas)
     del wb[model.DASHBOARD_SHEET]
     dashboard.create_sheet(wb, rows, pol, as_of)
     wb.move_sheet(model.DASHBOARD_SHEET, offset=-1)  # back before the hidden Lists sheet

@@ -1,297 +1,43 @@
-"""eMASS POA&M import workbook -> Poam: the real template's layout and quirks; FORMAT."""
+"""The eMASS POA&M import workbook as a conversion format: detect, read, write.
+
+The layout and its value mapping live in ``poam_xl.layouts.emass``; the reader in
+``layouts.emass_read``; the writer in ``emass_write``.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-
-from .. import dates, model
-from ..errors import TemplateError
+from ..errors import PoamXlError
+from ..grids import load_grids
+from ..layouts import emass as L
+from ..layouts import emass_read
 from ..package import Limits, inspect
-from ..reader import HEADER_SCAN_ROWS, Grid, Invalid, Poam, load_grids
-from ..values import plain
-from . import Conversion, Format
-from . import common as c
-from . import emass_layout as L
-
-SIGNATURE = {
-    model.normalise_header(h)
-    for h in ("POA&M Item ID", "Raw Severity", "Control Vulnerability Description")
-}
-HEADER_FIELDS = tuple(
-    model.HeaderField(k, label.rstrip(":"), "date" if k == "poam_date" else "text")
-    for k, label, _c, _v in L.HEADER
-)
-ITEM_BY_HEADER = {col.header: col for col in model.ITEM_COLUMNS}
-MS_BY_HEADER = {col.header: col for col in model.MILESTONE_COLUMNS}
-EXPECTED = (
-    "an eMASS POA&M import workbook (sheet POA&M, header row with POA&M Item ID, Control "
-    "Vulnerability Description, Status, Raw Severity)"
-)
-
-
-# ---------------------------------------------------------------- detect / find
-def _signature_row(grid: Grid) -> int | None:
-    for i, row in enumerate(grid.rows[:HEADER_SCAN_ROWS]):
-        names = {model.normalise_header(v) for v in row if isinstance(v, str)}
-        if names >= SIGNATURE:
-            return grid.row0 + i
-    return None
-
-
-def find(grids: dict[str, Grid], source: str | None = None) -> tuple[str, int]:
-    """(sheet, header row) of the eMASS table: POA&M sheet preferred, the Example sheet last."""
-    found = [(name, row) for name, g in grids.items() if (row := _signature_row(g)) is not None]
-    if not found:
-        raise TemplateError(f"not {EXPECTED}", path=source)
-    found.sort(key=lambda f: (f[0] != L.SHEET, f[0].lower() == "example"))
-    return found[0]
+from ..poam import Conversion, Poam
+from ..reader import read as read_workbook
+from . import emass_write
+from .format import Format
 
 
 def detect(path: Path) -> bool:
     """Cheap content sniff: an .xlsx/.xlsm whose sheets carry the eMASS header row."""
     try:
-        info = inspect(path)
-        find(load_grids(info))
-        return True
-    except Exception:
+        return emass_read.detect(load_grids(inspect(path)))
+    except PoamXlError:
         return False
-
-
-# ---------------------------------------------------------------- read
-def _positions(grid: Grid, header_row: int) -> dict[str, int]:
-    """eMASS field key -> column index; of duplicate headers (stray A7) the one with data wins."""
-    hdr = grid.rows[header_row - grid.row0]
-    body = grid.rows[header_row - grid.row0 + 1 :]
-    names = {model.normalise_header(f.header): f.key for f in L.FIELDS}
-    best: dict[str, tuple[bool, int]] = {}
-    for j, v in enumerate(hdr):
-        key = names.get(model.normalise_header(v)) if isinstance(v, str) else None
-        if key is None:
-            continue
-        has_data = any(j < len(r) and plain(r[j]) is not None for r in body)
-        if key not in best or (has_data, j) >= best[key]:
-            best[key] = (has_data, j)
-    return {k: j for k, (_d, j) in best.items()}
-
-
-def _items(
-    grid: Grid, header_row: int, pos: dict[str, int]
-) -> list[tuple[int, dict[str, Any], list[int]]]:
-    """Group rows into items: continuation rows carry only milestone / milestone-change cells."""
-    out: list[tuple[int, dict[str, Any], list[int]]] = []
-    lines = {k for k, f in L.BY_KEY.items() if f.kind == "lines"}
-    for i, row in enumerate(grid.rows[header_row - grid.row0 + 1 :]):
-        excel_row = header_row + 1 + i
-        vals = {k: plain(row[j]) if j < len(row) else None for k, j in pos.items()}
-        if all(v is None for v in vals.values()):
-            continue
-        if out and all(vals[k] is None for k in vals if k not in lines):
-            _first, e, rows = out[-1]
-        else:
-            e = {k: v for k, v in vals.items() if k not in lines}
-            e.update({k: [] for k in lines})
-            rows = []
-            out.append((excel_row, e, rows))
-        for k in lines:
-            if k in vals and vals[k] is not None:
-                e[k].append(vals[k])
-                if k == "milestones":
-                    rows.append(excel_row)
-    return out
-
-
-def header_block(
-    grid: Grid, header_row: int, date1904: bool, sheet: str, invalid: list[Invalid]
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """Labels in rows 2-6 with their value in the next filled cell to the right (merged cells);
-    an empty value stops at the next label."""
-    index = {n: f for f in HEADER_FIELDS for n in f.names()}
-    header: dict[str, Any] = {f.key: None for f in HEADER_FIELDS}
-    cells: dict[str, str] = {}
-    for i, row in enumerate(grid.rows[: header_row - grid.row0]):
-        for j, v in enumerate(row):
-            f = index.get(model.normalise_header(v)) if isinstance(v, str) else None
-            if f is None or f.key in cells:
-                continue
-            value, vj = None, j + 1
-            for k in range(j + 1, min(len(row), j + 7)):
-                if isinstance(row[k], str) and model.normalise_header(row[k]) in index:
-                    break
-                if plain(row[k]) is not None:
-                    value, vj = row[k], k
-                    break
-            cell = f"{get_column_letter(grid.col0 + vj)}{grid.row0 + i}"
-            if value is None:  # point at the template's value cell, not the merged label
-                cell = next(
-                    (
-                        vc
-                        for k, _l, lc, vc in L.HEADER
-                        if k == f.key and lc == f"{get_column_letter(grid.col0 + j)}{grid.row0 + i}"
-                    ),
-                    cell,
-                )
-            cells[f.key] = cell
-            if f.kind == "date" and value is not None:
-                day = dates.to_date(value, date1904)
-                if day is dates.BAD:
-                    invalid.append(Invalid("header", f.key, sheet, cell, value, "a date"))
-                value = day if isinstance(day, dt.date) else None
-            header[f.key] = c.parse("text", c.text(value)) if f.kind != "date" else value
-    return header, cells
-
-
-def _restore(rec: dict[str, Any], miles: list[dict[str, Any]], label: str, value: str) -> bool:
-    """Put a [poam-xl Label] value back into its DSS column; False when the label is unknown."""
-    col = ITEM_BY_HEADER.get(label)
-    if col is not None:
-        rec[col.key] = c.parse(col.kind, value)
-        return True
-    head, _, rest = label.partition(" ")
-    num, _, field = rest.partition(" ")
-    if head == "Milestone" and num.isdigit() and field in MS_BY_HEADER and 0 < int(num) <= 500:
-        while len(miles) < int(num):  # milestones eMASS could not hold (Risk Accepted items)
-            miles.append({"item_number": rec.get("item_number")})
-        mcol = MS_BY_HEADER[field]
-        miles[int(num) - 1][mcol.key] = c.parse(mcol.kind, value)
-        return True
-    return False
-
-
-def _same_field(f: L.Field, a: Any, b: Any) -> bool:
-    if f.kind == "lines":
-        la, lb = (
-            [x for x in a or [] if plain(x) is not None],
-            [x for x in b or [] if plain(x) is not None],
-        )
-        return len(la) == len(lb) and all(
-            all(c.same(p, q) for p, q in zip(L.split_dated(x), L.split_dated(y), strict=True))
-            for x, y in zip(la, lb, strict=True)
-        )
-    if f.key == "status" and L.status_word(a)[0] is not None:
-        return L.status_word(a) == L.status_word(b)
-    return c.same(a, b)
-
-
-def _tag_value(f: L.Field, value: Any) -> str:
-    if f.kind == "lines":
-        return "\n".join(c.text(v) for v in value or [])
-    return c.text(value)
-
-
-def from_items(
-    found: list[tuple[int, dict[str, Any], list[int]]], conv: Conversion
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[int]]:
-    """eMASS items -> DSS records and milestones; fields with no home kept as [eMASS ...] tags."""
-    items, miles_all, ms_rows = [], [], []
-    for position, (row, e, rows) in enumerate(found, start=1):
-        rec, miles = L.to_model(e, position)
-        plain, tags = c.split_tags(rec.get("comments"))
-        others = [t for t in tags if not (t[0] == "poam-xl" and _restore(rec, miles, t[1], t[2]))]
-        rec["comments"] = plain
-        back = L.to_emass(rec, miles, position)
-        kept: list[c.Tag] = []
-        for f in L.FIELDS:
-            if f.key != "comments" and not _same_field(f, e.get(f.key), back.get(f.key)):
-                kept.append(("eMASS", f.header.strip(), _tag_value(f, e.get(f.key))))
-                conv.dropped.append(
-                    {
-                        "item": rec["item_number"],
-                        "field": f.header.strip(),
-                        "value": _tag_value(f, e.get(f.key)),
-                        "kept_in": "Comments",
-                    }
-                )
-        rec["comments"] = c.join_tags(plain, others + kept)
-        items.append((row, rec))
-        for k, m in enumerate(miles):
-            miles_all.append(m)
-            ms_rows.append(rows[k] if k < len(rows) else row)
-    return [r for _row, r in items], miles_all, [r for r, _rec in items] + ms_rows
 
 
 def read(path: str | Path, *, limits: Limits = Limits(), **_: Any) -> tuple[Poam, Conversion]:
     """Read an eMASS POA&M import workbook into the DSS column model (with a Conversion report)."""
-    info = inspect(path, limits)
-    source = str(path)
-    grids = load_grids(info, limits)
-    sheet, header_row = find(grids, source)
-    grid = grids[sheet]
-    pos = _positions(grid, header_row)
-    invalid: list[Invalid] = []
-    header, cells = header_block(grid, header_row, info.date1904, sheet, invalid)
-    conv = Conversion(source=source, target="dss")
-    found = _items(grid, header_row, pos)
-    items, miles, rows = from_items(found, conv)
-    for key, value in header.items():
-        if key.startswith("eMASS ") and value is not None:
-            conv.dropped.append(
-                {
-                    "item": None,
-                    "field": key[6:],
-                    "value": c.text(value),
-                    "kept_in": "header block (extra label)",
-                }
-            )
-    letters = {
-        k: get_column_letter(grid.col0 + pos[f.key])
-        for f in L.FIELDS
-        if f.key in pos
-        for k in f.model_keys
-    }
-    ms_letter = get_column_letter(grid.col0 + pos["milestones"]) if "milestones" in pos else "I"
-    poam = c.make_poam(
-        items,
-        miles,
-        header,
-        source=source,
-        sheet=sheet,
-        header_row=header_row,
-        item_index=rows[: len(items)],
-        milestone_index=rows[len(items) :],
-        letters=letters,
-        milestone_letters={"milestone": ms_letter, "planned_date": ms_letter},
-        layout=model.Layout("emass", extra={"emass": view_of(found, grid, pos)}),
-    )
-    poam.header_cells, poam.invalid, poam.date1904 = cells, invalid, info.date1904
-    poam.sheet_states = {n: g.state for n, g in grids.items()}
-    conv.items = len(items)
-    if any(plain(e.get("item_id")) is None for _r, e, _rows in found):
-        conv.notes.append(
-            "POA&M Item ID blank (new items): numbered by position; written blank "
-            "again so eMASS assigns IDs (template instruction 3)"
-        )
-    return poam, conv
-
-
-def view_of(
-    found: list[tuple[int, dict[str, Any], list[int]]], grid: Grid, pos: dict[str, int]
-) -> dict[str, Any]:
-    """The eMASS values as read, for the eMASS profile's rules: {row: record}, column letters."""
-    return {
-        "rows": {row: e for row, e, _rows in found},
-        "milestone_rows": {row: rows for row, _e, rows in found},
-        "letters": {k: get_column_letter(grid.col0 + j) for k, j in pos.items()},
-    }
-
-
-def read_poam(path: str | Path, **options: Any) -> Poam:
-    """The eMASS profile's reader: just the Poam."""
-    return read(path, **options)[0]
+    poam = read_workbook(path, layout="emass", limits=limits)
+    assert poam.conversion is not None
+    return poam, poam.conversion
 
 
 def write(poam: Poam, path: str | Path, **options: Any) -> Conversion:
     """Write the eMASS import workbook (see emass_write.write)."""
-    from .emass_write import write as write_workbook
-
-    return write_workbook(poam, path, **options)
-
-
-def mapping() -> list[tuple[str, str, str]]:
-    return L.mapping()
+    return emass_write.write(poam, path, **options)
 
 
 FORMAT = Format(
@@ -301,5 +47,5 @@ FORMAT = Format(
     detect=detect,
     read=read,
     write=write,
-    mapping=mapping,
+    mapping=L.mapping,
 )

@@ -12,13 +12,11 @@ from openpyxl.utils import column_index_from_string
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .. import model
+from .. import kept, model, records, textcells
 from ..errors import UsageError
-from ..reader import Poam
+from ..layouts import emass as L
+from ..poam import Conversion, Poam
 from ..write import atomic_path
-from . import Conversion
-from . import common as c
-from . import emass_layout as L
 
 BY_LABEL = {f.header.strip(): f for f in L.FIELDS}
 VALIDATED_LAST = 1048576  # the template's validations reach the last row
@@ -27,19 +25,19 @@ VALIDATED_LAST = 1048576  # the template's validations reach the last row
 def _from_tag(f: L.Field, value: str) -> Any:
     if f.kind == "lines":
         return value.splitlines()
-    return c.parse({"item_id": "int", "scheduled": "date"}.get(f.key, "text"), value)
+    return records.parse({"item_id": "int", "scheduled": "date"}.get(f.key, "text"), value)
 
 
 def to_items(poam: Poam, conv: Conversion) -> list[dict[str, Any]]:
     """DSS records -> eMASS items; DSS fields with no eMASS home kept as [poam-xl ...] tags."""
-    by_item = c.milestones_by_item(poam)
+    by_item = records.milestones_by_item(poam)
     out = []
-    for position, rec in enumerate(c.item_records(poam), start=1):
+    for position, rec in enumerate(records.item_records(poam), start=1):
         miles = by_item.get(rec.get("item_number"), [])
-        plain, tags = c.split_tags(rec.get("comments"))
-        rec = dict(rec, comments=plain)
+        user, tags = kept.split_tags(rec.get("comments"))
+        rec = dict(rec, comments=user)
         e = L.to_emass(rec, miles, position)
-        others: list[c.Tag] = []
+        others: list[kept.Tag] = []
         for tag in tags:
             f = BY_LABEL.get(tag[1]) if tag[0] == "eMASS" else None
             if f is None:
@@ -47,7 +45,7 @@ def to_items(poam: Poam, conv: Conversion) -> list[dict[str, Any]]:
                 continue
             trial = dict(e, **{f.key: _from_tag(f, tag[2])})
             t_rec, t_miles = L.to_model(trial, position)
-            if all(c.same(t_rec.get(k), rec.get(k)) for k in f.model_keys):
+            if all(records.same(t_rec.get(k), rec.get(k)) for k in f.model_keys):
                 e = trial
             else:
                 conv.notes.append(
@@ -55,16 +53,16 @@ def to_items(poam: Poam, conv: Conversion) -> list[dict[str, Any]]:
                     "no longer matches the edited DSS value; the DSS value was used"
                 )
         back, back_miles = L.to_model(e, position)
-        kept: list[c.Tag] = []
-        for key in c.data_keys():
-            if key != "comments" and not c.same(back.get(key), rec.get(key)):
-                kept.append(("poam-xl", model.ITEMS.column(key).header, c.text(rec.get(key))))
+        tagged: list[kept.Tag] = []
+        for key in records.data_keys():
+            if key != "comments" and not records.same(back.get(key), rec.get(key)):
+                tagged.append(("poam-xl", model.ITEMS.column(key).header, kept.text(rec.get(key))))
         for k, m in enumerate(miles, start=1):
             got = back_miles[k - 1] if k <= len(back_miles) else {}
             for col in model.MILESTONE_COLUMNS[1:]:
-                if not c.same(got.get(col.key), m.get(col.key)):
-                    kept.append(("poam-xl", f"Milestone {k} {col.header}", c.text(m.get(col.key))))
-        for tag in kept:
+                if not records.same(got.get(col.key), m.get(col.key)):
+                    tagged.append(("poam-xl", f"Milestone {k} {col.header}", kept.text(m.get(col.key))))
+        for tag in tagged:
             if tag[2]:
                 conv.dropped.append(
                     {
@@ -74,7 +72,7 @@ def to_items(poam: Poam, conv: Conversion) -> list[dict[str, Any]]:
                         "kept_in": "Comments",
                     }
                 )
-        e["comments"] = c.join_tags(plain, others + kept)
+        e["comments"] = kept.join_tags(user, others + tagged)
         if len(e["comments"] or "") > 2000:  # eMASS API field length for Comments
             conv.notes.append(
                 f"item {rec.get('item_number')}: Comments with the kept fields is "
@@ -100,7 +98,7 @@ def write(poam: Poam, path: str | Path, **_: Any) -> Conversion:
                 {
                     "item": None,
                     "field": h.label,
-                    "value": c.text(poam.header[h.key]),
+                    "value": kept.text(poam.header[h.key]),
                     "kept_in": None,
                 }
             )
@@ -136,7 +134,7 @@ def build(header: dict[str, Any], items: list[dict[str, Any]]) -> Workbook:
                 if f.kind == "date" and isinstance(e[f.key], dt.date):
                     cell.number_format = "mm/dd/yyyy"
         row += n
-    c.literal_text(ws)
+    textcells.literal_text(ws)
     lookup = wb.create_sheet(L.LOOKUP_SHEET)
     for i, v in enumerate(L.LEVELS, start=2):
         lookup.cell(i, 2, v)

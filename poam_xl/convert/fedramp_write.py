@@ -19,9 +19,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..write import atomic_path
-from . import Conversion, kept
-from .fedramp import (
+from .. import kept
+from ..layouts.fedramp import (
     ADJUSTED,
     CLOSED,
     FIELDS,
@@ -32,10 +31,11 @@ from .fedramp import (
     SHEETS,
     YES_NO,
     YES_NO_PENDING,
-    pack,
-    to_fedramp,
 )
-from .fedramp_read import records
+from ..layouts.fedramp_records import pack, to_fedramp
+from ..poam import Conversion
+from ..records import records
+from ..write import atomic_path
 
 TITLE = "FedRAMP Plan of Action and Milestones (POA&M) Template"
 TITLE_OPEN = "FedRAMP® Plan of Action and Milestones (POA&M) Template"

@@ -14,76 +14,36 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import uuid
 from pathlib import Path
 from typing import Any
 
-from .. import model
+from .. import kept, model
 from ..errors import PoamXlError
+from ..layouts.fedramp import LABEL as FR_LABEL
+from ..layouts.fedramp import side
+from ..poam import Conversion
+from ..records import records
 from ..write import atomic_path
-from . import Conversion, Format, kept
-from .fedramp import LABEL as FR_LABEL
-from .fedramp import side
-from .fedramp_read import records
+from . import oscal_read
+from .format import Format
+from .oscal_model import (
+    DEVIATIONS,
+    FEDRAMP_NS,
+    FR_ONLY,
+    LEVEL,
+    METHOD,
+    NIST,
+    NO_PLAN,
+    NS,
+    OSCAL_VERSION,
+    PROP_KEYS,
+    UUID_NS,
+    identity,
+    slug,
+    ts,
+)
 from .oscal_schema import errors as schema_errors
-
-NS = "urn:poam-xl:oscal"  # our prop namespace (a URN: no web address is implied)
-FEDRAMP_NS = "https://fedramp.gov/ns/oscal"  # FedRAMP OSCAL POA&M guide props (POAM-ID, ...)
-NIST = "http://csrc.nist.gov/ns/oscal"
-OSCAL_VERSION = "1.2.3"  # the shipped schema's version (data/oscal/README.md)
-UUID_NS = uuid.uuid5(uuid.NAMESPACE_URL, NS)
-NO_PLAN = "No mitigation plan recorded."
-MAX_BYTES = 200 * 1024**2
-# DSS columns that have a native OSCAL home (the rest travel as NS props)
-NATIVE = {
-    "item_number",
-    "description",
-    "date_identified",
-    "milestone_date",
-    "risk_level",
-    "likelihood",
-    "impact",
-    "mitigation",
-    "comments",
-}
-PROP_KEYS = tuple(c.key for c in model.ITEM_COLUMNS if not c.derived and c.key not in NATIVE)
-LEVEL = {"High": "high", "Medium": "moderate", "Low": "low"}
-METHOD = {
-    "Vulnerability Scan": "TEST",
-    "Penetration Test": "TEST",
-    "STIG Review": "TEST",
-    "Audit": "EXAMINE",
-    "Assessment": "EXAMINE",
-    "Self-Inspection": "EXAMINE",
-}
-FR_ONLY = {k: v for k, v in FR_LABEL.items() if k.startswith("fr_")}
-DEVIATIONS = ("fr_risk_adjustment", "fr_false_positive", "fr_operational_requirement")
-
-
-def slug(label: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
-
-
-FR_BY_SLUG = {slug(label): label for label in FR_ONLY.values()}
-DSS_BY_PROP = {k.replace("_", "-"): k for k in PROP_KEYS}
-
-
-def ts(day: Any) -> str | None:
-    return f"{day.isoformat()}T00:00:00Z" if isinstance(day, dt.date) else None
-
-
-def day_of(text: Any) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(str(text)[:10])
-    except (TypeError, ValueError):
-        return None
-
-
-def identity(header: dict[str, Any]) -> str:
-    """The workbook identity UUIDs hang on: company/CAGE and system name."""
-    parts = [header.get("cage_code") or header.get("company_name"), header.get("system_name")]
-    return "|".join(str(p) for p in parts if p) or "poam-xl"
 
 
 # ---------------------------------------------------------------- writing
@@ -372,31 +332,12 @@ def write(poam: Any, path: str | Path, *, as_of: dt.date | None = None, **_: Any
     return conv
 
 
-def read(path: str | Path, **options: Any) -> tuple[Any, Conversion]:
-    """OSCAL POA&M JSON -> (Poam, Conversion); see oscal_read."""
-    from .oscal_read import read as _read
-
-    return _read(path, **options)
-
-
-def detect(path: Path) -> bool:
-    from .oscal_read import detect as _detect
-
-    return _detect(path)
-
-
-def mapping() -> list[tuple[str, str, str]]:
-    from .oscal_read import mapping as _mapping
-
-    return _mapping()
-
-
 FORMAT = Format(
     name="oscal",
     title="OSCAL POA&M JSON (NIST OSCAL 1.2.3)",
     extensions=(".json",),
-    detect=detect,
-    read=read,
+    detect=oscal_read.detect,
+    read=oscal_read.read,
     write=write,
-    mapping=mapping,
+    mapping=oscal_read.mapping,
 )

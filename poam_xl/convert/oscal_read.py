@@ -7,13 +7,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .. import model
+from .. import kept, model
+from ..coerce import frame_from_records
 from ..errors import LimitExceededError, TemplateError, WorkbookError
+from ..layouts.fedramp import side
+from ..poam import Conversion, Poam, TableData
 from ..policy import DEFAULT
-from ..reader import Poam, TableData, frame_from_records
-from . import Conversion, kept
-from .fedramp import side
-from .oscal import (
+from .oscal_model import (
     DSS_BY_PROP,
     FEDRAMP_NS,
     FR_BY_SLUG,

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..errors import PoamXlError, UsageError, WorkbookError, WriteError
 from ..write import atomic_path
-from . import MODULES, Conversion, get
+from . import FORMATS, Conversion, get
 
 # content sniffing order: the most specific layouts first (a DSS reader accepts a lot)
 DETECT_ORDER = ("emass", "fedramp", "oscal", "json", "dss", "csv")
@@ -41,7 +41,7 @@ def input_format(path: Path, explicit: str | None) -> str:
     if found is None:
         raise UsageError(
             f"{path}: cannot tell the input format from its content or extension; "
-            f"pass --from ({', '.join(sorted(MODULES))})"
+            f"pass --from ({', '.join(sorted(FORMATS))})"
             + ("; scanner and checklist files are added with `poam-xl import`"
                if path.suffix.lower() in (".ckl", ".cklb", ".nessus") else "")
         )
@@ -56,7 +56,7 @@ def output_format(path: Path, explicit: str | None) -> str:
     if found is None:
         raise UsageError(
             f"{path}: cannot tell the output format from its extension; pass --to "
-            f"({', '.join(sorted(MODULES))})"
+            f"({', '.join(sorted(FORMATS))})"
         )
     return found
 

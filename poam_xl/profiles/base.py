@@ -41,19 +41,18 @@ class Profile:
     name: str
     title: str
     policy: Policy = DEFAULT  # used when the workbook has no Policy sheet
-    # read a workbook of this profile's layout into a Poam (None = the DSS reader)
-    reader: Callable[..., Poam] | None = None
+    # the layouts this profile reads natively, tried in order (the last one is the fallback)
+    layouts: tuple[str, ...] = ("dss",)
     rules: tuple[RuleFn, ...] = ()  # extra rules, run after the core rules
     disabled: frozenset[str] = frozenset()  # core rule ids that do not apply to this profile
     summary: Callable[[Context], dict[str, Any]] | None = None  # extra summary figures
     describe: str = ""
 
     def read(self, path: str | Path, **options: Any) -> Poam:
-        if self.reader is None:
-            from ..reader import read
+        """The workbook in the first of this profile's layouts it uses (reader.read)."""
+        from ..reader import read
 
-            return read(path, **options)
-        return self.reader(path, **options)
+        return read(path, layout=self.layouts, **options)
 
 
 DSS = Profile("dss", "DSS-style POA&M (DCSA classified systems)",

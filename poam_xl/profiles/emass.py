@@ -7,10 +7,9 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from .. import model, values
-from ..convert import common as c
-from ..convert import emass_layout as L
+from .. import model, records, values
 from ..findings import Finding, RuleSet
+from ..layouts import emass as L
 from ..policy import Policy
 from ..values import excerpt, is_blank, plain
 from .base import Context, Profile
@@ -159,13 +158,13 @@ for _key, _n in LENGTHS.items():
 
 def view(poam: Any) -> dict[str, Any]:
     """Each item's eMASS values as read (or, for a Poam from another format, as written)."""
-    found = poam.layout.extra.get("emass") if poam.layout.extra else None
+    found = poam.native.get("emass")
     if found:
         return found
-    by_item = c.milestones_by_item(poam)
+    by_item = records.milestones_by_item(poam)
     rows: dict[int, dict[str, Any]] = {}
     for pos, (row, rec) in enumerate(
-        zip(poam.items.frame.index, c.item_records(poam), strict=True), start=1
+        zip(poam.items.frame.index, records.item_records(poam), strict=True), start=1
     ):
         rows[int(row)] = L.to_emass(rec, by_item.get(rec.get("item_number"), []), pos)
     return {"rows": rows, "milestone_rows": {}, "letters": {f.key: f.letter for f in L.FIELDS}}
@@ -253,7 +252,7 @@ def _status_rules(
             strict=False,
         )
     ]
-    scheduled = c.parse("date", e.get("scheduled"))
+    scheduled = records.parse("date", e.get("scheduled"))
     scheduled = scheduled if isinstance(scheduled, dt.date) else None
     if word in ("Ongoing", "Completed") and scheduled is None:
         yield RULES.make(
@@ -334,12 +333,6 @@ def summary(ctx: Context) -> dict[str, Any]:
     return {"emass_status": dict(words)}
 
 
-def _reader(path: Any, **options: Any) -> Any:
-    from ..convert.emass import read_poam
-
-    return read_poam(path, **options)
-
-
 # Common practice, not a DoD rule: no DoD-wide remediation window exists (formats.md §3).
 POLICY = Policy(
     days={"High": 30, "Medium": 180, "Low": 365},
@@ -375,7 +368,7 @@ PROFILE = Profile(
     "emass",
     "eMASS POA&M import workbook (DoD RMF)",
     policy=POLICY,
-    reader=_reader,
+    layouts=("emass",),
     rules=(check,),
     disabled=DISABLED,
     summary=summary,

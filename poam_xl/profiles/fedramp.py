@@ -16,9 +16,9 @@ from typing import Any
 import pandas as pd
 
 from .. import derive, model
-from ..convert.fedramp import CLOSED, LABEL, POLICY, TO_FEDRAMP_RISK
-from ..convert.fedramp_read import fedramp_frame, read_poam
 from ..findings import Finding, RuleSet
+from ..layouts.fedramp import CLOSED, LABEL, POLICY, TO_FEDRAMP_RISK
+from ..layouts.fedramp_read import fedramp_frame
 from ..values import plain
 from .base import Context, Profile
 
@@ -135,8 +135,8 @@ RULES.rule(
 def _rows(ctx: Context) -> Iterator[tuple[Any, dict[str, Any], Any]]:
     """(index, FedRAMP row as plain values, where(key) -> sheet/cell kwargs)."""
     frame = fedramp_frame(ctx.poam)
-    native = "fedramp" in ctx.poam.layout.extra
-    by_sheet = ctx.poam.layout.extra.get("letters", {})
+    native = "fedramp" in ctx.poam.native
+    by_sheet = ctx.poam.native.get("letters", {})
     dss_key = {
         "fr_poam_id": "item_number",
         "fr_original_risk": "risk_level",
@@ -391,7 +391,7 @@ PROFILE = Profile(
     "fedramp",
     "FedRAMP POA&M (Rev5 template v2.1)",
     policy=POLICY,
-    reader=read_poam,
+    layouts=("fedramp", "dss"),
     rules=(poam_ids, deviations, vendor_dependencies, late, false_positives, grouped, kev),
     disabled=DISABLED,
     describe="FedRAMP Rev5 POA&M template (Open/Closed/Configuration Findings sheets); "

@@ -4,41 +4,37 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
-from .. import dates, model, reader
-from ..errors import EncryptedWorkbookError, LimitExceededError, TemplateError, WorkbookError
-from ..package import Limits, inspect
-from ..values import plain
-from . import Conversion, kept
+from .. import dates, kept, model
+from ..coerce import frame_from_records
+from ..errors import TemplateError
+from ..grids import Grid
+from ..poam import Conversion, Invalid, Poam, TableData
+from ..records import records
+from ..tables import find_table, read_layout
 from .fedramp import (
+    CLOSED,
     FR_KEYS,
     GUIDANCE_IDS,
     HEAD_ONLY,
     HEADER,
+    LAYOUT,
     OPEN,
     PLACEHOLDERS,
     POLICY,
     SHEETS,
     TABLE,
-    base_fedramp,
-    pack,
-    to_dss,
 )
+from .fedramp_records import base_fedramp, pack, to_dss
 
-DEFAULT_LIMITS = Limits()
 SHEET_OFFSET = 2_000_000  # items index = sheet number * offset + Excel row (Excel has < 2**20 rows)
-LAYOUT = model.Layout("fedramp", items=TABLE, milestones=None, header_fields=())
+# each POA&M sheet is read as one table of the FedRAMP columns, then mapped to the DSS model
+SHEET_LAYOUT = model.Layout("fedramp-sheet", items=TABLE, milestones=None, header_fields=())
 ITEM_KEYS = ("fr_poam_id", "cws", "fr_weakness_name", "description")  # a row with none is no item
-
-
-def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows of a table frame as plain dicts (index dropped)."""
-    return [{k: plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def locate(index: int) -> tuple[str, int]:
@@ -46,7 +42,7 @@ def locate(index: int) -> tuple[str, int]:
     return SHEETS[index // SHEET_OFFSET], index % SHEET_OFFSET
 
 
-def _sheets(grids: dict[str, reader.Grid], source: str) -> list[tuple[str, str, int]]:
+def _sheets(grids: dict[str, Grid], source: str) -> list[tuple[str, str, int]]:
     """(sheet kind, sheet name, header row) for each POA&M sheet present."""
     wanted = {model.normalise_header(s): s for s in SHEETS}
     found: list[tuple[str, str, int]] = []
@@ -55,13 +51,13 @@ def _sheets(grids: dict[str, reader.Grid], source: str) -> list[tuple[str, str, 
         if kind is None:
             continue
         try:
-            _sheet, row = reader.find_table({name: grid}, TABLE, source)
+            _sheet, row = find_table({name: grid}, TABLE, source)
         except TemplateError:
             continue
         found.append((kind, name, row))
     if not any(k == OPEN for k, _n, _r in found):
         try:
-            name, row = reader.find_table(grids, TABLE, source)
+            name, row = find_table(grids, TABLE, source)
         except TemplateError:
             raise TemplateError(
                 "not a FedRAMP POA&M workbook: expected a sheet 'Open POA&M Items' with the "
@@ -73,7 +69,7 @@ def _sheets(grids: dict[str, reader.Grid], source: str) -> list[tuple[str, str, 
     return sorted(found, key=lambda f: SHEETS.index(f[0]))
 
 
-def _header(grid: reader.Grid, header_row: int) -> tuple[dict[str, Any], dict[str, str]]:
+def _header(grid: Grid, header_row: int) -> tuple[dict[str, Any], dict[str, str]]:
     """Header block: labels (CSP, System Name, Impact Level, POAM Date) with values below."""
     labels = {model.normalise_header(label): key for label, key in HEADER}
     values: dict[str, Any] = {}
@@ -95,32 +91,22 @@ def _header(grid: reader.Grid, header_row: int) -> tuple[dict[str, Any], dict[st
     return values, cells
 
 
-def read_workbook(
-    path: str | Path, *, limits: Limits = DEFAULT_LIMITS, **_options: Any
-) -> tuple[reader.Poam, Conversion]:
-    """FedRAMP workbook -> (Poam in the DSS column model, what was kept where)."""
-    p = Path(path)
-    try:
-        info = inspect(p, limits)
-    except (LimitExceededError, EncryptedWorkbookError):
-        raise
-    except WorkbookError as exc:
-        raise WorkbookError(
-            f"{exc.reason}; expected a FedRAMP POA&M template workbook (.xlsx)", path=str(p)
-        ) from None
-    grids = reader.load_grids(info, limits)
-    found = _sheets(grids, str(p))
+def read_grids(grids: dict[str, Grid], *, date1904: bool = False, source: str | None = None
+               ) -> tuple[Poam, Conversion]:
+    """FedRAMP sheets -> (Poam in the DSS column model, what was kept where and skipped).
+
+    Raises TemplateError when no sheet carries the FedRAMP column headers.
+    """
+    found = _sheets(grids, source)
     conv = Conversion(source="fedramp", target="poam")
     fr_rows: list[dict[str, Any]] = []
     index: list[int] = []
-    invalid: list[reader.Invalid] = []
+    invalid: list[Invalid] = []
     letters: dict[str, str] = {}
     by_sheet: dict[str, dict[str, str]] = {}
     template = "fedramp-rev5"
     for kind, name, _row in found:
-        sub = reader.read_grid(
-            {name: grids[name]}, date1904=info.date1904, source=str(p), layout=LAYOUT
-        )
+        sub = read_layout({name: grids[name]}, SHEET_LAYOUT, date1904=date1904, source=source)
         kept_rows: set[int] = set()
         by_sheet[kind] = sub.items.letters
         if kind == OPEN:
@@ -147,10 +133,10 @@ def read_workbook(
         ]
     header, header_cells = _header(grids[found[0][1]], found[0][2])
     poam = _to_poam(fr_rows, index, header, header_cells, letters, conv)
-    poam.source, poam.date1904, poam.invalid = str(p), info.date1904, invalid
+    poam.source, poam.date1904, poam.invalid = source, date1904, invalid
     poam.sheet_states = {n: g.state for n, g in grids.items()}
-    poam.layout.extra["template"] = template
-    poam.layout.extra["letters"] = by_sheet
+    poam.template = template
+    poam.native["letters"] = by_sheet
     conv.notes.insert(
         0,
         f"read {template} workbook: {len(fr_rows)} items from "
@@ -166,7 +152,7 @@ def _to_poam(
     header_cells: dict[str, str],
     letters: dict[str, str],
     conv: Conversion,
-) -> reader.Poam:
+) -> Poam:
     items: list[dict[str, Any]] = []
     miles: list[list[dict[str, Any]]] = []
     head = {f.key: None for f in model.HEADER_FIELDS} | header
@@ -205,7 +191,7 @@ def _to_poam(
         for m in ms
     ]
     ms_index = [ix for ix, ms in zip(index, miles, strict=True) for _m in ms]
-    frame = reader.frame_from_records(model.ITEMS, items, index)
+    frame = frame_from_records(model.ITEMS, items, index)
     dss_letters = {k: letters[k] for k in FR_KEYS if k in letters and not k.startswith("fr_")}
     for dss_key, fr_key in (
         ("risk_level", "fr_original_risk"),
@@ -215,16 +201,16 @@ def _to_poam(
     ):
         if fr_key in letters:
             dss_letters[dss_key] = letters[fr_key]
-    table = reader.TableData(
+    table = TableData(
         frame=frame, sheet=OPEN, header_row=5, letters=dss_letters, raw=frame.copy(), locate=locate
     )
-    ms_frame = reader.frame_from_records(model.MILESTONES, ms_records, ms_index)
+    ms_frame = frame_from_records(model.MILESTONES, ms_records, ms_index)
     ms_letters = {
         k: letters["fr_planned_milestones"]
         for k in ("milestone", "planned_date")
         if "fr_planned_milestones" in letters
     }
-    ms_table = reader.TableData(
+    ms_table = TableData(
         frame=ms_frame, sheet=OPEN, header_row=5, letters=ms_letters, raw=ms_frame.copy(),
         locate=locate,
     )
@@ -232,29 +218,32 @@ def _to_poam(
         fr_rows, index=pd.Index(index, name="row"), columns=[*FR_KEYS, "sheet", "row"]
     )
     conv.items = len(items)
-    layout = model.Layout("fedramp", extra={"fedramp": fr_frame})
-    return reader.Poam(
+    return Poam(
         header=head,
         header_cells=header_cells,
         items=table,
         milestones=ms_table,
         policy=POLICY,
-        layout=layout,
+        layout=LAYOUT,
+        native={"fedramp": fr_frame},
     )
 
 
-def read_poam(path: str | Path, **options: Any) -> reader.Poam:
-    """The FedRAMP profile's reader: FedRAMP workbooks natively, any other POA&M via read()."""
-    from .fedramp import detect
+def detect(grids: dict[str, Grid]) -> bool:
+    """A FedRAMP POA&M workbook: its sheet names, or a header row with the FedRAMP columns."""
+    names = {model.normalise_header(n) for n in grids}
+    if {model.normalise_header(OPEN), model.normalise_header(CLOSED)} & names:
+        return True
+    try:
+        find_table(grids, TABLE)
+        return True
+    except TemplateError:
+        return False
 
-    if detect(Path(path)):
-        return read_workbook(path, **options)[0]
-    return reader.read(path, **{k: v for k, v in options.items() if k in ("limits", "password")})
 
-
-def fedramp_frame(poam: reader.Poam) -> pd.DataFrame:
+def fedramp_frame(poam: Poam) -> pd.DataFrame:
     """Every item as a FedRAMP row (FR_KEYS + sheet, row), whichever format it came from."""
-    frame = poam.layout.extra.get("fedramp")
+    frame = poam.native.get("fedramp")
     if isinstance(frame, pd.DataFrame) and len(frame) == len(poam.items.frame):
         return frame
     ms = records(poam.milestones.frame) if poam.milestones is not None else []

@@ -1,46 +1,29 @@
-"""Helpers every converter shares: frames <-> records, Poam from records, kept-field tags.
-
-A field with no home in the target is kept in the target's Comments as a tagged line,
-``[eMASS Severity] High`` or ``[poam-xl Date Identified] 2026-01-05``: the tag names the
-side it came from and the field. Reading the file back restores the field from its tag,
-which is what makes eMASS -> DSS -> eMASS (and back) lossless.
-"""
+"""Poam <-> plain records: rows as dicts of plain values keyed by the column model, and a Poam
+built back from such records (what every foreign-format reader and writer works with)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pandas as pd
 
-from .. import dates, model
-from ..policy import DEFAULT, Policy
-from ..reader import Poam, TableData, frame_from_records
-from ..values import plain
-
-TAG = re.compile(r"^\[(FedRAMP|OSCAL|eMASS|poam-xl|csv|json) ([^\]\n]+)\] ?", re.MULTILINE)
-Tag = tuple[str, str, str]  # (side, field label, value text)
+from . import dates, model
+from .coerce import frame_from_records
+from .poam import Poam, TableData
+from .policy import DEFAULT, Policy
+from .values import plain
 
 
-# ---------------------------------------------------------------- values
-def records(frame: pd.DataFrame | None, keys: Iterable[str]) -> list[dict[str, Any]]:
-    """Rows of a reader frame as dicts of plain values, in row order."""
+def records(frame: pd.DataFrame | None, keys: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    """Rows of a table frame as dicts of plain values (``values.plain``), in row order; only
+    ``keys`` (those the frame has) when given, else every column. The index is dropped."""
     if frame is None:
         return []
-    keys = [k for k in keys if k in frame.columns]
-    return [{k: plain(row[k]) for k in keys} for _, row in frame.iterrows()]
-
-
-def text(value: Any) -> str:
-    """A value as tag text: dates ISO, whole floats without '.0'."""
-    v = plain(value)
-    if v is None:
-        return ""
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    return str(v)
+    cols = list(frame.columns) if keys is None else [k for k in keys if k in frame.columns]
+    return [{k: plain(v) for k, v in zip(cols, row, strict=True)}
+            for row in frame[cols].itertuples(index=False, name=None)]
 
 
 def parse(kind: str, value: Any) -> Any:
@@ -80,31 +63,6 @@ def same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-# ---------------------------------------------------------------- kept-field tags
-def split_tags(comments: Any) -> tuple[str | None, list[Tag]]:
-    """'plain text\\n[eMASS Severity] High' -> ('plain text', [('eMASS', 'Severity', 'High')])."""
-    if comments is None or not str(comments).strip():
-        return None, []
-    s = str(comments)
-    marks = list(TAG.finditer(s))
-    if not marks:
-        return s.strip() or None, []
-    plain = s[: marks[0].start()].strip() or None
-    tags: list[Tag] = []
-    for m, nxt in zip(marks, [*marks[1:], None], strict=True):
-        end = nxt.start() if nxt else len(s)
-        tags.append((m.group(1), m.group(2).strip(), s[m.end() : end].strip()))
-    return plain, tags
-
-
-def join_tags(plain: str | None, tags: Sequence[Tag]) -> str | None:
-    """Inverse of split_tags."""
-    lines = [plain] if plain else []
-    lines += [f"[{side} {label}] {value}".rstrip() for side, label, value in tags]
-    return "\n".join(lines) or None
-
-
-# ---------------------------------------------------------------- Poam from records
 def table_data(
     table: model.Table,
     rows: list[dict[str, Any]],
@@ -184,14 +142,6 @@ def milestones_by_item(poam: Poam) -> dict[Any, list[dict[str, Any]]]:
 
 def item_records(poam: Poam) -> list[dict[str, Any]]:
     return records(poam.items.frame, model.ITEMS.keys)
-
-
-def literal_text(ws: Any) -> None:
-    """Cells whose text starts with '=' stay text: openpyxl would otherwise write a formula."""
-    for row in ws.iter_rows():
-        for cell in row:
-            if cell.data_type == "f" and isinstance(cell.value, str):
-                cell.data_type = "s"
 
 
 def data_keys() -> tuple[str, ...]:

@@ -1,0 +1,75 @@
+"""Kept fields: a value with no column on the other side rides in Comments as a tagged line.
+
+``[eMASS Severity] High``, ``[FedRAMP Vendor Dependency] Yes``, ``[poam-xl Date Identified]
+2026-01-05``: the tag names the side the field came from and its label. Reading the file back
+restores the field from its tag, which is what makes eMASS -> DSS -> eMASS, FedRAMP -> DSS ->
+FedRAMP and DSS -> OSCAL -> DSS lossless. One tag format for every reader and writer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from .values import plain
+
+__all__ = ["MINE", "TAG", "Tag", "join_tags", "pack", "split_tags", "text", "text_of", "unpack"]
+
+TAG = re.compile(r"^\[(FedRAMP|OSCAL|eMASS|poam-xl|csv|json) ([^\]\n]+)\] ?", re.MULTILINE)
+Tag = tuple[str, str, str]  # (side, field label, value text)
+MINE = ("FedRAMP", "poam-xl")  # the sides the FedRAMP and OSCAL code reads back by label
+
+
+def text(value: Any) -> str:
+    """A value as tag text: dates ISO, whole floats without '.0'."""
+    v = plain(value)
+    if v is None:
+        return ""
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return str(v)
+
+
+def split_tags(comments: Any) -> tuple[str | None, list[Tag]]:
+    """'plain text\\n[eMASS Severity] High' -> ('plain text', [('eMASS', 'Severity', 'High')])."""
+    if comments is None or not str(comments).strip():
+        return None, []
+    s = str(comments)
+    marks = list(TAG.finditer(s))
+    if not marks:
+        return s.strip() or None, []
+    plain = s[: marks[0].start()].strip() or None
+    tags: list[Tag] = []
+    for m, nxt in zip(marks, [*marks[1:], None], strict=True):
+        end = nxt.start() if nxt else len(s)
+        tags.append((m.group(1), m.group(2).strip(), s[m.end() : end].strip()))
+    return plain, tags
+
+
+def join_tags(plain: str | None, tags: Sequence[Tag]) -> str | None:
+    """Inverse of split_tags."""
+    lines = [plain] if plain else []
+    lines += [f"[{side} {label}] {value}".rstrip() for side, label, value in tags]
+    return "\n".join(lines) or None
+
+
+def text_of(value: Any) -> str | None:
+    """A kept value as text: dates ISO, whole floats without '.0', blanks None."""
+    return text(value).strip() or None
+
+
+def pack(comments: str | None, fields: Mapping[str, Any], side: Callable[[str], str]) -> str | None:
+    """Comments followed by one ``[side label] value`` tag per non-blank field."""
+    tags = [(side(label), label, t) for label, value in fields.items()
+            if (t := text_of(value)) is not None]
+    return join_tags((comments or "").strip() or None, tags)
+
+
+def unpack(comments: str | None, sides: tuple[str, ...] = MINE) -> tuple[str | None, dict[str, str]]:
+    """(comments without our tags, {label: value}) from a Comments/remarks text."""
+    plain, tags = split_tags(comments)
+    ours = {label: value for side, label, value in tags if side in sides and value}
+    others = [tag for tag in tags if tag[0] not in sides]
+    return join_tags(plain, others), ours

@@ -1,0 +1,115 @@
+"""Workbook layouts: every template poam-xl reads, declared next to the column model.
+
+A layout says which sheets and header texts a template uses and how its values map onto the
+column model (``model.py``). The DSS layout is the column model itself; FedRAMP and eMASS
+have modules of their own (declarations, record mapping, reader). This package is the one
+registry: ``detect`` (does a workbook use this layout?), ``read`` (grids -> Poam) and
+``recognise`` (which template and version is it?) serve every verb, profile and converter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .. import model
+from ..errors import TemplateError
+from ..grids import Grid
+from ..poam import Poam
+from ..tables import HEADER_SCAN_ROWS, find_table, read_layout
+from . import emass_read, fedramp_read
+
+__all__ = ["LAYOUTS", "OUTDATED", "Reader", "detect", "read", "recognise"]
+
+Reader = Callable[..., Poam]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A registered layout: how to tell it and how to read it."""
+
+    layout: model.Layout
+    detect: Callable[[dict[str, Grid]], bool]
+    read: Reader
+
+
+def _dss_detect(grids: dict[str, Grid]) -> bool:
+    try:
+        find_table(grids, model.ITEMS)
+        return True
+    except TemplateError:
+        return False
+
+
+def _dss_read(grids: dict[str, Grid], *, date1904: bool = False, source: str | None = None,
+              layout: model.Layout = model.DSS) -> Poam:
+    return read_layout(grids, layout, date1904=date1904, source=source)
+
+
+def _foreign(fn: Callable[..., tuple[Poam, object]]) -> Reader:
+    def run(grids: dict[str, Grid], *, date1904: bool = False, source: str | None = None) -> Poam:
+        poam, conv = fn(grids, date1904=date1904, source=source)
+        poam.conversion = conv  # type: ignore[assignment]
+        return poam
+
+    return run
+
+
+LAYOUTS: dict[str, Entry] = {
+    "dss": Entry(model.DSS, _dss_detect, _dss_read),
+    "fedramp": Entry(fedramp_read.LAYOUT, fedramp_read.detect, _foreign(fedramp_read.read_grids)),
+    "emass": Entry(emass_read.LAYOUT, emass_read.detect, _foreign(emass_read.read_grids)),
+}
+
+
+def _entry(name: str) -> Entry:
+    if name not in LAYOUTS:
+        raise TemplateError(f"unknown layout {name!r}: one of {', '.join(LAYOUTS)}")
+    return LAYOUTS[name]
+
+
+def detect(name: str, grids: dict[str, Grid]) -> bool:
+    """True when the sheets carry layout ``name``'s tables (a cheap header-text check)."""
+    return _entry(name).detect(grids)
+
+
+def read(layout: str | model.Layout, grids: dict[str, Grid], *, date1904: bool = False,
+         source: str | None = None) -> Poam:
+    """Read ``grids`` in ``layout`` (a registered name, or a Layout of the DSS kind).
+
+    Raises TemplateError when the workbook has no table of that layout.
+    """
+    if isinstance(layout, model.Layout):
+        if layout.name in LAYOUTS and LAYOUTS[layout.name].layout is layout:
+            return LAYOUTS[layout.name].read(grids, date1904=date1904, source=source)
+        return _dss_read(grids, date1904=date1904, source=source, layout=layout)
+    return _entry(layout).read(grids, date1904=date1904, source=source)
+
+
+# normalised header texts that identify a template (formats.md §2, §3; ../shared/realworld)
+SIGNATURES: tuple[tuple[str, frozenset[str]], ...] = (
+    ("fedramp", frozenset({"poamid", "weaknessname", "originaldetectiondate"})),
+    ("emass-service", frozenset({"poamitemid", "milestoneid"})),
+    ("emass", frozenset({"controlvulnerabilitydescription", "sourceidentifyingvulnerability"})),
+    ("dss", frozenset({"noncompliancedescription", "cws"})),
+)
+
+# templates that still read but have been replaced: name -> the current one
+OUTDATED = {
+    "fedramp-rev4": "the FedRAMP Rev5 POA&M template v2.1 (31 columns, with Service Name)",
+    "emass-service": None,  # service variants are current for their service: not outdated
+}
+
+
+def recognise(grids: dict[str, Grid]) -> str | None:
+    """'dss', 'fedramp-rev5', 'fedramp-rev4', 'emass', 'emass-service' or None (cheap: header
+    texts in the first rows of every sheet, no validation)."""
+    for grid in grids.values():
+        for row in grid.rows[:HEADER_SCAN_ROWS]:
+            texts = {model.normalise_header(v) for v in row if isinstance(v, str)}
+            for name, needed in SIGNATURES:
+                if needed <= texts:
+                    if name == "fedramp":
+                        return "fedramp-rev5" if "servicename" in texts else "fedramp-rev4"
+                    return name
+    return None

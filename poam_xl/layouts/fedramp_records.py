@@ -1,0 +1,247 @@
+"""FedRAMP rows <-> DSS records: every FedRAMP-only field kept as a tag, restored on the way back.
+
+``to_dss`` turns a FedRAMP row into a DSS record whose Comments keep what DSS has no column
+for; ``to_fedramp`` does the reverse. A kept field that the other side can derive again is not
+kept twice (the round trip is checked field by field in the tests).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from typing import Any
+
+import pandas as pd
+
+from .. import dates, kept, model
+from .fedramp import (
+    CLOSED,
+    CONFIG,
+    DIRECT,
+    DSS_LABEL,
+    DSS_ONLY,
+    FIELDS,
+    FR_LABELS,
+    HEAD_ONLY,
+    HEADER,
+    KIND,
+    LABEL,
+    MILESTONE_LABEL,
+    ONLY,
+    OPEN,
+    SCANNERS,
+    SHEET_LABEL,
+    SHEETS,
+    TO_FEDRAMP_RISK,
+    YES_NO_PENDING,
+    format_milestones,
+    milestone_pairs,
+    parse_milestones,
+    side,
+)
+
+
+# ---------------------------------------------------------------- one row each way
+def _value(kind: str, text: Any) -> Any:
+    if kind == "date":
+        d = dates.to_date(text)
+        return d if isinstance(d, dt.date) else None
+    return kept.text_of(text)
+
+
+def how_identified(source: str | None) -> str | None:
+    """Weakness Detector Source -> How Identified ('Nessus' -> 'Vulnerability Scan')."""
+    if not source:
+        return None
+    exact = model.canonical_choice(source, model.HOW_IDENTIFIED)
+    if exact:
+        return exact
+    low = source.lower()
+    if "penetration" in low or "pen test" in low:
+        return "Penetration Test"
+    if "assessment" in low or "sar" in low.split():
+        return "Assessment"
+    if any(s in low for s in SCANNERS):
+        return "Vulnerability Scan"
+    return "Other"
+
+
+def _number(poam_id: str | None) -> int | None:
+    m = re.search(r"(\d+)(?!.*\d)", poam_id or "")
+    return int(m.group(1)) if m and 0 < int(m.group(1)) < 10**9 else None
+
+
+def base_dss(fr: dict[str, Any], sheet: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A FedRAMP row -> (DSS record, milestones), restoring anything a kept block carries."""
+    user, block = kept.unpack(fr.get("comments"))
+    fr = dict(fr)
+    for key in ONLY:  # a kept FedRAMP field fills a column this file lacks (Rev4 Service Name)
+        if fr.get(key) is None and LABEL[key] in block:
+            fr[key] = _value(KIND[key], block[LABEL[key]])
+    sheet = {CONFIG: CONFIG, CLOSED: CLOSED}.get(block.get(SHEET_LABEL, sheet), sheet)
+    rec: dict[str, Any] = {k: fr.get(k) for k in DIRECT}
+    rec["comments"] = user
+    closed = sheet == CLOSED
+    rec["status"] = "Closed" if closed else "Open"
+    rec["risk_level"] = model.canonical_choice(
+        fr.get("fr_original_risk"), model.RISK_LEVELS, model.RISK_SYNONYMS
+    )
+    rec["how_identified"] = how_identified(fr.get("fr_detector_source"))
+    rec["completion_date"] = fr.get("fr_status_date") if closed else None
+    fp = model.canonical_choice(fr.get("fr_false_positive"), YES_NO_PENDING) == "Yes"
+    rec["closure_reason"] = ("False Positive" if fp else "Remediated") if closed else None
+    rec["item_number"] = _number(fr.get("fr_poam_id"))
+    miles = parse_milestones(fr.get("fr_planned_milestones"))
+    if MILESTONE_LABEL in block:
+        try:
+            stored = json.loads(block[MILESTONE_LABEL])
+            if milestone_pairs(stored) == milestone_pairs(miles) or not miles:
+                miles = [
+                    {
+                        **m,
+                        "planned_date": _value("date", m.get("planned_date")),
+                        "completed_date": _value("date", m.get("completed_date")),
+                    }
+                    for m in stored
+                ]
+        except (ValueError, TypeError, AttributeError):
+            pass
+    for key in DSS_ONLY:
+        if DSS_LABEL[key] in block:
+            col = model.ITEMS.column(key)
+            text = block[DSS_LABEL[key]]
+            rec[key] = (
+                _value("date", text)
+                if col.kind == "date"
+                else (int(text) if col.kind == "int" and text.isdigit() else text)
+            )
+    return rec, miles
+
+
+def base_fedramp(rec: dict[str, Any], miles: list[dict[str, Any]]) -> tuple[dict[str, Any], str]:
+    """A DSS record (+ milestones) -> (FedRAMP row, sheet), using any kept FedRAMP fields."""
+    user, block = kept.unpack(rec.get("comments"))
+    fr: dict[str, Any] = {k: rec.get(k) for k in DIRECT}
+    fr["comments"] = user
+    for key in ONLY:
+        fr[key] = _value(KIND[key], block.get(LABEL[key]))
+    desc = (rec.get("description") or "").strip()
+    if fr["fr_poam_id"] is None and rec.get("item_number") is not None:
+        fr["fr_poam_id"] = f"V-{rec['item_number']}"
+    if fr["fr_weakness_name"] is None and desc:
+        fr["fr_weakness_name"] = desc.split("\n")[0][:100]
+    if fr["fr_detector_source"] is None:
+        fr["fr_detector_source"] = rec.get("how_identified")
+    if fr["fr_original_risk"] is None:
+        fr["fr_original_risk"] = TO_FEDRAMP_RISK.get(rec.get("risk_level") or "")
+    closed = rec.get("status") in model.CLOSED_STATUSES
+    if fr["fr_status_date"] is None and closed:
+        fr["fr_status_date"] = dates.as_date(rec.get("completion_date"))
+    if fr["fr_false_positive"] is None and rec.get("closure_reason") == "False Positive":
+        fr["fr_false_positive"] = "Yes"
+    raw = fr["fr_planned_milestones"]
+    if raw is None or milestone_pairs(parse_milestones(raw)) != milestone_pairs(miles):
+        fr["fr_planned_milestones"] = format_milestones(miles)
+    sheet = (
+        block.get(SHEET_LABEL) if block.get(SHEET_LABEL) in SHEETS else (CLOSED if closed else OPEN)
+    )
+    return fr, sheet
+
+
+def _same(a: Any, b: Any) -> bool:
+    return kept.text_of(dates.as_date(a) if isinstance(a, pd.Timestamp) else a) == kept.text_of(
+        dates.as_date(b) if isinstance(b, pd.Timestamp) else b
+    )
+
+
+def to_dss(
+    fr: dict[str, Any], sheet: str, extra: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[str]]:
+    """A FedRAMP row -> (DSS record whose Comments keep every FedRAMP-only field, milestones,
+    labels kept). ``extra`` = header fields to keep on this item (Impact Level)."""
+    rec, miles = base_dss(fr, sheet)
+    user, block = kept.unpack(fr.get("comments"))
+    # our own tags were restored into the record; header fields ride on (the reader lifts them)
+    fields: dict[str, Any] = {
+        k: v for k, v in block.items() if k in HEAD_ONLY.values() or k in FR_LABELS
+    }
+    fields.update(extra or {})
+    if sheet == CONFIG:
+        fields[SHEET_LABEL] = CONFIG
+    for key in ONLY:
+        if fr.get(key) is not None:
+            fields[LABEL[key]] = fr[key]
+    derivable = (
+        "fr_poam_id",
+        "fr_weakness_name",
+        "fr_planned_milestones",
+        "fr_original_risk",
+        "fr_detector_source",
+        "fr_status_date",
+        "fr_false_positive",
+    )
+    for key in derivable:
+        trial = {k: v for k, v in fields.items() if k != LABEL[key]}
+        back, _sheet = base_fedramp({**rec, "comments": pack(user, trial)}, miles)
+        if _same(back.get(key), fr.get(key)):
+            fields = trial
+    rec["comments"] = pack(user, fields)
+    return rec, miles, list(fields)
+
+
+def to_fedramp(
+    rec: dict[str, Any], miles: list[dict[str, Any]], extra: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], str, list[str]]:
+    """A DSS record -> (FedRAMP row whose Comments keep every DSS-only field, sheet, labels)."""
+    fr, sheet = base_fedramp(rec, miles)
+    fields: dict[str, Any] = {k: v for k, v in (extra or {}).items() if kept.text_of(v)}
+    for key in DSS_ONLY:
+        if rec.get(key) is not None and not (isinstance(rec[key], float) and rec[key] != rec[key]):
+            fields[DSS_LABEL[key]] = rec[key]
+    if milestone_pairs(parse_milestones(format_milestones(miles))) != milestone_pairs(miles) or any(
+        m.get("status") or m.get("completed_date") or m.get("changes") for m in miles
+    ):
+        fields[MILESTONE_LABEL] = _milestone_json(miles)
+    for key in DSS_ONLY:  # drop what the FedRAMP row already gives back
+        label = DSS_LABEL[key]
+        if label not in fields:
+            continue
+        trial = {k: v for k, v in fields.items() if k != label}
+        back, _m = base_dss({**fr, "comments": pack(fr["comments"], trial)}, sheet)
+        if _same(back.get(key), rec.get(key)):
+            fields = trial
+    fr["comments"] = pack(fr["comments"], fields)
+    return fr, sheet, list(fields)
+
+
+def _milestone_json(miles: list[dict[str, Any]]) -> str:
+    keys = ("milestone", "planned_date", "status", "completed_date", "changes")
+    return json.dumps(
+        [{k: kept.text_of(m.get(k)) for k in keys if kept.text_of(m.get(k))} for m in miles],
+        ensure_ascii=False,
+    )
+
+
+def pack(comments: str | None, fields: dict[str, Any]) -> str | None:
+    return kept.pack(comments, fields, side)
+
+
+def mapping() -> list[tuple[str, str, str]]:
+    """(our column, FedRAMP column, note) for `convert --show-mapping fedramp`."""
+    rows = [(DSS_LABEL.get(k, "(kept in Comments)"), h, note) for h, k, _kind, note in FIELDS]
+    rows += [
+        (DSS_LABEL[k], "(kept in Comments)", "restored when converted back")
+        for k in DSS_ONLY
+        if k not in ("risk_level", "how_identified", "item_number")
+    ]
+    rows += [
+        (f.label, h, "header block row 3")
+        for h, k in HEADER
+        for f in model.HEADER_FIELDS
+        if f.key == k
+    ]
+    rows += [("Status", "sheet", "Open/Closed POA&M Items sheet; Configuration Findings kept")]
+    return rows
+
+

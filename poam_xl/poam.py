@@ -1,0 +1,67 @@
+"""A POA&M as read: the ``Poam`` (header block, items and milestones tables, policy), its
+tables with cell addresses, and what reading a foreign layout kept or skipped (``Conversion``).
+
+These are plain data; ``tables`` and ``layouts`` fill them, every rule and writer reads them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from . import model, policy
+from .coerce import Invalid
+
+__all__ = ["Conversion", "Invalid", "Poam", "TableData"]
+
+
+@dataclass
+class TableData:
+    frame: pd.DataFrame  # one column per model key (absent ones all-missing); index = Excel row
+    sheet: str
+    header_row: int
+    letters: dict[str, str]  # key -> column letter, for the columns found
+    missing: list[str] = field(default_factory=list)
+    duplicates: list[tuple[str, list[str]]] = field(default_factory=list)  # header, letters
+    extra: dict[str, str] = field(default_factory=dict)  # unknown header -> letter
+    raw: pd.DataFrame | None = None  # cell values as read, same shape as frame
+    # for tables gathered from several sheets: frame index -> (sheet, Excel row)
+    locate: Callable[[int], tuple[str, int]] | None = None
+
+    def cell(self, key: str, row: int) -> str:
+        letter = self.letters.get(key)
+        return f"{letter}{row}" if letter else f"{self.header_row}:{row}"
+
+
+@dataclass
+class Poam:
+    header: dict[str, Any]
+    header_cells: dict[str, str]  # key -> cell on the items sheet
+    items: TableData
+    milestones: TableData | None
+    policy: policy.Policy
+    source: str | None = None
+    date1904: bool = False
+    layout: model.Layout = model.DSS
+    template: str = "dss"  # the recognised template and version, e.g. "fedramp-rev5"
+    # the layout's own view of the rows (FedRAMP rows, eMASS items) for its profile's rules
+    native: dict[str, Any] = field(default_factory=dict)
+    conversion: Conversion | None = None  # what reading a foreign layout kept, skipped, noted
+    sheet_states: dict[str, str] = field(default_factory=dict)
+    invalid: list[Invalid] = field(default_factory=list)
+    policy_cells: dict[str, str] = field(default_factory=dict)
+    policy_found: bool = False
+
+
+@dataclass
+class Conversion:
+    """What a conversion did: where it wrote, and what had no home in the target."""
+
+    source: str
+    target: str
+    items: int = 0
+    dropped: list[dict[str, Any]] = field(default_factory=list)  # {item, field, value, kept_in}
+    notes: list[str] = field(default_factory=list)
