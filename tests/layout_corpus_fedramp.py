@@ -29,11 +29,15 @@ Facts and sources:
   poam_xl/convert/fedramp.py FIELDS (Weakness Name, Status Date, deviation and vendor columns,
   BOD 22-01, CVE, Service Name are kept fields; Original Risk Rating -> Risk Level; Weakness
   Detector Source -> How Identified).
-- LibreOffice re-saves write ``<row r="N" customFormat="false" ht="12.8" hidden="false"
-  customHeight="false" outlineLevel="0" collapsed="false">`` elements for formatted empty rows, a
-  dimension such as ``A1:AMJ1048576`` and ``<cols>`` to column 1024 (AMJ). A file with all 1,048,576
-  rows is 2.5 MB deflated; this corpus writes rows 8..30000 and then row 1048576 alone, so the
-  file stays small while a naive max_row is still 1,048,576.
+- LibreOffice re-saves: the real v2.1 template re-saved here with LibreOffice 7.4.7.2
+  (``soffice --headless --convert-to xlsx``) has 4022 ``<row>`` elements on Open POA&M Items (to the
+  last formula row; empty rows carry styled empty cells ``<c r="A9" s="4"/>``) and 1000 on Closed
+  POA&M Items (dimension A1:AY1000), each written ``<row r="N" customFormat="false" ht="12.75"
+  hidden="false" customHeight="false" outlineLevel="0" collapsed="false">``; sheet XML 6.2 MB,
+  file 856 KB. Rows run to 1,048,576 when whole columns or rows are formatted (issue 13's file);
+  a file with all 1,048,576 row elements is 2.5 MB deflated, so this corpus writes rows 8..30000
+  (styled empty cells AE8:AE2000) and then row 1048576 alone, dimension ``A1:AMJ1048576`` and
+  ``<cols>`` to column 1024 (AMJ): small on disk, yet a naive max_row is 1,048,576.
 """
 
 from __future__ import annotations
@@ -267,11 +271,12 @@ def rev4() -> Case:
         "assumed (GSA/fedramp-gov:_posts/2022-06-28-update-poam-template.md for the 30 columns)")
 
 
-LO_ROW = ('<row r="{r}" s="1" customFormat="false" ht="12.8" hidden="false" customHeight="false" '
+LO_ROW = ('<row r="{r}" s="1" customFormat="true" ht="12.8" hidden="false" customHeight="false" '
           'outlineLevel="0" collapsed="false">{cells}</row>')
 LO_LAST = 30000  # empty rows 8..LO_LAST, then row 1048576 alone
-LO_COLS = ('<cols><col min="1" max="31" width="20" customWidth="1" style="1"/>'
-           '<col min="32" max="1024" width="11.52" style="1"/></cols>')
+LO_COLS = ('<cols><col collapsed="false" customWidth="true" hidden="false" outlineLevel="0" max="31" '
+           'min="1" style="1" width="20.83"/><col collapsed="false" customWidth="false" hidden="false" '
+           'outlineLevel="0" max="1024" min="32" style="1" width="11.52"/></cols>')
 
 
 def _libreoffice(xml: bytes) -> bytes:
