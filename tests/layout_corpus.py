@@ -81,7 +81,8 @@ public JS exporter; CSET = cisagov/cset CMMC POAM export; NIST = CUI Plan of Act
 Not found publicly: the Navy/USMC/Army template files' own cells (C-PAT ships them as binary), so
 the service layouts are rebuilt from C-PAT's column maps; the FedRAMP v2.0 .xlsm and the Rev4
 template's cells; an Excel copy of NIST's CUI Plan of Action template; the exact JS-library POA&M
-of issue 13; the DSS form itself (see shared/realworld/README.md).
+of issue 13; the DSS form itself (see shared/realworld/README.md); whether a FedRAMP POA&M
+"template 3.0" exists (DefectDojo/django-DefectDojo#15453 mentions one; nothing else does).
 """
 
 from __future__ import annotations
