@@ -14,7 +14,7 @@ from openpyxl.chart import BarChart, PieChart, Reference
 from openpyxl.styles import Font, PatternFill
 from openpyxl.workbook import Workbook
 
-from . import derive, model
+from . import derive, feedback, model
 from .policy import Policy
 
 AGING = (("0-30 days", 0, 30), ("31-90 days", 31, 90), ("91-180 days", 91, 180), ("180+ days", 181, None))
@@ -82,20 +82,20 @@ LABELS = {"A3": "As of", "A5": "Items", "A6": "Open", "A7": "Overdue", "A8": "Du
 
 
 def create_sheet(wb: Workbook, records: list[dict[str, Any]], pol: Policy, as_of: dt.date) -> None:
-    from .derive import derive
     from .coerce import frame_from_records
+    from .derive import derive
 
     ws = wb.create_sheet(model.DASHBOARD_SHEET)
     items = frame_from_records(model.ITEMS, records)
     s = summary(items, derive(items, pol, as_of), as_of, pol)
     ws["A1"] = "POA&M dashboard"
-    ws["A1"].font = Font(bold=True, size=16, color="1F3864")
+    ws["A1"].font = Font(bold=True, size=16, color=feedback.NAVY)
     ws["D1"] = "Refreshed by poam-xl (`poam-xl update` or the Refresh Dashboard button)"
     for ref, text in LABELS.items():
         ws[ref] = text
         ws[ref].font = Font(bold=True)
         if ref[0] != "A":
-            ws[ref].fill = PatternFill("solid", fgColor="D9E1F2")
+            ws[ref].fill = PatternFill("solid", fgColor=feedback.LABEL)
     for ref, value in cells(s).items():
         ws[ref] = value
     ws["B3"].number_format = "yyyy-mm-dd"

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import model
+from . import feedback, model
 from .dates import as_date
 from .errors import TemplateError
 from .findings import RuleSet
@@ -373,11 +373,10 @@ def to_xlsx(d: Diff, path: str | Path) -> Path:
     ws.append(heads)
     for c in d.changes:
         ws.append((c.kind, c.severity, c.item, c.old_item, c.days, c.times, c.message))
-    fills = {"error": "FFC7CE", "warning": "FFEB9C"}
     for row in ws.iter_rows(min_row=2):
-        if row[1].value in fills:
+        if row[1].value in feedback.SEVERITY_FILLS:
             for cell in row:
-                cell.fill = PatternFill("solid", fgColor=fills[row[1].value])
+                cell.fill = PatternFill("solid", fgColor=feedback.SEVERITY_FILLS[row[1].value])
         row[6].alignment = Alignment(wrap_text=True, vertical="top")
     for cell in ws[1]:
         cell.font = Font(bold=True)

@@ -19,7 +19,7 @@ from openpyxl.chart import BarChart, PieChart, Reference
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import model
+from . import feedback, model
 from .dates import as_date
 from .derive import priority_order
 from .diff import Diff, diff, load
@@ -27,10 +27,10 @@ from .errors import TemplateError, UsageError, WriteError
 from .validation import Report, validate
 from .write import atomic_path
 
-NAVY = "1F3864"
+NAVY = feedback.NAVY
 HEAD_FILL = PatternFill("solid", fgColor=NAVY)
 HEAD_FONT = Font(bold=True, color="FFFFFF")
-LABEL_FILL = PatternFill("solid", fgColor="D9E1F2")
+LABEL_FILL = PatternFill("solid", fgColor=feedback.LABEL)
 THIN = Side(style="thin", color="A6A6A6")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="top")
@@ -270,7 +270,7 @@ def _list(
     ws["A1"] = heading
     ws["A1"].font = Font(bold=True, size=14, color=NAVY)
     ws["A2"] = note
-    ws["A2"].font = Font(italic=True, color="595959")
+    ws["A2"].font = Font(italic=True, color=feedback.DERIVED)
     for j, (head, width, _key) in enumerate(columns, start=1):
         c = ws.cell(HEAD_ROW, j, head)
         c.font, c.fill, c.border = HEAD_FONT, HEAD_FILL, BORDER
@@ -310,7 +310,7 @@ def _summary(
     ws["A2"] = f"{who + ' — ' if who else ''}{name}, as of {as_of.isoformat()}" + (
         f", compared with {previous}" if previous else ""
     )
-    ws["A2"].font = Font(italic=True, color="595959")
+    ws["A2"].font = Font(italic=True, color=feedback.DERIVED)
     figures = (
         ("Items", f["items"]),
         ("Open", f["open"]),

@@ -14,7 +14,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import dashboard, derive, model, sample
+from . import dashboard, derive, feedback, model, sample
 from .policy import DEFAULT, Policy
 from .write import atomic_path
 
@@ -25,17 +25,17 @@ FIRST_ROW = TABLE_HEADER_ROW + 1
 VALIDATED_ROWS = 2000  # dropdowns/validation reach this many rows below the header
 DATE_FORMAT = "yyyy-mm-dd"
 
-NAVY = "1F3864"
+NAVY = feedback.NAVY
 THIN = Side(style="thin", color="A6A6A6")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 HEAD_FONT = Font(bold=True, color="FFFFFF")
 HEAD_FILL = PatternFill("solid", fgColor=NAVY)
-DERIVED_FILL = PatternFill("solid", fgColor="595959")
-LABEL_FILL = PatternFill("solid", fgColor="D9E1F2")
+DERIVED_FILL = PatternFill("solid", fgColor=feedback.DERIVED)
+LABEL_FILL = PatternFill("solid", fgColor=feedback.LABEL)
 WRAP_TOP = Alignment(wrap_text=True, vertical="top")
-RED = PatternFill("solid", fgColor="F8CBAD")
-AMBER = PatternFill("solid", fgColor="FFE699")
-GREY = PatternFill("solid", fgColor="D9D9D9")
+RED = PatternFill("solid", fgColor=feedback.OVERDUE)
+AMBER = PatternFill("solid", fgColor=feedback.DUE_SOON)
+GREY = PatternFill("solid", fgColor=feedback.CLOSED)
 
 
 def new_workbook(path: str | Path, *, sample_items: int = 0, as_of: dt.date | None = None,

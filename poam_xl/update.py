@@ -9,22 +9,17 @@ from typing import Any
 
 import pandas as pd
 
-from . import dashboard, derive, model
+from . import dashboard, derive, feedback, model
 from .errors import UsageError, WorkbookError, WriteError
 from .report import plural
 from .validation import Report
-from .values import is_ref, plain, split_ref
+from .values import column_letter, plain, split_ref
 from .write import atomic_path, check_extension
 from .xlsxpatch import Sheet, Workbook, q
 
 # derived column key -> column of report.derived written into it
 WRITTEN = {"due_date": "due_date", "days_open": "days_open", "days_overdue": "days_overdue",
            "flag": "flag"}
-AUTHOR = "poam-xl"
-FILLS = {"error": "FFC7CE", "warning": "FFEB9C"}
-HEAD_FILL = "D9E1F2"
-FINDING_COLUMNS = (("Rule", 24), ("Severity", 10), ("Cell", 22), ("Item", 8), ("Column", 24),
-                   ("Message", 70), ("Hint", 60))
 SORTS = ("priority",)
 
 
@@ -148,7 +143,7 @@ def _write(wb: Workbook, report: Report, sort: str | None, result: UpdateResult)
     for name, cells in values.items():
         wb.sheet(name).set_many(cells)
     for name, texts in notes.items():
-        wb.sheet(name).notes(texts, AUTHOR)
+        wb.sheet(name).notes(texts, feedback.AUTHOR)
     result.rows, result.cells = len(derived), sum(len(c) for c in values.values())
     if model.DASHBOARD_SHEET in wb.sheet_parts and report.dashboard:
         wb.sheet(model.DASHBOARD_SHEET).set_many(dashboard.cells(report.dashboard))
@@ -193,23 +188,20 @@ def _refuse_unsafe_sort(sheet: Sheet, rows: set[int], lo: int, hi: int) -> None:
 
 # ---------------------------------------------------------------- annotated copy
 def annotated_copy(src: str | Path, dst: str | Path, report: Report) -> Path:
-    """A feedback copy: finding cells highlighted with a note each, plus a Findings sheet."""
+    """A feedback copy: finding cells highlighted with a note each, plus a Findings sheet.
+
+    ``dst`` must not be ``src``; raises UsageError if it is, WriteError for an output name
+    Excel would refuse. The copy is written atomically; ``src`` is never modified.
+    """
     src, dst = Path(src), Path(dst)
     if dst.exists() and dst.resolve() == src.resolve():
         raise UsageError("the annotated copy must not overwrite the input", path=str(src))
     check_extension(src, dst)
     with Workbook(src) as wb:
-        by_cell: dict[tuple[str, str], list[Any]] = {}
-        for f in report.findings:
-            if f.sheet in wb.sheet_parts and f.cell and is_ref(f.cell):
-                by_cell.setdefault((f.sheet, f.cell), []).append(f)
-        for (sheet_name, ref), found in sorted(by_cell.items()):
-            sheet = wb.sheet(sheet_name)
-            worst = "error" if any(f.severity == "error" for f in found) else "warning"
-            sheet.fill([ref], FILLS[worst])
-            text = "\n".join(f"{f.severity.upper()} [{f.rule}]: {f.message}"
-                             + (f"\nFix: {f.hint}" if f.hint else "") for f in found)
-            sheet.notes({ref: text}, AUTHOR, merge=True)
+        for mark in feedback.marks(report.findings, wb.sheet_parts):
+            sheet = wb.sheet(mark.sheet)
+            sheet.fill([mark.cell], mark.fill)
+            sheet.notes({mark.cell: mark.note}, feedback.AUTHOR, merge=True)
         _findings_sheet(wb, report)
         with atomic_path(dst) as tmp:
             wb.save(tmp)
@@ -218,17 +210,15 @@ def annotated_copy(src: str | Path, dst: str | Path, report: Report) -> Path:
 
 def _findings_sheet(wb: Workbook, report: Report) -> None:
     ws = wb.add_sheet(model.FINDINGS_SHEET, landscape=True)
-    ws.widths({j: w for j, (_, w) in enumerate(FINDING_COLUMNS, start=1)})
-    letters = "ABCDEFG"
-    ws.set_many({f"{letters[j]}1": h for j, (h, _) in enumerate(FINDING_COLUMNS)})
-    ws.fill([f"{c}1" for c in letters], HEAD_FILL)
-    for i, f in enumerate(report.findings, start=2):
-        where = f.where or ""
-        ws.set_many({f"A{i}": f.rule, f"B{i}": f.severity, f"C{i}": where,
-                     f"D{i}": None if f.item is None else f.item, f"E{i}": f.column,
-                     f"F{i}": f.message, f"G{i}": f.hint})
-        if f.sheet in wb.sheet_parts and f.cell and is_ref(f.cell):
-            target = "'" + f.sheet.replace("'", "''") + "'!" + f.cell
-            ws.link(f"C{i}", target, where)
+    ws.widths({j: w for j, (_, w) in enumerate(feedback.FINDING_COLUMNS, start=1)})
+    letters = [column_letter(j) for j in range(1, len(feedback.FINDING_COLUMNS) + 1)]
+    ws.set_many({f"{letters[j]}1": h for j, (h, _) in enumerate(feedback.FINDING_COLUMNS)})
+    ws.fill([f"{c}1" for c in letters], feedback.LABEL)
+    rows = feedback.finding_rows(report.findings)
+    for i, (f, row) in enumerate(zip(report.findings, rows, strict=True), start=2):
+        ws.set_many({f"{letter}{i}": v for letter, v in zip(letters, row, strict=True)})
+        target = feedback.link_target(f)
+        if target and f.sheet in wb.sheet_parts:
+            ws.link(f"C{i}", target, f.where)
     if not report.findings:
         ws.set("A2", f"No findings (as of {report.as_of.isoformat()})")

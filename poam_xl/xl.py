@@ -15,13 +15,11 @@ from collections.abc import Callable
 from itertools import groupby
 from typing import Any
 
-import pandas as pd
-
-from . import dashboard, derive, model, template
+from . import dashboard, derive, feedback, model, template
 from .errors import PoamXlError
 from .reader import Grid, read_grid
 from .report import plural
-from .update import FILLS, FINDING_COLUMNS, WRITTEN
+from .update import WRITTEN
 from .validation import Report
 from .validation import validate as run_validation
 from .values import is_blank, is_ref, plain, split_ref
@@ -29,8 +27,6 @@ from .values import is_blank, is_ref, plain, split_ref
 PROFILE = "dss"
 SKIP_SHEETS = (model.FINDINGS_SHEET, "xlwings.conf")
 MARK_COLUMN = 9  # Findings!I: "sheet!cell" marked last run; J: its colour before
-FLAG_FILLS = {"DUE SOON": "FFE699", "OVERDUE": "F8CBAD"}  # the template's amber and red
-_NOTE = re.compile(r"^(ERROR|WARNING) \[")
 _EXPLAINED = re.compile(r"^(due \d{4}-\d{2}-\d{2} = |no due date: )")  # derive.explain's text
 
 
@@ -148,8 +144,7 @@ def flag_book(book: Any, as_of: dt.date) -> str:
         for row, flag in derived["flag"].items():
             if flag:
                 counts[flag] = counts.get(flag, 0) + 1
-                fill = FLAG_FILLS.get(flag, FLAG_FILLS["OVERDUE"])
-                sheet.range(f"{letter}{int(row)}").color = "#" + fill  # type: ignore[call-overload]
+                sheet.range(f"{letter}{int(row)}").color = "#" + feedback.flag_fill(flag)  # type: ignore[call-overload]
     text = ", ".join(f"{n} {f}" for f, n in sorted(counts.items())) or "nothing overdue or due soon"
     return f"poam-xl: {text} (as of {as_of.isoformat()})"
 
@@ -183,8 +178,7 @@ def new_item_book(book: Any, as_of: dt.date) -> str:
     report = report_of(book, as_of)
     assert report.poam is not None and report.items is not None
     table = report.poam.items
-    numbers = pd.to_numeric(report.items["item_number"], errors="coerce").dropna()
-    number = int(numbers.max()) + 1 if len(numbers) else 1
+    number = feedback.next_item_number(report.items["item_number"])
     rows = [int(r) for r in report.items.index]
     row = max(rows) + 1 if rows else table.header_row + 1
     sheet = _items_sheet(book, report)
@@ -237,11 +231,10 @@ def validate_book(book: Any, as_of: dt.date) -> Report:
     else:
         out = book.sheets.add(model.FINDINGS_SHEET, after=book.sheets[names[-1]])
     marks = _mark(book, report, names)
-    head = [h for h, _ in FINDING_COLUMNS] + [None, "(poam-xl marks)", "(colour before)"]
+    head = [h for h, _ in feedback.FINDING_COLUMNS] + [None, "(poam-xl marks)", "(colour before)"]
     rows: list[list[Any]] = [head]
-    for f in report.findings:
-        rows.append([f.rule, f.severity, f.where or None, plain(f.item), f.column, f.message,
-                     f.hint, None, None, None])
+    for row in feedback.finding_rows(report.findings):
+        rows.append([*row, None, None, None])
     for i, (ref, before) in enumerate(marks):
         while len(rows) <= i + 1:
             rows.append([None] * len(head))
@@ -249,34 +242,27 @@ def validate_book(book: Any, as_of: dt.date) -> Report:
     if not report.findings:
         rows.append([f"No findings (as of {as_of.isoformat()})"] + [None] * (len(head) - 1))
     out.range("A1").value = rows
-    out.range("A1:G1").color = "#D9E1F2"
+    out.range("A1:G1").color = "#" + feedback.LABEL
     for i, f in enumerate(report.findings, start=2):
-        if f.sheet in names and f.cell and is_ref(f.cell):
-            target = "#'" + f.sheet.replace("'", "''") + "'!" + f.cell
-            out.range(f"C{i}").add_hyperlink(target, f.where, f"Go to {f.where}")
+        target = feedback.link_target(f)
+        if target and f.sheet in names:
+            out.range(f"C{i}").add_hyperlink("#" + target, f.where, f"Go to {f.where}")
     return report
 
 
 def _mark(book: Any, report: Report, names: list[str]) -> list[tuple[str, str | None]]:
-    by_cell: dict[tuple[str, str], list[Any]] = {}
-    for f in report.findings:
-        if f.sheet in names and f.sheet not in SKIP_SHEETS and f.cell and is_ref(f.cell):
-            by_cell.setdefault((f.sheet, f.cell), []).append(f)
     marks: list[tuple[str, str | None]] = []
-    for (sheet_name, ref), found in sorted(by_cell.items()):
-        cell = book.sheets[sheet_name].range(ref)
+    for mark in feedback.marks(report.findings, [n for n in names if n not in SKIP_SHEETS]):
+        cell = book.sheets[mark.sheet].range(mark.cell)
         before = cell.color
-        worst = "error" if any(f.severity == "error" for f in found) else "warning"
-        cell.color = "#" + FILLS[worst]
-        text = "\n".join(f"{f.severity.upper()} [{f.rule}]: {f.message}"
-                         + (f"\nFix: {f.hint}" if f.hint else "") for f in found)
+        cell.color = "#" + mark.fill
         note = cell.note
-        if note is not None and _NOTE.match(note.text or ""):
+        if note is not None and feedback.is_our_note(note.text):
             note.delete()
             note = None
         if note is None:
-            cell.add_note(text)
-        marks.append((f"{sheet_name}!{ref}", None if before is None else
+            cell.add_note(mark.note)
+        marks.append((f"{mark.sheet}!{mark.cell}", None if before is None else
                        "#" + "".join(f"{v:02X}" for v in before)))
     return marks
 
@@ -296,7 +282,7 @@ def _clear_marks(book: Any, findings: Any, names: list[str]) -> None:
         cell = book.sheets[sheet_name].range(cell_ref)
         cell.color = before if before else None
         note = cell.note
-        if note is not None and _NOTE.match(note.text or ""):
+        if note is not None and feedback.is_our_note(note.text):
             note.delete()
 
 

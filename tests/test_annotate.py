@@ -10,7 +10,8 @@ import pytest
 from openpyxl.comments import Comment
 
 from poam_xl.errors import UsageError
-from poam_xl.update import FILLS, annotated_copy
+from poam_xl.feedback import SEVERITY_FILLS as FILLS
+from poam_xl.update import annotated_copy
 from poam_xl.validation import validate
 from tests.helpers import AS_OF, header_ref, item_ref, sha256
 from tests.test_update import make_xlsm

@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from poam_xl import dashboard, model, template, update, validation, xl
+from poam_xl import dashboard, feedback, model, template, update, validation, xl
 from tests.fakes_xlwings import Book
 from tests.helpers import AS_OF, col_letter, item_ref, make_book
 
@@ -49,7 +49,7 @@ def test_validate_button_same_findings_as_library(broken):
     assert len(lib.findings) >= 3
     assert [f.to_dict() for f in rep.findings] == [f.to_dict() for f in lib.findings]
     ws = book.wb[model.FINDINGS_SHEET]
-    assert [c.value for c in ws[1]][:7] == [h for h, _ in update.FINDING_COLUMNS]
+    assert [c.value for c in ws[1]][:7] == [h for h, _ in feedback.FINDING_COLUMNS]
     got = [(r[0], r[1], r[2]) for r in ws.iter_rows(min_row=2, max_row=1 + len(lib.findings),
                                                      values_only=True)]
     assert got == [(f.rule, f.severity, f.where) for f in lib.findings]
@@ -57,7 +57,7 @@ def test_validate_button_same_findings_as_library(broken):
     assert link is not None and link.location == f"'{lib.findings[0].sheet}'!{lib.findings[0].cell}"
     items = book.wb[model.ITEMS.sheet]
     bad = items[item_ref(1, "risk_level")]
-    assert bad.fill.fgColor.rgb.endswith(update.FILLS["error"])
+    assert bad.fill.fgColor.rgb.endswith(feedback.ERROR)
     assert bad.comment is not None and "[risk-level.allowed]" in bad.comment.text
 
 

@@ -12,7 +12,7 @@ from openpyxl.utils import column_index_from_string
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .. import kept, model, records, textcells
+from .. import feedback, kept, model, records, textcells
 from ..errors import UsageError
 from ..layouts import emass as L
 from ..poam import Conversion, Poam
@@ -110,7 +110,7 @@ def write(poam: Poam, path: str | Path, **_: Any) -> Conversion:
 
 
 GREEN = PatternFill("solid", fgColor="007A3D")
-GREY = PatternFill("solid", fgColor="D9D9D9")
+GREY = PatternFill("solid", fgColor=feedback.CLOSED)
 WRAP = Alignment(wrap_text=True, vertical="top")
 
 

@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .. import kept
+from .. import feedback, kept
 from ..layouts.fedramp import (
     ADJUSTED,
     CLOSED,
@@ -42,7 +42,7 @@ TITLE_OPEN = "FedRAMP® Plan of Action and Milestones (POA&M) Template"
 FIRST_ROW = 6
 MIN_ROWS = 4022  # the template's validations reach row 4022
 DATE_FORMAT = "mm-dd-yy"  # the template's date format
-HEAD_FILL = PatternFill("solid", fgColor="1F3864")
+HEAD_FILL = PatternFill("solid", fgColor=feedback.NAVY)
 THIN = Side(style="thin", color="A6A6A6")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="top")

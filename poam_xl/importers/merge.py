@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from .. import derive, model
+from .. import derive, feedback, model
 from ..dates import as_date
 from ..policy import Policy
 from . import DEFAULT_OPTIONS, NOT_A_FINDING, NOT_REVIEWED, OPEN, Options, Record
@@ -115,8 +115,7 @@ def merge(
                 passing.append(rec)
     existing = _existing(items)
     updates: dict[int, Update] = {}
-    numbers = pd.to_numeric(items["item_number"], errors="coerce").dropna() if len(items) else []
-    next_number = int(max(numbers, default=0)) + 1
+    next_number = feedback.next_item_number(items["item_number"] if len(items) else [])
     for ks, recs in group(keep):
         hosts = list(dict.fromkeys(h for r in recs for h in r.hosts))
         seen = max((r.detected for r in recs if r.detected), default=None) or as_of
