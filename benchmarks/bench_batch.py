@@ -37,7 +37,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--files", type=int, default=400)
     args = parser.parse_args()
-    options = batch.Options(as_of=AS_OF)
+    options = batch.BatchOptions(as_of=AS_OF)
     with tempfile.TemporaryDirectory() as folder:
         paths = make_inputs(Path(folder), args.files)
         batch.run(paths[:5], options, jobs=1)  # warm imports

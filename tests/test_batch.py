@@ -10,7 +10,7 @@ import pytest
 from poam_xl import batch
 from tests.helpers import AS_OF, make_book
 
-OPTIONS = batch.Options(as_of=AS_OF, timeout=120)
+OPTIONS = batch.BatchOptions(as_of=AS_OF, timeout=120)
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +70,7 @@ def test_pool_and_in_process_agree(inbox: Path) -> None:
     assert one == two
 
 
-def _die_on_crash(path: str, options: batch.Options, *, annotate_to: str | None = None) -> dict:
+def _die_on_crash(path: str, options: batch.BatchOptions, *, annotate_to: str | None = None) -> dict:
     if Path(path).name == "crash.xlsx":
         os._exit(3)  # what a parser abort or the CPU cap does to a worker
     return {"path": path, "status": "ok", "findings": [], "error": None}
@@ -78,7 +78,7 @@ def _die_on_crash(path: str, options: batch.Options, *, annotate_to: str | None 
 
 def test_a_dying_worker_loses_only_its_file(monkeypatch: pytest.MonkeyPatch,
                                             tmp_path: Path) -> None:
-    monkeypatch.setattr(batch, "check_file", _die_on_crash)  # workers are forked: they see it
+    monkeypatch.setattr("poam_xl.batch.pool.check_file", _die_on_crash)  # workers are forked: they see it
     files = [tmp_path / f"f{i}.xlsx" for i in range(5)]
     files.insert(2, tmp_path / "crash.xlsx")
     results = batch.run(files, OPTIONS, jobs=2)
@@ -89,31 +89,31 @@ def test_a_dying_worker_loses_only_its_file(monkeypatch: pytest.MonkeyPatch,
 def test_timeout_stops_one_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import time
 
-    def slow(path: Path, options: batch.Options) -> None:
+    def slow(path: Path, options: batch.BatchOptions) -> None:
         time.sleep(60)
 
-    monkeypatch.setattr(batch, "_validate", slow)
-    result = batch.check_file(tmp_path / "slow.xlsx", batch.Options(as_of=AS_OF, timeout=0.5))
+    monkeypatch.setattr("poam_xl.batch.check._validate", slow)
+    result = batch.check_file(tmp_path / "slow.xlsx", batch.BatchOptions(as_of=AS_OF, timeout=0.5))
     assert result["status"] == "unreadable"
     assert result["error"] == "took longer than 0.5 s: stopped (raise it with --timeout)"
 
 
-def _hog(path: Path, options: batch.Options) -> None:
+def _hog(path: Path, options: batch.BatchOptions) -> None:
     bytearray(2 * 1024**3)  # 2 GB
 
 
 def test_memory_guard_in_workers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(batch, "_validate", _hog)
-    opts = batch.Options(as_of=AS_OF, memory_mb=1536)
+    monkeypatch.setattr("poam_xl.batch.check._validate", _hog)
+    opts = batch.BatchOptions(as_of=AS_OF, memory_mb=1536)
     results = batch.run([tmp_path / "a.xlsx", tmp_path / "b.xlsx"], opts, jobs=2)
     assert all("out of memory" in r["error"] for r in results), results
 
 
 def test_internal_errors_are_contained(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    def bug(path: Path, options: batch.Options) -> None:
+    def bug(path: Path, options: batch.BatchOptions) -> None:
         raise KeyError("oops")
 
-    monkeypatch.setattr(batch, "_validate", bug)
+    monkeypatch.setattr("poam_xl.batch.check._validate", bug)
     result = batch.check_file(tmp_path / "x.xlsx", OPTIONS)
     assert result["status"] == "unreadable" and result["error"].startswith("internal error: KeyError")
 

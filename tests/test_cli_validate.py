@@ -185,7 +185,7 @@ def test_unwritable_output_folder_any_user(inbox: Path, tmp_path: Path) -> None:
 
 
 def test_report_names_never_collide_with_the_summary(tmp_path: Path) -> None:
-    from poam_xl.cli.validate import _unique_names
+    from poam_xl.batch import unique_names as _unique_names
 
     files = [tmp_path / "summary.xlsx", tmp_path / "a" / "x.xlsx", tmp_path / "b" / "x.xlsx",
              tmp_path / "x-2.xlsx"]

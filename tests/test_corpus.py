@@ -16,7 +16,7 @@ from tests import corpus
 from tests.helpers import AS_OF, sha256
 
 CASES = {c.name: c for c in corpus.cases()}
-OPTIONS = batch.Options(as_of=AS_OF, timeout=60)
+OPTIONS = batch.BatchOptions(as_of=AS_OF, timeout=60)
 CLI = [sys.executable, "-c", "import sys; from poam_xl.cli import main; sys.argv[0] = 'poam-xl'; main()"]
 
 
@@ -63,10 +63,10 @@ def test_hostile_files_are_refused_fast(built: dict[str, tuple[Path, corpus.Case
 
 def test_encrypted_opens_with_password(built: dict[str, tuple[Path, corpus.Case]]) -> None:
     path = built["encrypted.xlsx"][0]
-    ok = batch.check_file(path, batch.Options(as_of=AS_OF, password=corpus.PASSWORD))
+    ok = batch.check_file(path, batch.BatchOptions(as_of=AS_OF, password=corpus.PASSWORD))
     assert ok["status"] != "unreadable", ok["error"]
     assert ok["summary"]["items"] == 6
-    wrong = batch.check_file(path, batch.Options(as_of=AS_OF, password="nope"))
+    wrong = batch.check_file(path, batch.BatchOptions(as_of=AS_OF, password="nope"))
     assert wrong["error"] == "wrong password for this encrypted workbook"
 
 
@@ -114,7 +114,7 @@ def test_error_cells_are_invalid_not_blank(built: dict[str, tuple[Path, corpus.C
 
 def test_row_limit_is_configurable(built: dict[str, tuple[Path, corpus.Case]]) -> None:
     path = built["phantom-range.xlsx"][0]
-    small = batch.Options(as_of=AS_OF, limits=Limits(max_rows=12))
+    small = batch.BatchOptions(as_of=AS_OF, limits=Limits(max_rows=12))
     result = batch.check_file(path, small)
     assert result["status"] == "unreadable"
     assert "over the limit of 12" in result["error"]

@@ -82,12 +82,12 @@ def validate(
                                                                   max_rows * limits.max_columns))
     if max_file_mb:
         limits = replace(limits, max_file_bytes=max_file_mb * 1024**2)
-    options = batch.Options(as_of=day, profile=profile, password=password, limits=limits,
+    options = batch.BatchOptions(as_of=day, profile=profile, password=password, limits=limits,
                             timeout=timeout or None, memory_mb=memory_mb or None)
     _check_profile(profile)
-    targets = _annotate_targets(files, out_dir) if annotate and out_dir else {}
+    targets = batch.annotate_targets(files, out_dir) if annotate and out_dir else {}
     if out_dir is not None:
-        _writable(out_dir)
+        batch.prepare(out_dir)
     results = _run(files, options, jobs, targets, executor, quiet=len(files) == 1)
     for line in skipped:
         typer.echo(f"poam-xl: skipped {line}", err=True)
@@ -118,49 +118,12 @@ def _output_dir(output: Path | None, annotate: bool) -> Path | None:
     return None
 
 
-def _writable(folder: Path) -> None:
-    from ..errors import WriteError
-
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise WriteError(f"cannot create the output folder ({exc.strerror})", path=folder) from None
-
-
-def _annotate_targets(files: list[Path], out_dir: Path) -> dict[str, str]:
-    names = _unique_names(files)
-    return {str(f): str(out_dir / f"{names[str(f)]}-feedback{f.suffix.lower() or '.xlsx'}")
-            for f in files}
-
-
-def _unique_names(files: list[Path]) -> dict[str, str]:
-    """One report name per input: its stem, with -2, -3 ... when taken ("summary" is reserved
-    for the batch summary, so a workbook named summary.xlsx gets summary-2.json)."""
-    taken = {"summary"}
-    out: dict[str, str] = {}
-    for f in files:
-        stem = f.stem or "workbook"
-        name, n = stem, 1
-        while name.lower() in taken:
-            n += 1
-            name = f"{stem}-{n}"
-        taken.add(name.lower())
-        out[str(f)] = name
-    return out
-
-
 def _run(files: list[Path], options: Any, jobs: int | None, targets: dict[str, str],
          executor: str, quiet: bool) -> list[dict[str, Any]]:
     from .. import batch
 
-    if executor == "dask":
-        return _run_dask(files, options, jobs, targets)
-    if executor != "process":
-        from ..errors import UsageError
-
-        raise UsageError(f"--executor must be process or dask, not {executor!r}")
-    if quiet:
-        return batch.run(files, options, jobs=jobs, annotate=targets)
+    if quiet or executor != "process":
+        return batch.run(files, options, jobs=jobs, annotate=targets, executor=executor)
     if sys.stderr.isatty():
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
@@ -176,22 +139,6 @@ def _run(files: list[Path], options: Any, jobs: int | None, targets: dict[str, s
         typer.echo(f"[{done[0]}/{len(files)}] {r['path']}: {r['status']}", err=True)
 
     return batch.run(files, options, jobs=jobs, annotate=targets, on_result=line)
-
-
-def _run_dask(files: list[Path], options: Any, jobs: int | None, targets: dict[str, str]
-              ) -> list[dict[str, Any]]:
-    from ..batch import check_file
-    from ..errors import UsageError
-
-    try:
-        from dask.distributed import Client, LocalCluster
-    except ImportError:
-        raise UsageError("--executor dask needs Dask: pip install 'poam-xl[dask]'") from None
-    with LocalCluster(n_workers=jobs or None, threads_per_worker=1) as cluster, \
-            Client(cluster) as client:
-        futures = [client.submit(check_file, str(f), options, annotate_to=targets.get(str(f)),
-                                 pure=False) for f in files]
-        return client.gather(futures)  # type: ignore[no-any-return]
 
 
 def _emit(results: list[dict[str, Any]], fmt: Format, output: Path | None) -> None:
@@ -241,21 +188,8 @@ def _totals(results: list[dict[str, Any]]) -> str:
 
 
 def _write_dir(results: list[dict[str, Any]], out_dir: Path) -> None:
-    """Per-file JSON reports, summary.json and summary.csv, each written atomically."""
-    import json
+    from .. import batch, report
 
-    from .. import report
-    from ..write import atomic_path
-
-    names = _unique_names([Path(r["path"]) for r in results])
-    for r in results:
-        with atomic_path(out_dir / f"{names[r['path']]}.json") as tmp:
-            tmp.write_text(json.dumps(r, indent=2, ensure_ascii=False, default=str) + "\n",
-                           encoding="utf-8")
-    with atomic_path(out_dir / "summary.json") as tmp:
-        tmp.write_text(report.to_json([{k: v for k, v in r.items() if k != "findings"}
-                                       for r in results]), encoding="utf-8")
-    with atomic_path(out_dir / "summary.csv") as tmp:
-        tmp.write_text(report.summary_csv(results), encoding="utf-8")
-    typer.echo(f"wrote {report.plural(len(results), 'report')}, summary.json and summary.csv to {out_dir}",
+    n = batch.write_reports(results, out_dir)
+    typer.echo(f"wrote {report.plural(n, 'report')}, summary.json and summary.csv to {out_dir}",
                err=True)

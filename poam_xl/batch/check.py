@@ -1,0 +1,133 @@
+"""One file of a batch: ``check_file`` validates it and never raises, under a time limit.
+
+``check_file(path, options)`` is the pure per-file function (path in, JSON-able dict out; it
+never raises and never writes to the input), the unit every executor maps.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import LimitExceededError, PoamXlError
+from ..package import Limits
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """Everything a worker needs to check one file (picklable)."""
+
+    as_of: dt.date
+    profile: str = "dss"
+    password: str | None = None
+    limits: Limits = field(default_factory=Limits)
+    timeout: float | None = 300.0  # seconds per file; None = no limit
+    memory_mb: int | None = 4096  # address-space cap of a worker process; None = no cap
+
+
+def check_file(path: str | Path, options: BatchOptions, *, annotate_to: str | None = None
+               ) -> dict[str, Any]:
+    """Validate one workbook; always returns a JSON-able dict (status, error, findings, ...).
+
+    Unreadable files get ``status: "unreadable"`` and a one-line ``error``; nothing raises.
+    With ``annotate_to``, a feedback copy (findings highlighted) is written there.
+    """
+    result: dict[str, Any] = {
+        "path": str(path), "status": "unreadable", "error": None, "profile": options.profile,
+        "template": "unknown", "as_of": options.as_of.isoformat(), "summary": {}, "findings": [],
+    }
+    try:
+        with _deadline(options.timeout):
+            report = _validate(Path(path), options)
+            result.update(report.to_dict())
+            result["path"] = str(path)
+            if annotate_to is not None and report.poam is not None:
+                result["annotated"] = _annotate(path, annotate_to, report)
+    except PoamXlError as exc:
+        result["error"] = exc.reason + (f" [{exc.cell}]" if exc.cell else "")
+        result["status"] = "unreadable"
+    except MemoryError:
+        result["error"] = (f"out of memory (worker capped at {options.memory_mb} MB): refused "
+                           "(raise it with --memory-mb)")
+    except RecursionError:
+        result["error"] = "structure too deeply nested: refused"
+    except Exception as exc:  # a bug of ours: this file fails, the batch goes on
+        result["error"] = f"internal error: {type(exc).__name__}: {str(exc)[:160]}"
+    lock = Path(path).with_name("~$" + Path(path).name)
+    if lock.exists():
+        result["notes"] = [f"open in Excel ({lock.name} beside it): unsaved changes are not checked"]
+    return result
+
+
+def _validate(path: Path, options: BatchOptions) -> Any:
+    from ..validation import validate
+
+    read_options: dict[str, Any] = {"limits": options.limits}
+    if options.password is not None:
+        read_options["password"] = options.password
+    return validate(path, profile=options.profile, as_of=options.as_of, **read_options)
+
+
+def _annotate(src: str | Path, dst: str, report: Any) -> str:
+    from ..update import annotated_copy  # lazy: workers that never annotate skip openpyxl/lxml
+
+    annotated_copy(src, dst, report)
+    return dst
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float | None) -> Iterator[None]:
+    """Stop a file that takes longer than ``seconds`` (main thread only: SIGALRM)."""
+    if not seconds or threading.current_thread() is not threading.main_thread() or not hasattr(
+            signal, "setitimer"):
+        yield
+        return
+
+    def expired(signum: int, frame: Any) -> None:
+        raise LimitExceededError(f"took longer than {seconds:g} s: stopped (raise it with --timeout)")
+
+    old = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    _cpu_backstop(seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _cpu_backstop(seconds: float) -> None:
+    """In a worker, code that never returns to Python (a parser loop) is killed by RLIMIT_CPU."""
+    if not _IN_WORKER["on"]:
+        return
+    import resource
+
+    used = sum(os.times()[:2])
+    soft = int(used + 2 * seconds + 10)
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+
+
+_IN_WORKER = {"on": False}
+
+
+def _init_worker(memory_mb: int | None) -> None:
+    _IN_WORKER["on"] = True
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    if memory_mb:
+        import resource
+
+        cap = memory_mb * 1024**2
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard == resource.RLIM_INFINITY or cap < hard:
+            resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+
+

@@ -1,0 +1,100 @@
+"""Which files a batch validates: files named, folders searched, globs matched; what was skipped."""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+SUFFIXES = (".xlsx", ".xlsm")
+GLOB_CHARS = set("*?[")
+
+
+def find_files(args: Iterable[str | Path], exclude: Iterable[Path] = ()
+               ) -> tuple[list[Path], list[str]]:
+    """Files named, found in folders (recursively) or matched by globs; plus what was skipped.
+
+    Folders yield .xlsx/.xlsm files only, never Office lock files (``~$*``) or hidden files;
+    symlinked folders are followed once (a symlink loop is visited once, not forever). A name
+    that matches nothing is kept, so the report says "file not found" for it.
+    """
+    files: list[Path] = []
+    skipped: list[str] = []
+    excluded = {_key(p) for p in exclude if p.exists()}
+    for arg in args:
+        text = str(arg)
+        p = Path(text)
+        if p.is_dir():
+            files += _walk(p, skipped, excluded)
+        elif not p.exists() and "**" in text:
+            files += _deep_glob(text, skipped, excluded)
+        elif not p.exists() and GLOB_CHARS & set(text):
+            for m in sorted(glob.glob(text)):
+                mp = Path(m)
+                if mp.is_dir():
+                    files += _walk(mp, skipped, excluded)
+                elif _wanted(mp.name):
+                    files.append(mp)
+        else:
+            files.append(p)
+    seen: set[str] = set()
+    unique = []
+    for f in files:
+        k = os.path.abspath(f)
+        if k not in seen:
+            seen.add(k)
+            unique.append(f)
+    return unique, skipped
+
+
+def _deep_glob(pattern: str, skipped: list[str], excluded: set[tuple[int, int]]) -> list[Path]:
+    """'inbox/**/*.xlsx' without glob's own recursion (which follows symlink loops ~40 deep)."""
+    import fnmatch
+
+    parts = Path(pattern).parts
+    cut = next(i for i, part in enumerate(parts) if GLOB_CHARS & set(part))
+    base = Path(*parts[:cut]) if cut else Path(".")
+    if not base.is_dir():
+        return []
+    flat = os.path.normpath(pattern).replace("**" + os.sep, "*")
+    return [f for f in _walk(base, skipped, excluded)
+            if fnmatch.fnmatch(os.path.normpath(f), flat)]
+
+
+def _key(p: Path) -> tuple[int, int]:
+    st = p.stat()
+    return st.st_dev, st.st_ino
+
+
+def _wanted(name: str) -> bool:
+    return name.lower().endswith(SUFFIXES) and not name.startswith(("~$", "."))
+
+
+def _walk(root: Path, skipped: list[str], excluded: set[tuple[int, int]]) -> list[Path]:
+    out: list[Path] = []
+    visited: set[tuple[int, int]] = set()
+    for folder, dirs, names in os.walk(root, followlinks=True, onerror=lambda e: skipped.append(
+            f"{e.filename}: {e.strerror}")):
+        try:
+            key = _key(Path(folder))
+        except OSError:
+            dirs[:] = []
+            continue
+        if key in visited or key in excluded:  # symlink loop, or our own output folder
+            dirs[:] = []
+            if key in visited:
+                skipped.append(f"{folder}: symlink loop, already visited")
+            continue
+        visited.add(key)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            if name.startswith("~$"):
+                skipped.append(f"{Path(folder) / name}: Office lock file")
+            elif name.lower().endswith((".xls", ".xlsb")) and not name.startswith("."):
+                skipped.append(f"{Path(folder) / name}: not .xlsx/.xlsm (Save As .xlsx to check it)")
+            elif _wanted(name):
+                out.append(Path(folder) / name)
+    return out
+
+

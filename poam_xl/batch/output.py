@@ -1,0 +1,61 @@
+"""A batch's report folder: one JSON report per file, summary.json and summary.csv, the names
+they get (never colliding, never "summary"), and where feedback copies go."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .. import report
+from ..errors import WriteError
+from ..write import atomic_path
+
+RESERVED = "summary"  # summary.json / summary.csv belong to the batch
+
+
+def unique_names(files: list[Path]) -> dict[str, str]:
+    """One report name per input: its stem, with -2, -3 ... when taken ("summary" is reserved
+    for the batch summary, so a workbook named summary.xlsx gets summary-2.json)."""
+    taken = {RESERVED}
+    out: dict[str, str] = {}
+    for f in files:
+        stem = f.stem or "workbook"
+        name, n = stem, 1
+        while name.lower() in taken:
+            n += 1
+            name = f"{stem}-{n}"
+        taken.add(name.lower())
+        out[str(f)] = name
+    return out
+
+
+def annotate_targets(files: list[Path], out_dir: Path) -> dict[str, str]:
+    """Input path -> its feedback copy in ``out_dir`` (NAME-feedback.xlsx/.xlsm)."""
+    names = unique_names(files)
+    return {str(f): str(out_dir / f"{names[str(f)]}-feedback{f.suffix.lower() or '.xlsx'}")
+            for f in files}
+
+
+def prepare(folder: Path) -> None:
+    """Create the report folder; WriteError naming it when that is not possible."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WriteError(f"cannot create the output folder ({exc.strerror})", path=folder) from None
+
+
+def write_reports(results: list[dict[str, Any]], out_dir: Path) -> int:
+    """Per-file JSON reports, summary.json and summary.csv, each written atomically; returns the
+    number of per-file reports."""
+    names = unique_names([Path(r["path"]) for r in results])
+    for r in results:
+        with atomic_path(out_dir / f"{names[r['path']]}.json") as tmp:
+            tmp.write_text(json.dumps(r, indent=2, ensure_ascii=False, default=str) + "\n",
+                           encoding="utf-8")
+    with atomic_path(out_dir / f"{RESERVED}.json") as tmp:
+        tmp.write_text(report.to_json([{k: v for k, v in r.items() if k != "findings"}
+                                       for r in results]), encoding="utf-8")
+    with atomic_path(out_dir / f"{RESERVED}.csv") as tmp:
+        tmp.write_text(report.summary_csv(results), encoding="utf-8")
+    return len(results)

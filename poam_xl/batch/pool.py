@@ -1,0 +1,131 @@
+"""Many files: ``check_file`` mapped over a process pool (or a Dask cluster), never stopping on
+a bad file; exit codes and counts of a batch.
+
+``run`` is a plain map of ``check_file`` over a ``concurrent.futures.ProcessPoolExecutor``; the
+same function maps under Dask (``executor="dask"``) or Ray::
+
+    client.map(check_file, paths, options=options)          # dask.distributed
+    ray.get([ray.remote(check_file).remote(p, options) for p in paths])
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any
+
+from ..errors import UsageError
+from ..findings import SEVERITY_ORDER
+from .check import BatchOptions, _init_worker, check_file
+
+
+def run(paths: list[Path], options: BatchOptions, *, jobs: int | None = None,
+        annotate: dict[str, str] | None = None,
+        on_result: Callable[[dict[str, Any]], None] | None = None,
+        executor: str = "process") -> list[dict[str, Any]]:
+    """``check_file`` over ``paths`` (in input order), ``jobs`` processes; 1 = in this process.
+
+    ``executor`` "dask" maps the same function on a local Dask cluster of ``jobs`` workers
+    (UsageError when Dask is not installed); "process" (the default) uses a process pool.
+
+    A worker that dies (a parser aborting, the memory or CPU cap) loses only its file: the
+    unfinished files are retried a few at a time, then alone, and a file that kills its
+    worker on its own is reported unreadable.
+    """
+    if executor == "dask":
+        return run_dask(paths, options, jobs=jobs, annotate=annotate, on_result=on_result)
+    if executor != "process":
+        raise UsageError(f"--executor must be process or dask, not {executor!r}")
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    annotate = annotate or {}
+    names = [str(p) for p in paths]
+    results: dict[int, dict[str, Any]] = {}
+
+    def done(i: int, r: dict[str, Any]) -> None:
+        results[i] = r
+        if on_result is not None:
+            on_result(r)
+
+    if jobs == 1 or len(names) == 1:
+        for i, name in enumerate(names):
+            done(i, check_file(name, options, annotate_to=annotate.get(name)))
+        return [results[i] for i in range(len(names))]
+    queue = list(range(len(names)))
+    careful = False
+    while queue:
+        wave = queue[:jobs] if careful else queue
+        queue = queue[len(wave):]
+        lost = _pool(wave, names, options, annotate, min(jobs, len(wave)), done)
+        if lost and not careful:
+            careful, queue = True, lost + queue
+            continue
+        for i in lost:  # careful mode: each lost file alone in a fresh worker
+            if _pool([i], names, options, annotate, 1, done):
+                done(i, _crashed(names[i], options))
+    return [results[i] for i in range(len(names))]
+
+
+def run_dask(paths: list[Path], options: BatchOptions, *, jobs: int | None = None,
+             annotate: dict[str, str] | None = None,
+             on_result: Callable[[dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
+    """``check_file`` over ``paths`` on a local Dask cluster (one thread per worker process)."""
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise UsageError("--executor dask needs Dask: pip install 'poam-xl[dask]'") from None
+    annotate = annotate or {}
+    with LocalCluster(n_workers=jobs or None, threads_per_worker=1) as cluster, \
+            Client(cluster) as client:
+        futures = [client.submit(check_file, str(f), options, annotate_to=annotate.get(str(f)),
+                                 pure=False) for f in paths]
+        results: list[dict[str, Any]] = client.gather(futures)
+    for r in results:
+        if on_result is not None:
+            on_result(r)
+    return results
+
+
+def _pool(indices: list[int], names: list[str], options: BatchOptions, annotate: dict[str, str],
+          jobs: int, done: Callable[[int, dict[str, Any]], None]) -> list[int]:
+    lost: list[int] = []
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
+                             initargs=(options.memory_mb,)) as ex:
+        futures = {ex.submit(check_file, names[i], options, annotate_to=annotate.get(names[i])): i
+                   for i in indices}
+        for fut in as_completed(futures):
+            i = futures[fut]
+            try:
+                done(i, fut.result())
+            except BrokenProcessPool:
+                lost.append(i)
+    return sorted(lost)
+
+
+def _crashed(path: str, options: BatchOptions) -> dict[str, Any]:
+    return {"path": path, "status": "unreadable", "profile": options.profile,
+            "template": "unknown", "as_of": options.as_of.isoformat(), "summary": {},
+            "findings": [], "error": "the checker process died on this file (out of memory or "
+            "CPU time: a hostile or enormous workbook?): refused"}
+
+
+def exit_code(results: list[dict[str, Any]], fail_on: str = "error") -> int:
+    """2 if any file was unreadable, else 1 if findings at/above ``fail_on``, else 0."""
+    if any(r["status"] == "unreadable" for r in results):
+        return 2
+    if fail_on == "never":
+        return 0
+    threshold = SEVERITY_ORDER[fail_on]
+    for r in results:
+        if any(SEVERITY_ORDER.get(f.get("severity", ""), 0) >= threshold for f in r["findings"]):
+            return 1
+    return 0
+
+
+def counts(results: list[dict[str, Any]]) -> dict[str, int]:
+    out = {"files": len(results), "ok": 0, "warnings": 0, "errors": 0, "unreadable": 0}
+    for r in results:
+        out[r["status"]] = out.get(r["status"], 0) + 1
+    return out
