@@ -38,6 +38,7 @@ REVIEW = {
     "check it by hand.",
 }
 SEVERITY = {4: "High", 3: "High", 2: "Medium", 1: "Low", 0: "Low"}
+DEFAULT_CONTROLS = ("CM-6",)  # a configuration check citing no control: 800-53 CM-6 (our mapping)
 _OLD_STYLE = re.compile(r'^\s*"(?P<name>.+?)"\s*:\s*\[(?P<result>[A-Z]+)\]', re.M)
 
 
@@ -96,8 +97,9 @@ def add(groups: dict[tuple[str, str], dict[str, Any]], el: Any, host: str,
             "refs": refs,
             "stig_id": stig_id,
             "severity": severity,
-            "info": clean(f.get("info") or el.findtext("description")),
-            "solution": clean(f.get("solution") or el.findtext("solution")),
+            # the plugin's own description / solution are the same for every check: not used
+            "info": clean(f.get("info")),
+            "solution": clean(f.get("solution")),
             "actual": clean(f.get("actual-value"))[:500],
             "policy": clean(f.get("policy-value"))[:500],
             "audit": f.get("audit-file", ""),
@@ -112,12 +114,15 @@ def add(groups: dict[tuple[str, str], dict[str, Any]], el: Any, host: str,
 
 def record(g: dict[str, Any], scan_date: dt.date | None, file: str, scan: str) -> Record:
     """The record of one check result: title = the check name; C/W/S = the 800-53 controls of
-    its CCI references (else its 800-53 references); risk = its CAT (else the plugin severity)."""
+    its CCI references (else its 800-53 references, else CM-6); risk = its CAT (else the plugin
+    severity)."""
     refs = g["refs"]
     risk = model.risk_level(_first(refs, "CAT")) or SEVERITY.get(g["severity"], "Low")
     nist = refs.get("800-53r5") or refs.get("800-53") or []
-    controls, notes = cci.cws(refs.get("CCI", []), [n.rstrip(".") for n in nist],
-                              fallback=[g["stig_id"]])
+    if refs.get("CCI") or nist:
+        controls, notes = cci.cws(refs.get("CCI", []), [n.rstrip(".") for n in nist])
+    else:
+        controls, notes = DEFAULT_CONTROLS, []
     status = RESULTS.get(g["result"], NOT_REVIEWED)
     details = [f"Nessus compliance result: {g['result'] or 'none'}"]
     if scan:
