@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
+from ..errors import UsageError, WorkbookError
 
 OPEN, NOT_REVIEWED, NOT_A_FINDING, NOT_APPLICABLE = (
     "open",
@@ -112,7 +112,8 @@ def kind_of(path: Path) -> str:
     by extension (.csv; a .ckl/.cklb/.nessus whose content is unreadable goes to its parser,
     which names the fault).
 
-    Raises UsageError for anything else.
+    Raises UsageError for anything else, WorkbookError for XML that is malformed or declares
+    entities (never expanded).
     """
     ext = path.suffix.lower()
     with path.open("rb") as fh:
@@ -120,12 +121,15 @@ def kind_of(path: Path) -> str:
     body = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if body[:1] == b"{":
         return "cklb" if b'"stigs"' in head or b'"cklb_version"' in head else "hdf"
+    refused = ""
     if body[:1] == b"<":
-        root = _xml_root(path)
+        root, refused = _xml_root(path)
         if root in _XML_ROOTS:
             return _XML_ROOTS[root]
     if ext in (".ckl", ".cklb", ".nessus", ".csv"):
         return ext[1:]
+    if refused:
+        raise WorkbookError(f"not readable XML ({refused})", path=str(path))
     if ext == ".json":
         return "hdf"
     raise UsageError(
@@ -135,17 +139,18 @@ def kind_of(path: Path) -> str:
     )
 
 
-def _xml_root(path: Path) -> str | None:
-    """Local name of the root element (defusedxml; stops at the first start tag), or None."""
+def _xml_root(path: Path) -> tuple[str | None, str]:
+    """(local name of the root element, "") by defusedxml, stopping at the first start tag;
+    (None, reason) when the XML is malformed or declares entities / a DTD."""
     from defusedxml import DefusedXmlException
     from defusedxml.ElementTree import iterparse
 
     try:
         for _event, el in iterparse(str(path), events=("start",)):
-            return str(el.tag).rsplit("}", 1)[-1]
-    except (SyntaxError, DefusedXmlException, ValueError):
-        return None
-    return None
+            return str(el.tag).rsplit("}", 1)[-1], ""
+    except (SyntaxError, DefusedXmlException, ValueError) as exc:
+        return None, str(exc)[:120]
+    return None, "no element"
 
 
 def parse(path: str | Path, options: Options = DEFAULT_OPTIONS) -> Iterator[Record]:

@@ -166,9 +166,9 @@ def _note(plan: Plan, rec: Record, kept: bool = True) -> None:
     the parser's notes, plus a missing host and a missing risk level for every format."""
     notes = [n for n in rec.notes if kept or n[0] in INFO_NOTES]
     if kept and not rec.hosts:
-        notes.append(("no-host", rec.file))
+        notes.append(("no-host", rec.file or "the findings"))
     if kept and rec.risk is None and not any(kind == "severity" for kind, _ in notes):
-        notes.append(("severity", f"none given in {rec.file}"))
+        notes.append(("severity", f"none given in {rec.file or 'the findings'}"))
     for kind, detail in dict.fromkeys(notes):
         counts = plan.notes.setdefault(kind, {})
         counts[detail] = counts.get(detail, 0) + 1
