@@ -228,6 +228,21 @@ def test_openscap_references_give_stig_ids_and_nist(tmp_path: Path) -> None:
     assert "Benchmark: Guide to the Secure Configuration of RHEL 8" in r.details
 
 
+def test_a_later_test_result_supersedes_an_earlier_one(tmp_path: Path) -> None:
+    """`oscap xccdf eval --remediate`: the scan, then the rescan where remediated rules are
+    'fixed'; another target's results stay its own."""
+    one = RULES[:1]
+    fixed = (RULES[0][:5] + ("fixed",),)
+    host = {"target": "web02"}
+    text = write_xccdf(tmp_path / "a.xml", rules=one, host=host).read_text(encoding="utf-8")
+    rescan = _test_result("cdf:", "scc", "1.2", host, fixed)
+    other = _test_result("cdf:", "scc", "1.2", {"target": "web09"}, one)
+    path = tmp_path / "remediated.xml"
+    path.write_text(text.replace("</cdf:Benchmark>", rescan + other + "</cdf:Benchmark>"), encoding="utf-8")
+    recs = parse_all([path])
+    assert sorted((r.hosts, r.status) for r in recs) == [(("web02",), "not_a_finding"), (("web09",), "open")]
+
+
 def test_hosts_name_then_fqdn_then_ip_then_arf_asset(tmp_path: Path) -> None:
     def host_of(host: dict[str, str], wrap: str = "none") -> tuple[str, ...]:
         path = write_xccdf(tmp_path / f"h{len(list(tmp_path.iterdir()))}.xml", host=host, wrap=wrap)

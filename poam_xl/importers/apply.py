@@ -39,8 +39,8 @@ class ImportResult:
                 else f" (item {last})"
             )
         parts = [
-            f"wrote {self.path}: {self.records} findings read",
-            f"{added} items added{span}",
+            f"wrote {self.path}: {_n(self.records, 'finding')} read",
+            f"{_n(added, 'item')} added{span}",
             f"{len(p.updates) - p.reopened} updated",
             f"{p.reopened} reopened",
             f"{p.unchanged} already up to date",

@@ -31,8 +31,13 @@ def parse(path: Path, options: Options = DEFAULT_OPTIONS) -> Iterator[Record]:
     hosts = pick_host(target.get("host_name"), target.get("fqdn"), target.get("ip_address"))
     detected = _title_date(doc.get("title"))
     for stig in doc["stigs"]:
+        if not isinstance(stig, dict):
+            continue
         name = str(stig.get("display_name") or stig.get("stig_name") or "")
-        for rule in stig.get("rules") or []:
+        rules = stig.get("rules")
+        for rule in rules if isinstance(rules, list) else []:
+            if not isinstance(rule, dict):
+                continue
             rec = _rule(rule, hosts, name, path.name)
             rec.detected = _details_date(rule) or detected
             yield rec
@@ -47,7 +52,7 @@ def _rule(rule: dict[str, Any], hosts: tuple[str, ...], stig: str, file: str) ->
         "severity": str(rule.get("severity") or ""),
         "title": rule.get("rule_title"),
         "fix": rule.get("fix_text"),
-        "ccis": [str(c) for c in rule.get("ccis") or []],
+        "ccis": _strings(rule.get("ccis")),
     }
     override = justification = ""
     ov = rule.get("overrides")
@@ -67,6 +72,13 @@ def _rule(rule: dict[str, Any], hosts: tuple[str, ...], stig: str, file: str) ->
         justification,
         str(rule.get("comments") or ""),
     )
+
+
+def _strings(value: object) -> list[str]:
+    """A list of strings from a JSON list, or one string (hand-edited files)."""
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return [str(value)] if value else []
 
 
 def _title_date(title: object) -> Any:

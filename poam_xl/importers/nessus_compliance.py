@@ -103,6 +103,7 @@ def add(groups: dict[tuple[str, str], dict[str, Any]], el: Any, host: str,
             "actual": clean(f.get("actual-value"))[:500],
             "policy": clean(f.get("policy-value"))[:500],
             "audit": f.get("audit-file", ""),
+            "check_id": f.get("check-id", ""),
             "hosts": [],
             "date": day,
         }
@@ -131,6 +132,8 @@ def record(g: dict[str, Any], scan_date: dt.date | None, file: str, scan: str) -
         details.append(f"Audit file: {g['audit']}")
     if g["stig_id"]:
         details.append(f"STIG ID: {g['stig_id']}")
+    if g["check_id"]:
+        details.append(f"Check ID: {g['check_id']}")
     if g["actual"]:
         details.append(f"Actual value: {g['actual']}")
     if g["policy"]:

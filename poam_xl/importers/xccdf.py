@@ -77,14 +77,18 @@ def _local(tag: object) -> tuple[str, str]:
 
 
 def parse(path: Path, options: Options = DEFAULT_OPTIONS) -> Iterator[Record]:
-    """Records of every rule-result; rule titles, severities, idents and fix texts come from the
-    Benchmark's Rules (before the TestResult, also inside ARF report-requests), else from the
-    rule-result alone (a bare TestResult document).
+    """Records of every rule-result (the last TestResult's, when several test the same target);
+    rule titles, severities, idents and fix texts come from the Benchmark's Rules (before the
+    TestResult, also inside ARF report-requests), else from the rule-result alone (a bare
+    TestResult document).
 
     Raises WorkbookError naming the file for malformed XML, DTDs, entities or a document
     without any XCCDF TestResult.
     """
     rules: dict[str, dict[str, Any]] = {}
+    # (host, rule) -> its record: a later TestResult for the same target supersedes an earlier
+    # one (OpenSCAP --remediate writes the scan, then the rescan with 'fixed' results)
+    latest: dict[tuple[tuple[str, ...], str], Record] = {}
     stack: list[Any] = []
     state: dict[str, Any] = {"benchmark": "", "asset": {}, "results": 0}
     test: dict[str, Any] = {}
@@ -105,7 +109,10 @@ def parse(path: Path, options: Options = DEFAULT_OPTIONS) -> Iterator[Record]:
                 if name == "Rule":
                     rules[el.get("id") or ""] = _rule(el, stack)
                 elif name == "rule-result" and test:
-                    yield _record(el, rules, test, state, path.name)
+                    rec = _record(el, rules, test, state, path.name)
+                    key = (rec.hosts, el.get("idref") or "")
+                    latest.pop(key, None)
+                    latest[key] = rec
                 elif name == "title" and parent is not None and _local(parent.tag)[1] == "Benchmark":
                     state["benchmark"] = clean(el.text)
                 else:
@@ -122,6 +129,7 @@ def parse(path: Path, options: Options = DEFAULT_OPTIONS) -> Iterator[Record]:
             "`oscap xccdf eval --results` or SCC)",
             path=str(path),
         )
+    yield from latest.values()
 
 
 def _new_test(el: Any) -> dict[str, Any]:
