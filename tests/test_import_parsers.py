@@ -210,7 +210,8 @@ def test_ckl_statuses_severity_override_and_fields(tmp_path: Path) -> None:
     assert (r1.status, r1.risk, r1.how, r1.hosts) == ("open", "High", "STIG Review", ("web01",))
     assert r1.description == r1.title  # the description is what is wrong, readable
     assert "Telnet is enabled" in r1.details and "Example Web Server STIG" in r1.details
-    assert r1.controls == ("V-1001", "APP-1001", "CCI-000381")
+    assert r1.controls == ("CM-7 a", "CCI-000381")  # 800-53 control of the CCI, then the CCI
+    assert "STIG ID: APP-1001" in r1.details
     assert r1.fix == "Fix V-1001 by configuration."
     assert recs["SV-1004r1_rule (V-1004)"].risk == "Low"  # SEVERITY_OVERRIDE wins
     statuses = sorted(r.status for r in recs.values())

@@ -43,9 +43,7 @@ def test_new_items_fields_and_clean_validation(tmp_path: Path) -> None:
         "High",
         "STIG Review",
     )
-    assert (
-        telnet["assets"] == "web01" and "CCI-000381" in telnet["cws"] and "V-1001" in telnet["cws"]
-    )
+    assert telnet["assets"] == "web01" and telnet["cws"] == "CM-7 a; CCI-000381"
     assert telnet["mitigation"] == "Fix V-1001 by configuration."
     assert telnet["date_identified"] == pd.Timestamp(AS_OF)  # a CKL carries no date: --as-of
     assert telnet["milestone_date"] == pd.Timestamp(AS_OF + dt.timedelta(days=30))  # High: 30 days

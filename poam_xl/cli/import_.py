@@ -13,7 +13,7 @@ from ._app import AS_OF, app, handle_errors, parse_as_of
 @handle_errors
 def import_(
     findings: list[Path] = typer.Argument(
-        ..., help="Findings files: .ckl, .cklb, .nessus, HDF .json, .csv."
+        ..., help="Findings files: .ckl, .cklb, .nessus, XCCDF/ARF results .xml, HDF .json, .csv."
     ),
     into: Path = typer.Option(..., "--into", help="The POA&M workbook to add the findings to."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the result here."),
@@ -22,7 +22,10 @@ def import_(
         "Low", "--min-severity", help="Skip findings below High|Medium|Low."
     ),
     include_not_reviewed: bool = typer.Option(
-        False, "--include-not-reviewed", help="Checklists: Not_Reviewed rules become items too."
+        False,
+        "--include-not-reviewed",
+        help="Not_Reviewed rules and checks that could not decide (XCCDF error/unknown, Nessus "
+        "WARNING/ERROR, HDF error) become items too, flagged for review.",
     ),
     include_info: bool = typer.Option(
         False, "--include-info", help="Nessus: keep severity 0 plugins."
@@ -33,6 +36,11 @@ def import_(
     map_file: Path | None = typer.Option(
         None, "--map-file", help="CSV mapping file (JSON or KEY=Header lines)."
     ),
+    preset: str | None = typer.Option(
+        None,
+        "--preset",
+        help="CSV is a scanner export: qualys | tenable (Tenable.sc / Tenable VM) | nessus-csv.",
+    ),
     scan_date: str | None = typer.Option(
         None,
         "--scan-date",
@@ -41,28 +49,35 @@ def import_(
     ),
     as_of: str | None = AS_OF,
 ) -> None:
-    """Add scanner and checklist findings (CKL, CKLB, Nessus, HDF, CSV) to a workbook.
+    """Add scanner and checklist findings (CKL, CKLB, Nessus, XCCDF, HDF, CSV) to a workbook.
 
     New items get the next Item Numbers; known ones (same Source Identifier) are
     updated, closed ones reopened with a note.
 
     Example: poam-xl import scan.nessus host1.ckl --into poam.xlsx --output poam-new.xlsx
+    Example: poam-xl import qualys.csv --preset qualys --into poam.xlsx --in-place
     """
     from .. import model
     from ..errors import UsageError
     from ..importers import Options
     from ..importers.apply import import_into
     from ..importers.csvmap import parse_mapping
+    from ..importers.presets import NAMES
 
     level = model.canonical_choice(min_severity, model.RISK_LEVELS, model.RISK_SYNONYMS)
     if level is None:
         raise UsageError(f"--min-severity must be High, Medium or Low, not {min_severity!r}")
+    if preset is not None and preset.lower() not in NAMES:
+        raise UsageError(f"--preset must be one of {', '.join(NAMES)}, not {preset!r}")
+    if preset is not None and (map_ or map_file):
+        raise UsageError("give --preset or --map/--map-file, not both")
     options = Options(
         min_severity=level,
         include_not_reviewed=include_not_reviewed,
         include_info=include_info,
         scan_date=parse_as_of(scan_date) if scan_date else None,
         mapping=parse_mapping(map_, map_file) if (map_ or map_file) else {},
+        preset=preset.lower() if preset else None,
     )
     result = import_into(
         findings, into, output, in_place=in_place, options=options, as_of=parse_as_of(as_of)

@@ -40,8 +40,8 @@ class ImportResult:
                 else f" (item {last})"
             )
         parts = [
-            f"wrote {self.path}: {self.records} findings read",
-            f"{added} items added{span}",
+            f"wrote {self.path}: {_n(self.records, 'finding')} read",
+            f"{_n(added, 'item')} added{span}",
             f"{len(p.updates) - p.reopened} updated",
             f"{p.reopened} reopened",
             f"{p.unchanged} already up to date",
@@ -53,12 +53,47 @@ class ImportResult:
             parts.append(
                 "skipped " + ", ".join(f"{n} {why}" for why, n in sorted(p.skipped.items()))
             )
+            undecided = p.skipped.get("error", 0) + p.skipped.get("not reviewed", 0)
+            if undecided:
+                parts.append(f"{_n(undecided, 'error or not-reviewed check')} not passing (none "
+                             "closes an item; --include-not-reviewed adds them as items to review)")
         if p.resolved:
             parts.append(
                 "now passing (close them after review): items "
                 + ", ".join(str(i) for i in p.resolved)
             )
+        parts.extend(note_lines(p))
         return "; ".join(parts)
+
+
+# note kind -> summary text; {n}: "2 findings", {what}: the first details
+NOTES = {
+    "unknown-cci": "warning: CCI not in the DISA CCI list in {n} ({what}): C/W/S keeps the CCI",
+    "no-control": "warning: no CCI or 800-53 control in {n} ({what}): C/W/S holds the STIG ID; "
+    "fill in the control",
+    "no-host": "warning: no host (host name, FQDN or IP) in {n} from {what}: Affected Assets "
+    "left blank",
+    "severity": "warning: severity that maps to no risk level in {n} ({what}): Risk Level left "
+    "blank; set it by hand",
+}
+
+
+def note_lines(plan: Plan) -> list[str]:
+    """Summary parts for the parsers' notes: warnings (counted per finding written) and the
+    severity mapping a CSV preset used."""
+    out = []
+    for kind, counts in plan.notes.items():
+        details = [d for d in counts if d]
+        what = ", ".join(details[:5]) + (f" and {len(details) - 5} more" if len(details) > 5 else "")
+        if kind == "mapping":
+            out.extend(f"severity mapping {d}" for d in details)
+        elif kind in NOTES:
+            out.append(NOTES[kind].format(n=_n(sum(counts.values()), "finding"), what=what))
+    return out
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def import_into(

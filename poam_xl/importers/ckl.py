@@ -19,10 +19,13 @@ from . import (
     OPEN,
     Options,
     Record,
+    cci,
     clean,
-    unique,
+    pick_host,
 )
 
+# STIG Viewer STATUS words (CKL: Open / NotAFinding / Not_Applicable / Not_Reviewed; CKLB:
+# open / not_a_finding / not_applicable / not_reviewed)
 STATUS = {
     "open": OPEN,
     "notafinding": NOT_A_FINDING,
@@ -32,6 +35,7 @@ STATUS = {
     "not_reviewed": NOT_REVIEWED,
     "notreviewed": NOT_REVIEWED,
 }
+CATS = {"High": "CAT I", "Medium": "CAT II", "Low": "CAT III"}  # DISA: high/medium/low = CAT I-III
 
 
 def stig_source_id(rule_id: str, vuln_id: str) -> str:
@@ -39,6 +43,17 @@ def stig_source_id(rule_id: str, vuln_id: str) -> str:
     if rule_id and vuln_id:
         return f"{rule_id} ({vuln_id})"
     return rule_id or vuln_id
+
+
+def cat(severity: object) -> str:
+    """Any spelling of a STIG severity -> 'CAT I' / 'CAT II' / 'CAT III'.
+
+    'high', 'CAT I', 'cat i', 'I' are the same severity: newer STIG Viewers write high/medium/low,
+    older ones (and SEVERITY_OVERRIDE typed by hand) 'CAT III'. Text naming no CAT is returned
+    stripped, as written.
+    """
+    level = model.risk_level(severity)
+    return CATS[level] if level else " ".join(str(severity or "").split())
 
 
 def stig_record(
@@ -51,33 +66,38 @@ def stig_record(
     stig: str = "",
     override: str = "",
     justification: str = "",
+    comments: str = "",
 ) -> Record:
     """A record from STIG rule fields (shared by .ckl and .cklb).
 
-    The description is the rule title (what is wrong); the checklist's finding details and any
-    severity override with its justification are evidence, kept in the item's Comments.
+    ``data``: rule_id, vuln_id, rule_ver (the STIG ID), severity, title, fix, ccis. The
+    description is the rule title (what is wrong); C/W/S the 800-53 controls of the CCIs (then
+    the CCIs); Comments get the evidence: a severity override with its justification (both CATs
+    normalised), the STIG name, STIG ID, the reviewer's comments, the finding details.
     """
     rule_id, vuln_id = data.get("rule_id", ""), data.get("vuln_id", "")
-    original = (data.get("severity") or "").strip().lower()
-    severity = (override or original).strip().lower()
+    stig_id = str(data.get("rule_ver") or "").strip()
+    original = str(data.get("severity") or "").strip()
     title = clean(data.get("title")) or rule_id or vuln_id
     evidence = []
-    if override and override.strip().lower() != original:
-        cat = {"high": "CAT I", "medium": "CAT II", "low": "CAT III"}
-        evidence.append(f"Severity override: {cat.get(original, original)} -> "
-                        f"{cat.get(severity, severity)}"
-                        + (f" ({clean(justification)})" if justification else ""))
+    if override.strip() and cat(override) != cat(original):
+        evidence.append(f"Severity override: {cat(original)} -> {cat(override)}"
+                        + (f" ({clean(justification)})" if justification.strip() else ""))
     if stig:
         evidence.append(f"STIG: {stig}")
+    if stig_id:
+        evidence.append(f"STIG ID: {stig_id}")
+    if comments.strip():
+        evidence.append(f"Reviewer comments: {comments.strip()}")
     if details:
         evidence.append(f"Finding details: {details}")
-    controls = unique([vuln_id, data.get("rule_ver", ""), *data.get("ccis", ())])
+    controls, notes = cci.cws(data.get("ccis", ()), fallback=[stig_id or vuln_id])
     return Record(
         source=source,
         source_id=stig_source_id(rule_id, vuln_id),
         title=title,
         description=title,
-        risk=model.risk_level(severity),
+        risk=model.risk_level(override.strip() or original),
         controls=controls,
         hosts=hosts,
         fix=clean(data.get("fix")),
@@ -85,17 +105,21 @@ def stig_record(
         how="STIG Review",
         file=file,
         details=clean("\n".join(evidence)),
+        notes=notes,
     )
 
 
 def parse(path: Path, options: Options = DEFAULT_OPTIONS) -> Iterator[Record]:
+    """One record per VULN of every iSTIG; host from ASSET (HOST_NAME, else HOST_FQDN, else
+    HOST_IP). Raises WorkbookError naming the file for malformed XML, DTDs or entities."""
     hosts: tuple[str, ...] = ()
     stig = ""
     try:
         for _event, el in iterparse(str(path), events=("end",)):
             tag = el.tag
             if tag == "ASSET":
-                hosts = unique([el.findtext("HOST_NAME") or el.findtext("HOST_IP") or ""])
+                hosts = pick_host(el.findtext("HOST_NAME"), el.findtext("HOST_FQDN"),
+                                  el.findtext("HOST_IP"))
                 el.clear()
             elif tag == "STIG_INFO":
                 info = {
@@ -139,4 +163,5 @@ def _vuln(el: Any, hosts: tuple[str, ...], stig: str, file: str) -> Record:
         stig,
         el.findtext("SEVERITY_OVERRIDE") or "",
         el.findtext("SEVERITY_JUSTIFICATION") or "",
+        clean(el.findtext("COMMENTS")),
     )

@@ -8,11 +8,15 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import WorkbookError
-from . import DEFAULT_OPTIONS, Options, Record, parse_timestamp, unique
+from . import DEFAULT_OPTIONS, Options, Record, parse_timestamp, pick_host
 from .ckl import stig_record
 
 
 def parse(path: Path, options: Options = DEFAULT_OPTIONS) -> Iterator[Record]:
+    """Every rule of every STIG; host from target_data (host_name, else fqdn, else ip_address).
+
+    Raises WorkbookError naming the file for unreadable JSON or a document with no 'stigs'.
+    """
     try:
         doc = json.loads(path.read_text(encoding="utf-8-sig"))
     except (ValueError, UnicodeDecodeError) as exc:
@@ -22,11 +26,18 @@ def parse(path: Path, options: Options = DEFAULT_OPTIONS) -> Iterator[Record]:
     if not isinstance(doc, dict) or not isinstance(doc.get("stigs"), list):
         raise WorkbookError("not a CKLB checklist (no 'stigs' list)", path=str(path))
     target = doc.get("target_data") or {}
-    hosts = unique([str(target.get("host_name") or target.get("ip_address") or "")])
+    if not isinstance(target, dict):
+        target = {}
+    hosts = pick_host(target.get("host_name"), target.get("fqdn"), target.get("ip_address"))
     detected = _title_date(doc.get("title"))
     for stig in doc["stigs"]:
+        if not isinstance(stig, dict):
+            continue
         name = str(stig.get("display_name") or stig.get("stig_name") or "")
-        for rule in stig.get("rules") or []:
+        rules = stig.get("rules")
+        for rule in rules if isinstance(rules, list) else []:
+            if not isinstance(rule, dict):
+                continue
             rec = _rule(rule, hosts, name, path.name)
             rec.detected = _details_date(rule) or detected
             yield rec
@@ -41,7 +52,7 @@ def _rule(rule: dict[str, Any], hosts: tuple[str, ...], stig: str, file: str) ->
         "severity": str(rule.get("severity") or ""),
         "title": rule.get("rule_title"),
         "fix": rule.get("fix_text"),
-        "ccis": [str(c) for c in rule.get("ccis") or []],
+        "ccis": _strings(rule.get("ccis")),
     }
     override = justification = ""
     ov = rule.get("overrides")
@@ -59,7 +70,15 @@ def _rule(rule: dict[str, Any], hosts: tuple[str, ...], stig: str, file: str) ->
         stig,
         override,
         justification,
+        str(rule.get("comments") or ""),
     )
+
+
+def _strings(value: object) -> list[str]:
+    """A list of strings from a JSON list, or one string (hand-edited files)."""
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return [str(value)] if value else []
 
 
 def _title_date(title: object) -> Any:

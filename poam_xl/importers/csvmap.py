@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from collections.abc import Iterator
@@ -86,6 +87,17 @@ def auto_mapping(headers: list[str]) -> dict[str, str]:
 
 
 def parse(path: Path, options: Options = DEFAULT_OPTIONS) -> Iterator[Record]:
+    """One record per row with a description; columns from ``options.mapping`` (plus headers
+    that name POA&M columns), or a scanner export's own columns with ``options.preset``.
+
+    Raises UsageError naming the file for mapped columns the CSV lacks or no description
+    column, WorkbookError when it is not UTF-8 text.
+    """
+    if options.preset:
+        from .presets import parse as preset_parse
+
+        yield from preset_parse(path, options)
+        return
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
@@ -94,7 +106,7 @@ def parse(path: Path, options: Options = DEFAULT_OPTIONS) -> Iterator[Record]:
         dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.DictReader(text.splitlines(), dialect=dialect)
+    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)  # quoted newlines kept
     headers = [h for h in reader.fieldnames or [] if h]
     mapping = {**auto_mapping(headers), **options.mapping}
     missing = sorted({h for h in mapping.values() if h not in headers})
@@ -122,6 +134,8 @@ def _record(values: dict[str, str], file: str) -> Record:
     how = model.canonical_choice(values.get("how_identified"), model.HOW_IDENTIFIED) or "Other"
     status = NOT_A_FINDING if values.get("status", "").lower() in CLOSED_WORDS else OPEN
     cves = unique(re.findall(r"CVE-\d{4}-\d+", values.get("cve", ""), flags=re.I))
+    given = values.get("risk_level", "")
+    notes = [("severity", f"{given!r} in {file}")] if given and risk is None else []
     used = {
         "description",
         "risk_level",
@@ -149,4 +163,5 @@ def _record(values: dict[str, str], file: str) -> Record:
         how=how,
         file=file,
         values={k: v for k, v in values.items() if k not in used and v},
+        notes=notes,
     )

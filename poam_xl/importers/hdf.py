@@ -1,4 +1,4 @@
-"""MITRE Heimdall Data Format (HDF) JSON: failed controls become records."""
+"""MITRE Heimdall Data Format (HDF) JSON: InSpec controls become records (failed and errors)."""
 
 from __future__ import annotations
 
@@ -11,20 +11,28 @@ from .. import model
 from ..errors import WorkbookError
 from . import (
     DEFAULT_OPTIONS,
+    ERROR,
     NOT_A_FINDING,
     NOT_APPLICABLE,
     NOT_REVIEWED,
     OPEN,
     Options,
     Record,
+    cci,
     clean,
     parse_timestamp,
-    unique,
+    pick_host,
 )
 from .ckl import stig_source_id
 
+ERROR_REVIEW = "InSpec reported an error for this control: it is not passing; check it by hand."
+
 
 def parse(path: Path, options: Options = DEFAULT_OPTIONS) -> Iterator[Record]:
+    """One record per control of every profile; host = platform.target_id.
+
+    Raises WorkbookError naming the file for unreadable JSON or a document with no 'profiles'.
+    """
     try:
         doc = json.loads(path.read_text(encoding="utf-8-sig"))
     except (ValueError, UnicodeDecodeError) as exc:
@@ -32,8 +40,10 @@ def parse(path: Path, options: Options = DEFAULT_OPTIONS) -> Iterator[Record]:
     if not isinstance(doc, dict) or not isinstance(doc.get("profiles"), list):
         raise WorkbookError("not an HDF results file (no 'profiles' list)", path=str(path))
     platform = doc.get("platform") or {}
-    hosts = unique([str(platform.get("target_id") or "")])
+    hosts = pick_host(platform.get("target_id") if isinstance(platform, dict) else "")
     for profile in doc["profiles"]:
+        if not isinstance(profile, dict):
+            continue
         for control in profile.get("controls") or []:
             if isinstance(control, dict):
                 yield _control(
@@ -45,11 +55,16 @@ def parse(path: Path, options: Options = DEFAULT_OPTIONS) -> Iterator[Record]:
 
 
 def status_of(control: dict[str, Any]) -> str:
-    """HDF's own rule: impact 0 -> not applicable; any failed -> open; passed; else not reviewed."""
+    """A control's outcome, in Heimdall's order of precedence (inspecjs / Heimdall
+    compute_status): any 'error' result -> error ("Profile Error": never passing, even beside
+    passed results); impact 0 -> not applicable; any failed -> open; any passed -> passing;
+    skipped or no results -> not reviewed."""
     statuses = [
         str(r.get("status") or "") for r in control.get("results") or [] if isinstance(r, dict)
     ]
-    if float(control.get("impact") or 0) == 0:
+    if "error" in statuses:
+        return ERROR
+    if _impact(control) == 0:
         return NOT_APPLICABLE
     if "failed" in statuses:
         return OPEN
@@ -59,50 +74,68 @@ def status_of(control: dict[str, Any]) -> str:
 
 
 def risk_of(control: dict[str, Any]) -> str | None:
-    tags = control.get("tags") or {}
+    """tags.severity (high/medium/low), else InSpec impact: >=0.7 High, >=0.4 Medium, >0 Low."""
+    tags = control.get("tags") if isinstance(control.get("tags"), dict) else {}
     sev = model.risk_level(str(tags.get("severity") or "").lower())
     if sev:
         return sev
-    impact = float(control.get("impact") or 0)
+    impact = _impact(control)
     return "High" if impact >= 0.7 else "Medium" if impact >= 0.4 else "Low" if impact > 0 else None
+
+
+def _impact(control: dict[str, Any]) -> float:
+    try:
+        return float(control.get("impact") or 0)
+    except (TypeError, ValueError):
+        return 0.0
 
 
 def _control(control: dict[str, Any], hosts: tuple[str, ...], profile: str, file: str) -> Record:
     tags = control.get("tags") or {}
+    if not isinstance(tags, dict):
+        tags = {}
     descs = {
         str(d.get("label")): str(d.get("data") or "")
         for d in control.get("descriptions") or []
         if isinstance(d, dict)
     }
     results = [r for r in control.get("results") or [] if isinstance(r, dict)]
-    failed = [r for r in results if r.get("status") == "failed"]
     cid = str(control.get("id") or "")
     rule_id = str(tags.get("rid") or "")
     vuln_id = str(tags.get("gid") or (cid if cid.startswith("V-") else ""))
     source_id = stig_source_id(rule_id, vuln_id) or cid
     title = clean(control.get("title")) or cid
     parts = [title]
-    messages = [str(r.get("message") or r.get("code_desc") or "").strip() for r in failed]
-    if any(messages):
-        parts.append("Failed: " + "; ".join(m for m in messages if m))
+    for word, label in (("failed", "Failed"), ("error", "Error")):
+        messages = [str(r.get("message") or r.get("code_desc") or "").strip()
+                    for r in results if r.get("status") == word]
+        if any(messages):
+            parts.append(f"{label}: " + "; ".join(m for m in messages if m))
     if profile:
         parts.append(f"Profile: {profile}")
     dates = [d for r in results if (d := parse_timestamp(r.get("start_time")))]
+    nist = [str(n) for n in _list(tags.get("nist")) if str(n) not in ("unmapped", "Rev_4", "Rev_5")]
+    stig_id = str(tags.get("stig_id") or "")
     ccis = [str(c) for c in _list(tags.get("cci"))]
-    nist = [str(n) for n in _list(tags.get("nist")) if str(n) != "unmapped"]
+    controls, notes = cci.cws(ccis, nist, fallback=[stig_id or vuln_id or cid])
+    status = status_of(control)
+    details = [f"STIG ID: {stig_id}"] if stig_id else []
     return Record(
         source="hdf",
         source_id=source_id,
         title=title,
         description=clean("\n".join(parts)),
         risk=risk_of(control),
-        controls=unique([vuln_id or cid, *ccis, *nist]),
+        controls=controls,
         hosts=hosts,
         fix=clean(descs.get("fix") or tags.get("fix") or ""),
         detected=min(dates) if dates else None,
-        status=status_of(control),
+        status=status,
         how="STIG Review" if rule_id or vuln_id else "Assessment",
         file=file,
+        details="\n".join(details),
+        review=ERROR_REVIEW if status == ERROR else "",
+        notes=notes,
     )
 
 

@@ -13,10 +13,12 @@ import pandas as pd
 from .. import derive, feedback, model
 from ..dates import as_date
 from ..policy import Policy
-from . import DEFAULT_OPTIONS, NOT_A_FINDING, NOT_REVIEWED, OPEN, Options, Record
+from . import DEFAULT_OPTIONS, ERROR, NOT_A_FINDING, NOT_REVIEWED, OPEN, Options, Record
 
 RANK = {r: i for i, r in enumerate(reversed(model.RISK_LEVELS))}  # Low 0, Medium 1, High 2
-_STIG = re.compile(r"\b(S?V-\d+)", re.I)
+# STIG rule / vuln IDs anywhere in the text, also inside XCCDF ids
+# ("xccdf_mil.disa.stig_rule_SV-230221r743913_rule"): not preceded by a letter or digit
+_STIG = re.compile(r"(?<![A-Za-z0-9])(S?V-\d+)", re.I)
 _PLUGIN = re.compile(r"\bplugin(?:\s*id)?\s*[:#]?\s*(\d+)", re.I)
 _SPLIT = re.compile(r"[,;\n]+")
 
@@ -38,6 +40,7 @@ class Plan:
     milestones: list[dict[str, Any]] = field(default_factory=list)  # one per new item
     unchanged: int = 0  # findings already on the workbook with nothing to update
     unmatched: int = 0  # new items without a Source Identifier: a later import cannot match them
+    notes: dict[str, dict[str, int]] = field(default_factory=dict)  # kind -> detail -> findings
 
     @property
     def reopened(self) -> int:
@@ -66,10 +69,15 @@ def split_hosts(text: object) -> list[str]:
 
 
 def wanted(rec: Record, options: Options) -> str | None:
-    """None when the record should become an item, else the reason it is skipped."""
-    if rec.status == NOT_REVIEWED and not options.include_not_reviewed:
-        return "not reviewed"
-    if rec.status not in (OPEN, NOT_REVIEWED):
+    """None when the record should become an item, else the reason it is skipped.
+
+    Not-reviewed and error results (a check that could not decide) are not passing: skipped and
+    counted unless ``include_not_reviewed``, then items flagged for review. Every other status
+    but open is skipped under its own name ("not a finding", "not selected", ...).
+    """
+    if rec.status in (NOT_REVIEWED, ERROR) and not options.include_not_reviewed:
+        return rec.status.replace("_", " ")
+    if rec.status not in (OPEN, NOT_REVIEWED, ERROR):
         return rec.status.replace("_", " ")
     if rec.risk is not None and RANK[rec.risk] < RANK[options.min_severity]:
         return f"below {options.min_severity}"
@@ -109,7 +117,9 @@ def merge(
         reason = wanted(rec, options)
         if reason is None:
             keep.append(rec)
+            _note(plan, rec)
         else:
+            _note(plan, rec, kept=False)
             plan.skipped[reason] = plan.skipped.get(reason, 0) + 1
             if rec.status == NOT_A_FINDING:
                 passing.append(rec)
@@ -145,6 +155,22 @@ def merge(
             }
         )
     return plan
+
+
+INFO_NOTES = ("mapping",)  # reported for every finding read; the others only for items written
+
+
+def _note(plan: Plan, rec: Record, kept: bool = True) -> None:
+    """Count what the summary must say about a finding that becomes (or updates) an item:
+    the parser's notes, plus a missing host and a missing risk level for every format."""
+    notes = [n for n in rec.notes if kept or n[0] in INFO_NOTES]
+    if kept and not rec.hosts:
+        notes.append(("no-host", rec.file or "the findings"))
+    if kept and rec.risk is None and not any(kind == "severity" for kind, _ in notes):
+        notes.append(("severity", f"none given in {rec.file or 'the findings'}"))
+    for kind, detail in dict.fromkeys(notes):
+        counts = plan.notes.setdefault(kind, {})
+        counts[detail] = counts.get(detail, 0) + 1
 
 
 def _existing(items: pd.DataFrame) -> list[dict[str, Any]]:
@@ -238,8 +264,9 @@ def _new_row(number: int, recs: list[Record], hosts: list[str], as_of: dt.date) 
     note = f"Imported {as_of.isoformat()} by poam-xl from {files}."
     if first.details:  # the scanner's evidence, shortened: the description stays readable
         note += "\n" + (first.details if len(first.details) <= 1500 else first.details[:1499] + "…")
-    if any(r.status == NOT_REVIEWED for r in recs):
-        note += " Not reviewed in the checklist: confirm it applies."
+    flagged = [r for r in recs if r.status in (NOT_REVIEWED, ERROR)]
+    if flagged:
+        note += " " + (flagged[0].review or "Not reviewed in the checklist: confirm it applies.")
     cws = "; ".join(dict.fromkeys(c for r in recs for c in r.controls))
     row: dict[str, Any] = {
         "item_number": number,

@@ -1,8 +1,14 @@
-"""Nessus v2 (.nessus, XML): one record per plugin, grouped across hosts, streamed (iterparse)."""
+"""Nessus v2 (.nessus, XML): one record per plugin, grouped across hosts, streamed (iterparse).
+
+Compliance-audit results (cm:compliance-* children, plugins 21156/21157 and the other audit
+plugins) are one record per check instead: importers/nessus_compliance.py.
+Source: Tenable, "Nessus v2 File Format" (ReportHost / HostProperties / ReportItem).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +17,8 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from ..errors import WorkbookError
-from . import DEFAULT_OPTIONS, OPEN, Options, Record, clean, parse_timestamp, unique
+from . import DEFAULT_OPTIONS, OPEN, Options, Record, clean, parse_timestamp, pick_host, unique
+from . import nessus_compliance as compliance
 
 SEVERITY = {
     4: "High",
@@ -24,21 +31,37 @@ CONTROLS = ("SI-2", "RA-5")  # flaw remediation; vulnerability monitoring and sc
 
 
 def parse(path: Path, options: Options = DEFAULT_OPTIONS) -> Iterator[Record]:
+    """Plugin records (hosts grouped), then compliance-check records. Each host is named by its
+    host name (HostProperties hostname / netbios-name), else FQDN (host-fqdn), else IP.
+
+    Raises WorkbookError naming the file for malformed XML, DTDs or entities.
+    """
     groups: dict[str, dict[str, Any]] = {}
-    host, host_date = "", None
+    checks: dict[tuple[str, str], dict[str, Any]] = {}
+    name, host, host_date = "", "", None
+    props: dict[str, str] = {}
     scan_date: dt.date | None = None
+    scan = ""
     try:
         for event, el in iterparse(str(path), events=("start", "end")):
             if event == "start":
                 if el.tag == "ReportHost":
-                    host, host_date = el.get("name") or "", None
+                    name, host_date, props = el.get("name") or "", None, {}
+                    host = name
+                elif el.tag == "Report":
+                    scan = el.get("name") or ""
                 continue
-            if el.tag == "tag" and el.get("name") in ("HOST_END", "HOST_START"):
-                day = parse_timestamp(el.text)
-                if day and (host_date is None or el.get("name") == "HOST_END"):
-                    host_date = day
+            if el.tag == "tag" and el.get("name"):
+                props[el.get("name")] = (el.text or "").strip()
+                if el.get("name") in ("HOST_END", "HOST_START"):
+                    day = parse_timestamp(el.text)
+                    if day and (host_date is None or el.get("name") == "HOST_END"):
+                        host_date = day
+            elif el.tag == "HostProperties":
+                host = _host(name, props)
             elif el.tag == "ReportItem":
-                _add(groups, el, host, host_date, options)
+                if not compliance.add(checks, el, host, host_date):
+                    _add(groups, el, host, host_date, options)
                 el.clear()
             elif el.tag == "ReportHost":
                 if host_date and (scan_date is None or host_date > scan_date):
@@ -49,7 +72,26 @@ def parse(path: Path, options: Options = DEFAULT_OPTIONS) -> Iterator[Record]:
             f"not a readable .nessus file ({str(exc)[:120]})", path=str(path)
         ) from None
     for plugin, g in groups.items():
-        yield _record(plugin, g, scan_date, path.name)
+        yield _record(plugin, g, scan_date, path.name, scan)
+    for g in checks.values():
+        yield compliance.record(g, scan_date, path.name, scan)
+
+
+def _host(name: str, props: dict[str, str]) -> str:
+    """hostname / netbios-name, else host-fqdn, else the scanned name or host-ip."""
+    short = props.get("hostname") or props.get("netbios-name", "").rpartition("\\")[2]
+    scanned_ip = _is_ip(name)
+    fqdn = props.get("host-fqdn") or ("" if scanned_ip else name)
+    picked = pick_host(short, fqdn, props.get("host-ip") or name)
+    return picked[0] if picked else ""
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _add(
@@ -81,7 +123,8 @@ def _add(
         g["date"] = day
 
 
-def _record(plugin: str, g: dict[str, Any], scan_date: dt.date | None, file: str) -> Record:
+def _record(plugin: str, g: dict[str, Any], scan_date: dt.date | None, file: str,
+            scan: str) -> Record:
     cves = unique(g["cves"])
     parts = [f"{g['name']}: {g['synopsis']}" if g["synopsis"] else g["name"]]
     if g["description"]:
@@ -102,4 +145,5 @@ def _record(plugin: str, g: dict[str, Any], scan_date: dt.date | None, file: str
         status=OPEN,
         how="Vulnerability Scan",
         file=file,
+        details=f"Scan: {scan}" if scan else "",
     )

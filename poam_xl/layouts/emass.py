@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import dates, model
+from ..importers.emass_fields import finding_fields
 
 SHEET = "POA&M"
 LOOKUP_SHEET = "Sheet1"  # the template's hidden lookup-list sheet
@@ -310,7 +311,7 @@ def to_emass(
     # eMASS API: a Risk Accepted item carries no scheduled completion date and no milestones;
     # ours go to Comments as kept fields (to_items tags what the round trip would lose)
     accepted = word == "Risk Accepted"
-    return {
+    out = {
         "item_id": None,
         "description": rec.get("description"),
         "control": rec.get("cws"),
@@ -330,6 +331,10 @@ def to_emass(
         "residual": model.canonical_choice(residual, LEVELS) if residual else None,
         "recommendations": rec.get("mitigation"),
     }
+    # imported STIG/scan findings: controls from the CCIs, the CAT as found, the STIG/scan name,
+    # the rule ids (importers/emass_fields.py)
+    out.update(finding_fields(rec))
+    return out
 
 
 def mapping() -> list[tuple[str, str, str]]:
