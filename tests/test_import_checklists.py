@@ -9,7 +9,8 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from poam_xl.importers import Options, cci, parse_all
+from poam_xl import cci
+from poam_xl.importers import ImportOptions, parse_all
 from poam_xl.importers.apply import import_into
 from poam_xl.reader import read
 from tests.helpers import AS_OF, SHARED, item_ref, make_book
@@ -202,7 +203,7 @@ def test_hdf_error_outranks_pass_and_fail(tmp_path: Path) -> None:
     assert res.plan.skipped == {"error": 3, "not a finding": 1}
     assert [r["source_id"] for r in res.plan.new_rows] == ["SV-9005r1_rule (V-9005)"]
     flagged = import_into([hdf], book, tmp_path / "o2.xlsx", as_of=AS_OF,
-                          options=Options(include_not_reviewed=True))
+                          options=ImportOptions(include_not_reviewed=True))
     row = next(r for r in flagged.plan.new_rows if r["source_id"].startswith("SV-9002"))
     assert row["status"] == "Open" and "InSpec reported an error" in row["comments"]
     assert "Error: error here" in row["description"]

@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from poam_xl.importers import Options, parse_all
+from poam_xl.importers import ImportOptions, parse_all
 from poam_xl.importers.apply import import_into
 from poam_xl.reader import read
 from tests.helpers import AS_OF, SHARED, item_ref, make_book
@@ -109,7 +109,7 @@ def test_compliance_import_flags_warning_and_error_and_never_closes_on_error(tmp
     assert res.plan.skipped == {"error": 1, "not a finding": 2, "not reviewed": 1}
     assert res.plan.resolved == [2]  # PASSED: proposed; ERROR (item 1) never
     more = import_into([path], book, tmp_path / "o2.xlsx", as_of=AS_OF,
-                       options=Options(include_not_reviewed=True))
+                       options=ImportOptions(include_not_reviewed=True))
     rows = {r["source_id"]: r for r in more.plan.new_rows}
     warn = rows["SV-800003r2_rule (V-800003)"]
     assert warn["status"] == "Open" and "compliance result WARNING" in warn["comments"]
@@ -130,7 +130,7 @@ def test_case_08_two_items_one_per_failed_check(tmp_path: Path) -> None:
     assert res.plan.skipped == {"error": 1, "not reviewed": 1, "not a finding": 1}  # ERROR, WARNING, PASSED
     assert "2 error or not-reviewed checks not passing" in res.line()
     flagged = import_into([CASE], book, tmp_path / "all.xlsx", as_of=AS_OF,
-                          options=Options(include_not_reviewed=True))
+                          options=ImportOptions(include_not_reviewed=True))
     extra = {r["source_id"]: r["comments"] for r in flagged.plan.new_rows}
     assert len(extra) == 4
     assert "WARNING" in extra["SV-700003r1_rule (V-700003)"]

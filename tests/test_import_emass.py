@@ -7,9 +7,10 @@ from pathlib import Path
 
 import openpyxl
 
-from poam_xl.convert import common, dss, emass
+from poam_xl import records
+from poam_xl.convert import dss, emass
 from poam_xl.importers.apply import import_into
-from poam_xl.importers.emass_fields import control_number, finding_fields
+from poam_xl.layouts.emass_findings import control_number, finding_fields
 from tests.helpers import AS_OF, make_book
 from tests.test_import_checklists import RHEL, write_ckl
 from tests.test_import_compliance import write_compliance
@@ -50,12 +51,12 @@ def test_checklist_items_on_emass(tmp_path: Path) -> None:
     assert plugin["K"] == "Nessus scan RHEL audit" and plugin["D"] == "SI-2; RA-5"
     # back to DSS: every field as it was (what eMASS cannot hold travels in Comments)
     back, _ = emass.read(tmp_path / "e.xlsx")
-    a = {r["source_id"]: r for r in common.item_records(poam)}
-    b = {r["source_id"]: r for r in common.item_records(back)}
+    a = {r["source_id"]: r for r in records.item_records(poam)}
+    b = {r["source_id"]: r for r in records.item_records(back)}
     assert set(a) == set(b)
     for sid, rec in a.items():
-        for key in common.data_keys():
-            assert common.same(rec.get(key), b[sid].get(key)), (sid, key, rec.get(key), b[sid].get(key))
+        for key in records.data_keys():
+            assert records.same(rec.get(key), b[sid].get(key)), (sid, key, rec.get(key), b[sid].get(key))
 
 
 def test_finding_fields_rules() -> None:

@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape
 import pytest
 
 from poam_xl.errors import UsageError, WorkbookError
-from poam_xl.importers import Options, kind_of, parse_all
+from poam_xl.importers import ImportOptions, kind_of, parse_all
 from poam_xl.importers.csvmap import parse_mapping
 from tests.helpers import REALWORLD
 
@@ -241,7 +241,7 @@ def test_nessus_groups_hosts_skips_info_keeps_cves(tmp_path: Path) -> None:
     )
     assert [recs[f"Nessus plugin {p}"].risk for p in ("100002", "100003")] == ["Medium", "Low"]
     assert recs["Nessus plugin 100002"].hosts == ("10.0.0.1", "10.0.0.2")
-    with_info = by_id(parse_all([path], Options(include_info=True)))
+    with_info = by_id(parse_all([path], ImportOptions(include_info=True)))
     assert with_info["Nessus plugin 19506"].risk == "Low"
 
 
@@ -266,7 +266,7 @@ def test_csv_with_mapping(tmp_path: Path) -> None:
         "description=Title,risk_level=Severity,source_id=Finding ID,"
         "assets=Hosts,mitigation=Fix,Date Identified=Found"
     )
-    recs = by_id(parse_all([write_csv(tmp_path / "pentest.csv")], Options(mapping=mapping)))
+    recs = by_id(parse_all([write_csv(tmp_path / "pentest.csv")], ImportOptions(mapping=mapping)))
     assert [recs[k].risk for k in ("PT-01", "PT-02", "PT-03")] == ["High", "Medium", "Low"]
     assert recs["PT-02"].hosts == ("web01", "web02")
     assert (
@@ -281,7 +281,7 @@ def test_mapping_file_and_bad_mapping(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="not a POA&M column"):
         parse_mapping("colour=Title")
     with pytest.raises(UsageError, match="not found"):
-        parse_all([write_csv(tmp_path / "p.csv")], Options(mapping={"description": "Nope"}))
+        parse_all([write_csv(tmp_path / "p.csv")], ImportOptions(mapping={"description": "Nope"}))
 
 
 def test_xml_entities_are_refused(tmp_path: Path) -> None:

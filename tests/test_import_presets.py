@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from poam_xl.cli import app
 from poam_xl.errors import UsageError
-from poam_xl.importers import Options, parse_all
+from poam_xl.importers import ImportOptions, parse_all
 from poam_xl.importers.apply import import_into
 from poam_xl.importers.presets import PRESETS, risk_of
 from tests.helpers import AS_OF, make_book
@@ -148,7 +148,7 @@ def by_id(records: list) -> dict[str, list]:
 
 
 def test_qualys_rows(tmp_path: Path) -> None:
-    recs = by_id(parse_all([write_qualys(tmp_path / "q.csv")], Options(preset="qualys")))
+    recs = by_id(parse_all([write_qualys(tmp_path / "q.csv")], ImportOptions(preset="qualys")))
     assert set(recs) == {f"Qualys QID {q}" for q in ("105971", "38170", "91762", "45038", "11827", "99999")}
     eol = recs["Qualys QID 105971"]
     assert [r.hosts for r in eol] == [("WEB05",), ("web06.corp.example",)]  # NetBIOS, else DNS
@@ -169,7 +169,7 @@ def test_qualys_rows(tmp_path: Path) -> None:
 def test_qualys_import_summary_shows_the_mapping_and_warns(tmp_path: Path) -> None:
     book = make_book(tmp_path / "poam.xlsx", sample=0)
     res = import_into([write_qualys(tmp_path / "q.csv")], book, tmp_path / "o.xlsx", as_of=AS_OF,
-                      options=Options(preset="qualys"))
+                      options=ImportOptions(preset="qualys"))
     rows = {r["source_id"]: r for r in res.plan.new_rows}
     assert set(rows) == {"Qualys QID 105971", "Qualys QID 38170", "Qualys QID 11827", "Qualys QID 99999"}
     assert rows["Qualys QID 105971"]["assets"] == "WEB05, web06.corp.example"
@@ -181,7 +181,7 @@ def test_qualys_import_summary_shows_the_mapping_and_warns(tmp_path: Path) -> No
 
 
 def test_tenable_sc_and_vm(tmp_path: Path) -> None:
-    sc = by_id(parse_all([write_tenable_sc(tmp_path / "sc.csv")], Options(preset="tenable")))
+    sc = by_id(parse_all([write_tenable_sc(tmp_path / "sc.csv")], ImportOptions(preset="tenable")))
     sweet = sc["Nessus plugin 42873"]  # the same identity as the .nessus parser's
     assert [r.hosts for r in sweet] == [("APP01",), ("app02.corp.example",)]  # DOMAIN\\ dropped
     assert [r.detected for r in sweet] == [dt.date(2024, 2, 9), dt.date(2024, 3, 1)]
@@ -189,7 +189,7 @@ def test_tenable_sc_and_vm(tmp_path: Path) -> None:
     assert sweet[0].description.startswith("SSL Medium Strength Cipher Suites Supported (SWEET32): Medium")
     assert sc["Nessus plugin 19506"][0].status == "informational"
     assert sc["Nessus plugin 57582"][0].risk == "Medium"
-    vm = by_id(parse_all([write_tenable_vm(tmp_path / "vm.csv")], Options(preset="tenable")))
+    vm = by_id(parse_all([write_tenable_vm(tmp_path / "vm.csv")], ImportOptions(preset="tenable")))
     kernel = vm["Nessus plugin 176700"][0]
     assert (kernel.risk, kernel.hosts, kernel.detected) == ("High", ("ip-127-0-0-1.internal",),
                                                            dt.date(2023, 6, 8))
@@ -200,7 +200,7 @@ def test_tenable_sc_and_vm(tmp_path: Path) -> None:
 def test_nessus_csv_groups_plugins_like_the_nessus_file(tmp_path: Path) -> None:
     book = make_book(tmp_path / "poam.xlsx", sample=0)
     res = import_into([write_nessus_csv(tmp_path / "n.csv")], book, tmp_path / "o.xlsx", as_of=AS_OF,
-                      options=Options(preset="nessus-csv"))
+                      options=ImportOptions(preset="nessus-csv"))
     rows = {r["source_id"]: r for r in res.plan.new_rows}
     assert set(rows) == {"Nessus plugin 200162", "Nessus plugin 11213"}
     assert rows["Nessus plugin 200162"]["risk_level"] == "High"
@@ -208,7 +208,7 @@ def test_nessus_csv_groups_plugins_like_the_nessus_file(tmp_path: Path) -> None:
     assert res.plan.skipped == {"informational": 1}
     assert "severity mapping (nessus-csv): Risk Critical / High -> High" in res.line()
     again = import_into([write_nessus_csv(tmp_path / "n2.csv")], tmp_path / "o.xlsx",
-                        tmp_path / "o2.xlsx", as_of=AS_OF, options=Options(preset="nessus-csv"))
+                        tmp_path / "o2.xlsx", as_of=AS_OF, options=ImportOptions(preset="nessus-csv"))
     assert again.plan.new_rows == [] and again.plan.unchanged == 2
 
 
@@ -225,7 +225,7 @@ def test_severity_scales() -> None:
 def test_wrong_preset_and_cli(tmp_path: Path) -> None:
     q = write_qualys(tmp_path / "q.csv")
     with pytest.raises(UsageError, match="not a Tenable") as err:
-        parse_all([q], Options(preset="tenable"))
+        parse_all([q], ImportOptions(preset="tenable"))
     assert str(q) in str(err.value)
     book = make_book(tmp_path / "poam.xlsx", sample=1)
     runner = CliRunner()
@@ -245,7 +245,7 @@ def test_generic_csv_severity_that_maps_to_nothing_warns(tmp_path: Path) -> None
     book = make_book(tmp_path / "poam.xlsx", sample=0)
     f = tmp_path / "f.csv"
     f.write_text('ID,Title,Severity\nA1,"Weak TLS\non two lines",Urgent!\nA2,Old banner,\n', encoding="utf-8")
-    res = import_into([f], book, tmp_path / "o.xlsx", as_of=AS_OF, options=Options(
+    res = import_into([f], book, tmp_path / "o.xlsx", as_of=AS_OF, options=ImportOptions(
         mapping={"description": "Title", "risk_level": "Severity", "source_id": "ID"}))
     assert [r["risk_level"] for r in res.plan.new_rows] == [None, None]
     assert res.plan.new_rows[0]["description"] == "Weak TLS\non two lines"

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from poam_xl.cli import app
 from poam_xl.errors import UsageError
-from poam_xl.importers import Options
+from poam_xl.importers import ImportOptions
 from poam_xl.importers.apply import import_into
 from poam_xl.reader import read
 from poam_xl.validation import validate
@@ -98,7 +98,7 @@ def test_same_rule_on_two_hosts_is_one_item_and_new_hosts_update(tmp_path: Path)
     c = write_ckl(tmp_path / "c.ckl", host="web03")
     later = AS_OF + dt.timedelta(days=7)
     out2 = tmp_path / "out2.xlsx"
-    res2 = import_into([c], out, out2, as_of=later, options=Options(scan_date=later))
+    res2 = import_into([c], out, out2, as_of=later, options=ImportOptions(scan_date=later))
     assert res2.plan.new_rows == [] and len(res2.plan.updates) == 2
     row = items(out2).set_index("source_id").loc["SV-1001r1_rule (V-1001)"]
     assert row["assets"] == "web01, web02, web03"
@@ -131,7 +131,7 @@ def test_min_severity_and_not_reviewed(tmp_path: Path) -> None:
     book = make_book(tmp_path / "poam.xlsx", sample=1)
     ckl = write_ckl(tmp_path / "web.ckl")
     high = import_into(
-        [ckl], book, tmp_path / "h.xlsx", as_of=AS_OF, options=Options(min_severity="High")
+        [ckl], book, tmp_path / "h.xlsx", as_of=AS_OF, options=ImportOptions(min_severity="High")
     )
     assert [r["source_id"] for r in high.plan.new_rows] == ["SV-1001r1_rule (V-1001)"]
     assert high.plan.skipped == {
@@ -141,7 +141,7 @@ def test_min_severity_and_not_reviewed(tmp_path: Path) -> None:
         "not reviewed": 1,
     }
     allr = import_into(
-        [ckl], book, tmp_path / "a.xlsx", as_of=AS_OF, options=Options(include_not_reviewed=True)
+        [ckl], book, tmp_path / "a.xlsx", as_of=AS_OF, options=ImportOptions(include_not_reviewed=True)
     )
     assert len(allr.plan.new_rows) == 3
     nr = next(r for r in allr.plan.new_rows if r["source_id"].startswith("SV-1003"))
@@ -160,7 +160,7 @@ def test_passing_rule_reported_for_open_item(tmp_path: Path) -> None:
 def test_csv_import_with_map(tmp_path: Path) -> None:
     book = make_book(tmp_path / "poam.xlsx", sample=0)
     csv = write_csv(tmp_path / "pentest.csv")
-    opts = Options(
+    opts = ImportOptions(
         mapping={
             "description": "Title",
             "risk_level": "Severity",
@@ -230,12 +230,12 @@ def test_real_scan_files_through_the_cli(tmp_path: Path) -> None:
 
 
 def test_csv_without_an_id_column_warns_that_it_cannot_deduplicate(tmp_path: Path) -> None:
-    from poam_xl.importers import Options
+    from poam_xl.importers import ImportOptions
 
     book = make_book(tmp_path / "poam.xlsx", sample=2)
     csv_path = tmp_path / "f.csv"
     csv_path.write_text("Title,Severity\nWeak TLS,High\nOld banner,Low\n")
     res = import_into([csv_path], book, tmp_path / "out.xlsx", as_of=AS_OF,
-                      options=Options(mapping={"description": "Title", "risk_level": "Severity"}))
+                      options=ImportOptions(mapping={"description": "Title", "risk_level": "Severity"}))
     assert len(res.plan.new_rows) == 2 and res.plan.unmatched == 2
     assert "warning: 2 new items have no Source Identifier" in res.line()

@@ -9,7 +9,7 @@ from xml.sax.saxutils import escape
 import pytest
 
 from poam_xl.errors import WorkbookError
-from poam_xl.importers import Options, kind_of, parse_all
+from poam_xl.importers import ImportOptions, kind_of, parse_all
 from poam_xl.importers.apply import import_into
 from tests.helpers import AS_OF, make_book
 
@@ -271,7 +271,7 @@ def test_import_summary_counts_and_flags(tmp_path: Path) -> None:
     assert unknown["date_identified"] == dt.date(2025, 3, 4) and unknown["assets"] == "web02"
     # with --include-not-reviewed the error and unknown results become Open items to review
     more = import_into([path], book, tmp_path / "out2.xlsx", as_of=AS_OF,
-                       options=Options(include_not_reviewed=True))
+                       options=ImportOptions(include_not_reviewed=True))
     rows = {r["source_id"].split(" ")[0]: r for r in more.plan.new_rows}
     assert set(rows) == {"SV-230221r743913_rule", "SV-230223r627751_rule", "SV-230224r627752_rule",
                          "SV-230230r627758_rule"}

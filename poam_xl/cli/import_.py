@@ -59,7 +59,7 @@ def import_(
     """
     from .. import model
     from ..errors import UsageError
-    from ..importers import Options
+    from ..importers import ImportOptions
     from ..importers.apply import import_into
     from ..importers.csvmap import parse_mapping
     from ..importers.presets import NAMES
@@ -71,7 +71,7 @@ def import_(
         raise UsageError(f"--preset must be one of {', '.join(NAMES)}, not {preset!r}")
     if preset is not None and (map_ or map_file):
         raise UsageError("give --preset or --map/--map-file, not both")
-    options = Options(
+    options = ImportOptions(
         min_severity=level,
         include_not_reviewed=include_not_reviewed,
         include_info=include_info,

@@ -17,7 +17,8 @@ from ..reader import Poam, read
 from ..values import split_ref
 from ..write import atomic_path, check_extension
 from ..xlsxpatch import Workbook, q
-from . import DEFAULT_OPTIONS, Options, parse_all
+from . import parse_all
+from .base import DEFAULT_OPTIONS, ImportOptions
 from .merge import Plan, merge
 
 
@@ -102,7 +103,7 @@ def import_into(
     output: str | Path | None = None,
     *,
     in_place: bool = False,
-    options: Options = DEFAULT_OPTIONS,
+    options: ImportOptions = DEFAULT_OPTIONS,
     as_of: dt.date | None = None,
 ) -> ImportResult:
     """Add/update items of ``workbook`` from ``findings`` files; write ``output`` (or in place)."""

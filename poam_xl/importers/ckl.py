@@ -9,17 +9,16 @@ from typing import Any
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
-from .. import model
+from .. import cci, model
 from ..errors import WorkbookError
-from . import (
+from .base import (
     DEFAULT_OPTIONS,
     NOT_A_FINDING,
     NOT_APPLICABLE,
     NOT_REVIEWED,
     OPEN,
-    Options,
+    ImportOptions,
     Record,
-    cci,
     clean,
     pick_host,
 )
@@ -109,7 +108,7 @@ def stig_record(
     )
 
 
-def parse(path: Path, options: Options = DEFAULT_OPTIONS) -> Iterator[Record]:
+def parse(path: Path, options: ImportOptions = DEFAULT_OPTIONS) -> Iterator[Record]:
     """One record per VULN of every iSTIG; host from ASSET (HOST_NAME, else HOST_FQDN, else
     HOST_IP). Raises WorkbookError naming the file for malformed XML, DTDs or entities."""
     hosts: tuple[str, ...] = ()

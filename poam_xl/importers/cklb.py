@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import WorkbookError
-from . import DEFAULT_OPTIONS, Options, Record, parse_timestamp, pick_host
+from .base import DEFAULT_OPTIONS, ImportOptions, Record, parse_timestamp, pick_host
 from .ckl import stig_record
 
 
-def parse(path: Path, options: Options = DEFAULT_OPTIONS) -> Iterator[Record]:
+def parse(path: Path, options: ImportOptions = DEFAULT_OPTIONS) -> Iterator[Record]:
     """Every rule of every STIG; host from target_data (host_name, else fqdn, else ip_address).
 
     Raises WorkbookError naming the file for unreadable JSON or a document with no 'stigs'.

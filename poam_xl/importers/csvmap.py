@@ -13,7 +13,7 @@ from typing import Any
 from .. import model
 from ..dates import BAD, to_date
 from ..errors import UsageError, WorkbookError
-from . import DEFAULT_OPTIONS, NOT_A_FINDING, OPEN, Options, Record, clean, unique
+from .base import DEFAULT_OPTIONS, NOT_A_FINDING, OPEN, ImportOptions, Record, clean, unique
 
 EXTRA_KEYS = ("cve",)  # mappable besides the items table's own columns
 CLOSED_WORDS = {
@@ -86,7 +86,7 @@ def auto_mapping(headers: list[str]) -> dict[str, str]:
     return out
 
 
-def parse(path: Path, options: Options = DEFAULT_OPTIONS) -> Iterator[Record]:
+def parse(path: Path, options: ImportOptions = DEFAULT_OPTIONS) -> Iterator[Record]:
     """One record per row with a description; columns from ``options.mapping`` (plus headers
     that name POA&M columns), or a scanner export's own columns with ``options.preset``.
 

@@ -7,18 +7,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .. import model
+from .. import cci, model
 from ..errors import WorkbookError
-from . import (
+from .base import (
     DEFAULT_OPTIONS,
     ERROR,
     NOT_A_FINDING,
     NOT_APPLICABLE,
     NOT_REVIEWED,
     OPEN,
-    Options,
+    ImportOptions,
     Record,
-    cci,
     clean,
     parse_timestamp,
     pick_host,
@@ -28,7 +27,7 @@ from .ckl import stig_source_id
 ERROR_REVIEW = "InSpec reported an error for this control: it is not passing; check it by hand."
 
 
-def parse(path: Path, options: Options = DEFAULT_OPTIONS) -> Iterator[Record]:
+def parse(path: Path, options: ImportOptions = DEFAULT_OPTIONS) -> Iterator[Record]:
     """One record per control of every profile; host = platform.target_id.
 
     Raises WorkbookError naming the file for unreadable JSON or a document with no 'profiles'.

@@ -13,7 +13,7 @@ import pandas as pd
 from .. import derive, feedback, model
 from ..dates import as_date
 from ..policy import Policy
-from . import DEFAULT_OPTIONS, ERROR, NOT_A_FINDING, NOT_REVIEWED, OPEN, Options, Record
+from .base import DEFAULT_OPTIONS, ERROR, NOT_A_FINDING, NOT_REVIEWED, OPEN, ImportOptions, Record
 
 RANK = {r: i for i, r in enumerate(reversed(model.RISK_LEVELS))}  # Low 0, Medium 1, High 2
 # STIG rule / vuln IDs anywhere in the text, also inside XCCDF ids
@@ -68,7 +68,7 @@ def split_hosts(text: object) -> list[str]:
     return [h.strip() for h in _SPLIT.split(str(text)) if h.strip()]
 
 
-def wanted(rec: Record, options: Options) -> str | None:
+def wanted(rec: Record, options: ImportOptions) -> str | None:
     """None when the record should become an item, else the reason it is skipped.
 
     Not-reviewed and error results (a check that could not decide) are not passing: skipped and
@@ -107,7 +107,7 @@ def merge(
     records: Iterable[Record],
     pol: Policy,
     as_of: dt.date,
-    options: Options = DEFAULT_OPTIONS,
+    options: ImportOptions = DEFAULT_OPTIONS,
 ) -> Plan:
     """What importing ``records`` changes on a workbook whose items are ``items`` (reader frame)."""
     plan = Plan()

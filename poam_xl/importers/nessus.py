@@ -17,8 +17,8 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from ..errors import WorkbookError
-from . import DEFAULT_OPTIONS, OPEN, Options, Record, clean, parse_timestamp, pick_host, unique
 from . import nessus_compliance as compliance
+from .base import DEFAULT_OPTIONS, OPEN, ImportOptions, Record, clean, parse_timestamp, pick_host, unique
 
 SEVERITY = {
     4: "High",
@@ -30,7 +30,7 @@ SEVERITY = {
 CONTROLS = ("SI-2", "RA-5")  # flaw remediation; vulnerability monitoring and scanning
 
 
-def parse(path: Path, options: Options = DEFAULT_OPTIONS) -> Iterator[Record]:
+def parse(path: Path, options: ImportOptions = DEFAULT_OPTIONS) -> Iterator[Record]:
     """Plugin records (hosts grouped), then compliance-check records. Each host is named by its
     host name (HostProperties hostname / netbios-name), else FQDN (host-fqdn), else IP.
 
@@ -95,7 +95,7 @@ def _is_ip(text: str) -> bool:
 
 
 def _add(
-    groups: dict[str, dict[str, Any]], el: Any, host: str, day: dt.date | None, options: Options
+    groups: dict[str, dict[str, Any]], el: Any, host: str, day: dt.date | None, options: ImportOptions
 ) -> None:
     try:
         severity = int(el.get("severity") or 0)

@@ -14,14 +14,13 @@ import datetime as dt
 import re
 from typing import Any
 
-from .. import model
-from . import (
+from .. import cci, model
+from .base import (
     ERROR,
     NOT_A_FINDING,
     NOT_REVIEWED,
     OPEN,
     Record,
-    cci,
     clean,
     unique,
 )

@@ -24,12 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UsageError, WorkbookError
-from . import (
+from .base import (
     DEFAULT_OPTIONS,
     INFORMATIONAL,
     NOT_A_FINDING,
     OPEN,
-    Options,
+    ImportOptions,
     Record,
     clean,
     parse_timestamp,
@@ -140,7 +140,7 @@ def risk_of(preset: Preset, severity: str, cvss3: str, cvss2: str) -> str | None
     return None
 
 
-def parse(path: Path, options: Options = DEFAULT_OPTIONS) -> Iterator[Record]:
+def parse(path: Path, options: ImportOptions = DEFAULT_OPTIONS) -> Iterator[Record]:
     """One record per data row of the export (merge groups a plugin / QID across hosts).
 
     Raises UsageError naming the file when no row has the preset's columns (wrong preset or
@@ -170,7 +170,7 @@ def parse(path: Path, options: Options = DEFAULT_OPTIONS) -> Iterator[Record]:
             yield _record(preset, cell, path.name, options)
 
 
-def _record(preset: Preset, cell: dict[str, str], file: str, options: Options) -> Record:
+def _record(preset: Preset, cell: dict[str, str], file: str, options: ImportOptions) -> Record:
     risk = risk_of(preset, cell.get("severity", ""), cell.get("cvss3", ""), cell.get("cvss2", ""))
     notes = [("mapping", preset.mapping)]
     status = OPEN

@@ -18,9 +18,9 @@ from typing import Any
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
-from .. import model
+from .. import cci, model
 from ..errors import WorkbookError
-from . import (
+from .base import (
     DEFAULT_OPTIONS,
     ERROR,
     INFORMATIONAL,
@@ -30,9 +30,8 @@ from . import (
     NOT_REVIEWED,
     NOT_SELECTED,
     OPEN,
-    Options,
+    ImportOptions,
     Record,
-    cci,
     clean,
     parse_timestamp,
     pick_host,
@@ -76,7 +75,7 @@ def _local(tag: object) -> tuple[str, str]:
     return "", text
 
 
-def parse(path: Path, options: Options = DEFAULT_OPTIONS) -> Iterator[Record]:
+def parse(path: Path, options: ImportOptions = DEFAULT_OPTIONS) -> Iterator[Record]:
     """Records of every rule-result (the last TestResult's, when several test the same target);
     rule titles, severities, idents and fix texts come from the Benchmark's Rules (before the
     TestResult, also inside ARF report-requests), else from the rule-result alone (a bare

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import dates, model
-from ..importers.emass_fields import finding_fields
+from .emass_findings import finding_fields
 
 SHEET = "POA&M"
 LOOKUP_SHEET = "Sheet1"  # the template's hidden lookup-list sheet
@@ -332,7 +332,7 @@ def to_emass(
         "recommendations": rec.get("mitigation"),
     }
     # imported STIG/scan findings: controls from the CCIs, the CAT as found, the STIG/scan name,
-    # the rule ids (importers/emass_fields.py)
+    # the rule ids (layouts/emass_findings.py)
     out.update(finding_fields(rec))
     return out
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from . import cci
+from .. import cci
 
 _STIG_RULE = re.compile(r"(?<![A-Za-z0-9])S?V-\d+")
 _CONTROL = re.compile(r"^[A-Z]{2}-\d{1,2}\b")  # AC-2, CM-6 b, AC-17 (2)
