@@ -6,17 +6,13 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from openpyxl.utils import column_index_from_string, get_column_letter
-
-from .. import model
+from .. import xlsxrows
 from ..errors import UsageError, WriteError
 from ..policy import DEFAULT
 from ..reader import Poam, read
-from ..values import split_ref
 from ..write import atomic_path, check_extension
-from ..xlsxpatch import Workbook, q
+from ..xlsxpatch import Workbook
 from . import parse_all
 from .base import DEFAULT_OPTIONS, ImportOptions
 from .merge import Plan, merge
@@ -138,10 +134,10 @@ def write_items(src: str | Path, dst: str | Path, plan: Plan, poam: Poam) -> Non
         sheet = wb.sheet(items.sheet)
         needed = {k for row in plan.new_rows for k, v in row.items() if v is not None}
         needed |= {k for u in plan.updates for k in u.changes}
-        _add_headers(sheet, items.header_row, letters, needed)
+        xlsxrows.add_columns(sheet, items.header_row, letters, needed)
         for u in plan.updates:
             sheet.set_many({f"{letters[k]}{u.row}": v for k, v in u.changes.items()})
-        _append(
+        xlsxrows.append(
             sheet,
             items.header_row,
             max(items.frame.index, default=items.header_row) + 1,
@@ -150,7 +146,7 @@ def write_items(src: str | Path, dst: str | Path, plan: Plan, poam: Poam) -> Non
         )
         ms = poam.milestones
         if ms is not None and plan.milestones:
-            _append(
+            xlsxrows.append(
                 wb.sheet(ms.sheet),
                 ms.header_row,
                 max(ms.frame.index, default=ms.header_row) + 1,
@@ -159,69 +155,3 @@ def write_items(src: str | Path, dst: str | Path, plan: Plan, poam: Poam) -> Non
             )
         with atomic_path(dst) as tmp:
             wb.save(tmp)
-
-
-def _append(
-    sheet: Any, header_row: int, row: int, letters: dict[str, str], records: list[dict[str, Any]]
-) -> None:
-    """Rows from ``row`` down, each cell styled like the one above it (never like the header)."""
-    first = row
-    for rec in records:
-        above = sheet.cells_of(row - 1) if row - 1 > header_row else {}
-        for key, value in rec.items():
-            if key not in letters or value is None:
-                continue
-            ref = f"{letters[key]}{row}"
-            style = above.get(column_index_from_string(letters[key]))
-            if style is not None and style.get("s"):
-                sheet.cell(ref).set("s", style.get("s"))
-            sheet.set(ref, value)
-        _fit_height(sheet, row, letters, rec)
-        row += 1
-    if records:
-        _extend_filter(sheet, first, row - 1)
-
-
-def _fit_height(sheet: Any, row: int, letters: dict[str, str], rec: dict[str, Any]) -> None:
-    """Tall enough for the wrapped text (as the template does); at most 8 lines."""
-    widths: dict[int, float] = {}
-    cols = sheet.root.find(q("cols"))
-    for c in cols if cols is not None else ():
-        for i in range(int(c.get("min", "1")), min(int(c.get("max", "1")), 200) + 1):
-            widths[i] = float(c.get("width", "9"))
-    lines = 1
-    for key, value in rec.items():
-        if key in letters and isinstance(value, str):
-            chars = max(int(widths.get(column_index_from_string(letters[key]), 9)), 1)
-            lines = max(lines, sum(len(p) // chars + 1 for p in value.split("\n")))
-    if lines > 1:
-        el = sheet.row(row)
-        el.set("ht", str(15 * min(lines, 8)))
-        el.set("customHeight", "1")
-
-
-def _add_headers(sheet: Any, header_row: int, letters: dict[str, str], needed: set[str]) -> None:
-    """Columns the import fills but the workbook lacks (e.g. Source Identifier) go on the right."""
-    missing = [c for c in model.ITEMS.columns if c.key in needed and c.key not in letters]
-    if not missing:
-        return
-    cells = sheet.cells_of(header_row)
-    last = max(cells, default=0)
-    style = cells[last].get("s") if last else None
-    for i, col in enumerate(missing, start=1):
-        ref = f"{get_column_letter(last + i)}{header_row}"
-        if style:
-            sheet.cell(ref).set("s", style)
-        sheet.set(ref, col.header)
-        letters[col.key] = get_column_letter(last + i)
-
-
-def _extend_filter(sheet: Any, first: int, last: int) -> None:
-    af = sheet.root.find(q("autoFilter"))
-    if af is None or ":" not in af.get("ref", ""):
-        return
-    a, b = af.get("ref").split(":")
-    r1, _ = split_ref(a)
-    r2, c2 = split_ref(b)
-    if r1 < first and r2 >= first - 1 and r2 < last:
-        af.set("ref", f"{a}:{get_column_letter(c2)}{last}")
