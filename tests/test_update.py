@@ -295,7 +295,7 @@ def test_fedramp_items_are_updated_on_their_own_sheets(tmp_path):
 def test_macro_workbook_must_keep_xlsm_and_wrong_template_is_explained(tmp_path):
     from poam_xl.errors import WorkbookError, WriteError
     from poam_xl.validation import validate as run
-    from poam_xl.vba import build_xlsm
+    from poam_xl.xlsm import build_xlsm
 
     xlsm = build_xlsm(tmp_path / "b.xlsm", sample_items=3, as_of=AS_OF)
     report = run(xlsm, as_of=AS_OF)

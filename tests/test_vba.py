@@ -16,6 +16,7 @@ import pytest
 from oletools.olevba import decompress_stream
 
 from poam_xl import cfb, model, vba, xl
+from poam_xl import xlsm as xlsm_book
 from tests.helpers import require_soffice
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,7 +27,7 @@ COMMITTED_AS_OF = dt.date(2026, 1, 1)
 @pytest.fixture(scope="module")
 def xlsm(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("vba") / "poam.xlsm"
-    return vba.build_xlsm(path, as_of=dt.date(2026, 11, 25), sample_items=6)
+    return xlsm_book.build_xlsm(path, as_of=dt.date(2026, 11, 25), sample_items=6)
 
 
 @pytest.mark.parametrize("data", [b"", b"a", b"abcabcabcabc" * 50, bytes(range(256)) * 40,
@@ -86,7 +87,7 @@ def test_xlsm_vba_source_has_every_sub_and_target(xlsm):
 
 
 def test_xlsm_buttons_bound_to_macros(xlsm):
-    buttons = vba.buttons_of(xlsm)
+    buttons = xlsm_book.buttons_of(xlsm)
     assert buttons == [(model.ITEMS.sheet, caption, macro) for macro, caption in vba.BUTTONS]
     with zipfile.ZipFile(xlsm) as z:
         types = z.read("[Content_Types].xml").decode()
@@ -99,7 +100,7 @@ def test_xlsm_conf_sheet_and_readable(xlsm):
     from poam_xl import validation
 
     wb = openpyxl.load_workbook(xlsm)
-    conf = wb[vba.CONF_SHEET]
+    conf = wb[xlsm_book.CONF_SHEET]
     assert (conf["A1"].value, conf["B1"].value) == ("UDF Modules", "poam_xl.udf")
     assert conf["A2"].value is None  # xlwings reads keys from A1 down to the first blank
     report = validation.validate(xlsm, as_of=dt.date(2026, 11, 25))
@@ -113,12 +114,12 @@ def test_keep_vba_round_trip_keeps_project_and_buttons(xlsm, tmp_path):
     wb.save(out)
     with zipfile.ZipFile(xlsm) as a, zipfile.ZipFile(out) as b:
         assert a.read("xl/vbaProject.bin") == b.read("xl/vbaProject.bin")
-    assert vba.buttons_of(out) == vba.buttons_of(xlsm)
+    assert xlsm_book.buttons_of(out) == xlsm_book.buttons_of(xlsm)
 
 
 def test_committed_workbook_is_what_the_code_builds(tmp_path):
     """workbook/poam-template.xlsm regenerates to the same cells and VBA source."""
-    fresh = vba.build_xlsm(tmp_path / "fresh.xlsm", as_of=COMMITTED_AS_OF)
+    fresh = xlsm_book.build_xlsm(tmp_path / "fresh.xlsm", as_of=COMMITTED_AS_OF)
     a, b = openpyxl.load_workbook(COMMITTED), openpyxl.load_workbook(fresh)
     assert a.sheetnames == b.sheetnames
     for name in a.sheetnames:
@@ -132,7 +133,7 @@ def test_committed_workbook_is_what_the_code_builds(tmp_path):
 
     if f"'Version: {xlwings.__version__}" in ma["xlwings"]:
         assert ma == mb
-    assert vba.buttons_of(COMMITTED) == vba.buttons_of(fresh)
+    assert xlsm_book.buttons_of(COMMITTED) == xlsm_book.buttons_of(fresh)
 
 
 def test_build_is_reproducible():
@@ -165,3 +166,10 @@ def test_libreoffice_imports_the_vba_project_and_buttons(xlsm, tmp_path):
     for macro, caption in vba.BUTTONS:
         assert f'form:label="{caption}"' in content
         assert f"VBAProject.PoamButtons.{macro}?" in content
+
+
+def test_subs_lists_every_declared_sub() -> None:
+    source = 'Attribute VB_Name = "X"\r\nSub A()\r\nEnd Sub\r\nPublic Sub B(x)\r\nEnd Sub\r\n' \
+             "Private Sub C()\r\nEnd Sub\r\nFunction D()\r\nEnd Function\r\n' Sub E() in a comment\r\n"
+    assert vba.subs(source) == ["A", "B", "C"]
+    assert vba.subs((vba.MACROS / "PoamButtons.bas").read_text()) == [m for m, _ in vba.BUTTONS]

@@ -28,7 +28,7 @@ def build_xlsm(
     installed here, so rebuild after upgrading xlwings. Example: poam-xl excel build-xlsm poam.xlsm
     """
     from ..errors import UsageError, WriteError
-    from ..vba import build_xlsm as build
+    from ..xlsm import build_xlsm as build
 
     if out.suffix.lower() != ".xlsm":
         raise UsageError(f"the output must end in .xlsm, not {out.suffix or '(none)'}")
@@ -44,13 +44,13 @@ def build_xlsm(
 @handle_errors
 def macros(workbook: Path = typer.Argument(..., help="An .xlsm workbook.")) -> None:
     """List the VBA modules and the macros each button runs (read with oletools)."""
-    from ..vba import buttons_of, modules_of
+    from ..vba import modules_of, subs
+    from ..xlsm import buttons_of
 
     for name, source in modules_of(workbook).items():
         lines = source.splitlines()
-        subs = [s.removeprefix("Public ").split()[1].split("(")[0] for s in lines
-                if s.startswith(("Sub ", "Public Sub "))]
-        listed = f"; Subs: {', '.join(subs)}" if subs and len(subs) < 12 else ""
+        names = subs(source)
+        listed = f"; Subs: {', '.join(names)}" if names and len(names) < 12 else ""
         typer.echo(f"{name}: {len(lines)} lines{listed}")
     for sheet, caption, macro in buttons_of(workbook):
         typer.echo(f"button {caption!r} on {sheet} runs {macro}")
