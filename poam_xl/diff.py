@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import feedback, model
+from . import model
 from .dates import as_date
 from .errors import TemplateError
 from .findings import RuleSet
@@ -63,6 +63,7 @@ class Change:
     days: int | None = None  # milestone slip (+) or advance (-)
     times: int | None = None  # changes recorded in Milestone Changes
     row: int | None = None  # the item's Excel row in the new version (the old one if deleted)
+    moved: str | None = None  # a moved Milestone Date: "2026-01-01 -> 2026-02-15"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -313,6 +314,7 @@ def _milestone(o: dict[str, Any], n: dict[str, Any], item: int | None) -> list[C
                 f"item {item} milestone slipped {days} days ({moved}){history}",
                 days=days,
                 times=times,
+                moved=moved,
             )
         )
     else:
@@ -323,6 +325,7 @@ def _milestone(o: dict[str, Any], n: dict[str, Any], item: int | None) -> list[C
                 f"item {item} milestone brought forward {-days} days ({moved})",
                 days=days,
                 times=times,
+                moved=moved,
             )
         )
     explained = (n["changes"] and n["changes"] != o["changes"]) or (
@@ -358,40 +361,3 @@ def to_table(d: Diff) -> str:
 
 def to_json(d: Diff) -> str:
     return json.dumps(d.to_dict(), indent=2, default=str)
-
-
-def to_xlsx(d: Diff, path: str | Path) -> Path:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-
-    from .write import atomic_path
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Changes"
-    heads = ("Kind", "Severity", "Item", "Old item", "Days", "Times", "Message")
-    ws.append(heads)
-    for c in d.changes:
-        ws.append((c.kind, c.severity, c.item, c.old_item, c.days, c.times, c.message))
-    for row in ws.iter_rows(min_row=2):
-        if row[1].value in feedback.SEVERITY_FILLS:
-            for cell in row:
-                cell.fill = PatternFill("solid", fgColor=feedback.SEVERITY_FILLS[row[1].value])
-        row[6].alignment = Alignment(wrap_text=True, vertical="top")
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for letter, width in zip("ABCDEFG", (22, 9, 7, 8, 7, 7, 90), strict=True):
-        ws.column_dimensions[letter].width = width
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:G{max(2, ws.max_row)}"
-    summary = wb.create_sheet("Summary")
-    summary.append(("Old", d.old))
-    summary.append(("New", d.new))
-    summary.append(("Errors", d.errors))
-    for k in KINDS:
-        summary.append((k, d.counts().get(k, 0)))
-    summary.column_dimensions["A"].width = 24
-    out = Path(path)
-    with atomic_path(out) as tmp:
-        wb.save(tmp)
-    return out

@@ -14,7 +14,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import dashboard, derive, feedback, model, sample
+from . import dashboard_sheet, derive, feedback, model, sample
 from .policy import DEFAULT, Policy
 from .write import atomic_path
 
@@ -79,7 +79,7 @@ def build(*, sample_items: int = 0, as_of: dt.date, seed: int = 0, pol: Policy =
     _items_sheet(wb, wb.create_sheet(model.ITEMS.sheet), head, rows)
     _milestones_sheet(wb.create_sheet(model.MILESTONES.sheet), miles)
     _policy_sheet(wb, wb.create_sheet(model.POLICY_SHEET), pol)
-    dashboard.create_sheet(wb, rows, pol, as_of)
+    dashboard_sheet.create_sheet(wb, rows, pol, as_of)
     wb.move_sheet(model.LISTS_SHEET, offset=len(wb.sheetnames))
     wb.active = wb.sheetnames.index(model.ITEMS.sheet)
     wb.properties.creator = "poam-xl"

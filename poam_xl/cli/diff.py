@@ -38,7 +38,9 @@ def diff(
     if format == "xlsx":
         if output is None:
             raise UsageError("--format xlsx needs --output FILE.xlsx")
-        d.to_xlsx(result, output)
+        from ..diff_workbook import to_xlsx
+
+        to_xlsx(result, output)
         typer.echo(f"wrote {output}: {len(result.changes)} changes, {result.errors} errors")
     else:
         text = d.to_table(result) if format == "table" else d.to_json(result)

@@ -9,7 +9,7 @@ from typing import Any
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from .. import dashboard, derive, kept, model, records, template, textcells
+from .. import dashboard_sheet, derive, kept, model, records, template, textcells
 from ..errors import TemplateError, UsageError
 from ..package import Limits, inspect
 from ..poam import Conversion
@@ -117,7 +117,7 @@ def write(poam: Poam, path: str | Path, *, as_of: dt.date | None = None, **_: An
     for sheet in (ws, ms_ws):
         textcells.literal_text(sheet)  # data never becomes a formula (the template writes no formulas)
     del wb[model.DASHBOARD_SHEET]
-    dashboard.create_sheet(wb, rows, pol, as_of)
+    dashboard_sheet.create_sheet(wb, rows, pol, as_of)
     wb.move_sheet(model.DASHBOARD_SHEET, offset=-1)  # back before the hidden Lists sheet
     wb.active = wb.sheetnames.index(model.ITEMS.sheet)
     with atomic_path(out) as tmp:

@@ -1,31 +1,21 @@
-"""The quarterly review pack: a review workbook (lists, counts, charts) and its LibreOffice PDF."""
+"""The review workbook (openpyxl): a Summary sheet with figures and native charts, then one sheet
+per list (overdue, N+ days late, slipped milestones, due next quarter, all changes)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-import subprocess
-import tempfile
-import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, PieChart, Reference
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import feedback, model
-from .dates import as_date
-from .derive import priority_order
-from .diff import Diff, diff, load
-from .errors import TemplateError, UsageError, WriteError
-from .validation import Report, validate
-from .write import atomic_path
+from .. import feedback, model
+from ..diff import Diff
+from ..validation import Report
+from .data import review_data
 
 NAVY = feedback.NAVY
 HEAD_FILL = PatternFill("solid", fgColor=NAVY)
@@ -36,7 +26,6 @@ BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="top")
 DATE = "yyyy-mm-dd"
 HEAD_ROW = 3  # list sheets: title in row 1, subtitle in row 2, table header in row 3
-SOFFICE_TIMEOUT = 300
 # list sheets: (header, width, field of the row dict)
 ITEM_COLUMNS = (
     ("Item", 7, "item"),
@@ -65,108 +54,18 @@ CHANGE_COLUMNS = (
 )
 
 
-@dataclass
-class Pack:
-    workbook: Path
-    pdf: Path | None
-    pages: int | None
-    figures: dict[str, Any]
-
-    def line(self) -> str:
-        f = self.figures
-        text = (
-            f"wrote {self.workbook}: {f['open']} open, {f['overdue']} overdue, "
-            f"{f['late']} 90+ days "
-            f"late, {f['slipped']} slipped milestones, {f['due_next']} due next quarter"
-        )
-        if self.pdf:
-            text += f"; {self.pdf} ({self.pages} pages)" if self.pages else f"; {self.pdf}"
-        return text
-
-
-def make_pack(
-    workbook: str | Path,
-    out_dir: str | Path,
-    *,
-    previous: str | Path | None = None,
-    as_of: dt.date | None = None,
-    pdf: bool = True,
-    profile: str = "dss",
-) -> Pack:
-    """Write <stem>-review.xlsx (and .pdf) into ``out_dir``; the inputs are only read."""
-    as_of = as_of or dt.date.today()
-    src = Path(workbook)
-    report = validate(src, as_of=as_of, profile=profile)
-    if report.items is None:
-        reason = report.findings[0].message if report.findings else "not a POA&M workbook"
-        raise TemplateError(reason, path=str(src))
-    changes = (
-        diff(load(previous, as_of, profile), report.items, str(previous), str(src))
-        if previous else None
-    )
-    wb, figures = build(report, as_of, changes, src.name, Path(previous).name if previous else None)
-    folder = Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    xlsx = folder / f"{src.stem}-review.xlsx"
-    with atomic_path(xlsx) as tmp:
-        wb.save(tmp)
-    if not pdf:
-        return Pack(xlsx, None, None, figures)
-    out = render_pdf(xlsx, folder)
-    return Pack(xlsx, out, page_count(out), figures)
-
-
-# ---------------------------------------------------------------- the review workbook
-def rows_of(report: Report, as_of: dt.date) -> list[dict[str, Any]]:
-    """Items in priority order with what the lists show (canonical values + derived columns)."""
-    items, derived = report.items, report.derived
-    assert items is not None and derived is not None
-    out = []
-    for row in priority_order(items, derived):
-        it, d = items.loc[row], derived.loc[row]
-        target = as_date(d["proposed_milestone"])
-        out.append(
-            {
-                "item": None if pd.isna(it["item_number"]) else int(it["item_number"]),
-                "description": it["description"] or "",
-                "risk": it["risk_level"],
-                "status": it["status"],
-                "owner": it["owner"],
-                "target": target,
-                "flag": d["flag"] or None,
-                "overdue": None if pd.isna(d["days_overdue"]) else int(d["days_overdue"]),
-                "left": (target - as_of).days if target else None,
-                "open": it["status"] not in model.CLOSED_STATUSES,
-            }
-        )
-    return out
-
-
 def build(
     report: Report, as_of: dt.date, changes: Diff | None, name: str, previous: str | None = None
 ) -> tuple[Workbook, dict[str, Any]]:
-    rows = rows_of(report, as_of)
-    pol = report.poam.policy if report.poam is not None else None
-    horizon = pol.review_days if pol is not None else 90
-    overdue = [r for r in rows if r["open"] and (r["overdue"] or 0) > 0]
-    late = [r for r in overdue if str(r["flag"] or "").endswith("DAYS LATE")]
-    due_next = [
-        r for r in rows if r["open"] and r["left"] is not None and 0 <= r["left"] <= horizon
-    ]
-    due_next.sort(key=lambda r: (r["left"], r["item"] or 0))
-    slipped = _slips(changes, report) if changes is not None else []
-    figures = {
-        **report.dashboard,
-        "overdue_list": len(overdue),
-        "late": len(late),
-        "slipped": len(slipped),
-        "due_next": len(due_next),
-    }
+    """The review workbook (Summary with charts, then one sheet per list) and its figures."""
+    data = review_data(report, as_of, changes)
+    overdue, late, due_next, slipped = data.overdue, data.late, data.due_next, data.slipped
+    figures, horizon = data.figures, data.horizon
     wb = Workbook()
     summary = wb.active
     summary.title = "Summary"
     _summary(summary, report, as_of, figures, name, previous, horizon)
-    late_word = pol.late_days if pol is not None else 90
+    late_word = data.late_days
     _list(
         wb,
         "Overdue",
@@ -220,28 +119,6 @@ def build(
     fixed = dt.datetime.combine(as_of, dt.time())
     wb.properties.created = wb.properties.modified = fixed
     return wb, figures
-
-
-def _slips(changes: Diff, report: Report) -> list[dict[str, Any]]:
-    items = report.items
-    assert items is not None
-    desc = {
-        int(n): d
-        for n, d in zip(items["item_number"], items["description"], strict=True)
-        if not pd.isna(n)
-    }
-    unexplained = {c.item for c in changes.of("milestone_unexplained")}
-    return [
-        {
-            "item": c.item,
-            "description": desc.get(c.item, ""),
-            "days": c.days,
-            "times": c.times,
-            "message": c.message.split("(", 1)[-1].rstrip(")") if "(" in c.message else c.message,
-            "explained": "No" if c.item in unexplained else "Yes",
-        }
-        for c in changes.of("milestone_slipped")
-    ]
 
 
 def _print_setup(ws: Worksheet, title_rows: str | None, fit_height: int = 0) -> None:
@@ -367,61 +244,3 @@ def _block(
             c.border = BORDER
             if j == 0:
                 c.font, c.fill = Font(bold=True), LABEL_FILL
-
-
-# ---------------------------------------------------------------- PDF
-def render_pdf(xlsx: str | Path, out_dir: str | Path) -> Path:
-    """<xlsx stem>.pdf in ``out_dir``, rendered by LibreOffice headless (a private profile)."""
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        raise UsageError("LibreOffice (soffice) is needed for the PDF: install it or pass --no-pdf")
-    src = Path(xlsx)
-    target = Path(out_dir) / f"{src.stem}.pdf"
-    with tempfile.TemporaryDirectory(prefix="poam-xl-pdf-") as work:
-        profile = Path(work) / f"lo-{uuid.uuid4().hex}"
-        cmd = [
-            soffice,
-            f"-env:UserInstallation={profile.as_uri()}",
-            "--headless",
-            "--norestore",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            work,
-            str(src.resolve()),
-        ]
-        try:
-            proc = subprocess.run(
-                cmd,
-                capture_output=True,
-                text=True,
-                timeout=SOFFICE_TIMEOUT,
-                env={**os.environ, "HOME": work},
-            )
-        except subprocess.TimeoutExpired:
-            raise WriteError(
-                f"LibreOffice did not finish within {SOFFICE_TIMEOUT} s", path=str(target)
-            ) from None
-        made = Path(work) / f"{src.stem}.pdf"
-        if not made.is_file() or made.stat().st_size == 0:  # soffice exits 0 even when it fails
-            why = (proc.stderr or proc.stdout).strip().splitlines()
-            raise WriteError(
-                f"LibreOffice made no PDF ({why[-1][:160] if why else 'no message'})",
-                path=str(target),
-            )
-        with atomic_path(target) as tmp:
-            shutil.copyfile(made, tmp)
-    return target
-
-
-def page_count(pdf: str | Path) -> int | None:
-    try:
-        from pypdf import PdfReader
-    except ImportError:
-        pdfinfo = shutil.which("pdfinfo")
-        if pdfinfo is None:
-            return None
-        out = subprocess.run([pdfinfo, str(pdf)], capture_output=True, text=True, timeout=60).stdout
-        line = next((x for x in out.splitlines() if x.startswith("Pages:")), "")
-        return int(line.split()[-1]) if line else None
-    return len(PdfReader(str(pdf)).pages)
