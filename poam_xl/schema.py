@@ -76,7 +76,7 @@ def build(table: model.Table, present: frozenset[str]) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(columns, name=table.sheet, strict=False)
 
 
-def check(frame: pd.DataFrame, table: model.Table, present: set[str], letters: dict[str, str],
+def column_findings(frame: pd.DataFrame, table: model.Table, present: set[str], letters: dict[str, str],
           sheet: str, items: pd.Series | None = None) -> list[Finding]:
     """Run the schema lazily and turn its failure table into findings at cells."""
     schema = build(table, frozenset(present))

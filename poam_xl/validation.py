@@ -101,10 +101,10 @@ def validate(source: str | Path | Poam, *, profile: str = "dss", as_of: dt.date 
             poam = prof.read(source, **read_options)
         except TemplateError as exc:
             return _unrecognised(Path(source), prof, as_of, exc, read_options)
-    return check(poam, prof, as_of, name)
+    return check_poam(poam, prof, as_of, name)
 
 
-def check(poam: Poam, prof: profiles.Profile, as_of: dt.date, name: str | None = None) -> Report:
+def check_poam(poam: Poam, prof: profiles.Profile, as_of: dt.date, name: str | None = None) -> Report:
     """All rules on a read workbook: structure, values, schema, cross-field, profile rules."""
     findings = structure.table_structure(poam) + structure.invalid_values(poam)
     items, normalised = structure.canonical(poam.items, poam.layout.items)
@@ -119,10 +119,10 @@ def check(poam: Poam, prof: profiles.Profile, as_of: dt.date, name: str | None =
                   as_of=as_of)
     table = poam.layout.items
     present = set(poam.items.letters)
-    findings += schema.check(items, table, present, poam.items.letters, poam.items.sheet,
+    findings += schema.column_findings(items, table, present, poam.items.letters, poam.items.sheet,
                              items["item_number"])
     if milestones is not None and poam.milestones is not None:
-        findings += schema.check(milestones, model.MILESTONES, set(poam.milestones.letters),
+        findings += schema.column_findings(milestones, model.MILESTONES, set(poam.milestones.letters),
                                  poam.milestones.letters, poam.milestones.sheet)
     for fn in (*rules.CORE, *prof.rules):
         findings += fn(ctx)

@@ -8,10 +8,8 @@ from typing import Any
 
 import pytest
 
-from poam_xl import model, profiles
-from poam_xl.derive import derive
-from poam_xl.profiles import Context, cmmc
-from poam_xl.reader import read
+from poam_xl import model
+from poam_xl.profiles import cmmc
 from poam_xl.validation import validate
 from tests.helpers import AS_OF, header_ref, item_ref, make_book
 
@@ -34,17 +32,10 @@ def cmmc_book(path: Path, cws: tuple[str, ...] = GOOD, edit: Any = None) -> Path
 
 
 def findings(path: Path, as_of: dt.date = AS_OF) -> tuple[list[Any], dict[str, Any]]:
-    poam = read(path)
-    prof = profiles.get("cmmc")
-    ctx = Context(
-        poam=poam,
-        items=poam.items.frame,
-        milestones=poam.milestones.frame,
-        derived=derive(poam.items.frame, poam.policy, as_of),
-        policy=poam.policy,
-        as_of=as_of,
-    )
-    return [f for fn in prof.rules for f in fn(ctx)], prof.summary(ctx)
+    """The CMMC rules' findings and the summary, through validate() as every shell calls it."""
+    report = validate(path, profile="cmmc", as_of=as_of)
+    own = {r.id for r in cmmc.RULES}
+    return [f for f in report.findings if f.rule in own], report.summary
 
 
 def test_weights_table_matches_the_methodology() -> None:

@@ -12,7 +12,7 @@ import typer
 from ._app import AS_OF, app, handle_errors, parse_as_of
 
 
-class Format(str, Enum):
+class OutputFormat(str, Enum):
     table = "table"
     json = "json"
     csv = "csv"
@@ -35,7 +35,7 @@ def validate(
                                       ".xlsx/.xlsm) or globs such as 'inbox/**/*.xlsx'."),
     as_of: str | None = AS_OF,
     profile: str = typer.Option("dss", "--profile", help="Rule set: dss, fedramp, emass, cmmc."),
-    fmt: Format = typer.Option(Format.table, "--format", help="Output on stdout."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output on stdout."),
     output: Path | None = typer.Option(None, "--output", "-o", help="A file for the --format "
                                        "output, or a folder for per-file JSON reports plus "
                                        "summary.json and summary.csv."),
@@ -141,11 +141,11 @@ def _run(files: list[Path], options: Any, jobs: int | None, targets: dict[str, s
     return batch.run(files, options, jobs=jobs, annotate=targets, on_result=line)
 
 
-def _emit(results: list[dict[str, Any]], fmt: Format, output: Path | None) -> None:
+def _emit(results: list[dict[str, Any]], fmt: OutputFormat, output: Path | None) -> None:
     from .. import report
     from ..write import atomic_path
 
-    if fmt is Format.table and output is None:
+    if fmt is OutputFormat.table and output is None:
         from rich.console import Console
 
         console = Console(soft_wrap=False)
@@ -154,9 +154,9 @@ def _emit(results: list[dict[str, Any]], fmt: Format, output: Path | None) -> No
         if len(results) > 1:
             typer.echo(_totals(results))
         return
-    text = {Format.json: lambda: report.to_json(results), Format.csv: lambda: report.to_csv(results),
-            Format.junit: lambda: report.to_junit(results),
-            Format.table: lambda: _plain(results)}[fmt]()
+    text = {OutputFormat.json: lambda: report.to_json(results), OutputFormat.csv: lambda: report.to_csv(results),
+            OutputFormat.junit: lambda: report.to_junit(results),
+            OutputFormat.table: lambda: _plain(results)}[fmt]()
     if output is None:
         sys.stdout.write(text)
         return

@@ -153,7 +153,7 @@ def _where(ctx: Context, key: str, row: Any) -> dict[str, Any]:
     }
 
 
-def _check(ctx: Context) -> Iterator[Finding]:
+def _requirements(ctx: Context) -> Iterator[Finding]:
     is_open = _open(ctx)
     for row in ctx.items.index:
         cws = ctx.items.at[row, "cws"]
@@ -243,8 +243,9 @@ def _closeout(ctx: Context, is_open: pd.Series) -> Iterator[Finding]:
                 )
 
 
-def check(ctx: Context) -> list[Finding]:
-    return list(_check(ctx))
+def cmmc_rules(ctx: Context) -> list[Finding]:
+    """Every CMMC finding: requirement ids, POA&M eligibility, the 88-of-110 score, closeout."""
+    return list(_requirements(ctx))
 
 
 def summary(ctx: Context) -> dict[str, Any]:
@@ -265,7 +266,7 @@ def summary(ctx: Context) -> dict[str, Any]:
 PROFILE = Profile(
     "cmmc",
     "CMMC Level 2 POA&M (32 CFR 170.21)",
-    rules=(check,),
+    rules=(cmmc_rules,),
     summary=summary,
     describe="DSS workbook with NIST SP 800-171 requirement ids in C/W/S: POA&M "
     "eligibility, 88-of-110 score, 180-day closeout, SPRS score.",

@@ -170,7 +170,7 @@ def view(poam: Any) -> dict[str, Any]:
     return {"rows": rows, "milestone_rows": {}, "letters": {f.key: f.letter for f in L.FIELDS}}
 
 
-def _check(ctx: Context) -> Iterator[Finding]:
+def _items(ctx: Context) -> Iterator[Finding]:
     v = view(ctx.poam)
     sheet, letters = ctx.poam.items.sheet, v["letters"]
     for row, e in v["rows"].items():
@@ -321,8 +321,9 @@ def _status_rules(
             )
 
 
-def check(ctx: Context) -> list[Finding]:
-    return list(_check(ctx))
+def emass_rules(ctx: Context) -> list[Finding]:
+    """Every eMASS finding: status words, levels, required fields, status rules, lengths."""
+    return list(_items(ctx))
 
 
 def summary(ctx: Context) -> dict[str, Any]:
@@ -369,7 +370,7 @@ PROFILE = Profile(
     "eMASS POA&M import workbook (DoD RMF)",
     policy=POLICY,
     layouts=("emass",),
-    rules=(check,),
+    rules=(emass_rules,),
     disabled=DISABLED,
     summary=summary,
     describe="eMASS status words, Raw Severity I/II/III, milestone and completion "
