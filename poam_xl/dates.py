@@ -145,10 +145,11 @@ def column_to_dates(values: Iterable[object], date1904: bool = False) -> tuple[p
 
 def as_date(value: object) -> dt.date | None:
     """A pandas/NumPy datetime-like (or None/NaT) -> date or None."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[arg-type]
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     if isinstance(value, dt.datetime | pd.Timestamp):
         return value.date()
     if isinstance(value, dt.date):
         return value
-    return pd.Timestamp(value).date()  # type: ignore[arg-type]
+    day: dt.date = pd.Timestamp(value).date()
+    return day

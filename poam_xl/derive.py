@@ -44,10 +44,9 @@ def due_dates(identified: pd.Series, risk: pd.Series, pol: Policy) -> pd.Series:
     if pol.day_count == "business":
         start = base.values.astype("datetime64[D]")
         hol = np.array(pol.holidays, dtype="datetime64[D]") if pol.holidays else None
-        kwargs = {"holidays": hol} if hol is not None else {}
         # Excel WORKDAY semantics: the n-th business day after the start (a weekend or holiday
         # start counts from the business day before it), so a sheet formula agrees with us
-        shifted = np.busday_offset(start, n.to_numpy(), roll="backward", **kwargs)
+        shifted = np.busday_offset(start, n.to_numpy(), roll="backward", holidays=hol)
         out.loc[ok] = pd.to_datetime(shifted).astype("datetime64[ns]")
     else:
         out.loc[ok] = base + pd.to_timedelta(n.to_numpy(), unit="D")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from enum import IntEnum
 
 
@@ -17,7 +18,8 @@ class ExitCode(IntEnum):
 class PoamXlError(Exception):
     """Base class: a one-line, user-facing message naming the file (and cell)."""
 
-    def __init__(self, message: str, *, path: str | None = None, cell: str | None = None):
+    def __init__(self, message: str, *, path: str | os.PathLike[str] | None = None,
+                 cell: str | None = None) -> None:
         self.path = str(path) if path is not None else None
         self.cell = cell
         self.reason = message

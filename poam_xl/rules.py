@@ -122,7 +122,7 @@ def _open(ctx: Context) -> pd.Series:
 
 
 def _d(v: Any) -> str:
-    return pd.Timestamp(v).date().isoformat()
+    return str(pd.Timestamp(v).date().isoformat())
 
 
 # ---------------------------------------------------------------- item rules

@@ -126,11 +126,11 @@ def items(n: int, as_of: dt.date, seed: int = 0, pol: Policy = DEFAULT
         target = row["milestone_date"]
         for k, step in enumerate(steps, start=1):
             planned = identified + (target - identified) * k / (len(steps) + 1)
-            done = status in model.CLOSED_STATUSES or planned < as_of - dt.timedelta(days=10)
+            finished = status in model.CLOSED_STATUSES or planned < as_of - dt.timedelta(days=10)
             miles.append({
                 "item_number": i, "milestone": step, "planned_date": planned,
-                "status": "Completed" if done else "Pending",
-                "completed_date": planned if done else None,
+                "status": "Completed" if finished else "Pending",
+                "completed_date": planned if finished else None,
             })
     return rows, miles
 

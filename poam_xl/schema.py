@@ -15,7 +15,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from . import model
-from .findings import Finding, RuleSet
+from .findings import Finding, RuleSet, Severity
 from .values import excerpt, item_prefix
 
 # pandera's built-in check names -> our rule suffixes
@@ -38,7 +38,8 @@ def declare_rules(rules: RuleSet, table: model.Table) -> None:
             rules.rule(rule_id(c.key, "required", table), "error", f"{c.header} is filled in",
                  f"Enter the {c.header}.")
         if c.kind == "choice":
-            sev = "error" if c.key in MAJOR_CHOICES or table is not model.ITEMS else "warning"
+            sev: Severity = ("error" if c.key in MAJOR_CHOICES or table is not model.ITEMS
+                             else "warning")
             rules.rule(rule_id(c.key, "allowed", table), sev, f"{c.header} is one of the allowed values",
                  f"Use the dropdown: {', '.join(c.allowed)}.")
             rules.rule(rule_id(c.key, "normalised", table), "warning",

@@ -107,7 +107,8 @@ def POAM_DAYS_OPEN(date_identified, as_of=None) -> Any:  # type: ignore[no-untyp
         if ident is None:
             return ""
         out = derive.item_status("Open", None, ident, None, policy.DEFAULT, _as_of(as_of))
-        return None if out["days_open"] is None else int(out["days_open"])
+        days = out["days_open"]
+        return None if days is None else int(days)  # type: ignore[call-overload]
     return _safe(run)
 
 

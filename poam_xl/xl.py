@@ -83,7 +83,7 @@ def update_book(book: Any, as_of: dt.date) -> str:
         if key in table.letters:
             values = [None] * (hi - lo + 1)
             for row, v in derived[col].items():
-                values[int(row) - lo] = plain(v)  # type: ignore[call-overload]
+                values[int(row) - lo] = plain(v)
             fmt = template.DATE_FORMAT if model.ITEMS.column(key).kind == "date" else None
             _column(sheet, table.letters[key], lo, values, fmt)
     if "due_date" in table.letters:  # each due date explains itself, as `poam-xl update` does
@@ -135,7 +135,7 @@ def flag_book(book: Any, as_of: dt.date) -> str:
         if key in table.letters:
             values = [None] * (hi - lo + 1)
             for row, v in derived[key].items():
-                values[int(row) - lo] = plain(v)  # type: ignore[call-overload]
+                values[int(row) - lo] = plain(v)
             _column(sheet, table.letters[key], lo, values)
     counts: dict[str, int] = {}
     if "flag" in table.letters:
@@ -144,7 +144,7 @@ def flag_book(book: Any, as_of: dt.date) -> str:
         for row, flag in derived["flag"].items():
             if flag:
                 counts[flag] = counts.get(flag, 0) + 1
-                sheet.range(f"{letter}{int(row)}").color = "#" + feedback.flag_fill(flag)  # type: ignore[call-overload]
+                sheet.range(f"{letter}{int(row)}").color = "#" + feedback.flag_fill(flag)
     text = ", ".join(f"{n} {f}" for f, n in sorted(counts.items())) or "nothing overdue or due soon"
     return f"poam-xl: {text} (as of {as_of.isoformat()})"
 

@@ -237,4 +237,4 @@ def _copy_raw(zin: zipfile.ZipFile, zout: zipfile.ZipFile, info: zipfile.ZipInfo
     zout.fp.write(raw)
     zout.filelist.append(zi)
     zout.NameToInfo[zi.filename] = zi
-    zout.start_dir = zout.fp.tell()  # type: ignore[attr-defined]
+    zout.start_dir = zout.fp.tell()

@@ -351,4 +351,6 @@ class Sheet:
             r2, c2 = split_ref(ref[-1])
             dim.set("ref", f"{get_column_letter(min(c1, self.max_col))}{min(r1, self.max_row)}:"
                            f"{get_column_letter(max(c2, self.max_col))}{max(r2, self.max_row)}")
-        return etree.tostring(self.root, xml_declaration=True, encoding="UTF-8", standalone=True)
+        data: bytes = etree.tostring(self.root, xml_declaration=True, encoding="UTF-8",
+                                     standalone=True)
+        return data

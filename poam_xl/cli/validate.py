@@ -154,7 +154,8 @@ def _emit(results: list[dict[str, Any]], fmt: OutputFormat, output: Path | None)
         if len(results) > 1:
             typer.echo(_totals(results))
         return
-    text = {OutputFormat.json: lambda: report.to_json(results), OutputFormat.csv: lambda: report.to_csv(results),
+    text = {OutputFormat.json: lambda: report.to_json(results),
+            OutputFormat.csv: lambda: report.to_csv(results),
             OutputFormat.junit: lambda: report.to_junit(results),
             OutputFormat.table: lambda: _plain(results)}[fmt]()
     if output is None:

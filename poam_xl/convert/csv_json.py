@@ -238,7 +238,7 @@ def read_csv(path: str | Path, **_: Any) -> tuple[Poam, Conversion]:
         for j, n in enumerate(names)
         if (key := _NAMES.get(model.normalise_header(n)))
     }
-    rows = []
+    rows: list[dict[str, Any]] = []
     for line in table[1:]:
         if not any(v.strip() for v in line):
             continue

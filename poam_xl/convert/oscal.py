@@ -71,7 +71,7 @@ def build(poam: Any, *, as_of: dt.date | None = None) -> tuple[dict[str, Any], C
     meta_props = [
         _prop(f.key.replace("_", "-"), header.get(f.key))
         for f in model.HEADER_FIELDS
-        if kept.text_of(header.get(f.key)) and "\n" not in kept.text_of(header.get(f.key))
+        if "\n" not in (kept.text_of(header.get(f.key)) or "\n")
     ]
     other = {
         k: v

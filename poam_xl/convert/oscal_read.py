@@ -85,7 +85,7 @@ def read(path: str | Path, **_options: Any) -> tuple[Poam, Conversion]:
     items: list[dict[str, Any]] = []
     miles: list[dict[str, Any]] = []
     for n, item in enumerate(root["poam-items"], start=1):
-        obs = next(
+        obs: dict[str, Any] = next(
             (
                 observations[o["observation-uuid"]]
                 for o in item.get("related-observations", [])
@@ -93,7 +93,7 @@ def read(path: str | Path, **_options: Any) -> tuple[Poam, Conversion]:
             ),
             {},
         )
-        risk = next(
+        risk: dict[str, Any] = next(
             (
                 risks[r["risk-uuid"]]
                 for r in item.get("related-risks", [])
@@ -144,7 +144,7 @@ def _header(root: dict[str, Any]) -> dict[str, Any]:
         key = labels.get(label, label)
         header[key] = day_of(value) if key in fields and fields[key].kind == "date" else value
     if header.get("company_name") is None:
-        party = next(iter(meta.get("parties", [])), {})
+        party: dict[str, Any] = next(iter(meta.get("parties", [])), {})
         if party.get("name") and party.get("name") != "Unknown organization":
             header["company_name"] = party["name"]
     return header
@@ -201,7 +201,7 @@ def _record(
     if rec["cws"] is None:
         controls = [v for (ns, name), v in props.items() if name == "control-id"]
         rec["cws"] = ", ".join(controls) or None
-    remediation = next(iter(risk.get("remediations", [])), {})
+    remediation: dict[str, Any] = next(iter(risk.get("remediations", [])), {})
     if remediation.get("description") not in (None, NO_PLAN):
         rec["mitigation"] = remediation["description"]
     if rec["residual_risk"] is None and risk.get("statement") not in (None, rec["description"]):

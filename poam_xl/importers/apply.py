@@ -78,7 +78,7 @@ NOTES = {
 def note_lines(plan: Plan) -> list[str]:
     """Summary parts for the parsers' notes: warnings (counted per finding written) and the
     severity mapping a CSV preset used."""
-    out = []
+    out: list[str] = []
     for kind, counts in plan.notes.items():
         details = [d for d in counts if d]
         what = ", ".join(details[:5]) + (f" and {len(details) - 5} more" if len(details) > 5 else "")

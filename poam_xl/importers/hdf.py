@@ -74,7 +74,8 @@ def status_of(control: dict[str, Any]) -> str:
 
 def risk_of(control: dict[str, Any]) -> str | None:
     """tags.severity (high/medium/low), else InSpec impact: >=0.7 High, >=0.4 Medium, >0 Low."""
-    tags = control.get("tags") if isinstance(control.get("tags"), dict) else {}
+    raw = control.get("tags")
+    tags: dict[str, Any] = raw if isinstance(raw, dict) else {}
     sev = model.risk_level(str(tags.get("severity") or "").lower())
     if sev:
         return sev

@@ -42,7 +42,7 @@ def locate(index: int) -> tuple[str, int]:
     return SHEETS[index // SHEET_OFFSET], index % SHEET_OFFSET
 
 
-def _sheets(grids: dict[str, Grid], source: str) -> list[tuple[str, str, int]]:
+def _sheets(grids: dict[str, Grid], source: str | None) -> list[tuple[str, str, int]]:
     """(sheet kind, sheet name, header row) for each POA&M sheet present."""
     wanted = {model.normalise_header(s): s for s in SHEETS}
     found: list[tuple[str, str, int]] = []

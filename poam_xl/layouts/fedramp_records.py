@@ -143,9 +143,8 @@ def base_fedramp(rec: dict[str, Any], miles: list[dict[str, Any]]) -> tuple[dict
     raw = fr["fr_planned_milestones"]
     if raw is None or milestone_pairs(parse_milestones(raw)) != milestone_pairs(miles):
         fr["fr_planned_milestones"] = format_milestones(miles)
-    sheet = (
-        block.get(SHEET_LABEL) if block.get(SHEET_LABEL) in SHEETS else (CLOSED if closed else OPEN)
-    )
+    chosen = block.get(SHEET_LABEL)
+    sheet = chosen if chosen in SHEETS else (CLOSED if closed else OPEN)
     return fr, sheet
 
 

@@ -158,7 +158,7 @@ for _key, _n in LENGTHS.items():
 
 def view(poam: Any) -> dict[str, Any]:
     """Each item's eMASS values as read (or, for a Poam from another format, as written)."""
-    found = poam.native.get("emass")
+    found: dict[str, Any] | None = poam.native.get("emass")
     if found:
         return found
     by_item = records.milestones_by_item(poam)
@@ -248,7 +248,7 @@ def _status_rules(
         (L.split_dated(m), r)
         for m, r in zip(
             e.get("milestones") or [],
-            ms_rows or [None] * len(e.get("milestones") or []),
+            ms_rows or [0] * len(e.get("milestones") or []),
             strict=False,
         )
     ]

@@ -185,7 +185,8 @@ def _high(rating: Any) -> bool:
 
 def poam_ids(ctx: Context) -> list[Finding]:
     """POAM ID present, one token, unique across sheets."""
-    out, seen = [], {}
+    out: list[Finding] = []
+    seen: dict[str, str] = {}
     for _idx, fr, where in _rows(ctx):
         pid = fr.get("fr_poam_id")
         if not pid:

@@ -91,7 +91,7 @@ def slips(changes: Diff, report: Report) -> list[dict[str, Any]]:
     return [
         {
             "item": c.item,
-            "description": desc.get(c.item, ""),
+            "description": desc.get(c.item, "") if c.item is not None else "",
             "days": c.days,
             "times": c.times,
             "message": c.moved or c.message,
