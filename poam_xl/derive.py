@@ -43,7 +43,7 @@ def due_dates(identified: pd.Series, risk: pd.Series, pol: Policy) -> pd.Series:
     n = days[ok].astype("int64")
     if pol.day_count == "business":
         start = base.values.astype("datetime64[D]")
-        hol = np.array(pol.holidays, dtype="datetime64[D]") if pol.holidays else None
+        hol = np.array(pol.holidays, dtype="datetime64[D]").reshape(-1)
         # Excel WORKDAY semantics: the n-th business day after the start (a weekend or holiday
         # start counts from the business day before it), so a sheet formula agrees with us
         shifted = np.busday_offset(start, n.to_numpy(), roll="backward", holidays=hol)
