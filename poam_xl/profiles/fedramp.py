@@ -32,22 +32,10 @@ POAM_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,49}$")
 DEVIATIONS = ("fr_risk_adjustment", "fr_false_positive", "fr_operational_requirement")
 
 RULES = RuleSet(profiles=("fedramp",), source=GUIDE)
-RULES.rule(
-    "fedramp.poam-id.missing",
-    "error",
-    "Every item has a POAM ID",
-    "Give each item a unique POAM ID (e.g. V-101); never reuse the ID of a closed item.",
-    GUIDE,
-    P,
-)
-RULES.rule(
-    "fedramp.poam-id.format",
-    "warning",
-    "POAM IDs are one token of letters, digits, '.', '-', '_'",
-    "Use an ID like V-101 (up to 50 characters, no spaces).",
-    f"{GUIDE}; format: {OURS}",
-    P,
-)
+RULES.rule("fedramp.poam-id.missing", "error", "Every item has a POAM ID",
+           "Give each item a unique POAM ID (e.g. V-101); never reuse the ID of a closed item.", GUIDE, P)
+RULES.rule("fedramp.poam-id.format", "warning", "POAM IDs are one token of letters, digits, '.', '-', '_'",
+           "Use an ID like V-101 (up to 50 characters, no spaces).", f"{GUIDE}; format: {OURS}", P)
 RULES.rule(
     "fedramp.poam-id.unique",
     "error",
@@ -73,14 +61,8 @@ RULES.rule(
     GUIDE,
     P,
 )
-RULES.rule(
-    "fedramp.vendor-dependency.product-missing",
-    "error",
-    "A vendor dependency names the product",
-    "Fill Vendor Dependent Product Name.",
-    GUIDE,
-    P,
-)
+RULES.rule("fedramp.vendor-dependency.product-missing", "error", "A vendor dependency names the product",
+           "Fill Vendor Dependent Product Name.", GUIDE, P)
 RULES.rule(
     "fedramp.vendor-dependency.checkin-stale",
     "error",
@@ -122,14 +104,8 @@ RULES.rule(
     BOD,
     P,
 )
-RULES.rule(
-    "fedramp.kev.overdue",
-    "error",
-    "Open KEV items meet their BOD 22-01 due date",
-    "Remediate the KEV item now; its BOD 22-01 due date has passed.",
-    BOD,
-    P,
-)
+RULES.rule("fedramp.kev.overdue", "error", "Open KEV items meet their BOD 22-01 due date",
+           "Remediate the KEV item now; its BOD 22-01 due date has passed.", BOD, P)
 
 
 def _rows(ctx: Context) -> Iterator[tuple[Any, dict[str, Any], Any]]:
