@@ -9,11 +9,13 @@ are put back into the grid as ``CellProblem`` markers.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from . import tableparts
 from .errors import LimitExceededError, WorkbookError
 from .package import Limits, PackageInfo, SheetScan, scan_sheet
+from .tableparts import TableDef
 
 
 @dataclass
@@ -25,6 +27,9 @@ class Grid:
     col0: int = 1
     state: str = "visible"
     problems: int = 0  # CellProblem markers placed in rows (error values, uncached formulas)
+    # merged ranges as ((first row, first col), (last row, last col)), 1-based Excel numbers
+    merges: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    tables: list[TableDef] = field(default_factory=list)  # the sheet's Excel Tables
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,7 @@ def load_grids(info: PackageInfo, limits: Limits = Limits(),
         raise WorkbookError(f"corrupt workbook (reader failed: {_short(exc)})",
                             path=info.path) from None
     grids: dict[str, Grid] = {}
+    tables = tableparts.read(info.path, info.sheet_parts) if info.has_tables else {}
     states = {m.name: str(m.visible).split(".")[-1].lower() for m in wb.sheets_metadata}
     for name in wb.sheet_names:
         if sheets is not None and name not in sheets:
@@ -83,7 +89,10 @@ def load_grids(info: PackageInfo, limits: Limits = Limits(),
         state = states.get(name, "visible")
         state = {"veryhidden": "veryHidden"}.get(state, state)
         start = sh.start or (0, 0)  # None for a sheet without cells
-        grid = Grid(rows if sh.start else [], start[0] + 1, start[1] + 1, state)
+        grid = Grid(rows if sh.start else [], start[0] + 1, start[1] + 1, state,
+                    merges=[((a + 1, b + 1), (c + 1, d + 1))
+                            for (a, b), (c, d) in (sh.merged_cell_ranges or [])],
+                    tables=tables.get(name, []))
         _mark_problems(grid, scan)
         grids[name] = grid
     return grids

@@ -40,6 +40,7 @@ class PackageInfo:
     path: Path
     date1904: bool = False
     has_vba: bool = False
+    has_tables: bool = False  # the package holds Excel Table parts (xl/tables/...)
     sheet_parts: dict[str, str] = field(default_factory=dict)  # sheet name -> part name
     sheet_states: dict[str, str] = field(default_factory=dict)  # visible/hidden/veryHidden
     part_sizes: dict[str, int] = field(default_factory=dict)
@@ -89,7 +90,8 @@ def _inspect_zip(p: Path, zf: zipfile.ZipFile, limits: Limits) -> PackageInfo:
             "a PowerPoint file" if "ppt/presentation.xml" in names else "a zip archive")
         raise WorkbookError(f"not an Excel workbook: it is {kind} (no xl/workbook.xml)", path=p)
     total = 0
-    info = PackageInfo(path=p, has_vba="xl/vbaProject.bin" in names)
+    info = PackageInfo(path=p, has_vba="xl/vbaProject.bin" in names,
+                       has_tables=any(n.startswith("xl/tables/") for n in names))
     for name, zi in names.items():
         total += zi.file_size
         info.part_sizes[name] = zi.file_size

@@ -26,7 +26,10 @@ class TableData:
     letters: dict[str, str]  # key -> column letter, for the columns found
     missing: list[str] = field(default_factory=list)
     duplicates: list[tuple[str, list[str]]] = field(default_factory=list)  # header, letters
-    extra: dict[str, str] = field(default_factory=dict)  # unknown header -> letter
+    extra: dict[str, str] = field(default_factory=dict)  # header no field takes -> letter
+    # Excel row -> values of those columns, as kept tags ("column", header, text)
+    kept: dict[int, list[tuple[str, str, str]]] = field(default_factory=dict)
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (Excel row, why not an item)
     raw: pd.DataFrame | None = None  # cell values as read, same shape as frame
     # for tables gathered from several sheets: frame index -> (sheet, Excel row)
     locate: Callable[[int], tuple[str, int]] | None = None

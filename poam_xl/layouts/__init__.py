@@ -16,8 +16,8 @@ from .. import model
 from ..errors import TemplateError
 from ..grids import Grid
 from ..poam import Poam
-from ..tables import HEADER_SCAN_ROWS, find_table, read_layout
-from . import emass_read, fedramp_read
+from ..tables import HEADER_SCAN_ROWS, read_layout
+from . import emass_read, fedramp_read, generic
 
 __all__ = ["LAYOUTS", "OUTDATED", "Reader", "detect", "read", "recognise"]
 
@@ -31,14 +31,6 @@ class Entry:
     layout: model.Layout
     detect: Callable[[dict[str, Grid]], bool]
     read: Reader
-
-
-def _dss_detect(grids: dict[str, Grid]) -> bool:
-    try:
-        find_table(grids, model.ITEMS)
-        return True
-    except TemplateError:
-        return False
 
 
 def _dss_read(grids: dict[str, Grid], *, date1904: bool = False, source: str | None = None,
@@ -56,7 +48,8 @@ def _foreign(fn: Callable[..., tuple[Poam, object]]) -> Reader:
 
 
 LAYOUTS: dict[str, Entry] = {
-    "dss": Entry(model.DSS, _dss_detect, _dss_read),
+    # the DSS workbook, CMMC / NIST SP 800-171 and generic POA&Ms: found by the field vocabulary
+    "dss": Entry(model.DSS, generic.detect, _foreign(generic.read_grids)),
     "fedramp": Entry(fedramp_read.LAYOUT, fedramp_read.detect, _foreign(fedramp_read.read_grids)),
     "emass": Entry(emass_read.LAYOUT, emass_read.detect, _foreign(emass_read.read_grids)),
 }
