@@ -121,7 +121,8 @@ def _table(grid: Grid, sheet: str, header_row: int, table: model.Table, date1904
 
 def read_table(grid: Grid, sheet: str, header_row: int, table: model.Table,
                positions: dict[str, int], date1904: bool, label: str, invalid: list[Invalid], *,
-               extra: dict[str, int] | None = None, duplicates: list[tuple[str, list[str]]] = (),
+               extra: dict[str, int] | None = None,
+               duplicates: list[tuple[str, list[str]]] | None = None,
                last_row: int | None = None, skip: set[int] | None = None) -> TableData:
     """The rows under ``header_row`` as typed columns of ``table`` (index = Excel row).
 
@@ -176,7 +177,7 @@ def read_table(grid: Grid, sheet: str, header_row: int, table: model.Table,
     missing = [c.key for c in table.columns if c.key not in letters and not c.derived]
     frame = pd.DataFrame(data, index=index)
     return TableData(frame=frame, sheet=sheet, header_row=header_row, letters=letters,
-                     missing=missing, duplicates=list(duplicates),
+                     missing=missing, duplicates=list(duplicates or []),
                      extra={n: get_column_letter(grid.col0 + j) for n, j in extra.items()},
                      raw=pd.DataFrame(raw, index=index), kept=kept)
 

@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .. import feedback, kept
+from .. import feedback, kept, records
 from ..layouts.fedramp import (
     ADJUSTED,
     CLOSED,
@@ -34,7 +34,6 @@ from ..layouts.fedramp import (
 )
 from ..layouts.fedramp_records import pack, to_fedramp
 from ..poam import Conversion
-from ..records import records
 from ..write import atomic_path
 
 TITLE = "FedRAMP Plan of Action and Milestones (POA&M) Template"
@@ -86,8 +85,8 @@ def build(poam: Any, *, revision: int = 5) -> tuple[Workbook, Conversion]:
     """The workbook and its conversion report (what rides in Comments)."""
     conv = Conversion(source="poam", target="fedramp")
     fields = [f for f in FIELDS if revision >= 5 or f[1] in REV4_KEYS]
-    items = records(poam.items.frame)
-    miles = records(poam.milestones.frame) if poam.milestones is not None else []
+    items = records.item_records(poam)
+    miles = records.milestone_records(poam)
     header = dict(poam.header)
     impact = header.get("Impact Level")
     rows: dict[str, list[dict[str, Any]]] = {s: [] for s in SHEETS}

@@ -11,6 +11,7 @@ one cell ("1. Patch (02/06/2026)"). The recognised template is "dss", "cmmc" or 
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -22,6 +23,7 @@ from ..errors import TemplateError
 from ..grids import Grid
 from ..poam import Conversion, Invalid, Poam, TableData
 from ..tables import _header_block, find_table, policy_from_grids, read_table, table_positions
+from ..values import column_letter
 from . import discover, text
 from .vocabulary import MILESTONE
 
@@ -36,6 +38,10 @@ DSS_SIGNS = frozenset(model.normalise_header(h) for h in (
     "Non-Compliance Description", "C/W/S", "ISSM/FSO Approval", "DSS Approval Date",
     "DSS Determination", "DSS Approval Date and Determination"))
 DSS_HEADER_SIGNS = frozenset({"cage_code", "dss_uid", "issm_names"})
+CMMC_HEADERS = frozenset(model.normalise_header(h) for h in (
+    "Points", "SPRS Points", "Point Value", "Weight", "Practice", "CMMC Practice", "Score"))
+CMMC_TITLE = re.compile(r"800-171|\bCMMC\b|\bSPRS\b|\bCUI\b", re.I)
+PRACTICE = re.compile(r"\b[A-Z]{2}\.L[12]-\d")
 
 
 def detect(grids: dict[str, Grid]) -> bool:
@@ -66,12 +72,18 @@ def recognise(found: discover.Found, grids: dict[str, Grid]) -> str:
     if labels & DSS_SIGNS or len(DSS_HEADER_SIGNS & filled) >= 2:
         return "dss"
     cws = next((c for c in first.columns if c.target == "cws"), None)
-    if cws is not None:
-        j = cws.col - grid.col0
-        column = [r[j] if j < len(r) else None for r in grid.rows[first.header_row - grid.row0 + 1:]]
-        if sp800171.share_of_requirements(column) >= 0.5:
-            return "cmmc"
-    return "generic"
+    if cws is None:
+        return "generic"
+    j = cws.col - grid.col0
+    column = [r[j] if j < len(r) else None for r in grid.rows[first.header_row - grid.row0 + 1:]]
+    if sp800171.share_of_requirements(column) < 0.5:
+        return "generic"
+    # 800-171 ids alone could be any tracker's: a CMMC POA&M also says so (SPRS points column,
+    # practice ids "AC.L2-3.1.1", or NIST SP 800-171 / CMMC in its title)
+    above = " ".join(str(v) for r in grid.rows[: first.header_row - grid.row0] for v in r if v)
+    signs = (labels & CMMC_HEADERS or CMMC_TITLE.search(above)
+             or any(isinstance(v, str) and PRACTICE.search(v) for v in column))
+    return "cmmc" if signs else "generic"
 
 
 def read_grids(grids: dict[str, Grid], *, date1904: bool = False, source: str | None = None
@@ -92,7 +104,7 @@ def read_grids(grids: dict[str, Grid], *, date1904: bool = False, source: str | 
     invalid: list[Invalid] = []
     parts = [_read_part(grids[c.sheet], c, layout, date1904, invalid) for c in found.parts]
     items = parts[0] if len(parts) == 1 else _combine(parts)
-    milestones = _milestones(grids, found, items, parts, layout, date1904, invalid)
+    milestones, ms_mapping = _milestones(grids, found, items, parts, layout, date1904, invalid)
     first = found.first
     header, header_cells = _header_block(grids[first.sheet], first.sheet,
                                          min(first.header_rows or (first.header_row,)),
@@ -105,7 +117,7 @@ def read_grids(grids: dict[str, Grid], *, date1904: bool = False, source: str | 
                 "field": col.target if col.target is None or not col.target.startswith(MILESTONE)
                 else col.target, "kept": col.target is None,
                 "duplicate_of": col.duplicate_of}
-               for c in found.parts for col in c.columns]
+               for c in found.parts for col in c.columns] + ms_mapping
     conv.items = len(items.frame)
     poam = Poam(header=header, header_cells=header_cells, items=items, milestones=milestones,
                 policy=pol, source=source, date1904=date1904, layout=layout,
@@ -184,17 +196,24 @@ def _combine(parts: list[TableData]) -> TableData:
 
 def _milestones(grids: dict[str, Grid], found: discover.Found, items: TableData,
                 parts: list[TableData], layout: model.Layout, date1904: bool,
-                invalid: list[Invalid]) -> TableData | None:
-    """The Milestones sheet, else the milestones in the items table (a list in one cell, or one
-    milestone per row)."""
+                invalid: list[Invalid]) -> tuple[TableData | None, list[dict[str, Any]]]:
+    """The Milestones sheet (and how its headers map), else the milestones in the items table
+    (a list in one cell, or one milestone per row)."""
     sheets = [c.sheet for c in found.parts]
     try:
         table = layout.milestones or model.MILESTONES
         sheet, row = find_table(grids, table, exclude=sheets[0])
         if sheet not in sheets:
-            positions, dups, extra = table_positions(grids[sheet], row, table)
-            return read_table(grids[sheet], sheet, row, table, positions, date1904,
-                              "milestones", invalid, extra=extra, duplicates=dups)
+            grid = grids[sheet]
+            positions, dups, extra = table_positions(grid, row, table)
+            head = grid.rows[row - grid.row0]
+            mapping = [{"sheet": sheet, "column": column_letter(grid.col0 + j),
+                        "header": " ".join(str(head[j]).split()), "field": field,
+                        "kept": field is None, "duplicate_of": None}
+                       for j, field in sorted([(j, MILESTONE + k) for k, j in positions.items()]
+                                              + [(j, None) for j in extra.values()])]
+            return read_table(grid, sheet, row, table, positions, date1904, "milestones",
+                              invalid, extra=extra, duplicates=dups), mapping
     except TemplateError:
         pass
     records: list[dict[str, Any]] = []
@@ -221,7 +240,7 @@ def _milestones(grids: dict[str, Grid], found: discover.Found, items: TableData,
                 records.append({"item_number": number, **values})
                 index.append(int(row) + shift)
     if not records:
-        return None
+        return None, []
     frame = frame_from_records(layout.milestones or model.MILESTONES, records, index)
     return TableData(frame=frame, sheet=items.sheet, header_row=items.header_row, letters=letters,
-                     raw=frame.copy(), locate=items.locate)
+                     raw=frame.copy(), locate=items.locate), []
