@@ -171,7 +171,7 @@ def test_other_template_is_a_finding_not_a_crash() -> None:
         pytest.skip("shared real-world files not present")
     code, out, _ = run(str(fedramp), "--format", "json")
     f = json.loads(out)["files"][0]
-    assert code == 1 and f["template"] == "fedramp-rev5"
+    assert code == 1 and f["template"] == "fedramp-rev5-v2.1"
     assert f["findings"][0]["rule"] == "template.other-profile"
 
 

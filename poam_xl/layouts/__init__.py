@@ -88,10 +88,8 @@ SIGNATURES: tuple[tuple[str, frozenset[str]], ...] = (
 )
 
 # templates that still read but have been replaced: name -> the current one
-OUTDATED = {
-    "fedramp-rev4": "the FedRAMP Rev5 POA&M template v2.1 (31 columns, with Service Name)",
-    "emass-service": None,  # service variants are current for their service: not outdated
-}
+CURRENT_FEDRAMP = "the FedRAMP Rev5 POA&M template v2.1 (31 columns, with Service Name)"
+OUTDATED = {"fedramp-rev4": CURRENT_FEDRAMP, "fedramp-rev5-v2.0": CURRENT_FEDRAMP}
 
 
 def recognise(grids: dict[str, Grid]) -> str | None:
