@@ -53,6 +53,7 @@ class Poam:
     # the layout's own view of the rows (FedRAMP rows, eMASS items) for its profile's rules
     native: dict[str, Any] = field(default_factory=dict)
     conversion: Conversion | None = None  # what reading a foreign layout kept, skipped, noted
+    computed_formulas: int = 0  # formulas without cached values computed on read (recalc)
 
     def mapping(self) -> list[dict[str, Any]]:
         """How each header was read: [{sheet, column, header, field, kept, duplicate_of}], in

@@ -126,7 +126,7 @@ def read_grids(grids: dict[str, Grid], *, date1904: bool = False, source: str | 
                 why = "the template's format hints"
             if why:
                 skipped.append((SHEETS.index(kind) * SHEET_OFFSET + int(row), why))
-                conv.notes.append(f"skipped {name}!A{row}: {why}")
+                conv.notes.append(f"skipped {name}!A{row}: {why} ({rec.get('fr_poam_id')})")
                 continue
             if not any(rec.get(k) for k in ITEM_KEYS):
                 continue  # formula-only rows below the data
