@@ -124,7 +124,7 @@ def _validations(ws: Worksheet, first: int, columns: tuple[model.Column, ...]) -
             continue
         rng = f"{get_column_letter(j)}{first}:{get_column_letter(j)}{last}"
         if col.kind == "choice":
-            dv = DataValidation(type="list", formula1=f"={model.list_name(col.allowed)}",
+            dv = DataValidation(type="list", formula1=model.list_name(col.allowed),
                                 allow_blank=True, showErrorMessage=True, errorStyle="warning",
                                 errorTitle=col.header[:32],
                                 error=f"Choose one of: {', '.join(col.allowed)}"[:255])
@@ -234,7 +234,7 @@ def _policy_sheet(wb: Workbook, ws: Worksheet, pol: Policy) -> None:
         name = f"policy_{s.key}"
         wb.defined_names[name] = DefinedName(name, attr_text=f"{quote_sheetname(ws.title)}!$B${i}")
         if s.key == "day_count":
-            dv = DataValidation(type="list", formula1=f"={model.list_name(model.DAY_COUNTS)}")
+            dv = DataValidation(type="list", formula1=model.list_name(model.DAY_COUNTS))
         else:
             dv = DataValidation(type="whole", operator="between", formula1="0", formula2="36500",
                                 showErrorMessage=True, error="Enter a whole number of days")

@@ -61,10 +61,23 @@ def test_dropdowns_and_date_validation_cover_the_table(book):
         if col.derived:
             assert letter not in by_col
         elif col.kind == "choice":
-            assert by_col[letter] == ("list", f"={model.list_name(col.allowed)}"), col.key
+            assert by_col[letter] == ("list", model.list_name(col.allowed)), col.key
         elif col.kind == "date":
             assert by_col[letter][0] == "date", col.key
     assert by_col["A"] == ("whole", "0")
+
+
+def test_list_validations_are_written_as_excel_writes_them(tmp_path):
+    """<formula1>list_status</formula1>: no leading '=' (Excel and XlsxWriter write it bare)."""
+    import zipfile
+
+    path = make_book(tmp_path / "dv.xlsx", sample=0)
+    with zipfile.ZipFile(path) as z:
+        sheets = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+    lists = [f for s in sheets for f in re.findall(r'type="list"[^>]*>\s*<formula1>([^<]*)<', s)]
+    assert len(lists) >= len([c for c in model.ITEM_COLUMNS if c.kind == "choice"]) + 1
+    assert all(not f.startswith("=") for f in lists), lists
+    assert f"{model.list_name(model.STATUSES)}" in lists
 
 
 def test_conditional_formats_print_setup_and_footer(book):

@@ -173,3 +173,61 @@ def test_subs_lists_every_declared_sub() -> None:
              "Private Sub C()\r\nEnd Sub\r\nFunction D()\r\nEnd Function\r\n' Sub E() in a comment\r\n"
     assert vba.subs(source) == ["A", "B", "C"]
     assert vba.subs((vba.MACROS / "PoamButtons.bas").read_text()) == [m for m, _ in vba.BUTTONS]
+
+
+def _attributes(source: str) -> list[str]:
+    """Every 'Attribute ...' line of a module (module-level first, then member attributes)."""
+    return [line for line in source.replace("\r\n", "\n").split("\n") if line.startswith("Attribute ")]
+
+
+def _head(source: str) -> list[tuple[str, str]]:
+    """The module-level attributes: the leading 'Attribute VB_x = v' lines as (x, v)."""
+    out = []
+    for line in source.replace("\r\n", "\n").split("\n"):
+        m = re.match(r"^Attribute (VB_\w+) = (.*)$", line)
+        if not m:
+            break
+        out.append((m.group(1), m.group(2)))
+    return out
+
+
+def _packaged() -> dict[str, dict[str, str]]:
+    """The VBA modules of every workbook and add-in the installed xlwings ships (Excel wrote them)."""
+    import xlwings
+
+    root = Path(xlwings.__file__).parent
+    found = sorted(p for p in root.rglob("*") if p.suffix in (".xlsm", ".xlam"))
+    assert len(found) >= 3, found  # quickstart.xlsm, quickstart_standalone.xlsm, addin/xlwings.xlam ...
+    return {str(p.relative_to(root)): vba.modules_of(p) for p in found}
+
+
+def test_attribute_lines_match_xlwings_packaged_workbooks(xlsm):
+    """Our class, document and standard modules carry the attribute lines Excel writes, in
+    Excel's order: compared with the workbooks xlwings ships (saved by Excel)."""
+    ours, packaged = vba.modules_of(xlsm), _packaged()
+    theirs = packaged["quickstart_standalone.xlsm"]
+    # the same class and standard module as Excel stored them: every attribute line equal
+    assert _attributes(ours["Dictionary"]) == _attributes(theirs["Dictionary"])
+    assert _attributes(ours["xlwings"]) == _attributes(theirs["xlwings"]) == ['Attribute VB_Name = "xlwings"']
+    assert _head(ours["ThisWorkbook"]) == _head(theirs["ThisWorkbook"])
+    assert _head(ours["Sheet1"]) == _head(theirs["Sheet1"])
+    assert _head(ours["PoamButtons"]) == [("VB_Name", '"PoamButtons"')]  # like their Module1
+    # every class/document module Excel wrote has our order of keys, and so does each of ours
+    classes = [(f"{book}:{name}", src) for book, mods in packaged.items() for name, src in mods.items()
+               if len(_head(src)) > 1]
+    assert len(classes) >= 10
+    for where, src in classes + [(f"ours:{n}", s) for n, s in ours.items() if len(_head(s)) > 1]:
+        keys = [k for k, _ in _head(src)]
+        assert keys[:len(vba.CLASS_ATTRIBUTES)] == list(vba.CLASS_ATTRIBUTES), where
+        if "Dictionary" in where or "Web" in where:  # plain class modules: Excel's class base
+            assert dict(_head(src))["VB_Base"] == f'"{vba.CLASS_BASE}"', where
+
+
+def test_class_attributes_completes_an_exported_class() -> None:
+    text = 'Attribute VB_Name = "K"\nAttribute VB_Exposed = True\nAttribute VB_Description = "d"\nOption Explicit'
+    out = vba.class_attributes(text).split("\n")
+    assert out == ['Attribute VB_Name = "K"', f'Attribute VB_Base = "{vba.CLASS_BASE}"',
+                   "Attribute VB_GlobalNameSpace = False", "Attribute VB_Creatable = False",
+                   "Attribute VB_PredeclaredId = False", "Attribute VB_Exposed = True",
+                   "Attribute VB_TemplateDerived = False", "Attribute VB_Customizable = False",
+                   'Attribute VB_Description = "d"', "Option Explicit"]
