@@ -44,7 +44,8 @@ def test_items_sheet_header_and_table(book):
     assert ws.freeze_panes == f"C{template.FIRST_ROW}"
     assert ws.auto_filter.ref.startswith(f"A{row}:")
     for j, col in enumerate(model.ITEM_COLUMNS, start=1):
-        assert ws.column_dimensions[get_column_letter(j)].width == col.width
+        assert ws.column_dimensions[get_column_letter(j)].width == template.column_width(col) >= col.width
+        assert template.column_width(col) >= max(len(w) for w in col.header.split()) + 2
         if col.kind == "date":
             assert ws.cell(template.FIRST_ROW, j).number_format == template.DATE_FORMAT or \
                 ws.cell(template.FIRST_ROW, j).value is None

@@ -21,6 +21,9 @@ def update(
                                     "days overdue, due date)."),
     profile: str = typer.Option("dss", "--profile", help="Workbook layout profile."),
     force: bool = typer.Option(False, "--force", help="Replace an existing --output file."),
+    fix_text_dates: bool = typer.Option(False, "--fix-text-dates", help="Rewrite dates typed as "
+                                        "text ('3/15/2026') as real dates in the sheet's date "
+                                        "format; the typed text is kept in the cell's note."),
     as_of: str | None = AS_OF,
 ) -> None:
     """Write the computed columns back into the workbook, changing nothing else.
@@ -45,5 +48,6 @@ def update(
                             "remove the password in Excel (File > Info > Protect Workbook) first, "
                             "or check it as it is with `poam-xl validate --password`",
                             path=file) from None
-    result = update_workbook(file, output or file, report, sort=sort, backup=backup)
+    result = update_workbook(file, output or file, report, sort=sort, backup=backup,
+                             fix_text_dates=fix_text_dates)
     typer.echo(result.line())
