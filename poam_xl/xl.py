@@ -207,23 +207,7 @@ def refresh_dashboard_from(book: Any, report: Report) -> bool:
         block[r - r1][c - c1] = v
     sheet = book.sheets[model.DASHBOARD_SHEET]
     sheet.range((r1, c1), (r2, c2)).value = block
-    _axis_steps(sheet, dashboard.axis_steps(report.dashboard))
     return True
-
-
-def _axis_steps(sheet: Any, steps: dict[str, int]) -> int:
-    """The bar charts' count axes step by whole items for the new counts (Excel's object model
-    on Windows: chart.api[1] is the Chart; elsewhere the steps the workbook has stay). Returns
-    the number of charts changed."""
-    changed = 0
-    with contextlib.suppress(Exception):
-        for chart in sheet.charts:
-            api = chart.api[1]
-            title = api.ChartTitle.Text if api.HasTitle else ""
-            if title in steps:
-                api.Axes(2).MajorUnit = steps[title]  # 2 = xlValue
-                changed += 1
-    return changed
 
 
 def refresh_dashboard_book(book: Any, as_of: dt.date) -> str:

@@ -25,14 +25,19 @@ _AFTER_MAJOR_UNIT = ("minorUnit", "dispUnits", "extLst")
 
 
 def _related(wb: Workbook, part: str, kind: str) -> list[str]:
-    """The parts ``part`` relates to with a relationship type ending in ``/kind`` (no rels part
-    is created when there is none)."""
+    """The parts ``part`` relates to with a relationship type ending in ``/kind``, read without
+    marking the rels part for rewriting."""
     folder, base = posixpath.split(part)
     rels = posixpath.join(folder, "_rels", base + ".rels")
     if not wb.exists(rels):
         return []
-    return [path for rtype, path in wb.targets(part).values()
-            if rtype.endswith("/" + kind)]
+    out = []
+    for rel in parse(wb.read(rels)):
+        target = rel.get("Target", "")
+        if rel.get("Type", "").endswith("/" + kind) and rel.get("TargetMode") != "External":
+            out.append(target.lstrip("/") if target.startswith("/") else
+                       posixpath.normpath(posixpath.join(folder, target)))
+    return out
 
 
 def chart_title(root: etree._Element) -> str:

@@ -231,3 +231,80 @@ def test_class_attributes_completes_an_exported_class() -> None:
                    "Attribute VB_PredeclaredId = False", "Attribute VB_Exposed = True",
                    "Attribute VB_TemplateDerived = False", "Attribute VB_Customizable = False",
                    'Attribute VB_Description = "d"', "Option Explicit"]
+
+
+# ---------------------------------------------------------------- the buttons' preflight
+def _vba_const(source: str, name: str) -> str:
+    m = re.search(rf'Const {name} As String = "([^"]*)"', source)
+    assert m, name
+    return m.group(1)
+
+
+def test_every_button_checks_python_poam_xl_and_xlwings_first(xlsm):
+    """Read back with oletools: each button runs the preflight before RunPython / the UDF import,
+    and the preflight turns each failure into a poam-xl message (not cmd.exe's text)."""
+    modules = vba.modules_of(xlsm)
+    source = modules["PoamButtons"]
+    bodies = dict(re.findall(r"^Sub (\w+)\(\)\n(.*?)^End Sub", source, flags=re.M | re.S))
+    assert list(bodies) == [m for m, _ in vba.BUTTONS]
+    for macro, body in bodies.items():
+        code = [line.strip() for line in body.splitlines() if line.strip() and not line.strip().startswith("'")]
+        assert len(code) == 1 and code[0].startswith("If PoamReady() Then "), (macro, code)
+    ready = source[source.index("Private Function PoamReady()"):source.index("End Function")]
+    for needle in ('GetConfig("INTERPRETER_WIN"', "FileExists(interpreter)", "XLWINGS_VERSION",
+                   "Case 9009", "Case 3, 4", "No module named 'poam_xl'", "pip install poam-xl",
+                   'GetConfig("PYTHONPATH")', "2>&1"):
+        assert needle in ready, needle
+    assert "Interpreter_Win in column A and the full path of python.exe" in source
+    assert "xlwings.conf sheet" in source
+    # the version the preflight compares with is the embedded xlwings module's own constant
+    assert _vba_const(modules["xlwings"], "XLWINGS_VERSION")
+
+
+def _probe(version: str) -> subprocess.CompletedProcess[str]:
+    """The Python command line PoamButtons.bas runs, as it builds it (POAM_CHECK & version & "')")."""
+    import os
+    import sys
+
+    source = (vba.MACROS / "PoamButtons.bas").read_text()
+    command = _vba_const(source, "POAM_CHECK") + version + "')"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-c", command], capture_output=True, text=True, env=env,
+                          timeout=60, check=False)
+
+
+def test_preflight_passes_for_the_embedded_version_and_says_what_to_do_otherwise(xlsm):
+    from poam_xl import excel_check
+
+    embedded = _vba_const(vba.modules_of(xlsm)["xlwings"], "XLWINGS_VERSION")
+    ok = _probe(embedded)
+    assert (ok.returncode, ok.stdout) == (excel_check.READY, "")
+    wrong = _probe("0.1.2")
+    assert wrong.returncode == excel_check.MISMATCH
+    assert f"xlwings {embedded}" in wrong.stdout and "pip install xlwings==0.1.2" in wrong.stdout
+    assert "poam-xl excel build-xlsm" in wrong.stdout
+    code, message = excel_check.check("0.37.8", None, python=r"C:\Python312\python.exe")
+    assert code == excel_check.NO_XLWINGS and r'"C:\Python312\python.exe" -m pip install' in message
+    assert excel_check.check("0.37.8", "0.37.8") == (excel_check.READY, "")
+
+
+def test_preflight_imports_nothing_heavy():
+    """A button press pays only a Python start-up for the check (no pandas, no xlwings)."""
+    import os
+    import sys
+
+    probe = ("import sys, poam_xl.excel_check; print(sorted(m for m in ('pandas', 'xlwings', "
+             "'numpy', 'poam_xl.reader') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_xlwings_is_pinned_to_the_version_the_workbook_embeds():
+    import tomllib
+
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    pins = [d for d in deps if d.split("=")[0].split(">")[0].strip() == "xlwings"]
+    assert len(pins) == 1 and pins[0].startswith("xlwings=="), pins
+    committed = _vba_const(vba.modules_of(COMMITTED)["xlwings"], "XLWINGS_VERSION")
+    assert pins[0] == f"xlwings=={committed}"
