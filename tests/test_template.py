@@ -155,3 +155,33 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path):
                         [{"item_number": 1, "description": "=cmd|' /C calc'!A0", "status": "Open"}])
     wb.save(tmp_path / "f.xlsx")
     assert read(tmp_path / "f.xlsx").items.frame["description"].iloc[0] == "=cmd|' /C calc'!A0"
+
+
+@pytest.mark.parametrize("n", [0, 12])
+def test_item_rows_of_the_print_area_are_formatted_like_the_sample(tmp_path, n):
+    """Every cell of every item row that prints (items and the empty rows below them) has the
+    grid, wrapped text and, in date columns, the date format: filled by hand, it prints as a table."""
+    ws = openpyxl.load_workbook(make_book(tmp_path / "rows.xlsx", sample=n))["POA&M"]
+    area = ws.print_area[0] if isinstance(ws.print_area, list) else ws.print_area
+    last = int(re.search(r"(\d+)$", area).group(1))
+    assert last == template.FIRST_ROW + n + template.EMPTY_ROWS - 1, area
+    for r in range(template.FIRST_ROW, last + 1):
+        for j, col in enumerate(model.ITEM_COLUMNS, start=1):
+            c = ws.cell(r, j)
+            sides = (c.border.left, c.border.right, c.border.top, c.border.bottom)
+            assert all(s is not None and s.style == "thin" for s in sides), (c.coordinate, col.key)
+            assert c.alignment.wrap_text and c.alignment.vertical == "top", c.coordinate
+            if col.kind == "date":
+                assert c.number_format == template.DATE_FORMAT, c.coordinate
+
+
+def test_converted_dss_workbook_prints_every_item(tmp_path):
+    from poam_xl import convert
+    from poam_xl.reader import read
+
+    src = template.new_workbook(tmp_path / "big.xlsx", sample_items=40, as_of=AS_OF)
+    out = tmp_path / "again.xlsx"
+    convert.get("dss").write(read(src), out, as_of=AS_OF)  # type: ignore[misc]
+    area = openpyxl.load_workbook(out)["POA&M"].print_area
+    area = area[0] if isinstance(area, list) else area
+    assert area.endswith(f"$J${template.FIRST_ROW + 40 + template.EMPTY_ROWS - 1}"), area
