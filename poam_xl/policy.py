@@ -13,9 +13,8 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 
 from . import model
+from .findings import OURS  # "poam-xl default": the source of a value nobody set
 
-
-OURS = "poam-xl default"  # the source of a value nobody set
 SHEET = "Policy sheet"  # the source of a value read from the workbook's Policy sheet
 DAYS_KEYS = {"High": "days_high", "Medium": "days_medium", "Low": "days_low"}  # risk -> setting
 _EXTRAS = (("due_soon_days", "due soon"), ("late_days", "late threshold"), ("review_days", "review"))

@@ -224,7 +224,8 @@ def test_attribute_lines_match_xlwings_packaged_workbooks(xlsm):
 
 
 def test_class_attributes_completes_an_exported_class() -> None:
-    text = 'Attribute VB_Name = "K"\nAttribute VB_Exposed = True\nAttribute VB_Description = "d"\nOption Explicit'
+    text = ('Attribute VB_Name = "K"\nAttribute VB_Exposed = True\nAttribute VB_Description = "d"\n'
+            "Option Explicit")
     out = vba.class_attributes(text).split("\n")
     assert out == ['Attribute VB_Name = "K"', f'Attribute VB_Base = "{vba.CLASS_BASE}"',
                    "Attribute VB_GlobalNameSpace = False", "Attribute VB_Creatable = False",
@@ -248,7 +249,7 @@ def test_every_button_checks_python_poam_xl_and_xlwings_first(xlsm):
     bodies = dict(re.findall(r"^Sub (\w+)\(\)\n(.*?)^End Sub", source, flags=re.M | re.S))
     assert list(bodies) == [m for m, _ in vba.BUTTONS]
     for macro, body in bodies.items():
-        code = [line.strip() for line in body.splitlines() if line.strip() and not line.strip().startswith("'")]
+        code = [s.strip() for s in body.splitlines() if s.strip() and not s.strip().startswith("'")]
         assert len(code) == 1 and code[0].startswith("If PoamReady() Then "), (macro, code)
     ready = source[source.index("Private Function PoamReady()"):source.index("End Function")]
     for needle in ('GetConfig("INTERPRETER_WIN"', "FileExists(interpreter)", "XLWINGS_VERSION",
