@@ -85,7 +85,14 @@ def load_grids(info: PackageInfo, limits: Limits = Limits(),
                 f"sheet {name!r} has {sh.height:,} rows x {sh.width:,} columns, over the limit of "
                 f"{limits.max_rows:,} x {limits.max_columns:,} (raise it with --max-rows)",
                 path=info.path)
-        rows = sh.to_python(skip_empty_area=True)
+        try:
+            rows = sh.to_python(skip_empty_area=True)
+        except BaseException as exc:  # a Rust panic: e.g. 1e30 in a date-formatted cell
+            if not isinstance(exc, Exception) and not _is_panic(exc):
+                raise
+            raise WorkbookError(f"sheet {name!r} could not be read ({_short(exc)}; a number far "
+                                "outside the date range in a date-formatted cell does this)",
+                                path=info.path) from None
         state = states.get(name, "visible")
         state = {"veryhidden": "veryHidden"}.get(state, state)
         start = sh.start or (0, 0)  # None for a sheet without cells

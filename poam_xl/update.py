@@ -9,12 +9,14 @@ from typing import Any
 
 import pandas as pd
 
-from . import dashboard, derive, feedback, model
+from . import dashboard, derive, feedback, model, rules
 from .errors import UsageError, WorkbookError, WriteError
 from .report import plural
 from .validation import Report
 from .values import column_letter, plain, split_ref
 from .write import atomic_path, check_extension
+from .xlsxcf import highlight_first
+from .xlsxcharts import set_major_units
 from .xlsxpatch import Sheet, Workbook, q
 
 # derived column key -> column of report.derived written into it
@@ -35,6 +37,7 @@ class UpdateResult:
     sorted: bool = False
     missing: list[str] = field(default_factory=list)  # header texts of derived columns absent
     backup: Path | None = None
+    text_dates: int = 0  # dates typed as text rewritten as dates (--fix-text-dates)
 
     def line(self) -> str:
         parts = [f"updated {self.path}: {self.rows} item rows, {self.cells} cells written",
@@ -42,6 +45,8 @@ class UpdateResult:
                  "dashboard refreshed" if self.dashboard else "no Dashboard sheet"]
         if self.sorted:
             parts.append("sorted by priority")
+        if self.text_dates:
+            parts.append(plural(self.text_dates, "text date") + " rewritten as dates")
         if self.missing:
             parts.append("not written (no such column): " + ", ".join(self.missing))
         if self.backup:
@@ -84,11 +89,12 @@ def _targets(src: Path, dst: Path) -> bool:
 
 
 def update_workbook(src: str | Path, dst: str | Path, report: Report, *, sort: str | None = None,
-                    backup: bool = False) -> UpdateResult:
+                    backup: bool = False, fix_text_dates: bool = False) -> UpdateResult:
     """Write the derived columns, notes and Dashboard of ``report`` from ``src`` into ``dst``.
 
     ``dst`` may be ``src`` (in place). Only the changed cells and parts are rewritten; the
     write is atomic and ``src`` is never modified (an in-place write replaces it by rename).
+    ``fix_text_dates`` also rewrites each date typed as text (rule date.text) as a real date.
     """
     src, dst = Path(src), Path(dst)
     if sort is not None and sort not in SORTS:
@@ -98,6 +104,8 @@ def update_workbook(src: str | Path, dst: str | Path, report: Report, *, sort: s
     in_place = _targets(src, dst)
     result = UpdateResult(path=dst)
     with Workbook(src) as wb:
+        if fix_text_dates:
+            result.text_dates = _fix_text_dates(wb, report)
         _write(wb, report, sort, result)
         with atomic_path(dst) as tmp:
             wb.save(tmp)
@@ -147,7 +155,34 @@ def _write(wb: Workbook, report: Report, sort: str | None, result: UpdateResult)
     result.rows, result.cells = len(derived), sum(len(c) for c in values.values())
     if model.DASHBOARD_SHEET in wb.sheet_parts and report.dashboard:
         wb.sheet(model.DASHBOARD_SHEET).set_many(dashboard.cells(report.dashboard))
+        # the bar charts' count axes step by whole items for the new counts
+        set_major_units(wb, wb.sheet_parts[model.DASHBOARD_SHEET], dashboard.axis_steps(report.dashboard))
         result.dashboard = True
+
+
+# ---------------------------------------------------------------- --fix-text-dates
+def _fix_text_dates(wb: Workbook, report: Report) -> int:
+    """Each date typed as text becomes that date, shown in the date format the sheet's dates
+    already use (else yyyy-mm-dd); the text as typed goes into the cell's note. Nothing else of
+    the cell (its style, borders, fill) changes. Returns the number of cells rewritten."""
+    assert report.poam is not None
+    by_sheet: dict[str, list[tuple[str, str, rules.TextDate]]] = {}
+    for t in rules.text_dates(report.poam):
+        data = report.poam.items if t.table == "items" else report.poam.milestones
+        assert data is not None
+        name, r = data.locate(t.row) if data.locate else (data.sheet, t.row)
+        by_sheet.setdefault(name, []).append((f"{t.letter}{r}", t.letter, t))
+    for name, cells in by_sheet.items():
+        sheet = wb.sheet(name)
+        formats: dict[str, int | None] = {}
+        for ref, letter, t in cells:
+            if letter not in formats:
+                formats[letter] = sheet.date_format(split_ref(ref)[1])
+            sheet.set_date(ref, t.day, formats[letter])
+        sheet.notes({ref: f"Typed as text: {t.text!r}; rewritten as the date {t.day.isoformat()} "
+                          "by poam-xl update --fix-text-dates" for ref, _, t in cells},
+                    feedback.AUTHOR, merge=True)
+    return sum(len(c) for c in by_sheet.values())
 
 
 # ---------------------------------------------------------------- --sort priority
@@ -198,10 +233,17 @@ def annotated_copy(src: str | Path, dst: str | Path, report: Report) -> Path:
         raise UsageError("the annotated copy must not overwrite the input", path=str(src))
     check_extension(src, dst)
     with Workbook(src) as wb:
+        by_sheet: dict[str, dict[str, list[str]]] = {}
         for mark in feedback.marks(report.findings, wb.sheet_parts):
             sheet = wb.sheet(mark.sheet)
             sheet.fill([mark.cell], mark.fill)
             sheet.notes({mark.cell: mark.note}, feedback.AUTHOR, merge=True)
+            by_sheet.setdefault(mark.sheet, {}).setdefault(mark.fill, []).append(mark.cell)
+        # the sheet's own conditional formats (closed grey, overdue orange) would paint over the
+        # fill: the same highlight as a conditional format that applies first and stops the rest
+        for name, fills in by_sheet.items():
+            highlight_first(wb.sheet(name), [(fills[f], f) for f in feedback.SEVERITY_FILLS.values()
+                                             if f in fills])
         _findings_sheet(wb, report)
         with atomic_path(dst) as tmp:
             wb.save(tmp)

@@ -22,6 +22,9 @@ def update(
     profile: str = typer.Option("auto", "--profile", help="auto (by the template the workbook "
                                 "uses), dss, fedramp, emass, cmmc or generic."),
     force: bool = typer.Option(False, "--force", help="Replace an existing --output file."),
+    fix_text_dates: bool = typer.Option(False, "--fix-text-dates", help="Rewrite dates typed as "
+                                        "text ('3/15/2026') as real dates in the sheet's date "
+                                        "format; the typed text is kept in the cell's note."),
     as_of: str | None = AS_OF,
 ) -> None:
     """Write the computed columns back into the workbook, changing nothing else.
@@ -46,5 +49,6 @@ def update(
                             "remove the password in Excel (File > Info > Protect Workbook) first, "
                             "or check it as it is with `poam-xl validate --password`",
                             path=file) from None
-    result = update_workbook(file, output or file, report, sort=sort, backup=backup)
+    result = update_workbook(file, output or file, report, sort=sort, backup=backup,
+                             fix_text_dates=fix_text_dates)
     typer.echo(result.line())
