@@ -91,3 +91,4 @@ class Conversion:
     items: int = 0
     dropped: list[dict[str, Any]] = field(default_factory=list)  # {item, field, value, kept_in}
     notes: list[str] = field(default_factory=list)
+    mapping: list[dict[str, Any]] = field(default_factory=list)  # how the input's headers were read

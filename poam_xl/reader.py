@@ -23,13 +23,15 @@ __all__ = ["CellProblem", "Grid", "HEADER_SCAN_ROWS", "Invalid", "Poam", "TableD
            "find_table", "load_grids", "policy_from_grids", "read", "read_grid", "recognise"]
 
 LayoutArg = str | model.Layout | Sequence[str]
+Overrides = tuple[tuple[str, str | None], ...]  # the user's own (normalised header, field) pairs
 
 
 def read(path: str | Path, *, layout: LayoutArg = "dss", limits: Limits = Limits(),
-         password: str | None = None) -> Poam:
+         password: str | None = None, mapping: Overrides = ()) -> Poam:
     """Read a POA&M workbook (.xlsx/.xlsm) in ``layout`` (a name, a Layout, or names tried in
-    order: the first whose tables the workbook has). Raises WorkbookError (unreadable, too big,
-    encrypted) or TemplateError (no table of that layout) naming the file."""
+    order: the first whose tables the workbook has); ``mapping``: your own header -> field
+    pairs (``usermap.parse``). Raises WorkbookError (unreadable, too big, encrypted) or
+    TemplateError (no table of that layout) naming the file."""
     p = Path(path)
     if password is not None:
         from .crypto import decrypted_copy
@@ -38,40 +40,40 @@ def read(path: str | Path, *, layout: LayoutArg = "dss", limits: Limits = Limits
             inspect(p, limits)  # size, existence and format checks before decrypting anything
         with decrypted_copy(p, password) as plain:
             try:
-                poam = read(plain, layout=layout, limits=limits)
+                poam = read(plain, layout=layout, limits=limits, mapping=mapping)
             except PoamXlError as exc:  # name the user's file, not the temporary copy
                 raise type(exc)(exc.reason, path=str(p), cell=exc.cell) from None
             poam.source = str(p)
             return poam
     info = inspect(p, limits)
     grids = load_grids(info, limits)
-    return read_grid(grids, date1904=info.date1904, source=str(p), layout=layout)
+    return read_grid(grids, date1904=info.date1904, source=str(p), layout=layout, mapping=mapping)
 
 
 def read_grid(grids: dict[str, Grid], *, date1904: bool = False, source: str | None = None,
-              layout: LayoutArg = "dss") -> Poam:
+              layout: LayoutArg = "dss", mapping: Overrides = ()) -> Poam:
     """Build a Poam from sheet grids (the path reader and the xlwings buttons both land here).
 
     Formulas without cached values are computed first where they can be (``recalc``).
     """
     computed = recalc.fill(grids, date1904)
-    poam = _read_grid(grids, date1904=date1904, source=source, layout=layout)
+    poam = _read_grid(grids, date1904=date1904, source=source, layout=layout, mapping=mapping)
     if computed:
         poam.computed_formulas = computed
     return poam
 
 
 def _read_grid(grids: dict[str, Grid], *, date1904: bool, source: str | None,
-               layout: LayoutArg) -> Poam:
+               layout: LayoutArg, mapping: Overrides) -> Poam:
     if isinstance(layout, model.Layout):
-        return layouts.read(layout, grids, date1904=date1904, source=source)
+        return layouts.read(layout, grids, date1904=date1904, source=source, mapping=mapping)
     names = [layout] if isinstance(layout, str) else list(layout)
     for name in names[:-1]:
         if layouts.detect(name, grids):
-            return layouts.read(name, grids, date1904=date1904, source=source)
+            return layouts.read(name, grids, date1904=date1904, source=source, mapping=mapping)
     if not names:
         raise TemplateError("no layout to read", path=source)
-    return layouts.read(names[-1], grids, date1904=date1904, source=source)
+    return layouts.read(names[-1], grids, date1904=date1904, source=source, mapping=mapping)
 
 
 def recognise(path: str | Path, limits: Limits | None = None) -> str | None:

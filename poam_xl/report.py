@@ -111,6 +111,19 @@ def _xml_text(text: str) -> str:
     return escape("".join(ch for ch in text if ch in "\t\n\r" or ord(ch) >= 32))
 
 
+def mapping_lines(f: dict[str, Any]) -> list[str]:
+    """How one file's headers were read: the template, then 'Sheet!C  Header -> field' (or
+    'kept') per column; the rows skipped as not items."""
+    out = [f"{f.get('path')}: template {f.get('template')}, profile {f.get('profile')}"]
+    for m in f.get("mapping") or []:
+        target = m.get("field") or ("kept (no field)" if not m.get("duplicate_of")
+                                    else f"kept ({m['duplicate_of']} taken by another column)")
+        out.append(f"  {m.get('sheet')}!{m.get('column')}  {m.get('header')!s} -> {target}")
+    for s in f.get("skipped") or []:
+        out.append(f"  skipped {s.get('sheet')}!{s.get('row')}: {s.get('reason')}")
+    return out
+
+
 def plural(count: Any, noun: str) -> str:
     """'1 error', '2 errors', '? items' (unknown counts stay visible as '?')."""
     if count is None:

@@ -131,13 +131,13 @@ def text_dates(poam: Poam) -> list[TextDate]:
 
 
 
-def _numbers(ctx: Context, table: str = "items") -> dict[Any, int | None]:
+def _numbers(ctx: Context, table: str = "items") -> dict[Any, Any]:
     """Excel row -> item number, computed once per validation (findings name their item)."""
     key = f"_numbers_{table}"
     if key not in ctx.extra:
         frame = ctx.items if table == "items" else ctx.milestones
         s = frame["item_number"] if frame is not None else pd.Series(dtype=object)
-        ctx.extra[key] = {r: None if pd.isna(v) else int(v)
+        ctx.extra[key] = {r: values.plain(v)
                           for r, v in zip(s.index, s.to_numpy(dtype=object), strict=True)}
     return ctx.extra[key]  # type: ignore[no-any-return]
 
@@ -281,12 +281,13 @@ def milestones_sheet(ctx: Context) -> Iterator[Finding]:
     if ms is None or ctx.poam.milestones is None:
         return
     items = ctx.items.dropna(subset=["item_number"]).drop_duplicates("item_number")
-    by_number = pd.Series(items.index, index=items["item_number"].astype("int64"))
-    numbers = ms["item_number"]
+    # plain values on both sides: whole-number ids (DSS) and text ids (generic layouts) alike
+    by_number = pd.Series(items.index, index=items["item_number"].map(values.plain).astype(object))
+    numbers = ms["item_number"].map(values.plain).astype(object)
     known = numbers.isin(by_number.index)
     for row in ms.index[numbers.notna() & ~known]:
         yield RULES.make("milestone.item-unknown", f"milestone on row {row} points to item "
-                   f"{int(numbers[row])}, which is not on the POA&M sheet",
+                   f"{numbers[row]}, which is not on the POA&M sheet",
                    **_where(ctx, "item_number", row, "milestones"))
     item_dates = pd.Series(ctx.items.loc[by_number.to_numpy(), "milestone_date"].to_numpy(),
                            index=by_number.index)
@@ -297,11 +298,11 @@ def milestones_sheet(ctx: Context) -> Iterator[Finding]:
     sub = ms.loc[late]
     for row, text, planned, number, due in zip(sub.index, sub["milestone"], sub["planned_date"],
                                                sub["item_number"], target[late], strict=True):
-        yield RULES.make("milestone.after-item-date", f"milestone {excerpt(text)!r} of item {int(number)} "
+        yield RULES.make("milestone.after-item-date", f"milestone {excerpt(text)!r} of item {number} "
                    f"is planned {_d(planned)}, after the item's Milestone Date {_d(due)}",
                    **_where(ctx, "planned_date", row, "milestones"))
-    numbered = ctx.items["item_number"]
-    lacking = _open(ctx) & numbered.notna() & ~numbered.isin(numbers.dropna().unique())
+    numbered = ctx.items["item_number"].map(values.plain).astype(object)
+    lacking = _open(ctx) & numbered.notna() & ~numbered.isin(list(numbers.dropna().unique()))
     for row in ctx.items.index[lacking.fillna(False).astype(bool)]:
         yield RULES.make("milestone.missing", f"{_who(ctx, row)} is open but has no milestones on the "
                    "Milestones sheet", **_where(ctx, "item_number", row))

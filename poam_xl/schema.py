@@ -23,8 +23,13 @@ _BUILTIN = {"not_nullable": "required", "field_uniqueness": "unique"}
 MAJOR_CHOICES = ("status", "risk_level")  # a wrong value here breaks due dates: error
 
 
+def is_items(table: model.Table) -> bool:
+    """The items table of any layout (its sheet is named as the model's; milestones are not)."""
+    return table.sheet == model.ITEMS.sheet
+
+
 def rule_id(key: str, suffix: str, table: model.Table = model.ITEMS) -> str:
-    prefix = "" if table is model.ITEMS else "milestone."
+    prefix = "" if is_items(table) else "milestone."
     return f"{prefix}{key.replace('_', '-')}.{suffix}"
 
 
@@ -38,7 +43,7 @@ def declare_rules(rules: RuleSet, table: model.Table) -> None:
             rules.rule(rule_id(c.key, "required", table), "error", f"{c.header} is filled in",
                  f"Enter the {c.header}.")
         if c.kind == "choice":
-            sev: Severity = ("error" if c.key in MAJOR_CHOICES or table is not model.ITEMS
+            sev: Severity = ("error" if c.key in MAJOR_CHOICES or not is_items(table)
                              else "warning")
             rules.rule(rule_id(c.key, "allowed", table), sev, f"{c.header} is one of the allowed values",
                  f"Use the dropdown: {', '.join(c.allowed)}.")
@@ -48,7 +53,7 @@ def declare_rules(rules: RuleSet, table: model.Table) -> None:
         if c.key == "item_number":
             rules.rule(rule_id(c.key, "positive", table), "error", "Item Number is a positive whole number",
                  "Number items 1, 2, 3 ...")
-    if table is model.ITEMS:
+    if is_items(table):
         rules.rule("item-number.unique", "error", "Item Numbers are unique",
              "Give each item its own number; never re-use the number of a deleted item.")
 
@@ -68,11 +73,11 @@ def build(table: model.Table, present: frozenset[str]) -> pa.DataFrameSchema:
         checks = []
         if c.kind == "choice":
             checks.append(pa.Check.isin(list(c.allowed), error=rule_id(c.key, "allowed", table)))
-        if c.key == "item_number":
+        if c.key == "item_number" and c.kind == "int":  # text ids (generic layouts): no check
             checks.append(pa.Check.gt(0, error=rule_id(c.key, "positive", table)))
         columns[c.key] = pa.Column(
             nullable=not c.required, checks=checks, required=False, coerce=False,
-            unique=(c.key == "item_number" and table is model.ITEMS),
+            unique=(c.key == "item_number" and is_items(table)),
         )
     return pa.DataFrameSchema(columns, name=table.sheet, strict=False)
 

@@ -11,3 +11,11 @@ def literal_text(ws: Any) -> None:
         for cell in row:
             if cell.data_type == "f" and isinstance(cell.value, str):
                 cell.data_type = "s"
+
+
+def put(cell: Any, value: Any) -> Any:
+    """Write ``value`` into an openpyxl cell; text stays text (never a formula)."""
+    cell.value = value
+    if isinstance(value, str) and cell.data_type == "f":
+        cell.data_type = "s"
+    return cell

@@ -15,7 +15,7 @@ from .errors import TemplateError
 from .findings import Finding, sort_key
 from .profiles.base import Context
 from .reader import Poam
-from .values import cell_ref, parse_ref
+from .values import cell_ref, parse_ref, plain
 
 
 @dataclass
@@ -54,8 +54,21 @@ class Report:
             "path": self.source, "status": self.status, "error": self.error,
             "profile": self.profile, "template": self.template, "as_of": self.as_of.isoformat(),
             "summary": _jsonable(self.summary), "findings": [f.to_dict() for f in self.findings],
-            "computed": self.computed(),
+            "computed": self.computed(), "mapping": self.poam.mapping() if self.poam else [],
+            "skipped": self.skipped(),
         }
+
+    def skipped(self) -> list[dict[str, Any]]:
+        """Rows of the items table that are not items: [{sheet, row, reason}] (placeholders,
+        examples, guidance, an Excel Table's totals row)."""
+        if self.poam is None:
+            return []
+        data = self.poam.items
+        out = []
+        for index, why in data.skipped:
+            sheet, row = data.locate(index) if data.locate else (data.sheet, index)
+            out.append({"sheet": sheet, "row": row, "reason": why})
+        return out
 
     def computed(self) -> list[dict[str, Any]]:
         """Each item's computed columns with the explanation of its due date (JSON report)."""
@@ -65,7 +78,7 @@ class Report:
         out = []
         for row, rec in zip(d.index, d.to_dict("records"), strict=True):
             n = numbers.get(row)
-            out.append({"row": int(row), "item": None if pd.isna(n) else int(n),
+            out.append({"row": int(row), "item": plain(n),
                         **{k: _jsonable(None if pd.isna(v) else (v.date() if hasattr(v, "date")
                                                                  else v))
                            for k, v in rec.items()}})

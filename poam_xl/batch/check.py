@@ -26,6 +26,8 @@ class BatchOptions:
 
     as_of: dt.date
     profile: str = "auto"  # each file under its template's profile
+    # your own (normalised header, field) pairs, before the vocabulary (usermap.parse)
+    mapping: tuple[tuple[str, str | None], ...] = ()
     password: str | None = None
     limits: Limits = field(default_factory=Limits)
     timeout: float | None = 300.0  # seconds per file; None = no limit
@@ -72,6 +74,8 @@ def _validate(path: Path, options: BatchOptions) -> Any:
     read_options: dict[str, Any] = {"limits": options.limits}
     if options.password is not None:
         read_options["password"] = options.password
+    if options.mapping:
+        read_options["mapping"] = options.mapping
     return validate(path, profile=options.profile, as_of=options.as_of, **read_options)
 
 

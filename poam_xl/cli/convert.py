@@ -44,11 +44,20 @@ def convert(
     show_mapping: str | None = typer.Option(
         None, "--show-mapping", metavar="FMT", help="Print FMT's column mapping and exit."
     ),
+    map_: list[str] = typer.Option([], "--map", help="Your own mapping of a header to a field: "
+                                   "'Header=field' (repeatable; field 'keep' = no field)."),
+    mapping_file: Path | None = typer.Option(None, "--mapping", help="A mapping file (TOML, "
+                                             "YAML or JSON: header -> field)."),
+    save_mapping: Path | None = typer.Option(None, "--save-mapping", help="Write the mapping "
+                                             "the read used (to edit and pass to --mapping)."),
+    strict: bool = typer.Option(False, "--strict", help="Write nothing and exit 1 when any "
+                                "value would be lost or altered (each one listed)."),
 ) -> None:
     """Convert a POA&M between formats; lists every field with no home in the target.
 
     Example: poam-xl convert emass.xlsm poam.xlsx ; poam-xl convert poam.xlsx out.xlsx --to emass
     """
+    from .. import usermap
     from ..convert import run
     from ..errors import UsageError
 
@@ -58,16 +67,27 @@ def convert(
         return
     if src is None or out is None:
         raise UsageError("convert needs IN and OUT (or --show-mapping FMT)")
-    conv = run.convert(
-        src,
-        out,
-        from_=from_,
-        to=to,
-        profile=profile,
-        as_of=parse_as_of(as_of),
-        escape_formulas=escape_formulas,
-        force=force,
-    )
+    try:
+        conv = run.convert(
+            src,
+            out,
+            from_=from_,
+            to=to,
+            profile=profile,
+            as_of=parse_as_of(as_of),
+            escape_formulas=escape_formulas,
+            force=force,
+            mapping=usermap.parse(map_, mapping_file),
+            strict=strict,
+        )
+    except run.ValuesLostError as exc:
+        for line in exc.lines:
+            typer.echo(f"  {line}", err=True)
+        typer.echo(f"poam-xl: {exc}", err=True)
+        raise typer.Exit(1) from None
+    if save_mapping is not None:
+        usermap.save(save_mapping, conv.mapping)
+        typer.echo(f"wrote mapping {save_mapping}")
     for line in run.render(conv):
         typer.echo(line)
     if report is not None:

@@ -59,6 +59,14 @@ def validate(
                                   "process (0 = none; not applied with --jobs 1)."),
     executor: str = typer.Option("process", "--executor", help="process (default) or dask "
                                  "(a local Dask cluster; pip install 'poam-xl[dask]')."),
+    map_: list[str] = typer.Option([], "--map", help="Your own mapping of a header to a field: "
+                                   "'Header=field' (repeatable; field 'keep' = no field)."),
+    mapping_file: Path | None = typer.Option(None, "--mapping", help="A mapping file (TOML, "
+                                             "YAML or JSON: header -> field)."),
+    save_mapping: Path | None = typer.Option(None, "--save-mapping", help="Write the mapping "
+                                             "the read used (one workbook) to this file."),
+    show_mapping: bool = typer.Option(False, "--show-mapping", help="Print how each header "
+                                      "was read (template, sheet, column, field or kept)."),
 ) -> None:
     """Validate POA&M workbooks and report findings per file; a bad file never stops the batch.
 
@@ -68,7 +76,7 @@ def validate(
     """
     from dataclasses import replace
 
-    from .. import batch
+    from .. import batch, usermap
     from ..errors import UsageError
     from ..package import Limits
 
@@ -84,7 +92,10 @@ def validate(
     if max_file_mb:
         limits = replace(limits, max_file_bytes=max_file_mb * 1024**2)
     options = batch.BatchOptions(as_of=day, profile=profile, password=password, limits=limits,
-                            timeout=timeout or None, memory_mb=memory_mb or None)
+                                 timeout=timeout or None, memory_mb=memory_mb or None,
+                                 mapping=usermap.parse(map_, mapping_file))
+    if save_mapping is not None and len(files) != 1:
+        raise UsageError("--save-mapping writes one workbook's mapping: give one file")
     _check_profile(profile)
     targets = batch.annotate_targets(files, out_dir) if annotate and out_dir else {}
     if out_dir is not None:
@@ -93,6 +104,14 @@ def validate(
     for line in skipped:
         typer.echo(f"poam-xl: skipped {line}", err=True)
     _emit(results, fmt, output if out_dir is None else None)
+    if show_mapping:
+        from .. import report
+
+        for r in results:
+            typer.echo("\n".join(report.mapping_lines(r)), err=fmt is not OutputFormat.table)
+    if save_mapping is not None and results[0].get("mapping"):
+        usermap.save(save_mapping, results[0]["mapping"])
+        typer.echo(f"wrote mapping {save_mapping}", err=True)
     if out_dir is not None:
         _write_dir(results, out_dir)
     raise typer.Exit(batch.exit_code(results, fail_on.value))

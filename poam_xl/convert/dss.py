@@ -36,12 +36,14 @@ def detect(path: Path) -> bool:
         return False
 
 
-def read(path: str | Path, *, limits: Limits = Limits(), **_: Any) -> tuple[Poam, Conversion]:
-    """reader.read plus the extra header labels this writer puts beside the header block."""
+def read(path: str | Path, *, limits: Limits = Limits(),
+         mapping: tuple[tuple[str, str | None], ...] = (), **_: Any) -> tuple[Poam, Conversion]:
+    """reader.read plus the extra header labels this writer puts beside the header block;
+    ``mapping``: your own header -> field pairs (usermap)."""
     info = inspect(path, limits)
     grids = load_grids(info, limits)
     try:
-        poam = read_grid(grids, date1904=info.date1904, source=str(path))
+        poam = read_grid(grids, date1904=info.date1904, source=str(path), mapping=mapping)
     except TemplateError as exc:
         raise TemplateError(f"not {EXPECTED}", path=str(path)) from exc
     grid = grids[poam.items.sheet]
@@ -78,9 +80,9 @@ def write(poam: Poam, path: str | Path, *, as_of: dt.date | None = None, **_: An
             if col.derived:
                 rec.pop(col.key, None)
     derive.fill_records(rows, pol, as_of)  # the same computed columns `new --sample` writes
-    miles = records.records(
-        poam.milestones.frame if poam.milestones is not None else None, model.MILESTONES.keys
-    )
+    miles = records.milestone_records(poam)
+    item_cells, extra_cols = _restore(rows, model.ITEM_COLUMNS, "comments")
+    ms_cells, _none = _restore(miles, model.MILESTONE_COLUMNS, "changes", columns_too=False)
     wb = template.build(as_of=as_of, pol=pol)
     ws = wb[model.ITEMS.sheet]
     for i, f in enumerate(model.HEADER_FIELDS):
@@ -104,6 +106,8 @@ def write(poam: Poam, path: str | Path, *, as_of: dt.date | None = None, **_: An
     for label, value in extras[len(slots) :]:
         conv.dropped.append({"item": None, "field": label, "value": kept.text(value), "kept_in": None})
     template.write_rows(ws, template.FIRST_ROW, model.ITEM_COLUMNS, rows)
+    _put_back(ws, template.FIRST_ROW, template.TABLE_HEADER_ROW, model.ITEM_COLUMNS, item_cells,
+              extra_cols)
     template.print_rows(ws, len(rows))  # every item printed, empty rows formatted below them
     last = get_column_letter(len(model.ITEM_COLUMNS))
     ws.auto_filter.ref = (
@@ -112,6 +116,7 @@ def write(poam: Poam, path: str | Path, *, as_of: dt.date | None = None, **_: An
     )
     ms_ws = wb[model.MILESTONES.sheet]
     template.write_rows(ms_ws, 2, model.MILESTONE_COLUMNS, miles)
+    _put_back(ms_ws, 2, 1, model.MILESTONE_COLUMNS, ms_cells, [])
     ms_ws.auto_filter.ref = (
         f"A1:{get_column_letter(len(model.MILESTONE_COLUMNS))}{max(2, len(miles) + 1)}"
     )
@@ -124,6 +129,49 @@ def write(poam: Poam, path: str | Path, *, as_of: dt.date | None = None, **_: An
     with atomic_path(out) as tmp:
         wb.save(tmp)
     return conv
+
+
+def _restore(rows: list[dict[str, Any]], columns: tuple[model.Column, ...], field: str,
+             columns_too: bool = True) -> tuple[list[dict[str, Any]], list[str]]:
+    """Kept tags that this layout has a home for, taken out of ``field`` (Comments / Changes):
+    ``[poam-xl Header] text`` (a value that did not fit its column: written back as text into
+    that column) and ``[column Header] value`` (a column no field took: an extra column).
+    Returns per row {column key or "column:Header": text} and the extra columns' headers."""
+    by_header = {c.header: c for c in columns}
+    cells: list[dict[str, Any]] = []
+    extra: list[str] = []
+    for rec in rows:
+        user, tags = kept.split_tags(rec.get(field))
+        mine: dict[str, Any] = {}
+        rest = []
+        for side, label, value in tags:
+            col = by_header.get(label) if side == "poam-xl" else None
+            if col is not None and rec.get(col.key) in (None, ""):
+                mine[col.key] = value
+            elif side == "column" and columns_too:
+                mine["column:" + label] = value
+                if label not in extra:
+                    extra.append(label)
+            else:
+                rest.append((side, label, value))
+        if mine:
+            rec[field] = kept.join_tags(user, rest)
+        cells.append(mine)
+    return cells, extra
+
+
+def _put_back(ws: Any, first: int, header_row: int, columns: tuple[model.Column, ...],
+              cells: list[dict[str, Any]], extra: list[str]) -> None:
+    """Write what ``_restore`` took back: texts into their columns, kept columns at the right."""
+    at = {c.key: j for j, c in enumerate(columns, start=1)}
+    for k, label in enumerate(extra, start=len(columns) + 1):
+        head = ws.cell(header_row, k)
+        textcells.put(head, label)
+        head.font = Font(bold=True)
+        at["column:" + label] = k
+    for i, mine in enumerate(cells):
+        for key, value in mine.items():
+            textcells.put(ws.cell(first + i, at[key]), value)
 
 
 def mapping() -> list[tuple[str, str, str]]:

@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import inspect as pyinspect
 import json
+import os
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -79,8 +80,16 @@ def convert(
     as_of: dt.date | None = None,
     escape_formulas: bool = True,
     force: bool = False,
+    mapping: tuple[tuple[str, str | None], ...] = (),
+    strict: bool = False,
 ) -> Conversion:
-    """Read ``src`` in its format and write ``out`` in the target format; never touches ``src``."""
+    """Read ``src`` in its format and write ``out`` in the target format; never touches ``src``.
+
+    ``mapping``: your own header -> field pairs for the workbook's table (``usermap``).
+    ``strict``: write nothing and raise ValuesLostError when a value would be lost (no home in
+    the target, not even Comments) or altered (a cell that does not fit its field, kept only
+    as tagged text), listing sheet, cell, field and value of each.
+    """
     src, out = Path(src), Path(out)
     if not src.exists():
         raise WorkbookError("file not found", path=src)
@@ -95,7 +104,7 @@ def convert(
     if writer.write is None:
         raise UsageError(f"format {fout!r} can only be read, not written")
     try:
-        poam, got = _call(reader.read, src)
+        poam, got = _call(reader.read, src, mapping=mapping)
     except PoamXlError as exc:
         seen = sniff(src)
         if seen and seen != fin:
@@ -113,14 +122,23 @@ def convert(
     if chosen is not profiles.DSS and not poam.policy_found:
         poam.policy = chosen.policy
         notes.append(f"due-date policy: {chosen.name} profile defaults ({poam.policy.describe()})")
+    target = out
+    if strict:  # written beside the target, kept only when nothing is lost
+        target = out.with_name(f".{out.stem[:80]}.strict{out.suffix}")
     put = _call(
         writer.write,
         poam,
-        out,
+        target,
         as_of=as_of or dt.date.today(),
         escape_formulas=escape_formulas,
         profile=profile,
     )
+    if strict:
+        lost = losses(poam, put)
+        if lost:
+            target.unlink(missing_ok=True)
+            raise ValuesLostError(lost, path=src)
+        os.replace(target, out)
     return Conversion(
         source=str(src),
         target=str(out),
@@ -128,7 +146,33 @@ def convert(
         dropped=[{**d, "direction": f"{fin}->dss"} for d in got.dropped]
         + [{**d, "direction": f"dss->{fout}"} for d in put.dropped],
         notes=[f"from {fin} ({reader.title}) to {fout} ({writer.title})", *notes, *put.notes],
+        mapping=poam.mapping(),
     )
+
+
+class ValuesLostError(PoamXlError):
+    """``--strict``: values would be lost or altered (``lines``: one per value)."""
+
+    def __init__(self, lines: list[str], *, path: str | Path) -> None:
+        self.lines = lines
+        super().__init__(f"--strict: {len(lines)} value(s) would be lost or altered; nothing "
+                         "written", path=str(path))
+
+
+def losses(poam: Any, put: Conversion) -> list[str]:
+    """Each value a conversion would lose or alter, as 'Sheet!Cell field: value (why)'."""
+    from ..values import excerpt
+
+    out = []
+    for bad in poam.invalid:
+        out.append(f"{bad.sheet}!{bad.cell} {bad.key}: {excerpt(bad.value)!r} is not "
+                   f"{bad.expected} (kept only as text)")
+    for d in put.dropped:
+        if d.get("kept_in") is None:
+            item = f"item {d['item']} " if d.get("item") is not None else ""
+            out.append(f"{item}{d['field']}: {excerpt(d.get('value'))!r} has no home in the "
+                       "target (dropped)")
+    return out
 
 
 def render(conv: Conversion) -> list[str]:

@@ -38,9 +38,11 @@ def _dss_read(grids: dict[str, Grid], *, date1904: bool = False, source: str | N
     return read_layout(grids, layout, date1904=date1904, source=source)
 
 
-def _foreign(fn: Callable[..., tuple[Poam, object]]) -> Reader:
-    def run(grids: dict[str, Grid], *, date1904: bool = False, source: str | None = None) -> Poam:
-        poam, conv = fn(grids, date1904=date1904, source=source)
+def _foreign(fn: Callable[..., tuple[Poam, object]], takes_mapping: bool = False) -> Reader:
+    def run(grids: dict[str, Grid], *, date1904: bool = False, source: str | None = None,
+            mapping: tuple[tuple[str, str | None], ...] = ()) -> Poam:
+        extra = {"mapping": mapping} if takes_mapping else {}
+        poam, conv = fn(grids, date1904=date1904, source=source, **extra)
         poam.conversion = conv  # type: ignore[assignment]
         return poam
 
@@ -49,7 +51,7 @@ def _foreign(fn: Callable[..., tuple[Poam, object]]) -> Reader:
 
 LAYOUTS: dict[str, Entry] = {
     # the DSS workbook, CMMC / NIST SP 800-171 and generic POA&Ms: found by the field vocabulary
-    "dss": Entry(model.DSS, generic.detect, _foreign(generic.read_grids)),
+    "dss": Entry(model.DSS, generic.detect, _foreign(generic.read_grids, takes_mapping=True)),
     "fedramp": Entry(fedramp_read.LAYOUT, fedramp_read.detect, _foreign(fedramp_read.read_grids)),
     "emass": Entry(emass_read.LAYOUT, emass_read.detect, _foreign(emass_read.read_grids)),
 }
@@ -67,16 +69,18 @@ def detect(name: str, grids: dict[str, Grid]) -> bool:
 
 
 def read(layout: str | model.Layout, grids: dict[str, Grid], *, date1904: bool = False,
-         source: str | None = None) -> Poam:
-    """Read ``grids`` in ``layout`` (a registered name, or a Layout of the DSS kind).
+         source: str | None = None, mapping: tuple[tuple[str, str | None], ...] = ()) -> Poam:
+    """Read ``grids`` in ``layout`` (a registered name, or a Layout of the DSS kind);
+    ``mapping``: the user's own header -> field pairs (DSS-kind layouts; see usermap).
 
     Raises TemplateError when the workbook has no table of that layout.
     """
     if isinstance(layout, model.Layout):
         if layout.name in LAYOUTS and LAYOUTS[layout.name].layout is layout:
-            return LAYOUTS[layout.name].read(grids, date1904=date1904, source=source)
+            return LAYOUTS[layout.name].read(grids, date1904=date1904, source=source,
+                                             mapping=mapping)
         return _dss_read(grids, date1904=date1904, source=source, layout=layout)
-    return _entry(layout).read(grids, date1904=date1904, source=source)
+    return _entry(layout).read(grids, date1904=date1904, source=source, mapping=mapping)
 
 
 CURRENT_FEDRAMP = "the FedRAMP Rev5 POA&M template v2.1 (31 columns, with Service Name)"

@@ -118,8 +118,18 @@ def _group_row(grid: Grid, row: int, cols: Iterable[int]) -> bool:
     return texts >= 2
 
 
-def header_columns(grid: Grid, row: int) -> tuple[list[HeaderColumn], tuple[int, ...]]:
-    """The labelled columns of header row ``row`` (Excel row) and the rows the header spans."""
+def _match(label: str, overrides: dict[str, str | None]) -> tuple[str | None, bool]:
+    key = model.normalise_header(label)
+    if key in overrides:  # the user's own mapping wins over the vocabulary
+        return overrides[key], True
+    return vocabulary.item_target(label)
+
+
+def header_columns(grid: Grid, row: int, overrides: dict[str, str | None] | None = None
+                   ) -> tuple[list[HeaderColumn], tuple[int, ...]]:
+    """The labelled columns of header row ``row`` (Excel row) and the rows the header spans;
+    ``overrides``: normalised header -> target (None: no field), taken before the vocabulary."""
+    overrides = overrides or {}
     i = row - grid.row0
     width = max((len(r) for r in grid.rows[max(0, i - 1): i + 1]), default=0)
     cols = range(grid.col0, grid.col0 + width)
@@ -138,9 +148,9 @@ def header_columns(grid: Grid, row: int) -> tuple[list[HeaderColumn], tuple[int,
         if not name:
             continue
         label = f"{group} {name}" if group else name
-        target, exact = vocabulary.item_target(label)
-        if group and target is None:  # the field name alone may say it ("Description")
-            target, exact = vocabulary.item_target(name)
+        target, exact = _match(label, overrides)
+        if group and target is None and not (exact and model.normalise_header(label) in overrides):
+            target, exact = _match(name, overrides)  # the field name alone may say it
         dup = None
         if target is not None and target in taken:
             prev = out[taken[target]]
@@ -155,7 +165,8 @@ def header_columns(grid: Grid, row: int) -> tuple[list[HeaderColumn], tuple[int,
     return out, ((row - 1, row) if grouped else (row,))
 
 
-def candidates(grid: Grid, sheet: str) -> list[Candidate]:
+def candidates(grid: Grid, sheet: str, overrides: dict[str, str | None] | None = None
+               ) -> list[Candidate]:
     """Every acceptable header row of one sheet, best first."""
     preferred = model.normalise_header(sheet) in {
         model.normalise_header(n) for n in (model.ITEMS.sheet, *model.ITEMS.sheet_aliases)}
@@ -165,14 +176,15 @@ def candidates(grid: Grid, sheet: str) -> list[Candidate]:
         if sum(1 for v in cells if _text(v)) < MIN_KEY_FIELDS:
             continue
         row = grid.row0 + i
-        cols, rows = header_columns(grid, row)
+        cols, rows = header_columns(grid, row, overrides)
         cand = Candidate(sheet, row, cols, rows, table_rows.get(row), preferred)
         if cand.acceptable:
             out.append(cand)
     return sorted(out, key=lambda c: c.score, reverse=True)
 
 
-def find(grids: dict[str, Grid], exclude: Iterable[str] = ()) -> Found | None:
+def find(grids: dict[str, Grid], exclude: Iterable[str] = (),
+         overrides: dict[str, str | None] | None = None) -> Found | None:
     """The items table of a workbook (None when no sheet has one): the best candidate and the
     other sheets whose best candidate names (nearly) the same fields, all in sheet order."""
     skip = set(exclude)
@@ -180,7 +192,7 @@ def find(grids: dict[str, Grid], exclude: Iterable[str] = ()) -> Found | None:
     for name, grid in grids.items():
         if name in skip:
             continue
-        found = candidates(grid, name)
+        found = candidates(grid, name, overrides)
         if found:
             best[name] = found[0]
     if not best:

@@ -86,11 +86,12 @@ def recognise(found: discover.Found, grids: dict[str, Grid]) -> str:
     return "cmmc" if signs else "generic"
 
 
-def read_grids(grids: dict[str, Grid], *, date1904: bool = False, source: str | None = None
-               ) -> tuple[Poam, Conversion]:
-    """Sheets -> (Poam in the column model, what was kept and skipped). TemplateError when no
-    sheet holds a POA&M items table."""
-    found = discover.find(grids)
+def read_grids(grids: dict[str, Grid], *, date1904: bool = False, source: str | None = None,
+               mapping: tuple[tuple[str, str | None], ...] = ()) -> tuple[Poam, Conversion]:
+    """Sheets -> (Poam in the column model, what was kept and skipped). ``mapping``: the user's
+    own (normalised header, field) pairs, taken before the vocabulary (see usermap). Raises
+    TemplateError when no sheet holds a POA&M items table."""
+    found = discover.find(grids, overrides=dict(mapping))
     if found is None:
         raise TemplateError("no POA&M table found: no header row names the weakness (e.g. "
                             "Non-Compliance Description) and two of Item Number, Status, Risk "
@@ -113,17 +114,15 @@ def read_grids(grids: dict[str, Grid], *, date1904: bool = False, source: str | 
     for part in parts:
         for row, why in part.skipped:
             conv.notes.append(f"skipped {part.sheet}!{row}: {why}")
-    mapping = [{"sheet": c.sheet, "column": col.letter, "header": col.label,
-                "field": col.target if col.target is None or not col.target.startswith(MILESTONE)
-                else col.target, "kept": col.target is None,
-                "duplicate_of": col.duplicate_of}
-               for c in found.parts for col in c.columns] + ms_mapping
+    report = [{"sheet": c.sheet, "column": col.letter, "header": col.label, "field": col.target,
+               "kept": col.target is None, "duplicate_of": col.duplicate_of}
+              for c in found.parts for col in c.columns] + ms_mapping
     conv.items = len(items.frame)
     poam = Poam(header=header, header_cells=header_cells, items=items, milestones=milestones,
                 policy=pol, source=source, date1904=date1904, layout=layout,
                 sheet_states={n: g.state for n, g in grids.items()}, invalid=invalid,
                 template=template, policy_cells=pol_cells, policy_found=has_policy,
-                native={"mapping": mapping})
+                native={"mapping": report})
     return poam, conv
 
 
@@ -173,13 +172,14 @@ def _skipped(grid: Grid, cand: discover.Candidate, positions: dict[str, int], la
 
 def _combine(parts: list[TableData]) -> TableData:
     """Items of several sheets as one table: index = sheet number * offset + Excel row."""
-    frames, raws, kept = [], [], {}
+    frames, raws, kept, skipped = [], [], {}, []
     for n, part in enumerate(parts):
         shift = n * SHEET_OFFSET
         frames.append(part.frame.set_axis(part.frame.index + shift))
         if part.raw is not None:
             raws.append(part.raw.set_axis(part.raw.index + shift))
         kept.update({row + shift: tags for row, tags in part.kept.items()})
+        skipped += [(row + shift, why) for row, why in part.skipped]
     sheets = [p.sheet for p in parts]
 
     def locate(index: int) -> tuple[str, int]:
@@ -191,7 +191,7 @@ def _combine(parts: list[TableData]) -> TableData:
     return TableData(frame=frame, sheet=first.sheet, header_row=first.header_row,
                      letters=first.letters, missing=first.missing, duplicates=first.duplicates,
                      extra=first.extra, raw=pd.concat(raws) if raws else None, locate=locate,
-                     kept=kept, skipped=[s for p in parts for s in p.skipped])
+                     kept=kept, skipped=skipped)
 
 
 def _milestones(grids: dict[str, Grid], found: discover.Found, items: TableData,

@@ -1,0 +1,107 @@
+"""Nothing silently dropped: unparsed values keep their text, kept columns come back, --strict
+lists every loss; your own mapping (--map / --mapping / --save-mapping); the mapping report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from poam_xl import usermap
+from poam_xl.cli import app
+from poam_xl.errors import UsageError
+from tests.helpers import SHARED
+from tests.layout_corpus import CASES
+
+HUMAN = SHARED / "cases" / "desk" / "a-filled-human.xlsx"
+BY_NAME = {c.name: c for c in CASES}
+
+
+def run(*args: object) -> tuple[int, str, str]:
+    r = CliRunner().invoke(app, [str(a) for a in args])
+    return r.exit_code, r.stdout, r.stderr
+
+
+def test_case_tbd_survives_a_json_round_trip(tmp_path: Path) -> None:
+    x, back = tmp_path / "x.json", tmp_path / "back.xlsx"
+    assert run("convert", HUMAN, x, "--as-of", "2026-11-30")[0] == 0
+    assert run("convert", x, back, "--as-of", "2026-11-30")[0] == 0
+    wb = openpyxl.load_workbook(back)
+    assert wb["POA&M"]["E14"].value == "TBD" and wb["Milestones"]["C2"].value == "TBD"
+    # the text is back in its cell, not left in Comments as well
+    assert "TBD" not in str(wb["POA&M"][f"{_col(wb, 'Comments')}14"].value or "")
+
+
+def _col(wb: openpyxl.Workbook, header: str) -> str:
+    ws = wb["POA&M"]
+    row = next(r for r in ws.iter_rows(max_row=20) if any(c.value == "Item Number" for c in r))
+    return next(c.column_letter for c in row if c.value == header)
+
+
+def test_case_strict_lists_both_cells_and_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "y.json"
+    code, _out, err = run("convert", HUMAN, out, "--strict")
+    assert code == 1 and not out.exists() and not list(tmp_path.iterdir())
+    assert "POA&M!E14" in err and "Milestones!C2" in err and "TBD" in err
+
+
+def test_strict_passes_a_clean_conversion(tmp_path: Path) -> None:
+    sample = Path(__file__).resolve().parents[1] / "workbook" / "poam-sample.xlsx"
+    code, _out, err = run("convert", sample, tmp_path / "s.json", "--strict")
+    assert code == 0, err
+    assert (tmp_path / "s.json").exists()
+
+
+def test_kept_columns_come_back_as_columns(tmp_path: Path) -> None:
+    src = BY_NAME["generic-tbd-kept-columns"].build(tmp_path)
+    x, back = tmp_path / "k.json", tmp_path / "k.xlsx"
+    assert run("convert", src, x)[0] == 0
+    doc = json.loads(x.read_text())
+    assert "[column Internal Ticket] INC-20417" in doc["items"][0]["comments"]
+    assert run("convert", x, back)[0] == 0
+    ws = openpyxl.load_workbook(back)["POA&M"]
+    head = next(r for r in ws.iter_rows(max_row=20) if any(c.value == "Item Number" for c in r))
+    cols = {c.value: c.column_letter for c in head if c.value}
+    assert "Internal Ticket" in cols and "Cost Center" in cols
+    first = head[0].row + 1
+    assert ws[f"{cols['Internal Ticket']}{first}"].value == "INC-20417"
+
+
+def test_validate_json_has_the_mapping_and_show_mapping_prints_it(tmp_path: Path) -> None:
+    src = BY_NAME["generic-header-row9"].build(tmp_path)
+    code, out, _ = run("validate", src, "--format", "json", "--as-of", "2026-11-25")
+    f = json.loads(out)["files"][0]
+    assert f["template"] == "generic" and f["profile"] == "generic"
+    by_header = {m["header"]: m for m in f["mapping"]}
+    assert by_header["Weakness or Deficiency"]["field"] == "description"
+    assert by_header["Estimated Cost"]["field"] is None and by_header["Estimated Cost"]["kept"]
+    code, out, _ = run("validate", src, "--show-mapping", "--as-of", "2026-11-25")
+    assert "POAM!B  Weakness or Deficiency -> description" in out
+    assert "Estimated Cost -> kept (no field)" in out
+
+
+def test_your_own_mapping_wins_and_is_saved(tmp_path: Path) -> None:
+    src = BY_NAME["generic-header-row9"].build(tmp_path)
+    saved = tmp_path / "m.toml"
+    code, out, err = run("validate", src, "--format", "json", "--map", "Estimated Cost=resources",
+                         "--map", "Resources Required=keep", "--save-mapping", saved)
+    by_header = {m["header"]: m["field"] for m in json.loads(out)["files"][0]["mapping"]}
+    assert by_header["Estimated Cost"] == "resources" and by_header["Resources Required"] is None
+    again = usermap.parse([], saved)
+    assert dict(again)["estimatedcost"] == "resources" and dict(again)["resourcesrequired"] is None
+    yaml_file = tmp_path / "m.yaml"
+    yaml_file.write_text("mapping:\n  Estimated Cost: assets\n", encoding="utf-8")
+    _c, out, _e = run("validate", src, "--format", "json", "--mapping", yaml_file)
+    by_header = {m["header"]: m["field"] for m in json.loads(out)["files"][0]["mapping"]}
+    assert by_header["Estimated Cost"] == "assets"
+
+
+@pytest.mark.parametrize("bad", ["no-equals", "=description", "Header=not_a_field"])
+def test_bad_mappings_are_one_line_usage_errors(bad: str) -> None:
+    with pytest.raises(UsageError):
+        usermap.parse([bad])
+    code, _out, err = run("validate", HUMAN, "--map", bad)
+    assert code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1
