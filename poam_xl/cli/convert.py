@@ -52,6 +52,8 @@ def convert(
                                              "the read used (to edit and pass to --mapping)."),
     strict: bool = typer.Option(False, "--strict", help="Write nothing and exit 1 when any "
                                 "value would be lost or altered (each one listed)."),
+    layout: str | None = typer.Option(None, "--layout", help="eMASS output: classic, navy, army "
+                                      "or usmc (default: the source's layout, else classic)."),
 ) -> None:
     """Convert a POA&M between formats; lists every field with no home in the target.
 
@@ -79,6 +81,7 @@ def convert(
             force=force,
             mapping=usermap.parse(map_, mapping_file),
             strict=strict,
+            layout=layout,
         )
     except run.ValuesLostError as exc:
         for line in exc.lines:

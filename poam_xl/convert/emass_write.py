@@ -82,8 +82,26 @@ def to_items(poam: Poam, conv: Conversion) -> list[dict[str, Any]]:
     return out
 
 
-def write(poam: Poam, path: str | Path, **_: Any) -> Conversion:
-    """Write the Poam as an eMASS POA&M import workbook (.xlsx) in the template's layout."""
+LAYOUTS = ("classic", "navy", "army", "usmc")
+
+
+def layout_of(poam: Poam, layout: str | None) -> str:
+    """The eMASS layout to write: ``layout``, else the source's (an eMASS service template read
+    directly, or its "eMASS Layout" header value kept through DSS/JSON), else classic."""
+    if layout is not None:
+        if layout not in LAYOUTS:
+            raise UsageError(f"--layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
+        return layout
+    kept_layout = str(poam.header.get("eMASS Layout") or "").strip().lower()
+    if kept_layout in LAYOUTS:
+        return kept_layout
+    family, _, variant = poam.template.partition("-")
+    return variant if family == "emass" and variant in LAYOUTS else "classic"
+
+
+def write(poam: Poam, path: str | Path, *, layout: str | None = None, **_: Any) -> Conversion:
+    """Write the Poam as an eMASS POA&M workbook (.xlsx) in the classic import template's layout
+    or a service template's (``layout``: classic, navy, army, usmc; default: the source's)."""
     out = Path(path)
     if out.suffix.lower() != ".xlsx":
         raise UsageError(
@@ -91,6 +109,17 @@ def write(poam: Poam, path: str | Path, **_: Any) -> Conversion:
             f"{out.suffix or 'no extension'!r}"
         )
     conv = Conversion(source=poam.source or "", target=str(out))
+    variant = layout_of(poam, layout)
+    if variant != "classic":
+        from . import emass_service_write as service
+
+        items = service.to_items(poam, conv, variant)
+        wb = service.build(poam.header, items, variant)
+        with atomic_path(out) as tmp:
+            wb.save(tmp)
+        conv.items = len(items)
+        conv.notes.append(f"written in the eMASS {variant} service layout (one row per milestone)")
+        return conv
     items = to_items(poam, conv)
     for h in model.HEADER_FIELDS:
         if h.key not in L.HEADER_MODEL_KEYS and poam.header.get(h.key) not in (None, ""):

@@ -82,6 +82,7 @@ def convert(
     force: bool = False,
     mapping: tuple[tuple[str, str | None], ...] = (),
     strict: bool = False,
+    layout: str | None = None,
 ) -> Conversion:
     """Read ``src`` in its format and write ``out`` in the target format; never touches ``src``.
 
@@ -132,6 +133,7 @@ def convert(
         as_of=as_of or dt.date.today(),
         escape_formulas=escape_formulas,
         profile=profile,
+        layout=layout,
     )
     if strict:
         lost = losses(poam, put)

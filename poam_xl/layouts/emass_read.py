@@ -301,13 +301,17 @@ def read_service(grids: dict[str, Grid], found: tuple[str, int, str, dict[str, i
     grid = grids[sheet]
     invalid: list[Invalid] = []
     header, cells = header_block(grid, header_row, date1904, sheet, invalid)
+    header["eMASS Layout"] = variant  # kept through DSS / JSON so a way back writes this layout
     conv = Conversion(source=source or f"emass-{variant}", target="dss")
     grouped = emass_service.group(grid, header_row, pos)
     items, miles, ms_index, views = [], [], [], {}
     for position, (row, e, rows) in enumerate(grouped, start=1):
         rec, ms = emass_service.to_model(e, position)
+        user, old = kept.split_tags(rec.get("comments"))  # our own tags of an earlier trip
+        others = [t for t in old if not (t[0] == "poam-xl" and _restore(rec, ms, t[1], t[2]))]
+        rec["comments"] = user
         tags = emass_service.kept_tags(e, rec, ms, position, variant)
-        rec["comments"] = kept.join_tags(rec.get("comments"), tags)
+        rec["comments"] = kept.join_tags(user, others + tags)
         for _side, label, value in tags:
             conv.dropped.append({"item": rec["item_number"], "field": label, "value": value,
                                  "kept_in": "Comments"})

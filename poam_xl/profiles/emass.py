@@ -31,9 +31,10 @@ RULES.rule(
 RULES.rule(
     "emass.raw-severity.allowed",
     "error",
-    "Raw Severity is I, II or III",
-    "Enter I, II or III (STIG CAT I/II/III), or leave it blank.",
-    f"{TEMPLATE} (16)",
+    "Raw Severity is I, II or III (a five-level word in the service templates)",
+    "Enter I, II or III (STIG CAT I/II/III), or in a service template Very Low ... Very High; "
+    "or leave it blank.",
+    f"{TEMPLATE} (16); NSWC-Crane/C-PAT service template exports",
     P,
 )
 RULES.rule(
@@ -173,6 +174,7 @@ def view(poam: Any) -> dict[str, Any]:
 def _items(ctx: Context) -> Iterator[Finding]:
     v = view(ctx.poam)
     sheet, letters = ctx.poam.items.sheet, v["letters"]
+    service = v.get("variant")
     for row, e in v["rows"].items():
         number = ctx.items["item_number"].get(row) if row in ctx.items.index else None
         who = values.who(number, row)
@@ -186,6 +188,8 @@ def _items(ctx: Context) -> Iterator[Finding]:
             }
 
         word, day = L.status_word(e.get("status"))
+        if day is None and isinstance(e.get("completion"), dt.date):  # service: its own column
+            day = e["completion"]
         if not is_blank(e.get("status")) and word is None:
             yield RULES.make(
                 "emass.status.allowed",
@@ -194,10 +198,14 @@ def _items(ctx: Context) -> Iterator[Finding]:
                 **at("status"),
             )
         raw = e.get("raw_severity")
-        if not is_blank(raw) and str(raw).strip() not in L.RAW_SEVERITIES:
+        # the classic import template takes I/II/III (its instruction 16); the service templates
+        # a five-level word (C-PAT's exports, the eMASS API's rawSeverity)
+        allowed = L.RAW_SEVERITIES if service is None else L.LEVELS
+        if not is_blank(raw) and (str(raw).strip() not in allowed if service is None
+                                  else model.canonical_choice(raw, allowed) is None):
             yield RULES.make(
                 "emass.raw-severity.allowed",
-                f"{who}: Raw Severity {excerpt(raw)!r} is not I, II or III",
+                f"{who}: Raw Severity {excerpt(raw)!r} is not {', '.join(allowed)}",
                 value=excerpt(raw),
                 **at("raw_severity"),
             )
