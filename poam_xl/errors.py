@@ -54,3 +54,12 @@ class UsageError(PoamXlError):
 
 class WriteError(PoamXlError):
     """An output could not be written (read-only folder, refused in-place write)."""
+
+
+class ValuesLostError(PoamXlError):
+    """``--strict``: values would be lost or altered; ``lines`` names each one."""
+
+    def __init__(self, lines: list[str], *, path: str | os.PathLike[str] | None = None) -> None:
+        self.lines = lines
+        super().__init__(f"--strict: {len(lines)} value(s) would be lost or altered; nothing "
+                         "written", path=path)

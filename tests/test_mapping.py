@@ -105,3 +105,17 @@ def test_bad_mappings_are_one_line_usage_errors(bad: str) -> None:
         usermap.parse([bad])
     code, _out, err = run("validate", HUMAN, "--map", bad)
     assert code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_import_strict_refuses_an_unmapped_severity(tmp_path: Path) -> None:
+    from tests.helpers import make_book
+
+    book = make_book(tmp_path / "p.xlsx", sample=2)
+    scan = tmp_path / "scan.csv"
+    scan.write_text("ID,Title,Severity\nF-1,Open SMB share,Extreme\n", encoding="utf-8")
+    out = tmp_path / "out.xlsx"
+    args = ("import", scan, "--into", book, "-o", out, "--map",
+            "source_id=ID,description=Title,risk_level=Severity")
+    code, _o, err = run(*args, "--strict")
+    assert code == 1 and not out.exists() and "Extreme" in err
+    assert run(*args)[0] == 0 and out.exists()

@@ -61,7 +61,7 @@ def convert(
     """
     from .. import usermap
     from ..convert import run
-    from ..errors import UsageError
+    from ..errors import UsageError, ValuesLostError
 
     if show_mapping:
         for line in run.mapping_lines(show_mapping):
@@ -83,7 +83,7 @@ def convert(
             strict=strict,
             layout=layout,
         )
-    except run.ValuesLostError as exc:
+    except ValuesLostError as exc:
         for line in exc.lines:
             typer.echo(f"  {line}", err=True)
         typer.echo(f"poam-xl: {exc}", err=True)

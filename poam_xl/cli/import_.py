@@ -48,6 +48,8 @@ def import_(
         "(YYYY-MM-DD; default: the date in the file, else --as-of).",
     ),
     as_of: str | None = AS_OF,
+    strict: bool = typer.Option(False, "--strict", help="Write nothing and exit 1 when a value "
+                                "would be altered (a severity with no risk level, a cut text)."),
 ) -> None:
     """Add scanner and checklist findings (CKL, CKLB, Nessus, XCCDF, HDF, CSV) to a workbook.
 
@@ -58,7 +60,7 @@ def import_(
     Example: poam-xl import qualys.csv --preset qualys --into poam.xlsx --in-place
     """
     from .. import model
-    from ..errors import UsageError
+    from ..errors import UsageError, ValuesLostError
     from ..importers import ImportOptions
     from ..importers.apply import import_into
     from ..importers.csvmap import parse_mapping
@@ -79,7 +81,12 @@ def import_(
         mapping=parse_mapping(map_, map_file) if (map_ or map_file) else {},
         preset=preset.lower() if preset else None,
     )
-    result = import_into(
-        findings, into, output, in_place=in_place, options=options, as_of=parse_as_of(as_of)
-    )
+    try:
+        result = import_into(findings, into, output, in_place=in_place, options=options,
+                             as_of=parse_as_of(as_of), strict=strict)
+    except ValuesLostError as exc:
+        for line in exc.lines:
+            typer.echo(f"  {line}", err=True)
+        typer.echo(f"poam-xl: {exc}", err=True)
+        raise typer.Exit(1) from None
     typer.echo(result.line())

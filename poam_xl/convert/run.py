@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..errors import PoamXlError, UsageError, WorkbookError, WriteError
+from ..errors import PoamXlError, UsageError, ValuesLostError, WorkbookError, WriteError
 from ..write import atomic_path
 from . import FORMATS, Conversion, get
 
@@ -150,15 +150,6 @@ def convert(
         notes=[f"from {fin} ({reader.title}) to {fout} ({writer.title})", *notes, *put.notes],
         mapping=poam.mapping(),
     )
-
-
-class ValuesLostError(PoamXlError):
-    """``--strict``: values would be lost or altered (``lines``: one per value)."""
-
-    def __init__(self, lines: list[str], *, path: str | Path) -> None:
-        self.lines = lines
-        super().__init__(f"--strict: {len(lines)} value(s) would be lost or altered; nothing "
-                         "written", path=str(path))
 
 
 def losses(poam: Any, put: Conversion) -> list[str]:

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import xlsxrows
-from ..errors import UsageError, WriteError
+from ..errors import UsageError, ValuesLostError, WriteError
 from ..policy import DEFAULT
 from ..reader import Poam, read
 from ..write import atomic_path, check_extension
 from ..xlsxpatch import Workbook
 from . import parse_all
-from .base import DEFAULT_OPTIONS, ImportOptions
+from .base import DEFAULT_OPTIONS, MAX_TEXT, ImportOptions
 from .merge import Plan, merge
 
 
@@ -75,6 +75,19 @@ NOTES = {
 }
 
 
+def losses(plan: Plan) -> list[str]:
+    """``--strict``: what an import would alter: a severity that maps to no risk level (left
+    blank), a text longer than a cell holds (cut)."""
+    out = [f"Risk Level: severity {detail} maps to no risk level (left blank)"
+           for detail in plan.notes.get("severity", {})]
+    for rec in (*plan.new_rows, *(u.changes for u in plan.updates)):
+        for key, value in rec.items():
+            if isinstance(value, str) and len(value) >= MAX_TEXT and value.endswith("…"):
+                out.append(f"item {rec.get('item_number', '?')} {key}: text of more than "
+                           f"{MAX_TEXT:,} characters cut")
+    return out
+
+
 def note_lines(plan: Plan) -> list[str]:
     """Summary parts for the parsers' notes: warnings (counted per finding written) and the
     severity mapping a CSV preset used."""
@@ -101,6 +114,7 @@ def import_into(
     in_place: bool = False,
     options: ImportOptions = DEFAULT_OPTIONS,
     as_of: dt.date | None = None,
+    strict: bool = False,
 ) -> ImportResult:
     """Add/update items of ``workbook`` from ``findings`` files; write ``output`` (or in place)."""
     src = Path(workbook)
@@ -121,6 +135,8 @@ def import_into(
     records = parse_all(findings, options)
     pol = poam.policy if poam.policy_found else DEFAULT
     plan = merge(poam.items.frame, records, pol, as_of, options)
+    if strict and (lost := losses(plan)):
+        raise ValuesLostError(lost, path=dst)
     write_items(src, dst, plan, poam)
     return ImportResult(dst, len(records), plan)
 
