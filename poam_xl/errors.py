@@ -25,6 +25,9 @@ class PoamXlError(Exception):
         self.reason = message
         super().__init__(self._format())
 
+    def __reduce__(self) -> tuple[object, ...]:  # pickled across processes (isolate, batch)
+        return (_rebuild, (type(self), self.reason, self.path, self.cell))
+
     def _format(self) -> str:
         where = self.path or ""
         if self.cell:
@@ -54,3 +57,7 @@ class UsageError(PoamXlError):
 
 class WriteError(PoamXlError):
     """An output could not be written (read-only folder, refused in-place write)."""
+
+
+def _rebuild(cls: type[PoamXlError], reason: str, path: str | None, cell: str | None) -> PoamXlError:
+    return cls(reason, path=path, cell=cell)

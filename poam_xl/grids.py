@@ -12,8 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import isolate
 from .errors import LimitExceededError, WorkbookError
-from .package import READ_ONLY_KINDS, Budget, Limits, PackageInfo, count_parts, scan_sheets
+from .package import (READ_ONLY_KINDS, Budget, Limits, PackageInfo, count_parts, effective,
+                      scan_sheets)
 from .sheetscan import MAX_TEXT, SheetScan
 
 
@@ -46,13 +48,18 @@ TOO_LONG = "text of at most 32,767 characters (Excel's limit for a cell)"
 
 def load_grids(info: PackageInfo, limits: Limits = Limits(),
                sheets: Sequence[str] | None = None) -> dict[str, Grid]:
-    """Every (or the named) worksheet's values through python-calamine.
+    """Every (or the named) worksheet's values through python-calamine, in a capped child
+    process when isolation is on (``isolate``: the CLI's verbs), else in this process.
 
     OOXML sheets are tokenized first (package.scan_sheets: true extent, workbook-wide
     budgets) so calamine never allocates a grid past the limits; .xls/.xlsb/.ods (no sheet XML
     to scan) are checked against the same limits as soon as calamine has them. Raises
     WorkbookError (corrupt, a sheet calamine cannot read) or LimitExceededError.
     """
+    return isolate.maybe(_load, info, effective(limits), sheets, path=info.path)
+
+
+def _load(info: PackageInfo, limits: Limits, sheets: Sequence[str] | None) -> dict[str, Grid]:
     from python_calamine import CalamineError, CalamineWorkbook  # lazy: keeps CLI start fast
 
     scans: dict[str, SheetScan] = {}

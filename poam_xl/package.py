@@ -47,6 +47,20 @@ class Limits:
     max_styles: int = 100_000  # cell formats (cellXfs entries); Excel allows about 64,000
 
 
+_CONFIGURED: list[Limits] = []  # the process-wide limits set by the CLI (configure_limits)
+
+
+def configure_limits(limits: Limits | None) -> None:
+    """Make ``limits`` this process's limits wherever a caller passes the defaults (the CLI
+    sets its --max-* options here once, for every read of every verb)."""
+    _CONFIGURED[:] = [limits] if limits is not None else []
+
+
+def effective(limits: Limits) -> Limits:
+    """``limits``, or the configured ones when ``limits`` are the defaults."""
+    return _CONFIGURED[0] if _CONFIGURED and limits == Limits() else limits
+
+
 @dataclass
 class PackageInfo:
     path: Path
@@ -74,8 +88,10 @@ class PackageInfo:
 
 
 def inspect(path: str | Path, limits: Limits = Limits()) -> PackageInfo:
-    """Check that ``path`` is an .xlsx/.xlsm package within limits; raise WorkbookError if not."""
+    """Check that ``path`` is a workbook within limits (.xlsx/.xlsm/.xltx, Strict too; .xls,
+    .xlsb, .ods read-only) and say what it holds; raise WorkbookError if not."""
     p = Path(path)
+    limits = effective(limits)
     try:
         size = p.stat().st_size
         with p.open("rb") as fh:

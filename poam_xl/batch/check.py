@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import isolate
 from ..errors import LimitExceededError, PoamXlError
 from ..package import Limits
 
@@ -105,15 +105,8 @@ def _deadline(seconds: float | None) -> Iterator[None]:
 
 def _cpu_backstop(seconds: float) -> None:
     """In a worker, code that never returns to Python (a parser loop) is killed by RLIMIT_CPU."""
-    if not _IN_WORKER["on"]:
-        return
-    import resource
-
-    used = sum(os.times()[:2])
-    soft = int(used + 2 * seconds + 10)
-    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
-    if hard == resource.RLIM_INFINITY or soft < hard:
-        resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+    if _IN_WORKER["on"] or isolate.SETTINGS.inside:
+        isolate.cap_process(None, 2 * seconds + 10)
 
 
 _IN_WORKER = {"on": False}
@@ -121,13 +114,6 @@ _IN_WORKER = {"on": False}
 
 def _init_worker(memory_mb: int | None) -> None:
     _IN_WORKER["on"] = True
+    isolate.SETTINGS.inside = True  # a capped worker: its reads never fork again
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    if memory_mb:
-        import resource
-
-        cap = memory_mb * 1024**2
-        _, hard = resource.getrlimit(resource.RLIMIT_AS)
-        if hard == resource.RLIM_INFINITY or cap < hard:
-            resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
-
-
+    isolate.cap_process(memory_mb)

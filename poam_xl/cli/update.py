@@ -6,11 +6,12 @@ from pathlib import Path
 
 import typer
 
-from ._app import AS_OF, app, handle_errors, parse_as_of
+from ._app import AS_OF, app, handle_errors, parse_as_of, reads_workbooks
 
 
 @app.command()
 @handle_errors
+@reads_workbooks
 def update(
     file: Path = typer.Argument(..., help="POA&M workbook (.xlsx/.xlsm) to update."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the updated copy here."),

@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from ._app import AS_OF, app, handle_errors, parse_as_of
+from ._app import AS_OF, SAFETY, app, handle_errors, parse_as_of, reads_workbooks
 
 
 class OutputFormat(str, Enum):
@@ -30,6 +30,7 @@ OUTPUT_SUFFIXES = {".json", ".csv", ".xml", ".txt", ".junit"}
 
 @app.command()
 @handle_errors
+@reads_workbooks(whole=False)
 def validate(
     paths: list[str] = typer.Argument(..., help="Workbooks, folders (searched recursively for "
                                       ".xlsx/.xlsm) or globs such as 'inbox/**/*.xlsx'."),
@@ -48,14 +49,6 @@ def validate(
     password: str | None = typer.Option(None, "--password", envvar="POAM_XL_PASSWORD",
                                         help="Password of encrypted workbooks (or set "
                                         "POAM_XL_PASSWORD)."),
-    max_rows: int | None = typer.Option(None, "--max-rows", min=1, help="Refuse sheets with "
-                                        "more rows (default 200,000)."),
-    max_file_mb: int | None = typer.Option(None, "--max-file-mb", min=1,
-                                           help="Refuse larger files (default 200)."),
-    timeout: float = typer.Option(300.0, "--timeout", min=0, help="Seconds per file before it "
-                                  "is stopped and reported (0 = no limit)."),
-    memory_mb: int = typer.Option(4096, "--memory-mb", min=0, help="Memory cap of each worker "
-                                  "process (0 = none; not applied with --jobs 1)."),
     executor: str = typer.Option("process", "--executor", help="process (default) or dask "
                                  "(a local Dask cluster; pip install 'poam-xl[dask]')."),
 ) -> None:
@@ -65,25 +58,18 @@ def validate(
 
     Example: poam-xl validate inbox/ --format json --output reports/ --jobs 4
     """
-    from dataclasses import replace
-
     from .. import batch
     from ..errors import UsageError
-    from ..package import Limits
 
     day = parse_as_of(as_of)
     out_dir = _output_dir(output, annotate)
     files, skipped = batch.find_files(paths, exclude=[out_dir] if out_dir else [])
     if not files:
         raise UsageError(f"no .xlsx/.xlsm files found in {' '.join(paths)}")
-    limits = Limits()
-    if max_rows:
-        limits = replace(limits, max_rows=max_rows, max_cells=max(limits.max_cells,
-                                                                  max_rows * limits.max_columns))
-    if max_file_mb:
-        limits = replace(limits, max_file_bytes=max_file_mb * 1024**2)
-    options = batch.BatchOptions(as_of=day, profile=profile, password=password, limits=limits,
-                            timeout=timeout or None, memory_mb=memory_mb or None)
+    safety = SAFETY[0]
+    options = batch.BatchOptions(as_of=day, profile=profile, password=password,
+                                 limits=safety.limits, timeout=safety.timeout,
+                                 memory_mb=safety.memory_mb)
     _check_profile(profile)
     targets = batch.annotate_targets(files, out_dir) if annotate and out_dir else {}
     if out_dir is not None:
