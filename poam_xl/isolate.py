@@ -90,6 +90,10 @@ def run(fn: Callable[..., T], *args: Any, path: Any = None, timeout: float | Non
         try:
             SETTINGS.inside = True
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+            if not os.environ.get("POAM_XL_DEBUG"):  # a dying parser's backtrace stays unseen
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, 2)
+                os.close(devnull)
             cap_process(memory_mb, 2 * timeout + 10 if timeout else None)
             try:
                 outcome: tuple[str, Any] = ("ok", fn(*args, **kwargs))

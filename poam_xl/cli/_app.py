@@ -161,11 +161,13 @@ def _root(
 ) -> None:
     if debug:
         DEBUG["on"] = True
+        os.environ["POAM_XL_DEBUG"] = "1"
 
 
 def main() -> None:
     """Console-script entry point."""
     if "--debug" in sys.argv:  # accepted anywhere: `poam-xl validate x.xlsx --debug` too
         DEBUG["on"] = True
+        os.environ["POAM_XL_DEBUG"] = "1"
         sys.argv = [a for a in sys.argv if a != "--debug"]
     app()

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import xlsxrows
-from ..errors import UsageError, WriteError
+from ..errors import PoamXlError, UsageError, WriteError
 from ..policy import DEFAULT
 from ..reader import Poam, read
-from ..write import atomic_path, check_extension
+from ..write import Snapshot, atomic_path, check_extension, private_copy, snapshot, swap_in_place
 from ..xlsxpatch import Workbook
 from . import parse_all
 from .base import DEFAULT_OPTIONS, ImportOptions
@@ -117,16 +117,31 @@ def import_into(
         if lock_file(src):
             raise WriteError("the workbook is open in Excel (close it first)", path=str(src))
     as_of = as_of or dt.date.today()
-    poam = read(src)
     records = parse_all(findings, options)
-    pol = poam.policy if poam.policy_found else DEFAULT
-    plan = merge(poam.items.frame, records, pol, as_of, options)
-    write_items(src, dst, plan, poam)
+    if not in_place:
+        poam = read(src)
+        plan = merge(poam.items.frame, records, DEFAULT if not poam.policy_found else poam.policy,
+                     as_of, options)
+        write_items(src, dst, plan, poam)
+        return ImportResult(dst, len(records), plan)
+    # in place: read the bytes once, merge into and patch that version, swap only if unchanged
+    snap = snapshot(src)
+    with private_copy(snap) as copy:
+        try:
+            poam = read(copy)
+        except PoamXlError as exc:  # name the user's file, not the private copy
+            raise type(exc)(exc.reason, path=str(src), cell=exc.cell) from None
+        poam.source = str(src)
+        plan = merge(poam.items.frame, records, DEFAULT if not poam.policy_found else poam.policy,
+                     as_of, options)
+        write_items(copy, src, plan, poam, snap=snap)
     return ImportResult(dst, len(records), plan)
 
 
-def write_items(src: str | Path, dst: str | Path, plan: Plan, poam: Poam) -> None:
-    """Write new rows (styled like the row above) and updated cells; every other byte kept."""
+def write_items(src: str | Path, dst: str | Path, plan: Plan, poam: Poam,
+                snap: Snapshot | None = None) -> None:
+    """Write new rows (styled like the row above) and updated cells; every other byte kept.
+    With ``snap`` (in place) the result replaces ``dst`` only if it is still that version."""
     check_extension(src, dst)
     items = poam.items
     letters = dict(items.letters)
@@ -153,5 +168,5 @@ def write_items(src: str | Path, dst: str | Path, plan: Plan, poam: Poam) -> Non
                 ms.letters,
                 plan.milestones,
             )
-        with atomic_path(dst) as tmp:
+        with atomic_path(dst) if snap is None else swap_in_place(snap, dst) as tmp:
             wb.save(tmp)
