@@ -102,6 +102,9 @@ def inspect(path: str | Path, limits: Limits = Limits()) -> PackageInfo:
         raise WorkbookError("file not found", path=p) from None
     except PermissionError:
         raise WorkbookError("permission denied", path=p) from None
+    except OSError as exc:  # a name too long, a loop, an I/O error
+        text = exc.strerror or type(exc).__name__
+        raise WorkbookError(f"cannot read it ({text[:1].lower() + text[1:]})", path=p) from None
     if size == 0:
         raise WorkbookError("empty file (0 bytes), not a workbook", path=p)
     if p.name.startswith("~$") and not head.startswith(ZIP_MAGIC):

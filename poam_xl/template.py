@@ -14,7 +14,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import dashboard_sheet, derive, feedback, model, sample
+from . import dashboard_sheet, derive, feedback, model, sample, textcells
 from .policy import DEFAULT, Policy
 from .write import atomic_path
 
@@ -109,9 +109,7 @@ def write_rows(ws: Worksheet, first: int, columns: tuple[model.Column, ...],
             value = rec.get(col.key)
             if value is None or value == "":
                 continue
-            c = ws.cell(first + i, j, value)
-            if isinstance(value, str) and value.startswith("="):
-                c.data_type = "s"  # text that looks like a formula stays text
+            c = textcells.put(ws, first + i, j, value)  # text stays text, never a formula
             c.alignment, c.border = WRAP_TOP, BORDER
             if col.kind == "date":
                 c.number_format = DATE_FORMAT

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from . import dashboard, derive, feedback, model
-from .errors import UsageError, WorkbookError, WriteError
+from .errors import UsageError, WorkbookError, WriteError, shown
 from .report import plural
 from .validation import Report
 from .values import column_letter, plain, split_ref
@@ -35,9 +35,10 @@ class UpdateResult:
     sorted: bool = False
     missing: list[str] = field(default_factory=list)  # header texts of derived columns absent
     backup: Path | None = None
+    cut: list[str] = field(default_factory=list)  # texts cut to Excel's 32,767 characters
 
     def line(self) -> str:
-        parts = [f"updated {self.path}: {self.rows} item rows, {self.cells} cells written",
+        parts = [f"updated {shown(self.path)}: {self.rows} item rows, {self.cells} cells written",
                  plural(self.proposed, "milestone date") + " proposed",
                  "dashboard refreshed" if self.dashboard else "no Dashboard sheet"]
         if self.sorted:
@@ -46,6 +47,8 @@ class UpdateResult:
             parts.append("not written (no such column): " + ", ".join(self.missing))
         if self.backup:
             parts.append(f"backup {self.backup.name}")
+        if self.cut:
+            parts.append("text cut to Excel's 32,767 characters: " + ", ".join(self.cut[:5]))
         return "; ".join(parts)
 
 
@@ -187,6 +190,7 @@ def _write(wb: Workbook, report: Report, sort: str | None, result: UpdateResult)
     for name, texts in notes.items():
         wb.sheet(name).notes(texts, feedback.AUTHOR)
     result.rows, result.cells = len(derived), sum(len(c) for c in values.values())
+    result.cut = [ref for s in wb.sheets.values() for ref in s.cut]
     if model.DASHBOARD_SHEET in wb.sheet_parts and report.dashboard:
         wb.sheet(model.DASHBOARD_SHEET).set_many(dashboard.cells(report.dashboard))
         result.dashboard = True

@@ -235,6 +235,10 @@ def edit_unicode(wb: Workbook) -> None:
     ws[f"{d}{_row(3)}"] = "Unpatched 🔥 server «prod» ñandú 中文"
 
 
+def edit_over_long(wb: Workbook) -> None:
+    _items(wb)[f"{col_letter('description')}{_row(1)}"] = "x" * 40_000  # Excel would cut it
+
+
 def _book(edit: Callable[[Workbook], None] | None = None, sample: int = 8) -> Callable[[Path], Any]:
     return lambda p: make_book(p, sample=sample, edit=edit)
 
@@ -304,6 +308,9 @@ def cases() -> list[Case]:
         Case("date1904.xlsx", _book(edit_1904), False, note="1904 date system: same dates"),
         Case("unicode-long.xlsx", _book(edit_unicode), False,
              note="RTL, emoji, CJK and a 32,767-character cell: read intact"),
+        Case("over-long-text.xlsx", _book(edit_over_long), False, rules=("text.too-long",),
+             says=r"40,000 characters, over Excel's 32,767",
+             note="a 40,000-character cell: read whole, reported (Excel cuts at 32,767)"),
         Case("~$poam.xlsx", _write(lock_file()), True, r"lock file",
              note="skipped in folders; named explicitly: one-line error"),
     ]

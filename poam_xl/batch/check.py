@@ -49,7 +49,11 @@ def check_file(path: str | Path, options: BatchOptions, *, annotate_to: str | No
             result.update(report.to_dict())
             result["path"] = str(path)
             if annotate_to is not None and report.poam is not None:
-                result["annotated"] = _annotate(path, annotate_to, report)
+                try:  # an output problem is never the input's: the validation stands
+                    result["annotated"] = _annotate(path, annotate_to, report)
+                except PoamXlError as exc:
+                    result.setdefault("notes", []).append(f"no feedback copy: {exc.reason}")
+                    result["annotate_error"] = exc.reason
     except PoamXlError as exc:
         result["error"] = exc.reason + (f" [{exc.cell}]" if exc.cell else "")
         result["status"] = "unreadable"
@@ -58,12 +62,22 @@ def check_file(path: str | Path, options: BatchOptions, *, annotate_to: str | No
                            "(raise it with --memory-mb)")
     except RecursionError:
         result["error"] = "structure too deeply nested: refused"
+    except OSError as exc:  # the file system, never "internal error"
+        result["error"] = f"cannot read it ({exc.strerror or type(exc).__name__})"
     except Exception as exc:  # a bug of ours: this file fails, the batch goes on
         result["error"] = f"internal error: {type(exc).__name__}: {str(exc)[:160]}"
     lock = Path(path).with_name("~$" + Path(path).name)
-    if lock.exists():
-        result["notes"] = [f"open in Excel ({lock.name} beside it): unsaved changes are not checked"]
+    if _exists(lock):
+        result.setdefault("notes", []).append(
+            f"open in Excel ({lock.name} beside it): unsaved changes are not checked")
     return result
+
+
+def _exists(p: Path) -> bool:
+    try:
+        return p.exists()
+    except OSError:  # a name too long for the file system, a loop: no lock file
+        return False
 
 
 def _validate(path: Path, options: BatchOptions) -> Any:

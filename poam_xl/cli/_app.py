@@ -49,6 +49,14 @@ def handle_errors(func: F) -> F:
             fail(str(exc), ExitCode.UNREADABLE)
         except KeyboardInterrupt:
             fail("interrupted", ExitCode.UNREADABLE)
+        except OSError as exc:  # the file system (full disk, read-only, a name too long ...)
+            if DEBUG["on"]:
+                raise
+            from ..errors import shown
+            from ..write import os_error_text
+
+            where = f"{shown(exc.filename)}: " if exc.filename else ""
+            fail(f"{where}{os_error_text(exc)}", ExitCode.UNREADABLE)
         except Exception as exc:  # a bug of ours: one line unless --debug
             if DEBUG["on"]:
                 raise

@@ -9,6 +9,8 @@ from typing import Any
 
 import typer
 
+from ..errors import shown
+
 from ._app import AS_OF, SAFETY, app, handle_errors, parse_as_of, reads_workbooks
 
 
@@ -76,7 +78,8 @@ def validate(
         batch.prepare(out_dir)
     results = _run(files, options, jobs, targets, executor, quiet=len(files) == 1)
     for line in skipped:
-        typer.echo(f"poam-xl: skipped {line}", err=True)
+        typer.echo(f"poam-xl: skipped {shown(line)}", err=True)
+    results += batch.skipped_results(skipped, profile, day.isoformat())  # listed, never lost
     _emit(results, fmt, output if out_dir is None else None)
     if out_dir is not None:
         _write_dir(results, out_dir)
@@ -122,7 +125,7 @@ def _run(files: list[Path], options: Any, jobs: int | None, targets: dict[str, s
 
     def line(r: dict[str, Any]) -> None:
         done[0] += 1
-        typer.echo(f"[{done[0]}/{len(files)}] {r['path']}: {r['status']}", err=True)
+        typer.echo(f"[{done[0]}/{len(files)}] {shown(r['path'])}: {r['status']}", err=True)
 
     return batch.run(files, options, jobs=jobs, annotate=targets, on_result=line)
 

@@ -86,7 +86,7 @@ def write(poam: Poam, path: str | Path, *, as_of: dt.date | None = None, **_: An
     for i, f in enumerate(model.HEADER_FIELDS):
         value = poam.header.get(f.key)
         if value not in (None, ""):
-            ws.cell(template.HEADER_TOP + i, 3, value)
+            textcells.put(ws, template.HEADER_TOP + i, 3, value)
     extras = [
         (k, v)
         for k, v in poam.header.items()
@@ -99,8 +99,8 @@ def write(poam: Poam, path: str | Path, *, as_of: dt.date | None = None, **_: An
     ]
     conv = Conversion(source=poam.source or "", target=str(out), items=len(rows))
     for (label, value), (r, (lj, vj)) in zip(extras, slots, strict=False):
-        ws.cell(r, lj, label).font = Font(bold=True)
-        ws.cell(r, vj, value)
+        textcells.put(ws, r, lj, label).font = Font(bold=True)
+        textcells.put(ws, r, vj, value)
     for label, value in extras[len(slots) :]:
         conv.dropped.append({"item": None, "field": label, "value": kept.text(value), "kept_in": None})
     template.write_rows(ws, template.FIRST_ROW, model.ITEM_COLUMNS, rows)
@@ -120,6 +120,7 @@ def write(poam: Poam, path: str | Path, *, as_of: dt.date | None = None, **_: An
     dashboard_sheet.create_sheet(wb, rows, pol, as_of)
     wb.move_sheet(model.DASHBOARD_SHEET, offset=-1)  # back before the hidden Lists sheet
     wb.active = wb.sheetnames.index(model.ITEMS.sheet)
+    conv.notes += textcells.cut_note(wb)
     with atomic_path(out) as tmp:
         wb.save(tmp)
     return conv

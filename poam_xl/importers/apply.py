@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import xlsxrows
-from ..errors import PoamXlError, UsageError, WriteError
+from ..errors import PoamXlError, UsageError, WriteError, shown
 from ..policy import DEFAULT
 from ..reader import Poam, read
 from ..write import Snapshot, atomic_path, check_extension, private_copy, snapshot, swap_in_place
@@ -37,7 +37,7 @@ class ImportResult:
                 else f" (item {last})"
             )
         parts = [
-            f"wrote {self.path}: {_n(self.records, 'finding')} read",
+            f"wrote {shown(self.path)}: {_n(self.records, 'finding')} read",
             f"{_n(added, 'item')} added{span}",
             f"{len(p.updates) - p.reopened} updated",
             f"{p.reopened} reopened",
