@@ -124,7 +124,7 @@ def _unreadable(info: PackageInfo, exc: BaseException) -> str:
 def _long_text(grid: Grid, scan: SheetScan, info: PackageInfo) -> list[tuple[int, int, int]]:
     """(row, column, length) of text cells over Excel's 32,767 characters: candidates from the
     scan (inline strings), every text cell when a shared string or a non-XML format may hold one."""
-    every = info.long_strings or info.kind != "xlsx"
+    every = info.long_strings or info.kind != "xlsx" or not scan.exact
     cells = ((r, c) for r, c in scan.long_cells) if not every else (
         (grid.row0 + i, grid.col0 + j) for i, row in enumerate(grid.rows)
         for j, v in enumerate(row) if type(v) is str and len(v) > MAX_TEXT)

@@ -48,6 +48,7 @@ class SheetScan:
     uncached: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) -> formula
     long_cells: list[tuple[int, int]] = field(default_factory=list)  # may exceed 32,767 chars
     namespace: str = ""  # of the root element
+    exact: bool = True  # False for quick_bound's upper bound (no long_cells candidates)
 
     @property
     def rows(self) -> int:
@@ -322,7 +323,8 @@ def quick_bound(data: bytes, problems: int = 0, max_rows: int = 10**7) -> SheetS
     if data.find(b'<c r="') < 0:
         return SheetScan()
     wide = {w.upper() for w in _WIDE.findall(data)}
-    scan = SheetScan(first_row=1, last_row=guess, first_col=1, content_rows=guess, cells=guess)
+    scan = SheetScan(first_row=1, last_row=guess, first_col=1, content_rows=guess, cells=guess,
+                     exact=False)
     scan.last_col = max(map(column_number, (w.decode("ascii") for w in wide)), default=26)
     scan.cells = scan.span
     n_errors = data.count(b' t="e"')
