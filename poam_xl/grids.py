@@ -122,20 +122,16 @@ def _unreadable(info: PackageInfo, exc: BaseException) -> str:
 
 
 def _long_text(grid: Grid, scan: SheetScan, info: PackageInfo) -> list[tuple[int, int, int]]:
-    """(row, column, length) of text cells over Excel's 32,767 characters: candidates from the
-    scan (inline strings), every text cell when a shared string or a non-XML format may hold one."""
-    every = info.long_strings or info.kind != "xlsx" or not scan.exact
-    cells = ((r, c) for r, c in scan.long_cells) if not every else (
-        (grid.row0 + i, grid.col0 + j) for i, row in enumerate(grid.rows)
-        for j, v in enumerate(row) if type(v) is str and len(v) > MAX_TEXT)
-    out = []
-    for r, c in cells:
-        i, j = r - grid.row0, c - grid.col0
-        if 0 <= i < len(grid.rows) and 0 <= j < len(grid.rows[i]):
-            v = grid.rows[i][j]
-            if isinstance(v, str) and len(v) > MAX_TEXT:
-                out.append((r, c, len(v)))
-    return out
+    """(row, column, characters) of text cells over Excel's 32,767 characters. python-calamine
+    cuts such text at 32,767, so the sheet scan finds them (inline strings); a grid value of
+    exactly 32,767 characters from a long shared string or a non-XML format is reported too."""
+    found = {(r, c): n for r, c, n in scan.long_cells}
+    if info.long_strings or info.kind != "xlsx":
+        for i, row in enumerate(grid.rows):
+            for j, v in enumerate(row):
+                if type(v) is str and len(v) >= MAX_TEXT:
+                    found.setdefault((grid.row0 + i, grid.col0 + j), len(v) + 1)
+    return [(r, c, n) for (r, c), n in sorted(found.items()) if n > MAX_TEXT]
 
 
 def _mark_problems(grid: Grid, scan: SheetScan) -> None:

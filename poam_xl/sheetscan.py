@@ -46,9 +46,11 @@ class SheetScan:
     content_rows: int = 0  # rows holding at least one cell with content
     errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) -> '#N/A'
     uncached: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) -> formula
-    long_cells: list[tuple[int, int]] = field(default_factory=list)  # may exceed 32,767 chars
+    # (row, col, size) of cells over 32,767 characters (size: characters, or the cell's XML
+    # bytes when tokenized, a close upper bound); calamine itself cuts such text at 32,767
+    long_cells: list[tuple[int, int, int]] = field(default_factory=list)
     namespace: str = ""  # of the root element
-    exact: bool = True  # False for quick_bound's upper bound (no long_cells candidates)
+    exact: bool = True  # False for quick_bound's upper bound of the extent
 
     @property
     def rows(self) -> int:
@@ -188,7 +190,7 @@ class _State:
         self.cell = (row, col)
         offset = self.parser.CurrentByteIndex
         if self.mark >= 0 and offset - self.mark > MAX_TEXT and self.mark_cell is not None:
-            self.scan.long_cells.append(self.mark_cell)
+            self.scan.long_cells.append((*self.mark_cell, offset - self.mark))
         self.mark, self.mark_cell = offset, (row, col)
         self.t = _attr(attrs, "t")
         if self.t == "e":
@@ -239,7 +241,7 @@ class _State:
         # the last cell of the part: its span runs to the end of the document
         if self.mark >= 0 and self.mark_cell is not None and \
                 self.parser.CurrentByteIndex - self.mark > MAX_TEXT:
-            self.scan.long_cells.append(self.mark_cell)
+            self.scan.long_cells.append((*self.mark_cell, self.parser.CurrentByteIndex - self.mark))
 
 
 def _attr(attrs: list[str], key: str) -> str | None:
@@ -348,7 +350,36 @@ def quick_bound(data: bytes, problems: int = 0, max_rows: int = 10**7) -> SheetS
                 "utf-8", "replace")
     if problems + len(scan.errors) + len(scan.uncached) > MAX_PROBLEMS:
         return None
+    scan.long_cells = long_runs(data)
     return scan
+
+
+_WINDOW = 16_384  # a text run over 32,767 bytes holds a whole aligned window of this size
+
+
+def long_runs(data: bytes) -> list[tuple[int, int, int]]:
+    """(row, column, characters) of cells whose text runs past Excel's 32,767 characters: a run
+    that long without markup fills a whole 16 KB window, so only windows without '<' are looked
+    at (one memchr each), then the run around it is measured and its cell found."""
+    out: list[tuple[int, int, int]] = []
+    end = -1
+    for start in range(0, len(data) - _WINDOW + 1, _WINDOW):
+        if start < end or data.find(b"<", start, start + _WINDOW) >= 0:
+            continue
+        lo, end = data.rfind(b">", 0, start) + 1, data.find(b"<", start)
+        end = len(data) if end < 0 else end
+        if end - lo <= MAX_TEXT:
+            continue
+        from xml.sax.saxutils import unescape
+
+        n = len(unescape(data[lo:end].decode("utf-8", "replace"), {"&quot;": '"', "&apos;": "'"}))
+        m = _LAST_CELL.search(data, max(0, data.rfind(b"<c ", 0, lo)), lo)
+        if n > MAX_TEXT and m is not None:
+            out.append((int(m.group(2)), column_number(m.group(1).decode("ascii")), n))
+    return out
+
+
+_LAST_CELL = re.compile(rb'<c r="([A-Za-z]{1,3})([0-9]+)"')
 
 
 def at_most(n: int) -> bytes:

@@ -89,7 +89,8 @@ def invalid_values(poam: Poam) -> list[Finding]:
             continue
         elif inv.expected == TOO_LONG:  # value = the text's length (issue 14)
             out.append(RULES.make("text.too-long", f"{inv.sheet}!{inv.cell} holds {inv.value:,} "
-                                  "characters, over Excel's 32,767-character cell limit",
+                                  "characters, over Excel's 32,767-character cell limit (read "
+                                  "cut at 32,767)",
                                   sheet=inv.sheet, cell=inv.cell, item=_item_at(poam, inv)
                                   if inv.sheet != poam.items.sheet else _item_at(
                                       poam, Invalid("items", "", inv.sheet, inv.cell, None, ""))))
