@@ -14,8 +14,7 @@ from typing import Any
 
 from . import isolate
 from .errors import LimitExceededError, WorkbookError
-from .package import (READ_ONLY_KINDS, Budget, Limits, PackageInfo, count_parts, effective,
-                      scan_sheets)
+from .package import READ_ONLY_KINDS, Budget, Limits, PackageInfo, count_parts, effective, scan_sheets
 from .sheetscan import MAX_TEXT, SheetScan
 
 

@@ -137,7 +137,7 @@ def snapshot(path: str | Path) -> Snapshot:
 
 def conflict_path(real: Path, stamp: float) -> Path:
     """NAME.conflict-YYYYMMDD-HHMMSS.xlsx beside the file (UTC of ``stamp``)."""
-    when = dt.datetime.fromtimestamp(stamp, dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
+    when = dt.datetime.fromtimestamp(stamp, dt.UTC).strftime("%Y%m%d-%H%M%S")
     return real.with_name(f"{real.stem}.conflict-{when}{real.suffix}")
 
 

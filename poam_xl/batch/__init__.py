@@ -14,5 +14,6 @@ from .files import Skipped, find_files, skipped_results
 from .output import annotate_targets, prepare, unique_names, write_reports
 from .pool import counts, exit_code, run, run_dask
 
-__all__ = ["BatchOptions", "Skipped", "annotate_targets", "skipped_results", "check_file", "counts", "exit_code", "find_files",
-           "prepare", "run", "run_dask", "unique_names", "write_reports"]
+__all__ = ["BatchOptions", "Skipped", "annotate_targets", "check_file", "counts", "exit_code",
+           "find_files", "prepare", "run", "run_dask", "skipped_results", "unique_names",
+           "write_reports"]

@@ -10,7 +10,6 @@ from typing import Any
 import typer
 
 from ..errors import shown
-
 from ._app import AS_OF, SAFETY, app, handle_errors, parse_as_of, reads_workbooks
 
 
