@@ -113,7 +113,7 @@ def scan_part(fh: IO[bytes], part: str, *, path: Any = None, problems: int = 0,
     return scan
 
 
-def _refuse_dtd(*_: Any) -> None:
+def _refuse_dtd(*_: Any) -> Any:
     raise _Refused("unsafe XML: DOCTYPE/ENTITY declarations (entity bomb or external entity) "
                    "are refused")
 

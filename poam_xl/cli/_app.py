@@ -79,7 +79,7 @@ def parse_as_of(value: str | None) -> dt.date:
 AS_OF = typer.Option(None, "--as-of", help="Date to compute due/overdue from (YYYY-MM-DD; default today).")
 
 # The safety options of every verb that reads a workbook, defined once (``reads_workbooks``).
-LIMIT_OPTIONS: dict[str, tuple[type, Any]] = {
+LIMIT_OPTIONS: dict[str, tuple[Any, Any]] = {
     "timeout": (float, typer.Option(300.0, "--timeout", min=0, help="Seconds per workbook "
                                     "before it is stopped and reported (0 = no limit).")),
     "memory_mb": (int, typer.Option(4096, "--memory-mb", min=0, help="Memory cap (MB) of the "
@@ -148,9 +148,9 @@ def reads_workbooks(func: F | None = None, *, whole: bool = True) -> Any:
         with _deadline(safety.timeout * 2 + 10 if safety.timeout and whole else None):
             return func(*args, **kwargs)
 
-    wrapper.__signature__ = sig.replace(  # type: ignore[attr-defined]
+    wrapper.__signature__ = sig.replace(  # type: ignore[attr-defined,unused-ignore]
         parameters=[*sig.parameters.values(), *extra])
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 def _version(value: bool) -> None:
