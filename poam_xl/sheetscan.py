@@ -90,27 +90,39 @@ def scan_part(fh: IO[bytes], part: str, *, path: Any = None, problems: int = 0,
     found in other sheets of the workbook (the MAX_PROBLEMS budget is workbook-wide). The scan
     stops as soon as more than ``max_rows`` rows hold content (the count is then max_rows + 1)."""
     scan = SheetScan()
-    parser = pyexpat.ParserCreate(namespace_separator=" ")
+    parser = _parser()
     parser.ordered_attributes = True
-    parser.SetParamEntityParsing(pyexpat.XML_PARAM_ENTITY_PARSING_NEVER)
     st = _State(scan, parser, problems, max_rows or 10**9)
     parser.StartElementHandler = st.start
+    try:
+        _feed(parser, fh, part, path)
+    except _Full:
+        return scan
+    st.flush()
+    return scan
+
+
+def _parser() -> Any:
+    """An expat parser, namespace-aware, that refuses any DTD or entity declaration."""
+    parser = pyexpat.ParserCreate(namespace_separator=" ")
+    parser.SetParamEntityParsing(pyexpat.XML_PARAM_ENTITY_PARSING_NEVER)
     parser.StartDoctypeDeclHandler = _refuse_dtd
     parser.EntityDeclHandler = _refuse_dtd
     parser.ExternalEntityRefHandler = _refuse_dtd
+    return parser
+
+
+def _feed(parser: Any, fh: IO[bytes], part: str, path: Any) -> None:
+    """Stream ``fh`` through ``parser`` in 1 MB chunks; WorkbookError naming the part."""
     try:
         while chunk := fh.read(_CHUNK):
             parser.Parse(chunk, False)
         parser.Parse(b"", True)
-    except _Full:
-        return scan
     except _Refused as exc:
         raise WorkbookError(f"{exc} in part {part}", path=path) from None
     except pyexpat.ExpatError as exc:
         raise WorkbookError(f"corrupt XML in part {part} ({pyexpat.errors.messages[exc.code]}, "
                             f"line {exc.lineno})", path=path) from None
-    st.flush()
-    return scan
 
 
 def _refuse_dtd(*_: Any) -> Any:
@@ -256,8 +268,7 @@ def count_elements(fh: IO[bytes], part: str, local: str, *, path: Any = None
                    ) -> tuple[int, list[int]]:
     """How many ``local`` elements a part holds (shared strings ``si``, styles ``xf``), and the
     indexes of those spanning more than 32,767 bytes; one streaming pass, no DTDs."""
-    parser = pyexpat.ParserCreate(namespace_separator=" ")
-    parser.SetParamEntityParsing(pyexpat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser = _parser()
     state = {"n": 0, "mark": -1}
     long: list[int] = []
 
@@ -270,17 +281,7 @@ def count_elements(fh: IO[bytes], part: str, local: str, *, path: Any = None
             state["mark"] = offset
 
     parser.StartElementHandler = start
-    parser.StartDoctypeDeclHandler = _refuse_dtd
-    parser.EntityDeclHandler = _refuse_dtd
-    try:
-        while chunk := fh.read(_CHUNK):
-            parser.Parse(chunk, False)
-        parser.Parse(b"", True)
-    except _Refused as exc:
-        raise WorkbookError(f"{exc} in part {part}", path=path) from None
-    except pyexpat.ExpatError as exc:
-        raise WorkbookError(f"corrupt XML in part {part} ({pyexpat.errors.messages[exc.code]})",
-                            path=path) from None
+    _feed(parser, fh, part, path)
     if state["mark"] >= 0 and parser.CurrentByteIndex - state["mark"] > MAX_TEXT:
         long.append(state["n"] - 1)
     return state["n"], long
