@@ -421,3 +421,35 @@ def test_over_long_text_is_cut_with_a_line(tmp_path: Path) -> None:
     conv = convert.get("fedramp").write(poam, tmp_path / "f.xlsx")  # type: ignore[misc]
     assert any("cut to fit" in n for n in conv.notes)
     assert textcells.MAX_TEXT == 32_767
+
+
+# ---------------------------------------------------------------- the isolation module
+def _sleep() -> None:
+    import time
+
+    time.sleep(30)
+
+
+def _abort() -> None:
+    os.abort()
+
+
+def _refuse() -> None:
+    from poam_xl.errors import LimitExceededError
+
+    raise LimitExceededError("too big", path="x.xlsx", cell="B2")
+
+
+def test_isolate_turns_deaths_and_hangs_into_one_line() -> None:
+    from poam_xl import isolate
+    from poam_xl.errors import LimitExceededError, WorkbookError
+
+    assert isolate.run(sum, [1, 2, 3], path="p.xlsx") == 6
+    with pytest.raises(WorkbookError, match=r"reader process died .*SIGABRT") as died:
+        isolate.run(_abort, path="p.xlsx")
+    assert str(died.value).startswith("p.xlsx: ")
+    with pytest.raises(LimitExceededError, match=r"took longer than 0.5 s"):
+        isolate.run(_sleep, path="p.xlsx", timeout=0.5)
+    with pytest.raises(LimitExceededError) as err:  # the child's own error, as it was raised
+        isolate.run(_refuse, path="p.xlsx")
+    assert (err.value.reason, err.value.path, err.value.cell) == ("too big", "x.xlsx", "B2")
