@@ -148,11 +148,11 @@ def swap_in_place(snap: Snapshot, shown: str | Path) -> Iterator[Path]:
     stays, our result is kept as NAME.conflict-<time>.xlsx and WriteError says so."""
     with atomic_path(snap.path) as tmp:
         yield tmp
+        _settle(tmp, snap.path)  # flushed before the check: the rename follows it at once
         for hook in BEFORE_SWAP:
             hook(snap.path)
         why = snap.changed()
         if why is not None:
-            _settle(tmp, snap.path)
             keep = conflict_path(snap.path, tmp.stat().st_mtime)
             os.replace(tmp, keep)
             raise WriteError(f"not written: {why}; that version is kept and the result is "
