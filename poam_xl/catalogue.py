@@ -31,7 +31,7 @@ def all_rules() -> dict[str, Rule]:
 def applicable(name: str) -> list[Rule]:
     """The rules a validation under profile ``name`` can raise: its own plus the core rules it
     does not disable (the `rules --profile` table and the JUnit test cases). Sorted by id."""
-    prof = profiles.get(name)
+    prof = profiles.get(profiles.DSS.name if name == profiles.AUTO else name)
     return sorted((r for r in all_rules().values()
                    if name in r.profiles or ("dss" in r.profiles and not r.id.startswith("diff.")
                                              and r.id not in prof.disabled)),

@@ -15,6 +15,7 @@ import pandas as pd
 
 from . import dates, model
 from .grids import UNCACHED, CellProblem
+from .values import plain
 
 
 @dataclass
@@ -57,6 +58,10 @@ def convert(col: model.Column, values: list[Any], index: pd.Index, date1904: boo
             bad(i, "a date")
         series.index = index
         return series
+    if col.kind == "id":  # an item id: a whole number stays a number, anything else is text
+        ids = [int(n) if (n := as_number(v)) is not None and n.is_integer() and abs(n) <= 2**53
+               and not isinstance(v, str) else as_text(v) for v in values]
+        return pd.Series(ids, index=index, dtype=object)
     if col.kind in ("int", "number"):
         out: list[Any] = []
         for i, v in enumerate(values):
@@ -156,6 +161,8 @@ def frame_from_records(table: model.Table, records: list[dict[str, Any]],
         elif col.kind == "int":
             data[col.key] = pd.Series([None if v is None or v == "" else int(v) for v in values],
                                       index=idx, dtype="Int64")
+        elif col.kind == "id":
+            data[col.key] = pd.Series([plain(v) for v in values], index=idx, dtype=object)
         elif col.kind == "number":
             data[col.key] = pd.Series(values, index=idx, dtype="Float64")
         else:

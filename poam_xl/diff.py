@@ -95,7 +95,7 @@ class Diff:
         }
 
 
-def load(path: str | Path, as_of: dt.date, profile: str = "dss") -> pd.DataFrame:
+def load(path: str | Path, as_of: dt.date, profile: str = "auto") -> pd.DataFrame:
     """Canonical items (risk/status spelled as the model allows) of one workbook, read with the
     profile's reader (DSS, FedRAMP, eMASS), so any supported template can be compared."""
     from .validation import validate
@@ -108,7 +108,7 @@ def load(path: str | Path, as_of: dt.date, profile: str = "dss") -> pd.DataFrame
 
 
 def diff_files(old: str | Path, new: str | Path, as_of: dt.date | None = None,
-               profile: str = "dss") -> Diff:
+               profile: str = "auto") -> Diff:
     as_of = as_of or dt.date.today()
     return diff(load(old, as_of, profile), load(new, as_of, profile), str(old), str(new))
 

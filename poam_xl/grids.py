@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import isolate
+from . import isolate, tableparts
 from .errors import LimitExceededError, WorkbookError
 from .package import READ_ONLY_KINDS, Budget, Limits, PackageInfo, count_parts, effective, scan_sheets
 from .sheetscan import MAX_TEXT, SheetScan
+from .tableparts import TableDef
 
 
 @dataclass
@@ -28,6 +29,9 @@ class Grid:
     state: str = "visible"
     problems: int = 0  # CellProblem markers placed in rows (error values, uncached formulas)
     long_text: list[tuple[int, int, int]] = field(default_factory=list)  # (row, col, length)
+    # merged ranges as ((first row, first col), (last row, last col)), 1-based Excel numbers
+    merges: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    tables: list[TableDef] = field(default_factory=list)  # the sheet's Excel Tables
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,7 @@ def _load(info: PackageInfo, limits: Limits, sheets: Sequence[str] | None) -> di
             raise
         raise WorkbookError(_unreadable(info, exc), path=info.path) from None
     grids: dict[str, Grid] = {}
+    tables = tableparts.read(info.path, info.sheet_parts) if info.has_tables else {}
     states = {m.name: str(m.visible).split(".")[-1].lower() for m in wb.sheets_metadata}
     if info.kind != "xlsx" and len(wb.sheet_names) > limits.max_sheets:
         raise LimitExceededError(f"has {len(wb.sheet_names):,} sheets, over the limit of "
@@ -106,7 +111,10 @@ def _load(info: PackageInfo, limits: Limits, sheets: Sequence[str] | None) -> di
         state = states.get(name, "visible")
         state = {"veryhidden": "veryHidden"}.get(state, state)
         start = sh.start or (0, 0)  # None for a sheet without cells
-        grid = Grid(rows if sh.start else [], start[0] + 1, start[1] + 1, state)
+        grid = Grid(rows if sh.start else [], start[0] + 1, start[1] + 1, state,
+                    merges=[((a + 1, b + 1), (c + 1, d + 1))
+                            for (a, b), (c, d) in (sh.merged_cell_ranges or [])],
+                    tables=tables.get(name, []))
         _mark_problems(grid, scan)
         grid.long_text = _long_text(grid, scan, info)
         grids[name] = grid

@@ -17,8 +17,10 @@ from .values import plain
 
 __all__ = ["MINE", "TAG", "Tag", "join_tags", "pack", "split_tags", "text", "text_of", "unpack"]
 
-TAG = re.compile(r"^\[(FedRAMP|OSCAL|eMASS|poam-xl|csv|json) ([^\]\n]+)\] ?", re.MULTILINE)
+TAG = re.compile(r"^\[(FedRAMP|OSCAL|eMASS|poam-xl|csv|json|column) ([^\]\n]+)\] ?", re.MULTILINE)
 Tag = tuple[str, str, str]  # (side, field label, value text)
+# sides: FedRAMP / eMASS / OSCAL (their fields), poam-xl (ours: a column model field), csv /
+# json (their columns), column (a workbook column no field takes, kept under its header)
 MINE = ("FedRAMP", "poam-xl")  # the sides the FedRAMP and OSCAL code reads back by label
 
 

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
-Kind = Literal["int", "text", "date", "choice", "number"]
+Kind = Literal["int", "id", "text", "date", "choice", "number"]  # id: whole number or text
 
 # ---------------------------------------------------------------- allowed values
 RISK_LEVELS = ("High", "Medium", "Low")  # brief: Risk Level (Low/Medium/High); ordered by priority

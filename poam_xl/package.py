@@ -66,6 +66,7 @@ class PackageInfo:
     path: Path
     date1904: bool = False
     has_vba: bool = False
+    has_tables: bool = False  # the package holds Excel Table parts (xl/tables/...)
     sheet_parts: dict[str, str] = field(default_factory=dict)  # sheet name -> part name
     sheet_states: dict[str, str] = field(default_factory=dict)  # visible/hidden/veryHidden
     part_sizes: dict[str, int] = field(default_factory=dict)
@@ -134,7 +135,8 @@ def _inspect_zip(p: Path, zf: zipfile.ZipFile, limits: Limits) -> PackageInfo:
         kind = "a Word document" if "word/document.xml" in names else (
             "a PowerPoint file" if "ppt/presentation.xml" in names else "a zip archive")
         raise WorkbookError(f"not an Excel workbook: it is {kind} (no xl/workbook.xml)", path=p)
-    info = PackageInfo(path=p, has_vba="xl/vbaProject.bin" in names)
+    info = PackageInfo(path=p, has_vba="xl/vbaProject.bin" in names,
+                       has_tables=any(n.startswith("xl/tables/") for n in names))
     _check_sizes(p, names, limits, info)
     _refuse_dtds(p, zf, names)
     try:

@@ -26,7 +26,10 @@ class TableData:
     letters: dict[str, str]  # key -> column letter, for the columns found
     missing: list[str] = field(default_factory=list)
     duplicates: list[tuple[str, list[str]]] = field(default_factory=list)  # header, letters
-    extra: dict[str, str] = field(default_factory=dict)  # unknown header -> letter
+    extra: dict[str, str] = field(default_factory=dict)  # header no field takes -> letter
+    # Excel row -> values of those columns, as kept tags ("column", header, text)
+    kept: dict[int, list[tuple[str, str, str]]] = field(default_factory=dict)
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (Excel row, why not an item)
     raw: pd.DataFrame | None = None  # cell values as read, same shape as frame
     # for tables gathered from several sheets: frame index -> (sheet, Excel row)
     locate: Callable[[int], tuple[str, int]] | None = None
@@ -50,6 +53,29 @@ class Poam:
     # the layout's own view of the rows (FedRAMP rows, eMASS items) for its profile's rules
     native: dict[str, Any] = field(default_factory=dict)
     conversion: Conversion | None = None  # what reading a foreign layout kept, skipped, noted
+    computed_formulas: int = 0  # formulas without cached values computed on read (recalc)
+
+    def mapping(self) -> list[dict[str, Any]]:
+        """How each header was read: [{sheet, column, header, field, kept, duplicate_of}], in
+        sheet and column order (``field`` None: no field takes the column; it is kept)."""
+        found = self.native.get("mapping")
+        if found is not None:
+            return list(found)
+        out = []
+        for data, table in ((self.items, self.layout.items), (self.milestones, self.layout.milestones)):
+            if data is None or table is None:
+                continue
+            prefix = "" if data is self.items else "milestone."
+            for key, letter in data.letters.items():
+                try:
+                    header = table.column(key).header
+                except KeyError:
+                    header = key
+                out.append({"sheet": data.sheet, "column": letter, "header": header,
+                            "field": prefix + key, "kept": False, "duplicate_of": None})
+            out += [{"sheet": data.sheet, "column": letter, "header": name, "field": None,
+                     "kept": True, "duplicate_of": None} for name, letter in data.extra.items()]
+        return out
     sheet_states: dict[str, str] = field(default_factory=dict)
     invalid: list[Invalid] = field(default_factory=list)
     policy_cells: dict[str, str] = field(default_factory=dict)

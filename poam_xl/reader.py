@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import layouts, model
+from . import layouts, model, recalc
 from .errors import EncryptedWorkbookError, PoamXlError, TemplateError
 from .grids import TOO_LONG, UNCACHED, CellProblem, Grid, load_grids
 from .package import Limits, inspect
@@ -54,7 +54,19 @@ def read(path: str | Path, *, layout: LayoutArg = "dss", limits: Limits = Limits
 
 def read_grid(grids: dict[str, Grid], *, date1904: bool = False, source: str | None = None,
               layout: LayoutArg = "dss") -> Poam:
-    """Build a Poam from sheet grids (the path reader and the xlwings buttons both land here)."""
+    """Build a Poam from sheet grids (the path reader and the xlwings buttons both land here).
+
+    Formulas without cached values are computed first where they can be (``recalc``).
+    """
+    computed = recalc.fill(grids, date1904)
+    poam = _read_grid(grids, date1904=date1904, source=source, layout=layout)
+    if computed:
+        poam.computed_formulas = computed
+    return poam
+
+
+def _read_grid(grids: dict[str, Grid], *, date1904: bool, source: str | None,
+               layout: LayoutArg) -> Poam:
     if isinstance(layout, model.Layout):
         return layouts.read(layout, grids, date1904=date1904, source=source)
     names = [layout] if isinstance(layout, str) else list(layout)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import dates, model
+from . import dates, kept, model
 from .coerce import frame_from_records
 from .poam import Poam, TableData
 from .policy import DEFAULT, Policy
@@ -132,16 +132,58 @@ def make_poam(
 
 
 def milestones_by_item(poam: Poam) -> dict[Any, list[dict[str, Any]]]:
-    """Milestone records grouped by item number (in sheet order)."""
+    """Milestone records grouped by item number (in sheet order), as ``milestone_records``."""
     out: dict[Any, list[dict[str, Any]]] = {}
-    frame = poam.milestones.frame if poam.milestones is not None else None
-    for rec in records(frame, model.MILESTONES.keys):
+    for rec in milestone_records(poam):
         out.setdefault(rec.get("item_number"), []).append(rec)
     return out
 
 
 def item_records(poam: Poam) -> list[dict[str, Any]]:
-    return records(poam.items.frame, model.ITEMS.keys)
+    """Items as plain records for a writer, in row order: every value of the column model, and
+    in Comments every value that had no field: the columns kept (``[column Header] value``) and
+    the values that did not fit their column (``[poam-xl Milestone Date ...] TBD``)."""
+    return _with_kept(poam, poam.items, "items", "comments",
+                      records(poam.items.frame, model.ITEMS.keys))
+
+
+def milestone_records(poam: Poam) -> list[dict[str, Any]]:
+    """Milestones as plain records, kept values tagged in Changes / Notes (see item_records)."""
+    data = poam.milestones
+    if data is None:
+        return []
+    return _with_kept(poam, data, "milestones", "changes", records(data.frame, model.MILESTONES.keys))
+
+
+def _with_kept(poam: Poam, data: TableData, table: str, field: str,
+               rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    tags: dict[Any, list[kept.Tag]] = {row: list(t) for row, t in data.kept.items()}
+    if poam.invalid:
+        where = _rows_by_cell(data)
+        labels = {c.key: c.header for c in (poam.layout.items if table == "items"
+                                            else poam.layout.milestones or model.MILESTONES).columns}
+        for bad in poam.invalid:
+            row = where.get((bad.sheet, bad.cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")))
+            if bad.table == table and row is not None and kept.text(bad.value):
+                tags.setdefault(row, []).append(("poam-xl", labels.get(bad.key, bad.key),
+                                                 kept.text(bad.value)))
+    if not tags:
+        return rows
+    for row, rec in zip(data.frame.index, rows, strict=True):
+        extra = tags.get(row)
+        if extra:
+            user, old = kept.split_tags(rec.get(field))
+            rec[field] = kept.join_tags(user, old + [t for t in extra if t not in old])
+    return rows
+
+
+def _rows_by_cell(data: TableData) -> dict[tuple[str, str], Any]:
+    """(sheet, Excel row as text) -> frame index of every row of a table read from sheets."""
+    out = {}
+    for row in data.frame.index:
+        sheet, r = data.locate(int(row)) if data.locate else (data.sheet, int(row))
+        out[(sheet, str(r))] = row
+    return out
 
 
 def data_keys() -> tuple[str, ...]:

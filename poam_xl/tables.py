@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 from . import dates, model, policy
 from .coerce import Invalid, as_text, convert, filled, split_word_date, take_problems
 from .errors import TemplateError
-from .grids import Grid
+from .grids import CellProblem, Grid
 from .poam import Poam, TableData
 
 HEADER_SCAN_ROWS = 40  # a table's header row must sit within the sheet's first rows
@@ -90,36 +90,65 @@ def _name_index(table: model.Table) -> dict[str, str]:
     return index
 
 
-def _table(grid: Grid, sheet: str, header_row: int, table: model.Table, date1904: bool,
-           label: str, invalid: list[Invalid]) -> TableData:
+def table_positions(grid: Grid, header_row: int, table: model.Table
+                    ) -> tuple[dict[str, int], list[tuple[str, list[str]]], dict[str, int]]:
+    """(key -> column index, duplicate headers with their letters, unknown header -> column
+    index) of a header row, matched by the table's exact names (0-based grid indexes)."""
     names = _name_index(table)
     hdr = grid.rows[header_row - grid.row0]
     positions: dict[str, int] = {}
     seen: dict[str, list[str]] = {}
-    extra: dict[str, str] = {}
+    extra: dict[str, int] = {}
     for j, v in enumerate(hdr):
         if v is None or str(v).strip() == "":
             continue
-        letter = get_column_letter(grid.col0 + j)
         key = names.get(model.normalise_header(v)) if isinstance(v, str) else None
         if key is None:
-            extra[str(v).strip()] = letter
+            extra.setdefault(" ".join(str(v).split()), j)
             continue
-        seen.setdefault(key, []).append(letter)
+        seen.setdefault(key, []).append(get_column_letter(grid.col0 + j))
         positions.setdefault(key, j)
     duplicates = [(_header_of(table, k), ls) for k, ls in seen.items() if len(ls) > 1]
-    body = grid.rows[header_row - grid.row0 + 1:]
+    return positions, duplicates, extra
+
+
+def _table(grid: Grid, sheet: str, header_row: int, table: model.Table, date1904: bool,
+           label: str, invalid: list[Invalid]) -> TableData:
+    positions, duplicates, extra = table_positions(grid, header_row, table)
+    return read_table(grid, sheet, header_row, table, positions, date1904, label, invalid,
+                      extra=extra, duplicates=duplicates)
+
+
+def read_table(grid: Grid, sheet: str, header_row: int, table: model.Table,
+               positions: dict[str, int], date1904: bool, label: str, invalid: list[Invalid], *,
+               extra: dict[str, int] | None = None,
+               duplicates: list[tuple[str, list[str]]] | None = None,
+               last_row: int | None = None, skip: set[int] | None = None) -> TableData:
+    """The rows under ``header_row`` as typed columns of ``table`` (index = Excel row).
+
+    ``positions``: model key -> 0-based grid column; ``extra``: the label of a column no field
+    takes -> its grid column (its non-blank values are kept, ``TableData.kept``); rows after
+    ``last_row`` (an Excel Table's last data row) and the Excel rows in ``skip`` (placeholder
+    rows) are not read; blank rows are skipped. Values that do not fit their column's type
+    become ``Invalid`` records (and blanks).
+    """
+    extra = dict(extra or {})
+    start = header_row - grid.row0 + 1
+    stop = None if last_row is None else max(start, last_row - grid.row0 + 1)
+    body = grid.rows[start:stop]
     first_row = header_row + 1
-    used = sorted(positions.values())
+    used = sorted(set(positions.values()) | set(extra.values()))
     columns = _columns(body, used)  # one transpose, then whole columns at a time
-    keep = _kept_rows(columns, len(body))
+    keep = _kept_rows({j: columns[j] for j in set(positions.values())}, len(body))
+    if skip:
+        keep = [i for i in keep if first_row + i not in skip]
     index = pd.Index([first_row + i for i in keep], name="row")
     data: dict[str, Any] = {}
     raw: dict[str, Any] = {}
     letters: dict[str, str] = {}
     for col in table.columns:
         if col.key not in positions:
-            data[col.key] = pd.Series([None] * len(keep), index=index, dtype=object)
+            data[col.key] = _empty(col, index)
             continue
         j = positions[col.key]
         letters[col.key] = get_column_letter(grid.col0 + j)
@@ -130,7 +159,7 @@ def _table(grid: Grid, sheet: str, header_row: int, table: model.Table, date1904
             take_problems(values, index, col, label, sheet, letters[col.key], invalid)
         raw[col.key] = pd.Series(values, index=index, dtype=object)
         data[col.key] = convert(col, values, index, date1904, label, sheet, letters[col.key],
-                                 invalid)
+                                invalid)
     for combined, (word_key, date_key) in model.COMBINED_HEADERS.items():
         if combined in positions and word_key not in positions:
             j = positions[combined]
@@ -139,11 +168,30 @@ def _table(grid: Grid, sheet: str, header_row: int, table: model.Table, date1904
             words, days = split_word_date(values, table.column(word_key).allowed, date1904)
             data[word_key] = pd.Series(words, index=index, dtype=object)
             data[date_key] = pd.Series(days, index=index, dtype="datetime64[ns]")
+    kept: dict[int, list[tuple[str, str, str]]] = {}
+    for name, j in extra.items():
+        for i, row in zip(keep, index, strict=True):
+            text = as_text(columns[j][i]) if j in columns else None
+            if text is not None and not isinstance(columns[j][i], CellProblem):
+                kept.setdefault(int(row), []).append(("column", name, text))
     missing = [c.key for c in table.columns if c.key not in letters and not c.derived]
     frame = pd.DataFrame(data, index=index)
     return TableData(frame=frame, sheet=sheet, header_row=header_row, letters=letters,
-                     missing=missing, duplicates=duplicates, extra=extra,
-                     raw=pd.DataFrame(raw, index=index))
+                     missing=missing, duplicates=list(duplicates or []),
+                     extra={n: get_column_letter(grid.col0 + j) for n, j in extra.items()},
+                     raw=pd.DataFrame(raw, index=index), kept=kept)
+
+
+def _empty(col: model.Column, index: pd.Index) -> pd.Series:
+    """An all-missing column typed like a read one (dates stay dates, numbers numbers)."""
+    n = len(index)
+    if col.kind == "date":
+        return pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+    if col.kind == "int":
+        return pd.Series([None] * n, index=index, dtype="Int64")
+    if col.kind == "number":
+        return pd.Series([None] * n, index=index, dtype="Float64")
+    return pd.Series([None] * n, index=index, dtype=object)
 
 
 def _columns(body: list[list[Any]], used: list[int]) -> dict[int, list[Any]]:

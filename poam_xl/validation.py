@@ -88,19 +88,27 @@ def validate(source: str | Path | Poam, *, profile: str = "dss", as_of: dt.date 
              **read_options: Any) -> Report:
     """Validate one workbook (path or an already-read Poam) under ``profile``.
 
+    ``profile`` "auto" reads the workbook in whichever layout it uses (FedRAMP, eMASS, DSS,
+    CMMC, generic) and validates it under that template's profile (``profiles.for_template``).
     ``as_of`` is the day due dates and overdue flags are computed for (default: today, read
     here once; rules never read the clock). Raises PoamXlError when the file cannot be read.
     """
-    prof = profiles.get(profile)
+    auto = profiles.check_name(profile) == profiles.AUTO
+    prof = profiles.DSS if auto else profiles.get(profile)
     as_of = as_of or dt.date.today()
     name = str(source) if not isinstance(source, Poam) else source.source
     if isinstance(source, Poam):
         poam = source
     else:
+        from .reader import read
+
         try:
-            poam = prof.read(source, **read_options)
+            poam = (read(source, layout=profiles.AUTO_LAYOUTS, **read_options) if auto
+                    else prof.read(source, **read_options))
         except TemplateError as exc:
-            return _unrecognised(Path(source), prof, as_of, exc, read_options)
+            return _unrecognised(Path(source), prof, as_of, exc, read_options, auto)
+    if auto:
+        prof = profiles.for_template(poam.template)
     return check_poam(poam, prof, as_of, name)
 
 
@@ -171,11 +179,11 @@ def _summary(report: Report, poam: Poam, pol: Any, prof: profiles.Profile, ctx: 
 
 
 def _unrecognised(path: Path, prof: profiles.Profile, as_of: dt.date, exc: TemplateError,
-                  read_options: dict[str, Any]) -> Report:
+                  read_options: dict[str, Any], auto: bool = False) -> Report:
     """Not our layout: say which template it looks like (a finding, not a crash)."""
     from .reader import recognise
 
-    kind = recognise(path, read_options.get("limits"))
+    kind = None if auto else recognise(path, read_options.get("limits"))
     if kind is not None and not kind.startswith(prof.name):
         article = "an" if kind[:1] in "aeiou" else "a"
         f = structure.RULES.make(

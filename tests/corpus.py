@@ -274,6 +274,14 @@ def edit_duplicate(wb: Workbook) -> None:
 
 
 def edit_formulas(wb: Workbook) -> None:
+    """Formulas poam-xl will not compute (they depend on the clock or on indirection)."""
+    ws = _items(wb)
+    ws[f"{col_letter('date_identified')}{_row(1)}"] = "=TODAY()-30"
+    ws[f"{col_letter('mitigation')}{_row(2)}"] = '=INDIRECT("B1")'
+
+
+def edit_computable(wb: Workbook) -> None:
+    """Formulas the formulas package computes on read (no cached values stored)."""
     ws = _items(wb)
     ws[f"{col_letter('date_identified')}{_row(1)}"] = "=DATE(2026,1,5)"
     ws[f"{col_letter('mitigation')}{_row(2)}"] = '=CONCAT("Patch ","now")'
@@ -377,7 +385,9 @@ def cases() -> list[Case]:
              rules=("table.duplicate-header",)),
         Case("formulas-no-cache.xlsx", _book(edit_formulas), False, rules=("value.uncached",),
              says=r"formula with no cached value",
-             note="formulas saved without values (openpyxl/xlsx-populate output)"),
+             note="formulas saved without values that depend on the clock or indirection"),
+        Case("formulas-computed.xlsx", _book(edit_computable), False,
+             note="formulas saved without values (openpyxl/xlsx-populate output): computed"),
         Case("error-values.xlsx", _book(edit_errors), False, rules=("value.error",),
              says=r"#N/A"),
         Case("text-dates.xlsx", _book(edit_text_dates), False, rules=("date.invalid",),

@@ -169,10 +169,15 @@ def test_other_template_is_a_finding_not_a_crash() -> None:
     fedramp = REALWORLD / "workbooks" / "fedramp-gov__FedRAMP-POAM-Template.xlsx"
     if not fedramp.exists():
         pytest.skip("shared real-world files not present")
-    code, out, _ = run(str(fedramp), "--format", "json")
+    code, out, _ = run(str(fedramp), "--format", "json", "--profile", "dss")
     f = json.loads(out)["files"][0]
-    assert code == 1 and f["template"] == "fedramp-rev5"
+    assert code == 1 and f["template"] == "fedramp-rev5-v2.1"
     assert f["findings"][0]["rule"] == "template.other-profile"
+    # the default, --profile auto: read as what it is and checked under its own profile
+    _code, out, _ = run(str(fedramp), "--format", "json")
+    f = json.loads(out)["files"][0]
+    assert f["profile"] == "fedramp" and f["template"] == "fedramp-rev5-v2.1"
+    assert not [x for x in f["findings"] if x["rule"].startswith("template.")]
 
 
 def test_unwritable_output_folder_any_user(inbox: Path, tmp_path: Path) -> None:

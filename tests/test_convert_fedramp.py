@@ -49,7 +49,7 @@ def norm(value: Any) -> Any:
 def test_real_template_has_no_items_and_skips_guidance_and_example() -> None:
     poam, conv = read_workbook(need_template())
     assert len(poam.items.frame) == 0
-    assert poam.template == "fedramp-rev5"
+    assert poam.template == "fedramp-rev5-v2.1"
     assert any("example item" in n and "A8" in n and "V-1Example" in n for n in conv.notes)
     assert sum("guidance row" in n for n in conv.notes) == 2  # rows 6 and 7
     # the blank template's placeholders ('Text', 'Date') are not values; 'Low' is a real choice

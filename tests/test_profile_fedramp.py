@@ -137,7 +137,7 @@ def test_through_validate_with_the_fedramp_profile(tmp_path: Path) -> None:
     from poam_xl.validation import validate
 
     clean = validate(book(tmp_path), profile="fedramp", as_of=AS_OF)
-    assert clean.template == "fedramp-rev5" and not [
+    assert clean.template == "fedramp-rev5-v2.1" and not [
         f for f in clean.findings if f.rule.startswith("fedramp.")
     ]
     broken = validate(book(tmp_path, CASES["fedramp.kev.overdue"]), profile="fedramp", as_of=AS_OF)

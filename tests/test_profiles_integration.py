@@ -19,7 +19,7 @@ def test_fedramp_rev4_is_recognised_and_reported_as_outdated(tmp_path):
     fedramp.write(poam, rev5)
     old = validate(rev4, profile="fedramp", as_of=AS_OF)
     new = validate(rev5, profile="fedramp", as_of=AS_OF)
-    assert old.template == "fedramp-rev4" and new.template == "fedramp-rev5"
+    assert old.template == "fedramp-rev4" and new.template == "fedramp-rev5-v2.1"
     assert [f.rule for f in old.findings if f.rule.startswith("template.")] == ["template.outdated"]
     assert not [f for f in new.findings if f.rule.startswith("template.")]
 

@@ -25,7 +25,7 @@ class BatchOptions:
     """Everything a worker needs to check one file (picklable)."""
 
     as_of: dt.date
-    profile: str = "dss"
+    profile: str = "auto"  # each file under its template's profile
     password: str | None = None
     limits: Limits = field(default_factory=Limits)
     timeout: float | None = 300.0  # seconds per file; None = no limit

@@ -19,7 +19,8 @@ def diff(
     output: Path | None = typer.Option(
         None, "--output", "-o", help="Write here (needed for xlsx)."
     ),
-    profile: str = typer.Option("dss", "--profile", help="dss, fedramp, emass or cmmc."),
+    profile: str = typer.Option("auto", "--profile", help="auto (by the template each file uses), "
+                                "dss, fedramp, emass, cmmc or generic."),
     as_of: str | None = AS_OF,
 ) -> None:
     """Compare two versions of a POA&M workbook.

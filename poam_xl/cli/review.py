@@ -21,7 +21,8 @@ def review(
         None, "--previous", help="Last quarter's version (for slips)."
     ),
     pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="Render the PDF with LibreOffice."),
-    profile: str = typer.Option("dss", "--profile", help="dss, fedramp, emass or cmmc."),
+    profile: str = typer.Option("auto", "--profile", help="auto (by the template each file uses), "
+                                "dss, fedramp, emass, cmmc or generic."),
     as_of: str | None = AS_OF,
 ) -> None:
     """Build the quarterly review pack: a review workbook and its PDF.

@@ -20,7 +20,8 @@ def update(
                                 help="With --in-place: keep the old FILE as NAME.bak.xlsx."),
     sort: str | None = typer.Option(None, "--sort", help="Reorder item rows: 'priority' (risk, "
                                     "days overdue, due date)."),
-    profile: str = typer.Option("dss", "--profile", help="Workbook layout profile."),
+    profile: str = typer.Option("auto", "--profile", help="auto (by the template the workbook "
+                                "uses), dss, fedramp, emass, cmmc or generic."),
     force: bool = typer.Option(False, "--force", help="Replace an existing --output file."),
     as_of: str | None = AS_OF,
 ) -> None:

@@ -36,7 +36,8 @@ def validate(
     paths: list[str] = typer.Argument(..., help="Workbooks, folders (searched recursively for "
                                       ".xlsx/.xlsm) or globs such as 'inbox/**/*.xlsx'."),
     as_of: str | None = AS_OF,
-    profile: str = typer.Option("dss", "--profile", help="Rule set: dss, fedramp, emass, cmmc."),
+    profile: str = typer.Option("auto", "--profile", help="Rule set: auto (each file by the "
+                                "template it uses), dss, fedramp, emass, cmmc or generic."),
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output on stdout."),
     output: Path | None = typer.Option(None, "--output", "-o", help="A file for the --format "
                                        "output, or a folder for per-file JSON reports plus "
@@ -86,9 +87,9 @@ def validate(
 
 
 def _check_profile(name: str) -> None:
-    from ..profiles import get
+    from ..profiles import check_name
 
-    get(name)  # UsageError for an unknown profile, before any file is read
+    check_name(name)  # UsageError for an unknown profile, before any file is read
 
 
 def _output_dir(output: Path | None, annotate: bool) -> Path | None:

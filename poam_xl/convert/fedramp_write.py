@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .. import feedback, kept, textcells
+from .. import feedback, kept, records, textcells
 from ..layouts.fedramp import (
     ADJUSTED,
     CLOSED,
@@ -34,7 +34,6 @@ from ..layouts.fedramp import (
 )
 from ..layouts.fedramp_records import pack, to_fedramp
 from ..poam import Conversion
-from ..records import records
 from ..write import atomic_path
 
 TITLE = "FedRAMP Plan of Action and Milestones (POA&M) Template"
@@ -87,8 +86,8 @@ def build(poam: Any, *, revision: int = 5) -> tuple[Workbook, Conversion]:
     """The workbook and its conversion report (what rides in Comments)."""
     conv = Conversion(source="poam", target="fedramp")
     fields = [f for f in FIELDS if revision >= 5 or f[1] in REV4_KEYS]
-    items = records(poam.items.frame)
-    miles = records(poam.milestones.frame) if poam.milestones is not None else []
+    items = records.item_records(poam)
+    miles = records.milestone_records(poam)
     header = dict(poam.header)
     impact = header.get("Impact Level")
     rows: dict[str, list[dict[str, Any]]] = {s: [] for s in SHEETS}
@@ -134,7 +133,7 @@ def build(poam: Any, *, revision: int = 5) -> tuple[Workbook, Conversion]:
     head = (header.get("company_name"), header.get("system_name"), impact, header.get("poam_date"))
     for sheet in SHEETS:
         _poam_sheet(wb.create_sheet(sheet), sheet, fields, head, rows[sheet])
-    _changes_sheet(wb.create_sheet("Record of Changes"))
+    _changes_sheet(wb.create_sheet("Record of Changes"), CHANGES if revision >= 5 else ())
     wb.active = 0
     wb.properties.creator = "poam-xl"
     wb.properties.title = TITLE
@@ -227,13 +226,14 @@ def _validations(ws: Worksheet, fields: list[tuple[str, str, str, str]], last: i
         ws.add_data_validation(dv)
 
 
-def _changes_sheet(ws: Worksheet) -> None:
+def _changes_sheet(ws: Worksheet, changes: tuple[tuple[dt.date, str, float, str], ...]) -> None:
+    """The template's Record of Changes (which versions it went through; Rev4 had none)."""
     ws["B2"] = "Record of Changes for Template"
     ws["B2"].font = Font(bold=True, size=12)
     ws.merge_cells("B2:E2")
     for j, text in enumerate(("Date", "Description", "Version", "Author"), start=2):
         ws.cell(3, j, text).font = Font(bold=True)
-    for i, (day, text, version, author) in enumerate(CHANGES, start=4):
+    for i, (day, text, version, author) in enumerate(changes, start=4):
         ws.cell(i, 2, day).number_format = DATE_FORMAT
         ws.cell(i, 3, text).alignment = WRAP
         ws.cell(i, 4, version)

@@ -18,12 +18,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from .. import kept, model
+from .. import kept, model, records
 from ..errors import PoamXlError
 from ..layouts.fedramp import LABEL as FR_LABEL
 from ..layouts.fedramp import side
 from ..poam import Conversion
-from ..records import records
 from ..write import atomic_path
 from . import oscal_read
 from .format import Format
@@ -59,9 +58,9 @@ def build(poam: Any, *, as_of: dt.date | None = None) -> tuple[dict[str, Any], C
     stamp = ts(as_of)
     conv = Conversion(source="poam", target="oscal")
     party = uid("party")
-    miles = records(poam.milestones.frame) if poam.milestones is not None else []
+    miles = records.milestone_records(poam)
     items, observations, risks = [], [], []
-    for n, rec in enumerate(records(poam.items.frame), start=1):
+    for n, rec in enumerate(records.item_records(poam), start=1):
         num = rec.get("item_number") or n
         mine = [m for m in miles if m.get("item_number") == rec.get("item_number")]
         item, obs, risk = _item(rec, mine, num, lambda *p, _n=num: uid(_n, *p), stamp, party, conv)

@@ -106,12 +106,13 @@ def convert(
             ) from None
         raise
     notes = list(got.notes)
-    name = profile or (fin if fin in ("emass", "fedramp", "cmmc") else None)
-    if name and not poam.policy_found:
-        from ..profiles import get as get_profile
+    from .. import profiles
 
-        poam.policy = get_profile(name).policy
-        notes.append(f"due-date policy: {name} profile defaults ({poam.policy.describe()})")
+    chosen = (profiles.for_template(poam.template) if profile in (None, profiles.AUTO)
+              else profiles.get(profile))
+    if chosen is not profiles.DSS and not poam.policy_found:
+        poam.policy = chosen.policy
+        notes.append(f"due-date policy: {chosen.name} profile defaults ({poam.policy.describe()})")
     put = _call(
         writer.write,
         poam,

@@ -16,10 +16,10 @@ from .. import model
 from ..errors import TemplateError
 from ..grids import Grid
 from ..poam import Poam
-from ..tables import HEADER_SCAN_ROWS, find_table, read_layout
-from . import emass_read, fedramp_read
+from ..tables import read_layout
+from . import emass_read, fedramp_read, generic
 
-__all__ = ["LAYOUTS", "OUTDATED", "Reader", "detect", "read", "recognise"]
+__all__ = ["LAYOUTS", "ORDER", "OUTDATED", "TEMPLATES", "Reader", "detect", "read", "recognise"]
 
 Reader = Callable[..., Poam]
 
@@ -31,14 +31,6 @@ class Entry:
     layout: model.Layout
     detect: Callable[[dict[str, Grid]], bool]
     read: Reader
-
-
-def _dss_detect(grids: dict[str, Grid]) -> bool:
-    try:
-        find_table(grids, model.ITEMS)
-        return True
-    except TemplateError:
-        return False
 
 
 def _dss_read(grids: dict[str, Grid], *, date1904: bool = False, source: str | None = None,
@@ -56,7 +48,8 @@ def _foreign(fn: Callable[..., tuple[Poam, object]]) -> Reader:
 
 
 LAYOUTS: dict[str, Entry] = {
-    "dss": Entry(model.DSS, _dss_detect, _dss_read),
+    # the DSS workbook, CMMC / NIST SP 800-171 and generic POA&Ms: found by the field vocabulary
+    "dss": Entry(model.DSS, generic.detect, _foreign(generic.read_grids)),
     "fedramp": Entry(fedramp_read.LAYOUT, fedramp_read.detect, _foreign(fedramp_read.read_grids)),
     "emass": Entry(emass_read.LAYOUT, emass_read.detect, _foreign(emass_read.read_grids)),
 }
@@ -86,30 +79,21 @@ def read(layout: str | model.Layout, grids: dict[str, Grid], *, date1904: bool =
     return _entry(layout).read(grids, date1904=date1904, source=source)
 
 
-# normalised header texts that identify a template (formats.md §2, §3; ../shared/realworld)
-SIGNATURES: tuple[tuple[str, frozenset[str]], ...] = (
-    ("fedramp", frozenset({"poamid", "weaknessname", "originaldetectiondate"})),
-    ("emass-service", frozenset({"poamitemid", "milestoneid"})),
-    ("emass", frozenset({"controlvulnerabilitydescription", "sourceidentifyingvulnerability"})),
-    ("dss", frozenset({"noncompliancedescription", "cws"})),
-)
-
+CURRENT_FEDRAMP = "the FedRAMP Rev5 POA&M template v2.1 (31 columns, with Service Name)"
 # templates that still read but have been replaced: name -> the current one
-OUTDATED = {
-    "fedramp-rev4": "the FedRAMP Rev5 POA&M template v2.1 (31 columns, with Service Name)",
-    "emass-service": None,  # service variants are current for their service: not outdated
-}
+OUTDATED = {"fedramp-rev4": CURRENT_FEDRAMP, "fedramp-rev5-v2.0": CURRENT_FEDRAMP}
+TEMPLATES = ("dss", "cmmc", "generic", "fedramp-rev5-v2.1", "fedramp-rev5-v2.0", "fedramp-rev4",
+             "emass-classic", "emass-navy", "emass-army", "emass-usmc")
+ORDER = ("fedramp", "emass", "dss")  # the DSS-kind reader last: it accepts the most
 
 
 def recognise(grids: dict[str, Grid]) -> str | None:
-    """'dss', 'fedramp-rev5', 'fedramp-rev4', 'emass', 'emass-service' or None (cheap: header
-    texts in the first rows of every sheet, no validation)."""
-    for grid in grids.values():
-        for row in grid.rows[:HEADER_SCAN_ROWS]:
-            texts = {model.normalise_header(v) for v in row if isinstance(v, str)}
-            for name, needed in SIGNATURES:
-                if needed <= texts:
-                    if name == "fedramp":
-                        return "fedramp-rev5" if "servicename" in texts else "fedramp-rev4"
-                    return name
+    """The template and version a workbook uses (one of ``TEMPLATES``), None when no layout
+    reads it: the one recognition every verb and profile uses (it reads the tables)."""
+    for name in ORDER:
+        if detect(name, grids):
+            try:
+                return read(name, grids).template
+            except TemplateError:
+                continue
     return None

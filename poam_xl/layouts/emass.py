@@ -195,6 +195,11 @@ _HOW = (
 )
 
 
+def to_level(risk: Any) -> str | None:
+    """A risk level as an eMASS five-level word: High -> High, Medium -> Moderate, Low -> Low."""
+    return _TO_LEVEL.get(str(risk or ""))
+
+
 def split_dated(value: Any) -> tuple[str | None, dt.date | None]:
     """'Implement Procedure B 10/31/2018' -> ('Implement Procedure B', 2018-10-31)."""
     if value is None:

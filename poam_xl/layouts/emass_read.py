@@ -20,6 +20,7 @@ from ..poam import Conversion, Invalid, Poam
 from ..tables import HEADER_SCAN_ROWS
 from ..values import plain
 from . import emass as L
+from . import emass_service
 
 LAYOUT = model.Layout("emass")
 
@@ -58,8 +59,9 @@ def find(grids: dict[str, Grid], source: str | None = None) -> tuple[str, int]:
 
 
 def detect(grids: dict[str, Grid]) -> bool:
-    """An eMASS POA&M import workbook: a sheet carries the eMASS header row."""
-    return any(_signature_row(g) is not None for g in grids.values())
+    """An eMASS POA&M workbook: a sheet carries the classic import template's header row or a
+    service template's (Navy, Marine Corps, Army)."""
+    return emass_service.detect(grids) or any(_signature_row(g) is not None for g in grids.values())
 
 
 # ---------------------------------------------------------------- read
@@ -220,6 +222,9 @@ def read_grids(grids: dict[str, Grid], *, date1904: bool = False, source: str | 
 
     Raises TemplateError when no sheet carries the eMASS header row.
     """
+    service = emass_service.find(grids)
+    if service is not None:
+        return read_service(grids, service, date1904=date1904, source=source)
     sheet, header_row = find(grids, source)
     grid = grids[sheet]
     pos = _positions(grid, header_row)
@@ -259,7 +264,13 @@ def read_grids(grids: dict[str, Grid], *, date1904: bool = False, source: str | 
         layout=LAYOUT,
     )
     poam.native["emass"] = view_of(found, grid, pos)
-    poam.template = "emass"
+    poam.native["mapping"] = [
+        {"sheet": sheet, "column": get_column_letter(grid.col0 + j), "header": f.header.strip(),
+         "field": (f.model_keys[0] if f.model_keys else
+                   "milestone.milestone" if f.key == "milestones" else None),
+         "kept": not f.model_keys and f.key != "milestones", "duplicate_of": None}
+        for f in L.FIELDS if (j := pos.get(f.key)) is not None]
+    poam.template = "emass-classic"
     poam.header_cells, poam.invalid, poam.date1904 = cells, invalid, date1904
     poam.sheet_states = {n: g.state for n, g in grids.items()}
     conv.items = len(items)
@@ -280,3 +291,67 @@ def view_of(
         "milestone_rows": {row: rows for row, _e, rows in found},
         "letters": {k: get_column_letter(grid.col0 + j) for k, j in pos.items()},
     }
+
+
+def read_service(grids: dict[str, Grid], found: tuple[str, int, str, dict[str, int]], *,
+                 date1904: bool = False, source: str | None = None) -> tuple[Poam, Conversion]:
+    """A service template (one row per milestone) -> (Poam, Conversion): every column the
+    column model has no field for is kept as an ``[eMASS ...]`` tag in Comments."""
+    sheet, header_row, variant, pos = found
+    grid = grids[sheet]
+    invalid: list[Invalid] = []
+    header, cells = header_block(grid, header_row, date1904, sheet, invalid)
+    conv = Conversion(source=source or f"emass-{variant}", target="dss")
+    grouped = emass_service.group(grid, header_row, pos)
+    items, miles, ms_index, views = [], [], [], {}
+    for position, (row, e, rows) in enumerate(grouped, start=1):
+        rec, ms = emass_service.to_model(e, position)
+        tags = emass_service.kept_tags(e, rec, ms, position, variant)
+        rec["comments"] = kept.join_tags(rec.get("comments"), tags)
+        for _side, label, value in tags:
+            conv.dropped.append({"item": rec["item_number"], "field": label, "value": value,
+                                 "kept_in": "Comments"})
+        items.append(rec)
+        for m, r in zip(ms, rows, strict=False):
+            miles.append(m)
+            ms_index.append(r)
+        views[row] = emass_service.classic_view(e)
+    names = emass_service.headers(variant)
+    letters = {key: get_column_letter(grid.col0 + pos[k]) for k, key in (
+        ("item_id", "item_number"), ("description", "description"), ("control", "cws"),
+        ("checks", "source_id"), ("status", "status"), ("scheduled", "milestone_date"),
+        ("completion", "completion_date"), ("source", "how_identified"), ("office", "owner"),
+        ("resources", "resources"), ("comments", "comments"), ("raw_severity", "risk_level"),
+        ("devices", "assets"), ("likelihood", "likelihood"), ("impact", "impact"),
+        ("residual", "residual_risk"), ("recommendations", "mitigation")) if k in pos}
+    ms_letters = {key: get_column_letter(grid.col0 + pos[k]) for k, key in (
+        ("m_description", "milestone"), ("m_status", "status"), ("m_comments", "changes"),
+        ("m_scheduled", "planned_date"), ("m_completion", "completed_date")) if k in pos}
+    poam = records.make_poam(items, miles, header, source=source or "", sheet=sheet,
+                             header_row=header_row, item_index=[r for r, _e, _rows in grouped],
+                             milestone_index=ms_index, letters=letters,
+                             milestone_letters=ms_letters, layout=LAYOUT)
+    by_name = {names[k]: k for k in names}
+    view_letters = {by_name[h]: get_column_letter(grid.col0 + j) for h, j in
+                    ((names[k], j) for k, j in pos.items())}
+    view_letters["milestones"] = view_letters.get("m_description", "K")
+    poam.native["emass"] = {"rows": views, "variant": variant, "letters": view_letters,
+                            "milestone_rows": {r: rows for r, _e, rows in grouped}}
+    poam.native["mapping"] = _service_mapping(sheet, grid, pos, names, letters, ms_letters)
+    poam.template = f"emass-{variant}"
+    poam.header_cells, poam.invalid, poam.date1904 = cells, invalid, date1904
+    poam.sheet_states = {n: g.state for n, g in grids.items()}
+    conv.items = len(items)
+    return poam, conv
+
+
+def _service_mapping(sheet: str, grid: Grid, pos: dict[str, int], names: dict[str, str],
+                     letters: dict[str, str], ms_letters: dict[str, str]) -> list[dict[str, Any]]:
+    field_at = {v: k for k, v in letters.items()} | {v: "milestone." + k for k, v in ms_letters.items()}
+    out = []
+    for k, j in sorted(pos.items(), key=lambda kv: kv[1]):
+        letter = get_column_letter(grid.col0 + j)
+        field = field_at.get(letter)
+        out.append({"sheet": sheet, "column": letter, "header": names[k], "field": field,
+                    "kept": field is None, "duplicate_of": None})
+    return out

@@ -16,12 +16,15 @@ from ..grids import Grid
 from ..poam import Conversion, Invalid, Poam, TableData
 from ..records import records
 from ..tables import find_table, read_layout
+from ..values import plain
+from . import text
 from .fedramp import (
     CLOSED,
     FR_KEYS,
     GUIDANCE_IDS,
     HEAD_ONLY,
     HEADER,
+    LABEL,
     LAYOUT,
     OPEN,
     PLACEHOLDERS,
@@ -102,26 +105,31 @@ def read_grids(grids: dict[str, Grid], *, date1904: bool = False, source: str | 
     fr_rows: list[dict[str, Any]] = []
     index: list[int] = []
     invalid: list[Invalid] = []
+    skipped: list[tuple[int, str]] = []
     letters: dict[str, str] = {}
     by_sheet: dict[str, dict[str, str]] = {}
-    template = "fedramp-rev5"
     for kind, name, _row in found:
         sub = read_layout({name: grids[name]}, SHEET_LAYOUT, date1904=date1904, source=source)
         kept_rows: set[int] = set()
         by_sheet[kind] = sub.items.letters
         if kind == OPEN:
             letters = sub.items.letters
-            template = "fedramp-rev5" if "fr_service_name" in letters else "fedramp-rev4"
-        for row, rec in zip(sub.items.frame.index, records(sub.items.frame), strict=True):
+        raw = records(sub.items.raw) if sub.items.raw is not None else [{}] * len(sub.items.frame)
+        for row, rec, cells in zip(sub.items.frame.index, records(sub.items.frame), raw, strict=True):
+            pid = (rec.get("fr_poam_id") or "").strip().lower()
+            why = text.row_kind(cells.values(), rec.get("fr_poam_id"), rec.get("description"))
+            if pid in GUIDANCE_IDS:
+                why = "the template's guidance row"
+            elif pid.endswith("example"):
+                why = "the template's example item"
+            elif why == "template placeholder row":
+                why = "the template's format hints"
+            if why:
+                skipped.append((SHEETS.index(kind) * SHEET_OFFSET + int(row), why))
+                conv.notes.append(f"skipped {name}!A{row}: {why} ({rec.get('fr_poam_id')})")
+                continue
             if not any(rec.get(k) for k in ITEM_KEYS):
                 continue  # formula-only rows below the data
-            pid = (rec.get("fr_poam_id") or "").strip().lower()
-            if pid in GUIDANCE_IDS or pid.endswith("example"):
-                what = "example item" if pid.endswith("example") else "guidance row"
-                conv.notes.append(
-                    f"skipped the template's {what} at {name}!A{row} ({rec.get('fr_poam_id')})"
-                )
-                continue
             kept_rows.add(int(row))
             fr_rows.append({**rec, "sheet": kind, "row": int(row)})
             index.append(SHEETS.index(kind) * SHEET_OFFSET + int(row))
@@ -133,8 +141,11 @@ def read_grids(grids: dict[str, Grid], *, date1904: bool = False, source: str | 
         ]
     header, header_cells = _header(grids[found[0][1]], found[0][2])
     poam = _to_poam(fr_rows, index, header, header_cells, letters, conv)
+    poam.items.skipped = skipped
+    poam.native["mapping"] = mapping(found, by_sheet)
     poam.source, poam.date1904, poam.invalid = source, date1904, invalid
     poam.sheet_states = {n: g.state for n, g in grids.items()}
+    template = version(grids, letters)
     poam.template = template
     poam.native["letters"] = by_sheet
     conv.notes.insert(
@@ -227,6 +238,38 @@ def _to_poam(
         layout=LAYOUT,
         native={"fedramp": fr_frame},
     )
+
+
+def version(grids: dict[str, Grid], letters: dict[str, str]) -> str:
+    """'fedramp-rev5-v2.1' (Service Name column), 'fedramp-rev5-v2.0' (no Service Name; the
+    Record of Changes lists version 2) or 'fedramp-rev4' (neither). Source: the template's own
+    Record of Changes (v2 2023-08-30, v2.1 2024-03-29 "Added Column ... Service level")."""
+    if "fr_service_name" in letters:
+        return "fedramp-rev5-v2.1"
+    record = next((g for n, g in grids.items() if model.normalise_header(n) == "recordofchanges"), None)
+    for row in record.rows if record is not None else ():
+        if any(plain(v) in (2, "2", "2.0", "v2", "V2") for v in row):
+            return "fedramp-rev5-v2.0"
+    return "fedramp-rev4"
+
+
+# FedRAMP columns whose values land in a column-model field (the rest are kept as tags)
+AS_FIELD = {"fr_poam_id": "item_number", "fr_detector_source": "how_identified",
+            "fr_original_risk": "risk_level", "fr_planned_milestones": "milestone.milestone"}
+
+
+def mapping(found: list[tuple[str, str, int]], by_sheet: dict[str, dict[str, str]]
+            ) -> list[dict[str, Any]]:
+    """How each FedRAMP header was read (see Poam.mapping)."""
+
+
+    out = []
+    for kind, name, _row in found:
+        for key, letter in sorted(by_sheet.get(kind, {}).items(), key=lambda kv: (len(kv[1]), kv[1])):
+            field = AS_FIELD.get(key) or (None if key.startswith("fr_") else key)
+            out.append({"sheet": name, "column": letter, "header": LABEL.get(key, key),
+                        "field": field, "kept": field is None, "duplicate_of": None})
+    return out
 
 
 def detect(grids: dict[str, Grid]) -> bool:

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import functools
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 import pandas as pd
 
 from .. import derive, model, values
 from ..findings import Finding, RuleSet
+from ..sp800171 import Requirement, requirements, weights
 from ..values import excerpt
 from .base import Context, Profile
 
@@ -24,8 +20,6 @@ P = ("cmmc",)
 MAX_SCORE = 110
 THRESHOLD = 88  # 32 CFR 170.21(a)(2)(i): score / 110 >= 0.8
 CLOSEOUT_DAYS = 180  # 32 CFR 170.21(b): POA&M closeout within 180 days of conditional status
-# the requirement id inside C/W/S: "AC.L2-3.1.1", "3.1.1", "NIST SP 800-171 Rev 2 3.1.1"
-REQUIREMENT = re.compile(r"(?<![\d.])(3\.\d{1,2}\.\d{1,2})(?![\d.])")
 
 RULES = RuleSet(profiles=("cmmc",), source=CFR)
 RULES.rule(
@@ -84,38 +78,6 @@ RULES.rule(
     "poam-xl default (the closeout date is taken from the header's POA&M Date)",
     P,
 )
-
-
-@dataclass(frozen=True)
-class Requirement:
-    id: str  # "3.1.1"
-    practice: str  # "AC.L2-3.1.1"
-    weight: int
-    partial: int | None  # DoD Assessment Methodology partial credit (3.5.3, 3.13.11)
-    poam_allowed: bool
-
-
-@functools.cache
-def weights() -> dict[str, Requirement]:
-    """The 110 requirements with their SPRS weights (poam_xl/data/cmmc/sprs_weights.csv)."""
-    text = (resources.files("poam_xl") / "data" / "cmmc" / "sprs_weights.csv").read_text("utf-8")
-    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
-    return {
-        r["requirement"]: Requirement(
-            r["requirement"],
-            r["practice"],
-            int(r["weight"]),
-            int(r["partial_weight"]) if r["partial_weight"] else None,
-            r["poam_allowed"] == "yes",
-        )
-        for r in rows
-    }
-
-
-def requirements(cws: Any) -> list[str]:
-    """The known NIST SP 800-171 requirement ids named in a C/W/S cell."""
-    known = weights()
-    return [r for r in dict.fromkeys(REQUIREMENT.findall(str(cws or ""))) if r in known]
 
 
 def on_poam_weight(req: Requirement) -> int:

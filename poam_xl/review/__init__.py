@@ -46,7 +46,7 @@ def make_pack(
     previous: str | Path | None = None,
     as_of: dt.date | None = None,
     pdf: bool = True,
-    profile: str = "dss",
+    profile: str = "auto",
 ) -> Pack:
     """Write <stem>-review.xlsx (and .pdf) into ``out_dir``; the inputs are only read."""
     as_of = as_of or dt.date.today()
