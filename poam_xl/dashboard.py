@@ -13,9 +13,15 @@ import pandas as pd
 
 from . import derive, model
 from .policy import Policy
+from .values import is_blank
 
 AGING = (("0-30 days", 0, 30), ("31-90 days", 31, 90), ("91-180 days", 91, 180), ("180+ days", 181, None))
 MONTHS = 12
+BLANK, OTHER = "(blank)", "(other)"  # items with no Status / a Status not in the list
+STATUS_ROWS = (*model.STATUSES, BLANK, OTHER)  # the status table's rows: they add up to the items
+# the bar charts' titles and the summary figures each one plots (for their count axes)
+CHARTS = {"Items by risk level": ("by_risk", "open_by_risk"), "Open items by age": ("aging",),
+          "Items closed per month": ("closed_per_month",)}
 
 
 def summary(items: pd.DataFrame, derived: pd.DataFrame, as_of: dt.date, pol: Policy) -> dict[str, Any]:
@@ -46,12 +52,40 @@ def summary(items: pd.DataFrame, derived: pd.DataFrame, as_of: dt.date, pol: Pol
         "overdue": int(overdue.sum()),
         "due_soon": int((flag == "DUE SOON").sum()),
         "late": int(flag.str.endswith("DAYS LATE").sum()),
-        "by_status": {s: int((status == s).sum()) for s in model.STATUSES},
+        "by_status": by_status(status),
         "by_risk": {r: int((items["risk_level"] == r).sum()) for r in model.RISK_LEVELS},
         "open_by_risk": {r: int(((items["risk_level"] == r) & is_open).sum()) for r in model.RISK_LEVELS},
         "aging": aging,
         "closed_per_month": months,
     }
+
+
+def by_status(status: pd.Series) -> dict[str, int]:
+    """Items per status (STATUS_ROWS order): every item counted once, so the counts add up to
+    the number of items; a blank Status and one not in the list have rows of their own."""
+    text = status.map(lambda v: None if is_blank(v) else str(v))
+    counts = {s: int((text == s).sum()) for s in model.STATUSES}
+    counts[BLANK] = int(text.isna().sum())
+    counts[OTHER] = len(text) - sum(counts.values())
+    return counts
+
+
+def count_step(largest: int) -> int:
+    """The major unit of a count axis: whole items (1, 2, 5, 10, 20, 50 ...), at most 8 steps."""
+    step = 1
+    while largest > 8 * step:
+        step = step * 5 // 2 if str(step)[0] == "2" else step * 2
+    return step
+
+
+def axis_steps(s: dict[str, Any]) -> dict[str, int]:
+    """Bar chart title -> the major unit of its count axis for these figures."""
+    out = {}
+    for title, keys in CHARTS.items():
+        values = [v for k in keys for v in (s[k].values() if isinstance(s[k], dict)
+                                            else (n for _, n in s[k]))]
+        out[title] = count_step(max(values, default=0))
+    return out
 
 
 def cells(s: dict[str, Any]) -> dict[str, Any]:

@@ -116,9 +116,14 @@ def explain(identified: pd.Series, risk: pd.Series, due: pd.Series, pol: Policy,
         n = pd.Series(n, index=due.index)
         hol = hol.where(n == 0, ", skipping " + n.astype(str) + " holiday(s)")
     days = risk.map(pol.days).astype("Int64").astype(str)
+    # each number names its own source: the Policy sheet, or the default a blank cell fell back to
+    source = risk.map(pol.days_sources()).fillna(pol.source).astype(str)
+    counted = pol.source_of("day_count")
+    if counted != pol.source:  # a blank Day count cell: say whose calendar/business rule it is
+        source = source.where(source == counted, source + "; day count: " + counted)
     text = ("due " + due.dt.strftime("%Y-%m-%d") + " = identified " + identified.dt.strftime("%Y-%m-%d")
             + " + " + days + f" {pol.day_count} days" + hol + " (" + risk.astype(str)
-            + f", {pol.source}); as of {as_of.isoformat()}")
+            + ", " + source + f"); as of {as_of.isoformat()}")
     why = pd.Series("no due date: no valid Risk Level", index=due.index, dtype=object)
     why[identified.isna()] = "no due date: Date Identified is empty or not a date"
     return text.where(due.notna(), why).astype(object)

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from .values import parse_ref
+from .values import excerpt, parse_ref, plain
 
 Severity = Literal["error", "warning"]
 SEVERITY_ORDER = {"error": 2, "warning": 1, "never": 99}
@@ -35,6 +35,13 @@ class Finding:
     item: int | str | None = None  # the item number the finding is about
     column: str | None = None  # header text of the column
     value: str | None = None  # short escaped excerpt of the offending value
+
+    def __post_init__(self) -> None:
+        # plain Python values only (an item number straight from a frame is a NumPy scalar)
+        if self.item is not None and not isinstance(self.item, str):
+            object.__setattr__(self, "item", plain(self.item))
+        if self.value is not None and not isinstance(self.value, str):
+            object.__setattr__(self, "value", excerpt(self.value))
 
     @property
     def where(self) -> str:

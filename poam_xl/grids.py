@@ -107,7 +107,14 @@ def _load(info: PackageInfo, limits: Limits, sheets: Sequence[str] | None) -> di
             budget.add(name, scan)
         else:
             budget.actual(scan, sh.height * sh.width)
-        rows = sh.to_python(skip_empty_area=True)
+        try:
+            rows = sh.to_python(skip_empty_area=True)
+        except BaseException as exc:  # a Rust panic: e.g. 1e30 in a date-formatted cell
+            if not isinstance(exc, Exception) and not _is_panic(exc):
+                raise
+            raise WorkbookError(f"sheet {name!r} could not be read ({_short(exc)}; a number far "
+                                "outside the date range in a date-formatted cell does this)",
+                                path=info.path) from None
         state = states.get(name, "visible")
         state = {"veryhidden": "veryHidden"}.get(state, state)
         start = sh.start or (0, 0)  # None for a sheet without cells

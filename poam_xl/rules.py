@@ -8,16 +8,21 @@ source says "poam-xl default".
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from . import derive, model, values
+from . import derive, model, policy, values
 from .findings import Finding, RuleSet
 from .profiles.base import Context
 from .values import blank_mask, excerpt
+
+if TYPE_CHECKING:
+    from .poam import Poam
 
 BRIEF = "DSS sample POA&M and POA&M components (product brief, formats.md §1)"
 
@@ -56,7 +61,7 @@ RULES.rule("approval.required-closed", "error", "Completed/Closed items are appr
 RULES.rule("determination.closed-open-item", "error", "A DSS determination of Closed is on a closed item",
      "Set Status to Closed/Completed with its Completion Date, or correct the determination.", BRIEF)
 RULES.rule("deferred.reason", "error", "Deferred items give a reason",
-     "Say why in Comments or Resources Required (e.g. awaiting funding).", BRIEF)
+     "Say why in Milestone Changes, Comments or Resources Required (e.g. awaiting funding).", BRIEF)
 RULES.rule("deferred.new-date", "error", "Deferred items have a new future Milestone Date",
      "Enter the new planned Milestone Date.", BRIEF)
 RULES.rule("residual-risk.required", "error", "Items closed by risk acceptance describe the residual risk",
@@ -76,6 +81,12 @@ RULES.rule("header.last-review.stale", "warning", "The POA&M was reviewed within
      "Quarterly review (product brief); interval from the Policy sheet")
 RULES.rule("header.last-review.missing", "warning", "Last Review Date is filled in",
      "Enter the date of the last POA&M review.")
+RULES.rule("date.text", "warning", "Date cells hold dates, not text that reads as a date",
+     "Re-enter it as a date, or run `poam-xl update FILE --fix-text-dates` (the text is kept in a note).",
+     "Excel sorts, filters and colours text as text, not by date (poam-xl default)")
+RULES.rule("policy.blank", "warning", "Policy sheet values are filled in",
+     "Enter the value (a whole number of days, or calendar/business for Day count); until then the "
+     "default named in the message is used.")
 for _f in model.HEADER_FIELDS:
     if _f.required:
         RULES.rule(f"header.{_f.key.replace('_', '-')}.required", "error", f"{_f.label} is filled in",
@@ -89,6 +100,37 @@ PHONE = re.compile(r"^\+?[\d\s().\-x/ext]{7,}$")
 
 
 # ---------------------------------------------------------------- helpers
+@dataclass(frozen=True)
+class TextDate:
+    """A date column's cell that holds text read as a date ('3/15/2026' in a text cell)."""
+
+    table: str  # "items" | "milestones"
+    key: str  # the model key of the column
+    row: int  # the table frame's index (the Excel row, or the reader's row for multi-sheet tables)
+    letter: str  # the column letter
+    text: str  # the cell's text as typed
+    day: dt.date  # the date it reads as
+
+
+def text_dates(poam: Poam) -> list[TextDate]:
+    """Every date cell of the items and milestones tables that holds text read as a date."""
+    out: list[TextDate] = []
+    for name, data, table in (("items", poam.items, poam.layout.items),
+                              ("milestones", poam.milestones, poam.layout.milestones)):
+        if data is None or table is None or data.raw is None:
+            continue
+        for col in table.columns:
+            if col.kind != "date" or col.key not in data.letters or col.key not in data.raw:
+                continue
+            raw, read = data.raw[col.key], data.frame[col.key]
+            typed = raw.map(lambda v: isinstance(v, str)).astype(bool) & read.notna()
+            for row in raw.index[typed]:
+                out.append(TextDate(name, col.key, int(row), data.letters[col.key], str(raw[row]),
+                                    pd.Timestamp(read[row]).date()))
+    return out
+
+
+
 def _numbers(ctx: Context, table: str = "items") -> dict[Any, int | None]:
     """Excel row -> item number, computed once per validation (findings name their item)."""
     key = f"_numbers_{table}"
@@ -218,11 +260,13 @@ def closed_items(ctx: Context) -> Iterator[Finding]:
 def deferred_items(ctx: Context) -> Iterator[Finding]:
     it = ctx.items
     deferred = it["status"] == "Deferred"
-    no_reason = deferred & blank_mask(it["comments"]) & blank_mask(it["resources"])
+    # the DSS form records a slipped or deferred date's reason in Milestone Changes
+    no_reason = deferred & blank_mask(it["milestone_changes"]) & blank_mask(it["comments"]) & \
+        blank_mask(it["resources"])
+    where = next((k for k in ("comments", "resources", "milestone_changes") if _has(ctx, k)), "comments")
     for row in it.index[no_reason]:
-        yield RULES.make("deferred.reason", f"{_who(ctx, row)} is Deferred with no reason in Comments or "
-                   "Resources Required", **_where(ctx, "comments" if _has(ctx, "comments") else
-                                                   "resources", row))
+        yield RULES.make("deferred.reason", f"{_who(ctx, row)} is Deferred with no reason in Milestone "
+                   "Changes, Comments or Resources Required", **_where(ctx, where, row))
     stale = deferred & ~(it["milestone_date"] >= pd.Timestamp(ctx.as_of)).fillna(False).astype(bool)
     for row in it.index[stale]:
         ms = it["milestone_date"][row]
@@ -297,6 +341,36 @@ def header_block(ctx: Context) -> Iterator[Finding]:
                        f"{ctx.policy.review_days} days)", **at("last_review"))
 
 
+@listed
+def dates_typed_as_text(ctx: Context) -> Iterator[Finding]:
+    """One warning per date cell holding text: Excel neither sorts nor filters it as a date."""
+    for t in text_dates(ctx.poam):
+        where = _where(ctx, t.key, t.row, t.table)
+        who = values.item_prefix(where["item"])
+        yield RULES.make("date.text", f"{who}{where['column']} {excerpt(t.text)!r} is text, not a "
+                   f"date (read as {t.day.isoformat()})", value=excerpt(t.text), **where)
+
+
+@listed
+def policy_blank(ctx: Context) -> Iterator[Finding]:
+    """A Policy-sheet setting whose value cell is blank: the default is used, and said so (an
+    invalid value is structure's policy.invalid; a setting row the sheet lacks is no finding)."""
+    poam = ctx.poam
+    if not poam.policy_found:
+        return
+    name = model.normalise_header(model.POLICY_SHEET)
+    sheet = next((n for n in poam.sheet_states if model.normalise_header(n) == name), model.POLICY_SHEET)
+    invalid = {i.key for i in poam.invalid if i.table == "policy"}
+    settings = {s.key: s for s in model.POLICY_SETTINGS}
+    pol = poam.policy
+    for key, cell in poam.policy_cells.items():
+        if key in invalid or pol.source_of(key) == policy.SHEET:
+            continue
+        value = f"{pol.to_settings()[key]}{'' if key == 'day_count' else ' days'}"
+        yield RULES.make("policy.blank", f"{settings[key].label} is blank; {value} "
+                   f"({pol.source_of(key)}) is used", sheet=sheet, cell=cell, column=settings[key].label)
+
+
 # the core rules, in the order they run
 CORE: tuple[Callable[[Context], list[Finding]], ...] = (
     description_placeholder,
@@ -307,4 +381,6 @@ CORE: tuple[Callable[[Context], list[Finding]], ...] = (
     deferred_items,
     milestones_sheet,
     header_block,
+    dates_typed_as_text,
+    policy_blank,
 )

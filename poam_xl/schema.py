@@ -16,7 +16,7 @@ from pandera.errors import SchemaErrors
 
 from . import model
 from .findings import Finding, RuleSet, Severity
-from .values import excerpt, item_prefix
+from .values import excerpt, item_prefix, plain
 
 # pandera's built-in check names -> our rule suffixes
 _BUILTIN = {"not_nullable": "required", "field_uniqueness": "unique"}
@@ -107,8 +107,7 @@ def column_findings(frame: pd.DataFrame, table: model.Table, present: set[str], 
 
 
 def _item(items: pd.Series, row: Any) -> Any:
-    v = items.get(row)
-    return None if v is None or pd.isna(v) else int(v) if isinstance(v, int | float) else v
+    return plain(items.get(row))  # a plain int, never np.int64
 
 
 def _message(rid: str, col: model.Column, value: Any, item: Any) -> str:

@@ -125,10 +125,12 @@ def _label(poam: Poam, table: str, key: str) -> str:
 
 
 def _item_at(poam: Poam, inv: Invalid) -> int | None:
-    if inv.table != "items":
+    """The item a bad cell belongs to: its row's Item Number (items and milestones alike)."""
+    data = {"items": poam.items, "milestones": poam.milestones}.get(inv.table)
+    if data is None:
         return None
     row = (parse_ref(inv.cell, excel=False) or (0, 0))[0]
-    v = poam.items.frame["item_number"].get(row)
+    v = data.frame["item_number"].get(row)
     return None if v is None or pd.isna(v) else int(v)
 
 

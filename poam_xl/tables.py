@@ -293,9 +293,10 @@ def policy_from_grids(grids: dict[str, Grid], date1904: bool, invalid: list[Inva
                                                cellv, "a date"))
                 continue
             setting = index.get(n)
-            if setting is None or setting.key in values or j + 1 >= len(row):
+            if setting is None or setting.key in values:
                 continue
-            values[setting.key] = row[j + 1]
+            # the value cell right of the label, blank ones too (a blank is a finding there)
+            values[setting.key] = row[j + 1] if j + 1 < len(row) else None
             cells[setting.key] = f"{get_column_letter(grid.col0 + j + 1)}{grid.row0 + i}"
     pol, bad = policy.from_settings(values, tuple(holidays))
     for key in bad:

@@ -24,6 +24,7 @@ TABLE_HEADER_ROW = HEADER_TOP + len(model.HEADER_FIELDS) + 1
 FIRST_ROW = TABLE_HEADER_ROW + 1
 VALIDATED_ROWS = 2000  # dropdowns/validation reach this many rows below the header
 DATE_FORMAT = "yyyy-mm-dd"
+EMPTY_ROWS = 20  # empty item rows below the last item, pre-formatted and printed
 
 NAVY = feedback.NAVY
 THIN = Side(style="thin", color="A6A6A6")
@@ -89,30 +90,56 @@ def build(*, sample_items: int = 0, as_of: dt.date, seed: int = 0, pol: Policy =
     return wb
 
 
+def column_width(col: model.Column) -> float:
+    """The column's width, wide enough that no word of its header breaks across lines (a bold
+    header character is about one width unit; two more for the cell's padding)."""
+    return max(col.width, max(len(word) for word in col.header.split()) + 2)
+
+
 def _head_row(ws: Worksheet, row: int, columns: tuple[model.Column, ...]) -> None:
     for j, col in enumerate(columns, start=1):
         c = ws.cell(row, j, col.header)
         c.font, c.border = HEAD_FONT, BORDER
         c.fill = DERIVED_FILL if col.derived else HEAD_FILL
         c.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-        ws.column_dimensions[get_column_letter(j)].width = col.width
+        ws.column_dimensions[get_column_letter(j)].width = column_width(col)
     ws.row_dimensions[row].height = 45
+
+
+def _cell_format(c: Any, col: model.Column) -> None:
+    """An item cell as printed: thin borders, wrapped top-aligned text, dates as yyyy-mm-dd."""
+    c.alignment, c.border = WRAP_TOP, BORDER
+    if col.kind == "date":
+        c.number_format = DATE_FORMAT
 
 
 def write_rows(ws: Worksheet, first: int, columns: tuple[model.Column, ...],
                records: list[dict[str, Any]]) -> None:
+    """Records (model keys) as rows from row ``first``; every cell of a row is formatted,
+    blank ones too, so the printed table has no gaps in its grid."""
     for i, rec in enumerate(records):
         lines = max((len(str(rec.get(c.key) or "")) // max(int(c.width), 1) + 1 for c in columns),
                     default=1)
         ws.row_dimensions[first + i].height = 15 * min(lines, 8)  # wrapped text stays readable
         for j, col in enumerate(columns, start=1):
             value = rec.get(col.key)
+            c = ws.cell(first + i, j)
+            _cell_format(c, col)
             if value is None or value == "":
                 continue
-            c = textcells.put(ws, first + i, j, value)  # text stays text, never a formula
-            c.alignment, c.border = WRAP_TOP, BORDER
-            if col.kind == "date":
-                c.number_format = DATE_FORMAT
+            textcells.put(ws, first + i, j, value)  # text stays text, never a formula (issue 14)
+
+
+def print_rows(ws: Worksheet, items: int) -> None:
+    """The POA&M sheet's print area (the DSS columns A-J, the items and EMPTY_ROWS more), its
+    empty rows pre-formatted like item rows so a workbook filled by hand prints as a table."""
+    cols = model.ITEM_COLUMNS
+    last = FIRST_ROW + items + EMPTY_ROWS - 1
+    for r in range(FIRST_ROW + items, last + 1):
+        for j, col in enumerate(cols, start=1):
+            _cell_format(ws.cell(r, j), col)
+    dss_last = get_column_letter(model.ITEMS.keys.index("risk_level") + 1)
+    ws.print_area = f"A1:{dss_last}{last}"
 
 
 def _validations(ws: Worksheet, first: int, columns: tuple[model.Column, ...]) -> None:
@@ -122,7 +149,7 @@ def _validations(ws: Worksheet, first: int, columns: tuple[model.Column, ...]) -
             continue
         rng = f"{get_column_letter(j)}{first}:{get_column_letter(j)}{last}"
         if col.kind == "choice":
-            dv = DataValidation(type="list", formula1=f"={model.list_name(col.allowed)}",
+            dv = DataValidation(type="list", formula1=model.list_name(col.allowed),
                                 allow_blank=True, showErrorMessage=True, errorStyle="warning",
                                 errorTitle=col.header[:32],
                                 error=f"Choose one of: {', '.join(col.allowed)}"[:255])
@@ -170,8 +197,7 @@ def _items_sheet(wb: Workbook, ws: Worksheet, head: dict[str, Any], rows: list[d
     _conditional_formats(ws, cols)
     _print_setup(ws, f"{TABLE_HEADER_ROW}:{TABLE_HEADER_ROW}")
     # the printed form is the DSS columns (A-J); the brief's other columns stay on screen
-    dss_last = get_column_letter(model.ITEMS.keys.index("risk_level") + 1)
-    ws.print_area = f"A1:{dss_last}{max(FIRST_ROW + len(rows), FIRST_ROW + 20)}"
+    print_rows(ws, len(rows))
     ws.page_setup.paperSize = ws.PAPERSIZE_LETTER
     ws.sheet_properties.tabColor = NAVY
 
@@ -232,7 +258,7 @@ def _policy_sheet(wb: Workbook, ws: Worksheet, pol: Policy) -> None:
         name = f"policy_{s.key}"
         wb.defined_names[name] = DefinedName(name, attr_text=f"{quote_sheetname(ws.title)}!$B${i}")
         if s.key == "day_count":
-            dv = DataValidation(type="list", formula1=f"={model.list_name(model.DAY_COUNTS)}")
+            dv = DataValidation(type="list", formula1=model.list_name(model.DAY_COUNTS))
         else:
             dv = DataValidation(type="whole", operator="between", formula1="0", formula2="36500",
                                 showErrorMessage=True, error="Enter a whole number of days")

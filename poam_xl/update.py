@@ -9,12 +9,14 @@ from typing import Any
 
 import pandas as pd
 
-from . import dashboard, derive, feedback, model
+from . import dashboard, derive, feedback, model, rules
 from .errors import UsageError, WorkbookError, WriteError, shown
 from .report import plural
 from .validation import Report
 from .values import column_letter, plain, split_ref
 from .write import Snapshot, atomic_path, check_extension, private_copy, snapshot, swap_in_place
+from .xlsxcf import highlight_first
+from .xlsxcharts import set_major_units
 from .xlsxpatch import Sheet, Workbook, q
 
 # derived column key -> column of report.derived written into it
@@ -36,6 +38,7 @@ class UpdateResult:
     missing: list[str] = field(default_factory=list)  # header texts of derived columns absent
     backup: Path | None = None
     cut: list[str] = field(default_factory=list)  # texts cut to Excel's 32,767 characters
+    text_dates: int = 0  # dates typed as text rewritten as dates (--fix-text-dates)
 
     def line(self) -> str:
         parts = [f"updated {shown(self.path)}: {self.rows} item rows, {self.cells} cells written",
@@ -43,6 +46,8 @@ class UpdateResult:
                  "dashboard refreshed" if self.dashboard else "no Dashboard sheet"]
         if self.sorted:
             parts.append("sorted by priority")
+        if self.text_dates:
+            parts.append(plural(self.text_dates, "text date") + " rewritten as dates")
         if self.missing:
             parts.append("not written (no such column): " + ", ".join(self.missing))
         if self.backup:
@@ -87,23 +92,25 @@ def _targets(src: Path, dst: Path) -> bool:
 
 
 def update_workbook(src: str | Path, dst: str | Path, report: Report, *, sort: str | None = None,
-                    backup: bool = False) -> UpdateResult:
+                    backup: bool = False, fix_text_dates: bool = False) -> UpdateResult:
     """Write the derived columns, notes and Dashboard of ``report`` from ``src`` into ``dst``.
 
     ``dst`` may be ``src`` (in place: compare-and-swap, see ``update_file``). Only the changed
     cells and parts are rewritten; the write is atomic and ``src`` is never modified (an
-    in-place write replaces it by rename).
+    in-place write replaces it by rename). ``fix_text_dates`` also rewrites each date typed as
+    text (rule date.text) as a real date.
     """
     src, dst = Path(src), Path(dst)
     if _targets(src, dst):
         snap = snapshot(src)
         with private_copy(snap) as copy:
-            return _patch(copy, src, report, sort, backup, snap)
-    return _patch(src, dst, report, sort, False, None)
+            return _patch(copy, src, report, sort, backup, snap, fix_text_dates)
+    return _patch(src, dst, report, sort, False, None, fix_text_dates)
 
 
-def update_file(file: str | Path, output: str | Path | None, *, profile: str = "dss",
-                as_of: Any = None, sort: str | None = None, backup: bool = False) -> UpdateResult:
+def update_file(file: str | Path, output: str | Path | None, *, profile: str = "auto",
+                as_of: Any = None, sort: str | None = None, backup: bool = False,
+                fix_text_dates: bool = False) -> UpdateResult:
     """Validate ``file`` and write its update to ``output`` (None: in place).
 
     In place, the file's bytes are read once: that version is validated and patched, and it is
@@ -117,7 +124,8 @@ def update_file(file: str | Path, output: str | Path | None, *, profile: str = "
 
     src = Path(file)
     if output is not None and Path(output).resolve() != src.resolve():
-        return update_workbook(src, output, validate(src, profile=profile, as_of=as_of), sort=sort)
+        return update_workbook(src, output, validate(src, profile=profile, as_of=as_of), sort=sort,
+                               fix_text_dates=fix_text_dates)
     _targets(src, src)
     snap = snapshot(src)
     with private_copy(snap) as copy:
@@ -128,17 +136,19 @@ def update_file(file: str | Path, output: str | Path | None, *, profile: str = "
         report.source = str(src)
         if report.poam is not None:
             report.poam.source = str(src)
-        return _patch(copy, src, report, sort, backup, snap)
+        return _patch(copy, src, report, sort, backup, snap, fix_text_dates)
 
 
 def _patch(src: Path, dst: Path, report: Report, sort: str | None, backup: bool,
-           snap: Snapshot | None) -> UpdateResult:
+           snap: Snapshot | None, fix_text_dates: bool = False) -> UpdateResult:
     if sort is not None and sort not in SORTS:
         raise UsageError(f"--sort must be one of {', '.join(SORTS)}, not {sort!r}")
     report = _checked(report)
     check_extension(src, dst)
     result = UpdateResult(path=dst)
     with Workbook(src) as wb:
+        if fix_text_dates:
+            result.text_dates = _fix_text_dates(wb, report)
         _write(wb, report, sort, result)
         if snap is None:
             with atomic_path(dst) as tmp:
@@ -193,7 +203,34 @@ def _write(wb: Workbook, report: Report, sort: str | None, result: UpdateResult)
     result.cut = [ref for s in wb.sheets.values() for ref in s.cut]
     if model.DASHBOARD_SHEET in wb.sheet_parts and report.dashboard:
         wb.sheet(model.DASHBOARD_SHEET).set_many(dashboard.cells(report.dashboard))
+        # the bar charts' count axes step by whole items for the new counts
+        set_major_units(wb, wb.sheet_parts[model.DASHBOARD_SHEET], dashboard.axis_steps(report.dashboard))
         result.dashboard = True
+
+
+# ---------------------------------------------------------------- --fix-text-dates
+def _fix_text_dates(wb: Workbook, report: Report) -> int:
+    """Each date typed as text becomes that date, shown in the date format the sheet's dates
+    already use (else yyyy-mm-dd); the text as typed goes into the cell's note. Nothing else of
+    the cell (its style, borders, fill) changes. Returns the number of cells rewritten."""
+    assert report.poam is not None
+    by_sheet: dict[str, list[tuple[str, str, rules.TextDate]]] = {}
+    for t in rules.text_dates(report.poam):
+        data = report.poam.items if t.table == "items" else report.poam.milestones
+        assert data is not None
+        name, r = data.locate(t.row) if data.locate else (data.sheet, t.row)
+        by_sheet.setdefault(name, []).append((f"{t.letter}{r}", t.letter, t))
+    for name, cells in by_sheet.items():
+        sheet = wb.sheet(name)
+        formats: dict[str, int | None] = {}
+        for ref, letter, t in cells:
+            if letter not in formats:
+                formats[letter] = sheet.date_format(split_ref(ref)[1])
+            sheet.set_date(ref, t.day, formats[letter])
+        sheet.notes({ref: f"Typed as text: {t.text!r}; rewritten as the date {t.day.isoformat()} "
+                          "by poam-xl update --fix-text-dates" for ref, _, t in cells},
+                    feedback.AUTHOR, merge=True)
+    return sum(len(c) for c in by_sheet.values())
 
 
 # ---------------------------------------------------------------- --sort priority
@@ -244,10 +281,17 @@ def annotated_copy(src: str | Path, dst: str | Path, report: Report) -> Path:
         raise UsageError("the annotated copy must not overwrite the input", path=str(src))
     check_extension(src, dst)
     with Workbook(src) as wb:
+        by_sheet: dict[str, dict[str, list[str]]] = {}
         for mark in feedback.marks(report.findings, wb.sheet_parts):
             sheet = wb.sheet(mark.sheet)
             sheet.fill([mark.cell], mark.fill)
             sheet.notes({mark.cell: mark.note}, feedback.AUTHOR, merge=True)
+            by_sheet.setdefault(mark.sheet, {}).setdefault(mark.fill, []).append(mark.cell)
+        # the sheet's own conditional formats (closed grey, overdue orange) would paint over the
+        # fill: the same highlight as a conditional format that applies first and stops the rest
+        for name, fills in by_sheet.items():
+            highlight_first(wb.sheet(name), [(fills[f], f) for f in feedback.SEVERITY_FILLS.values()
+                                             if f in fills])
         _findings_sheet(wb, report)
         with atomic_path(dst) as tmp:
             wb.save(tmp)

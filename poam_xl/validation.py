@@ -131,7 +131,8 @@ def check_poam(poam: Poam, prof: profiles.Profile, as_of: dt.date, name: str | N
                              items["item_number"])
     if milestones is not None and poam.milestones is not None:
         findings += schema.column_findings(milestones, model.MILESTONES, set(poam.milestones.letters),
-                                 poam.milestones.letters, poam.milestones.sheet)
+                                 poam.milestones.letters, poam.milestones.sheet,
+                                 milestones["item_number"])  # a milestone finding names its item
     for fn in (*rules.CORE, *prof.rules):
         findings += fn(ctx)
     bad_cells = {(f.sheet, f.cell) for f in findings

@@ -54,13 +54,46 @@ def _crlf(text: str) -> str:
     return "\r\n".join(lines) + "\r\n"
 
 
+# The module-level attributes Excel writes for every class and document module, in Excel's order
+# (as stored in xlwings' own quickstart workbooks and add-in): [MS-VBAL] 5.2.4.1. An exported
+# .cls file carries only some of them; the rest get Excel's values for a plain class module.
+CLASS_ATTRIBUTES = ("VB_Name", "VB_Base", "VB_GlobalNameSpace", "VB_Creatable", "VB_PredeclaredId",
+                    "VB_Exposed", "VB_TemplateDerived", "VB_Customizable")
+CLASS_BASE = "0{FCFB3D2A-A0FA-1068-A738-08002B3371B5}"  # VB_Base of a class module
+_CLASS_DEFAULTS = {"VB_Base": f'"{CLASS_BASE}"', "VB_GlobalNameSpace": "False",
+                   "VB_Creatable": "False", "VB_PredeclaredId": "False", "VB_Exposed": "False",
+                   "VB_TemplateDerived": "False", "VB_Customizable": "False"}
+_ATTRIBUTE = re.compile(r"^Attribute (VB_\w+) = (.*)$")
+
+
+def class_attributes(text: str, given: dict[str, str] | None = None) -> str:
+    """A class or document module's text with its leading ``Attribute VB_*`` lines completed and
+    put in Excel's order (CLASS_ATTRIBUTES, then any others such as VB_Description as found).
+
+    ``given`` overrides values ('VB_Base' -> '"0{...}"'); missing ones get a class module's
+    defaults. The rest of the text is unchanged.
+    """
+    lines = text.replace("\r\n", "\n").split("\n")
+    found: dict[str, str] = {}
+    n = 0
+    while n < len(lines) and (m := _ATTRIBUTE.match(lines[n])):
+        found[m.group(1)] = m.group(2)
+        n += 1
+    values = {**_CLASS_DEFAULTS, **found, **(given or {})}
+    head = [f"Attribute {k} = {values[k]}" for k in CLASS_ATTRIBUTES if k in values]
+    head += [f"Attribute {k} = {v}" for k, v in found.items() if k not in CLASS_ATTRIBUTES]
+    return "\n".join(head + lines[n:])
+
+
 def from_file(path: Path) -> Module:
-    """A .bas or .cls file as exported by the VBA editor -> Module (class header stripped)."""
+    """A .bas or .cls file as exported by the VBA editor -> Module (class header stripped, the
+    class's attribute lines completed as Excel stores them)."""
     text = path.read_text(encoding="cp1252")
     kind: Kind = "class" if path.suffix.lower() == ".cls" else "module"
     if kind == "class":
         text = re.sub(r"\AVERSION [^\n]*\n(BEGIN\n.*?\nEND\n)?", "", text.replace("\r\n", "\n"),
                       flags=re.S)
+        text = class_attributes(text)
     m = re.search(r'^Attribute VB_Name = "([^"]+)"', text, flags=re.M)
     if not m:
         raise ValueError(f"{path.name}: no Attribute VB_Name line")
@@ -68,11 +101,11 @@ def from_file(path: Path) -> Module:
 
 
 def document(name: str, base: str) -> Module:
-    attrs = (f'Attribute VB_Name = "{name}"', f'Attribute VB_Base = "{base}"',
-             "Attribute VB_GlobalNameSpace = False", "Attribute VB_Creatable = False",
-             "Attribute VB_PredeclaredId = True", "Attribute VB_Exposed = True",
-             "Attribute VB_TemplateDerived = False", "Attribute VB_Customizable = True")
-    return Module(name, "document", _crlf("\n".join(attrs)))
+    """A document module (ThisWorkbook, a sheet) with Excel's attribute lines."""
+    text = class_attributes(f'Attribute VB_Name = "{name}"', {
+        "VB_Base": f'"{base}"', "VB_PredeclaredId": "True", "VB_Exposed": "True",
+        "VB_Customizable": "True"})
+    return Module(name, "document", _crlf(text))
 
 
 def xlwings_modules() -> list[Module]:

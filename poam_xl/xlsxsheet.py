@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -85,11 +86,17 @@ class Styles:
         code = self.codes.get(fid, BUILTIN_FORMATS.get(fid, ""))
         return fid in (14, 15, 16, 17, 22) or bool(code and is_date_format(code))
 
-    def as_date(self, s: int) -> int:
-        """A style like ``s`` that shows a date (``s`` itself if it already does)."""
-        if self.is_date(s):
+    def format_id(self, s: int) -> int:
+        """The numFmtId of style ``s``."""
+        return int((self.xfs[s] if s < len(self.xfs) else self.xfs[0]).get("numFmtId", "0"))
+
+    def as_date(self, s: int, fmt: int | None = None) -> int:
+        """A style like ``s`` that shows a date: ``s`` itself if it already does (unless ``fmt``,
+        a numFmtId, is asked for), else with ``fmt`` or the yyyy-mm-dd format."""
+        if (fmt is None and self.is_date(s)) or (fmt is not None and self.format_id(s) == fmt):
             return s
-        fid = next((i for i, c in self.codes.items() if c == DATE_FORMAT), None)
+        fid = fmt if fmt is not None else next((i for i, c in self.codes.items() if c == DATE_FORMAT),
+                                               None)
         if fid is None:
             fid = max([163, *self.codes]) + 1
             fmts = self.root.find(q("numFmts"))
@@ -280,6 +287,28 @@ class Sheet:
             other.text = Translator("=" + f.text, origin=origin).translate_formula(target)[1:]
             for attr in ("t", "si", "ref"):
                 other.attrib.pop(attr, None)
+
+    def date_format(self, col: int) -> int | None:
+        """The numFmtId the sheet's dates use: the commonest date format of column ``col``'s
+        cells holding a value, else of any such cell on the sheet; None when the sheet has none."""
+        styles = self.book.styles()
+        found: dict[bool, Counter[int]] = {True: Counter(), False: Counter()}
+        for r in self.rows:
+            for k, c in self.cells_of(r).items():
+                s = int(c.get("s", "0"))
+                if c.find(q("v")) is not None and c.get("t") in (None, "n") and styles.is_date(s):
+                    found[k == col][styles.format_id(s)] += 1
+        best = found[True] or found[False]
+        return best.most_common(1)[0][0] if best else None
+
+    def set_date(self, ref: str, day: dt.date, fmt: int | None = None) -> None:
+        """Write a date shown with numFmtId ``fmt`` (default: the cell's own date format, else
+        yyyy-mm-dd); the rest of the cell's style is kept."""
+        c = self.cell(ref)
+        style = int(c.get("s", "0"))
+        self.set(ref, None)  # clears the text (and its type) and keeps the style
+        self._v(c, str(to_serial(day, self.book.date1904)))
+        c.set("s", str(self.book.styles().as_date(style, fmt)))
 
     def set_many(self, values: Mapping[str, Any]) -> None:
         for ref, value in values.items():

@@ -73,7 +73,8 @@ CASES: list[tuple[str, Callable[[openpyxl.Workbook], None], set[str], set[str]]]
     ("completion-date.required", cells(I, {"S15": None}), {"POA&M!S15"}, set()),
     ("approval.required-closed", cells(I, {"F15": "No"}), {"POA&M!F15"}, set()),
     ("determination.closed-open-item", cells(I, {"I12": "Closed"}), {"POA&M!I12"}, set()),
-    ("deferred.reason", cells(I, {"X17": None, "P17": None}), {"POA&M!X17"}, set()),
+    ("deferred.reason", cells(I, {"X17": None, "P17": None, "T17": None}), {"POA&M!X17"},
+     {"milestone-date.after-due"}),  # Milestone Changes also justified the later date
     ("deferred.new-date", cells(I, {"E17": D(2026, 11, 1)}), {"POA&M!E17"},
      {"milestone.after-item-date"}),
     ("residual-risk.required", cells(I, {"Q18": None}), {"POA&M!Q18"}, set()),
@@ -97,6 +98,8 @@ CASES: list[tuple[str, Callable[[openpyxl.Workbook], None], set[str], set[str]]]
     ("header.last-review.stale", header("last_review", D(2026, 7, 1)), {"POA&M!C9"}, set()),
     ("header.last-review.missing", header("last_review", None), {"POA&M!C9"}, set()),
     ("policy.invalid", cells("Policy", {"B4": "thirty"}), {"Policy!B4"}, set()),
+    ("policy.blank", cells("Policy", {"B6": None}), {"Policy!B6"}, set()),
+    ("date.text", cells(I, {"K12": "5/9/2026"}), {"POA&M!K12"}, set()),  # the date it held, as text
     ("table.duplicate-header", cells(I, {"X11": "Status"}), {"POA&M!X11"}, set()),
     ("table.missing-columns", cells(I, {"C11": "Notes about it"}), {"POA&M!A11"}, set()),
 ]

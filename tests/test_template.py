@@ -44,7 +44,8 @@ def test_items_sheet_header_and_table(book):
     assert ws.freeze_panes == f"C{template.FIRST_ROW}"
     assert ws.auto_filter.ref.startswith(f"A{row}:")
     for j, col in enumerate(model.ITEM_COLUMNS, start=1):
-        assert ws.column_dimensions[get_column_letter(j)].width == col.width
+        assert ws.column_dimensions[get_column_letter(j)].width == template.column_width(col) >= col.width
+        assert template.column_width(col) >= max(len(w) for w in col.header.split()) + 2
         if col.kind == "date":
             assert ws.cell(template.FIRST_ROW, j).number_format == template.DATE_FORMAT or \
                 ws.cell(template.FIRST_ROW, j).value is None
@@ -61,10 +62,23 @@ def test_dropdowns_and_date_validation_cover_the_table(book):
         if col.derived:
             assert letter not in by_col
         elif col.kind == "choice":
-            assert by_col[letter] == ("list", f"={model.list_name(col.allowed)}"), col.key
+            assert by_col[letter] == ("list", model.list_name(col.allowed)), col.key
         elif col.kind == "date":
             assert by_col[letter][0] == "date", col.key
     assert by_col["A"] == ("whole", "0")
+
+
+def test_list_validations_are_written_as_excel_writes_them(tmp_path):
+    """<formula1>list_status</formula1>: no leading '=' (Excel and XlsxWriter write it bare)."""
+    import zipfile
+
+    path = make_book(tmp_path / "dv.xlsx", sample=0)
+    with zipfile.ZipFile(path) as z:
+        sheets = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+    lists = [f for s in sheets for f in re.findall(r'type="list"[^>]*>\s*<formula1>([^<]*)<', s)]
+    assert len(lists) >= len([c for c in model.ITEM_COLUMNS if c.kind == "choice"]) + 1
+    assert all(not f.startswith("=") for f in lists), lists
+    assert f"{model.list_name(model.STATUSES)}" in lists
 
 
 def test_conditional_formats_print_setup_and_footer(book):
@@ -141,3 +155,33 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path):
                         [{"item_number": 1, "description": "=cmd|' /C calc'!A0", "status": "Open"}])
     wb.save(tmp_path / "f.xlsx")
     assert read(tmp_path / "f.xlsx").items.frame["description"].iloc[0] == "=cmd|' /C calc'!A0"
+
+
+@pytest.mark.parametrize("n", [0, 12])
+def test_item_rows_of_the_print_area_are_formatted_like_the_sample(tmp_path, n):
+    """Every cell of every item row that prints (items and the empty rows below them) has the
+    grid, wrapped text and, in date columns, the date format: filled by hand, it prints as a table."""
+    ws = openpyxl.load_workbook(make_book(tmp_path / "rows.xlsx", sample=n))["POA&M"]
+    area = ws.print_area[0] if isinstance(ws.print_area, list) else ws.print_area
+    last = int(re.search(r"(\d+)$", area).group(1))
+    assert last == template.FIRST_ROW + n + template.EMPTY_ROWS - 1, area
+    for r in range(template.FIRST_ROW, last + 1):
+        for j, col in enumerate(model.ITEM_COLUMNS, start=1):
+            c = ws.cell(r, j)
+            sides = (c.border.left, c.border.right, c.border.top, c.border.bottom)
+            assert all(s is not None and s.style == "thin" for s in sides), (c.coordinate, col.key)
+            assert c.alignment.wrap_text and c.alignment.vertical == "top", c.coordinate
+            if col.kind == "date":
+                assert c.number_format == template.DATE_FORMAT, c.coordinate
+
+
+def test_converted_dss_workbook_prints_every_item(tmp_path):
+    from poam_xl import convert
+    from poam_xl.reader import read
+
+    src = template.new_workbook(tmp_path / "big.xlsx", sample_items=40, as_of=AS_OF)
+    out = tmp_path / "again.xlsx"
+    convert.get("dss").write(read(src), out, as_of=AS_OF)  # type: ignore[misc]
+    area = openpyxl.load_workbook(out)["POA&M"].print_area
+    area = area[0] if isinstance(area, list) else area
+    assert area.endswith(f"$J${template.FIRST_ROW + 40 + template.EMPTY_ROWS - 1}"), area

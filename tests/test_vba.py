@@ -173,3 +173,139 @@ def test_subs_lists_every_declared_sub() -> None:
              "Private Sub C()\r\nEnd Sub\r\nFunction D()\r\nEnd Function\r\n' Sub E() in a comment\r\n"
     assert vba.subs(source) == ["A", "B", "C"]
     assert vba.subs((vba.MACROS / "PoamButtons.bas").read_text()) == [m for m, _ in vba.BUTTONS]
+
+
+def _attributes(source: str) -> list[str]:
+    """Every 'Attribute ...' line of a module (module-level first, then member attributes)."""
+    return [line for line in source.replace("\r\n", "\n").split("\n") if line.startswith("Attribute ")]
+
+
+def _head(source: str) -> list[tuple[str, str]]:
+    """The module-level attributes: the leading 'Attribute VB_x = v' lines as (x, v)."""
+    out = []
+    for line in source.replace("\r\n", "\n").split("\n"):
+        m = re.match(r"^Attribute (VB_\w+) = (.*)$", line)
+        if not m:
+            break
+        out.append((m.group(1), m.group(2)))
+    return out
+
+
+def _packaged() -> dict[str, dict[str, str]]:
+    """The VBA modules of every workbook and add-in the installed xlwings ships (Excel wrote them)."""
+    import xlwings
+
+    root = Path(xlwings.__file__).parent
+    found = sorted(p for p in root.rglob("*") if p.suffix in (".xlsm", ".xlam"))
+    assert len(found) >= 3, found  # quickstart.xlsm, quickstart_standalone.xlsm, addin/xlwings.xlam ...
+    return {str(p.relative_to(root)): vba.modules_of(p) for p in found}
+
+
+def test_attribute_lines_match_xlwings_packaged_workbooks(xlsm):
+    """Our class, document and standard modules carry the attribute lines Excel writes, in
+    Excel's order: compared with the workbooks xlwings ships (saved by Excel)."""
+    ours, packaged = vba.modules_of(xlsm), _packaged()
+    theirs = packaged["quickstart_standalone.xlsm"]
+    # the same class and standard module as Excel stored them: every attribute line equal
+    assert _attributes(ours["Dictionary"]) == _attributes(theirs["Dictionary"])
+    assert _attributes(ours["xlwings"]) == _attributes(theirs["xlwings"]) == ['Attribute VB_Name = "xlwings"']
+    assert _head(ours["ThisWorkbook"]) == _head(theirs["ThisWorkbook"])
+    assert _head(ours["Sheet1"]) == _head(theirs["Sheet1"])
+    assert _head(ours["PoamButtons"]) == [("VB_Name", '"PoamButtons"')]  # like their Module1
+    # every class/document module Excel wrote has our order of keys, and so does each of ours
+    classes = [(f"{book}:{name}", src) for book, mods in packaged.items() for name, src in mods.items()
+               if len(_head(src)) > 1]
+    assert len(classes) >= 10
+    for where, src in classes + [(f"ours:{n}", s) for n, s in ours.items() if len(_head(s)) > 1]:
+        keys = [k for k, _ in _head(src)]
+        assert keys[:len(vba.CLASS_ATTRIBUTES)] == list(vba.CLASS_ATTRIBUTES), where
+        if "Dictionary" in where or "Web" in where:  # plain class modules: Excel's class base
+            assert dict(_head(src))["VB_Base"] == f'"{vba.CLASS_BASE}"', where
+
+
+def test_class_attributes_completes_an_exported_class() -> None:
+    text = ('Attribute VB_Name = "K"\nAttribute VB_Exposed = True\nAttribute VB_Description = "d"\n'
+            "Option Explicit")
+    out = vba.class_attributes(text).split("\n")
+    assert out == ['Attribute VB_Name = "K"', f'Attribute VB_Base = "{vba.CLASS_BASE}"',
+                   "Attribute VB_GlobalNameSpace = False", "Attribute VB_Creatable = False",
+                   "Attribute VB_PredeclaredId = False", "Attribute VB_Exposed = True",
+                   "Attribute VB_TemplateDerived = False", "Attribute VB_Customizable = False",
+                   'Attribute VB_Description = "d"', "Option Explicit"]
+
+
+# ---------------------------------------------------------------- the buttons' preflight
+def _vba_const(source: str, name: str) -> str:
+    m = re.search(rf'Const {name} As String = "([^"]*)"', source)
+    assert m, name
+    return m.group(1)
+
+
+def test_every_button_checks_python_poam_xl_and_xlwings_first(xlsm):
+    """Read back with oletools: each button runs the preflight before RunPython / the UDF import,
+    and the preflight turns each failure into a poam-xl message (not cmd.exe's text)."""
+    modules = vba.modules_of(xlsm)
+    source = modules["PoamButtons"]
+    bodies = dict(re.findall(r"^Sub (\w+)\(\)\n(.*?)^End Sub", source, flags=re.M | re.S))
+    assert list(bodies) == [m for m, _ in vba.BUTTONS]
+    for macro, body in bodies.items():
+        code = [s.strip() for s in body.splitlines() if s.strip() and not s.strip().startswith("'")]
+        assert len(code) == 1 and code[0].startswith("If PoamReady() Then "), (macro, code)
+    ready = source[source.index("Private Function PoamReady()"):source.index("End Function")]
+    for needle in ('GetConfig("INTERPRETER_WIN"', "FileExists(interpreter)", "XLWINGS_VERSION",
+                   "Case 9009", "Case 3, 4", "No module named 'poam_xl'", "pip install poam-xl",
+                   'GetConfig("PYTHONPATH")', "2>&1"):
+        assert needle in ready, needle
+    assert "Interpreter_Win in column A and the full path of python.exe" in source
+    assert "xlwings.conf sheet" in source
+    # the version the preflight compares with is the embedded xlwings module's own constant
+    assert _vba_const(modules["xlwings"], "XLWINGS_VERSION")
+
+
+def _probe(version: str) -> subprocess.CompletedProcess[str]:
+    """The Python command line PoamButtons.bas runs, as it builds it (POAM_CHECK & version & "')")."""
+    import os
+    import sys
+
+    source = (vba.MACROS / "PoamButtons.bas").read_text()
+    command = _vba_const(source, "POAM_CHECK") + version + "')"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-c", command], capture_output=True, text=True, env=env,
+                          timeout=60, check=False)
+
+
+def test_preflight_passes_for_the_embedded_version_and_says_what_to_do_otherwise(xlsm):
+    from poam_xl import excel_check
+
+    embedded = _vba_const(vba.modules_of(xlsm)["xlwings"], "XLWINGS_VERSION")
+    ok = _probe(embedded)
+    assert (ok.returncode, ok.stdout) == (excel_check.READY, "")
+    wrong = _probe("0.1.2")
+    assert wrong.returncode == excel_check.MISMATCH
+    assert f"xlwings {embedded}" in wrong.stdout and "pip install xlwings==0.1.2" in wrong.stdout
+    assert "poam-xl excel build-xlsm" in wrong.stdout
+    code, message = excel_check.check("0.37.8", None, python=r"C:\Python312\python.exe")
+    assert code == excel_check.NO_XLWINGS and r'"C:\Python312\python.exe" -m pip install' in message
+    assert excel_check.check("0.37.8", "0.37.8") == (excel_check.READY, "")
+
+
+def test_preflight_imports_nothing_heavy():
+    """A button press pays only a Python start-up for the check (no pandas, no xlwings)."""
+    import os
+    import sys
+
+    probe = ("import sys, poam_xl.excel_check; print(sorted(m for m in ('pandas', 'xlwings', "
+             "'numpy', 'poam_xl.reader') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_xlwings_is_pinned_to_the_version_the_workbook_embeds():
+    import tomllib
+
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    pins = [d for d in deps if d.split("=")[0].split(">")[0].strip() == "xlwings"]
+    assert len(pins) == 1 and pins[0].startswith("xlwings=="), pins
+    committed = _vba_const(vba.modules_of(COMMITTED)["xlwings"], "XLWINGS_VERSION")
+    assert pins[0] == f"xlwings=={committed}"

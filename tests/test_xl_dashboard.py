@@ -19,7 +19,7 @@ C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
 A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 X = "{http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing}"
 EXPECTED = {  # chart title -> series (title cell, values), categories; dashboard.cells' layout
-    "Items by status": ({("E4", "$E$5:$E$9")}, "$D$5:$D$9"),
+    "Items by status": ({("E4", "$E$5:$E$11")}, "$D$5:$D$11"),  # with (blank) and (other)
     "Items by risk level": ({("H4", "$H$5:$H$7"), ("I4", "$I$5:$I$7")}, "$G$5:$G$7"),
     "Open items by age": ({("L4", "$L$5:$L$8")}, "$K$5:$K$8"),
     "Items closed per month": ({("O4", "$O$5:$O$16")}, "$N$5:$N$16"),

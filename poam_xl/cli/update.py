@@ -23,6 +23,9 @@ def update(
     profile: str = typer.Option("auto", "--profile", help="auto (by the template the workbook "
                                 "uses), dss, fedramp, emass, cmmc or generic."),
     force: bool = typer.Option(False, "--force", help="Replace an existing --output file."),
+    fix_text_dates: bool = typer.Option(False, "--fix-text-dates", help="Rewrite dates typed as "
+                                        "text ('3/15/2026') as real dates in the sheet's date "
+                                        "format; the typed text is kept in the cell's note."),
     as_of: str | None = AS_OF,
 ) -> None:
     """Write the computed columns back into the workbook, changing nothing else.
@@ -41,7 +44,7 @@ def update(
     day = parse_as_of(as_of)
     try:
         result = update_file(file, None if in_place else output, profile=profile, as_of=day,
-                             sort=sort, backup=backup)
+                             sort=sort, backup=backup, fix_text_dates=fix_text_dates)
     except EncryptedWorkbookError:
         raise WorkbookError("is password-protected: update writes only unencrypted workbooks; "
                             "remove the password in Excel (File > Info > Protect Workbook) first, "

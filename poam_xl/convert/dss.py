@@ -104,6 +104,7 @@ def write(poam: Poam, path: str | Path, *, as_of: dt.date | None = None, **_: An
     for label, value in extras[len(slots) :]:
         conv.dropped.append({"item": None, "field": label, "value": kept.text(value), "kept_in": None})
     template.write_rows(ws, template.FIRST_ROW, model.ITEM_COLUMNS, rows)
+    template.print_rows(ws, len(rows))  # every item printed, empty rows formatted below them
     last = get_column_letter(len(model.ITEM_COLUMNS))
     ws.auto_filter.ref = (
         f"A{template.TABLE_HEADER_ROW}:{last}"
