@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_update import AS_OF, make_input  # noqa: E402
 
-from poam_xl.package import Limits, inspect, scan_sheet  # noqa: E402
+from poam_xl.package import inspect, scan_sheets  # noqa: E402
 from poam_xl.reader import load_grids, read, read_grid  # noqa: E402
 from poam_xl.validation import validate  # noqa: E402
 
@@ -60,8 +60,7 @@ def main() -> None:
         t_val = best(args.repeat, validate, src, as_of=AS_OF)
         info = inspect(src)
         t_inspect = best(args.repeat, inspect, src)
-        t_scan = best(args.repeat, lambda: [scan_sheet(info, p, Limits())
-                                            for p in info.sheet_parts.values()])
+        t_scan = best(args.repeat, lambda: scan_sheets(info))
         t_grids = best(args.repeat, load_grids, info)
         grids = load_grids(info)
         t_grid = best(args.repeat, read_grid, grids, date1904=info.date1904)

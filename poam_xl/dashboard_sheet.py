@@ -14,7 +14,7 @@ from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphPrope
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import quote_sheetname
 
-from . import feedback, model
+from . import feedback, model, textcells
 from .coerce import frame_from_records
 from .dashboard import CHARTS, LABELS, MONTHS, STATUS_ROWS, axis_steps, cells, summary
 from .derive import derive
@@ -35,7 +35,8 @@ def create_sheet(wb: Workbook, records: list[dict[str, Any]], pol: Policy, as_of
         if ref[0] != "A":
             ws[ref].fill = PatternFill("solid", fgColor=feedback.LABEL)
     for ref, value in cells(s).items():
-        ws[ref] = value
+        c = ws[ref]
+        textcells.put(ws, c.row, c.column, value)
     ws["B3"].number_format = "yyyy-mm-dd"
     for letter, width in zip("ABCDEFGHIJKLMNO", (22, 12, 3, 14, 8, 3, 10, 8, 8, 3, 18, 8, 3, 10, 8),
                              strict=True):

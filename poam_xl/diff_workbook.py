@@ -8,7 +8,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from . import feedback
+from . import feedback, textcells
 from .diff import KINDS, Diff
 from .write import atomic_path
 
@@ -20,8 +20,10 @@ def to_xlsx(d: Diff, path: str | Path) -> Path:
     ws.title = "Changes"
     heads = ("Kind", "Severity", "Item", "Old item", "Days", "Times", "Message")
     ws.append(heads)
-    for c in d.changes:
-        ws.append((c.kind, c.severity, c.item, c.old_item, c.days, c.times, c.message))
+    for i, c in enumerate(d.changes, start=2):
+        for j, v in enumerate((c.kind, c.severity, c.item, c.old_item, c.days, c.times, c.message),
+                              start=1):
+            textcells.put(ws, i, j, v)
     for row in ws.iter_rows(min_row=2):
         if row[1].value in feedback.SEVERITY_FILLS:
             for cell in row:
@@ -34,11 +36,11 @@ def to_xlsx(d: Diff, path: str | Path) -> Path:
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:G{max(2, ws.max_row)}"
     summary = wb.create_sheet("Summary")
-    summary.append(("Old", d.old))
-    summary.append(("New", d.new))
-    summary.append(("Errors", d.errors))
-    for k in KINDS:
-        summary.append((k, d.counts().get(k, 0)))
+    rows = [("Old", d.old), ("New", d.new), ("Errors", d.errors)]
+    rows += [(k, d.counts().get(k, 0)) for k in KINDS]
+    for i, (label, value) in enumerate(rows, start=1):
+        textcells.put(summary, i, 1, label)
+        textcells.put(summary, i, 2, value)
     summary.column_dimensions["A"].width = 24
     out = Path(path)
     with atomic_path(out) as tmp:

@@ -3,7 +3,21 @@
 from __future__ import annotations
 
 import os
+import re
 from enum import IntEnum
+
+# C0/C1 controls, and the bidi and zero-width marks that reorder or hide text on a terminal
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff"
+                     "\udc80-\udcff]")
+
+
+def shown(text: object) -> str:
+    """``text`` (a path, usually) safe to print: control and bidi characters escaped (\\n,
+    \\u202e), so a crafted file name cannot forge or reorder an output line."""
+    value = os.fsdecode(text) if isinstance(text, bytes | os.PathLike) else str(text)
+    return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace").decode(
+        "ascii") if ord(m.group()) < 0xDC80 or ord(m.group()) > 0xDCFF else
+        f"\\x{ord(m.group()) - 0xDC00:02x}", value)
 
 
 class ExitCode(IntEnum):
@@ -25,8 +39,11 @@ class PoamXlError(Exception):
         self.reason = message
         super().__init__(self._format())
 
+    def __reduce__(self) -> tuple[object, ...]:  # pickled across processes (isolate, batch)
+        return (_rebuild, (type(self), self.reason, self.path, self.cell))
+
     def _format(self) -> str:
-        where = self.path or ""
+        where = shown(self.path) if self.path else ""
         if self.cell:
             where = f"{where} [{self.cell}]" if where else self.cell
         return f"{where}: {self.reason}" if where else self.reason
@@ -63,3 +80,7 @@ class ValuesLostError(PoamXlError):
         self.lines = lines
         super().__init__(f"--strict: {len(lines)} value(s) would be lost or altered; nothing "
                          "written", path=path)
+
+
+def _rebuild(cls: type[PoamXlError], reason: str, path: str | None, cell: str | None) -> PoamXlError:
+    return cls(reason, path=path, cell=cell)

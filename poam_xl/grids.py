@@ -1,9 +1,9 @@
 """Sheet grids: every worksheet's values as 2-D lists, loaded safely through python-calamine.
 
-Each sheet part is pre-scanned (package.scan_sheet) before calamine allocates anything, so a
-sheet that claims a million rows is refused with a clear message instead of aborting the
-process; error values and formulas without cached values, which calamine reads as blanks,
-are put back into the grid as ``CellProblem`` markers.
+Each sheet part is tokenized (package.scan_sheets) before calamine allocates anything, so a
+sheet whose cells reach XFD1048576 or hold a million rows is refused with a clear message
+instead of aborting the process; error values and formulas without cached values, which
+calamine reads as blanks, are put back into the grid as ``CellProblem`` markers.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import tableparts
+from . import isolate, tableparts
 from .errors import LimitExceededError, WorkbookError
-from .package import Limits, PackageInfo, SheetScan, scan_sheet
+from .package import READ_ONLY_KINDS, Budget, Limits, PackageInfo, count_parts, effective, scan_sheets
+from .sheetscan import MAX_TEXT, SheetScan
 from .tableparts import TableDef
 
 
@@ -27,6 +28,7 @@ class Grid:
     col0: int = 1
     state: str = "visible"
     problems: int = 0  # CellProblem markers placed in rows (error values, uncached formulas)
+    long_text: list[tuple[int, int, int]] = field(default_factory=list)  # (row, col, length)
     # merged ranges as ((first row, first col), (last row, last col)), 1-based Excel numbers
     merges: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     tables: list[TableDef] = field(default_factory=list)  # the sheet's Excel Tables
@@ -44,34 +46,54 @@ class CellProblem:
 
 
 UNCACHED = ("a value: formulas without cached values: open and save in Excel, or recalculate")
+TOO_LONG = "text of at most 32,767 characters (Excel's limit for a cell)"
 
 
 def load_grids(info: PackageInfo, limits: Limits = Limits(),
                sheets: Sequence[str] | None = None) -> dict[str, Grid]:
-    """Every (or the named) worksheet's values through python-calamine."""
+    """Every (or the named) worksheet's values through python-calamine, in a capped child
+    process when isolation is on (``isolate``: the CLI's verbs), else in this process.
+
+    OOXML sheets are tokenized first (package.scan_sheets: true extent, workbook-wide
+    budgets) so calamine never allocates a grid past the limits; .xls/.xlsb/.ods (no sheet XML
+    to scan) are checked against the same limits as soon as calamine has them. Raises
+    WorkbookError (corrupt, a sheet calamine cannot read) or LimitExceededError.
+    """
+    return isolate.maybe(_load, info, effective(limits), sheets, path=info.path)
+
+
+def _load(info: PackageInfo, limits: Limits, sheets: Sequence[str] | None) -> dict[str, Grid]:
     from python_calamine import CalamineError, CalamineWorkbook  # lazy: keeps CLI start fast
 
+    scans: dict[str, SheetScan] = {}
+    budget = Budget(info, limits)
+    if info.kind == "xlsx":
+        count_parts(info, limits)
+        scans = scan_sheets(info, limits, sheets)  # before calamine allocates anything
+        budget.cells = sum(s.span for s in scans.values())
     try:
-        if info.path.suffix.lower() in (".xlsx", ".xlsm", ".xltx", ".xltm"):
+        if info.kind != "xlsx" or info.path.suffix.lower() in (".xlsx", ".xlsm", ".xltx", ".xltm"):
             wb = CalamineWorkbook.from_path(str(info.path))
-        else:  # a workbook under another name (.xls, no extension): calamine goes by content
+        else:  # a workbook under another name (no extension): calamine goes by content
             with info.path.open("rb") as fh:
                 wb = CalamineWorkbook.from_filelike(fh)
     except (CalamineError, ValueError, OSError) as exc:
-        raise WorkbookError(f"corrupt workbook ({_short(exc)})", path=info.path) from None
+        raise WorkbookError(_unreadable(info, exc), path=info.path) from None
     except BaseException as exc:  # a Rust panic arrives as pyo3's PanicException(BaseException)
         if not _is_panic(exc):
             raise
-        raise WorkbookError(f"corrupt workbook (reader failed: {_short(exc)})",
-                            path=info.path) from None
+        raise WorkbookError(_unreadable(info, exc), path=info.path) from None
     grids: dict[str, Grid] = {}
     tables = tableparts.read(info.path, info.sheet_parts) if info.has_tables else {}
     states = {m.name: str(m.visible).split(".")[-1].lower() for m in wb.sheets_metadata}
+    if info.kind != "xlsx" and len(wb.sheet_names) > limits.max_sheets:
+        raise LimitExceededError(f"has {len(wb.sheet_names):,} sheets, over the limit of "
+                                 f"{limits.max_sheets:,}: refused (raise it with --max-sheets)",
+                                 path=info.path)
     for name in wb.sheet_names:
         if sheets is not None and name not in sheets:
             continue
-        part = info.sheet_parts.get(name)
-        scan = scan_sheet(info, part, limits) if part else SheetScan()  # before calamine allocates
+        scan = scans.get(name, SheetScan())
         try:
             sh = wb.get_sheet_by_name(name)
         except BaseException as exc:  # chart sheets, corrupt sheet XML, a Rust panic
@@ -80,11 +102,11 @@ def load_grids(info: PackageInfo, limits: Limits = Limits(),
             if "chart" in str(exc).lower():
                 continue
             raise WorkbookError(f"sheet {name!r} is corrupt ({_short(exc)})", path=info.path) from None
-        if sh.height > limits.max_rows or sh.width > limits.max_columns:
-            raise LimitExceededError(
-                f"sheet {name!r} has {sh.height:,} rows x {sh.width:,} columns, over the limit of "
-                f"{limits.max_rows:,} x {limits.max_columns:,} (raise it with --max-rows)",
-                path=info.path)
+        if name not in scans:  # no sheet XML scanned (.xls, .xlsb, .ods): calamine's extent
+            scan = SheetScan(1, sh.height, 1, sh.width, sh.height * sh.width, sh.height)
+            budget.add(name, scan)
+        else:
+            budget.actual(scan, sh.height * sh.width)
         try:
             rows = sh.to_python(skip_empty_area=True)
         except BaseException as exc:  # a Rust panic: e.g. 1e30 in a date-formatted cell
@@ -101,8 +123,29 @@ def load_grids(info: PackageInfo, limits: Limits = Limits(),
                             for (a, b), (c, d) in (sh.merged_cell_ranges or [])],
                     tables=tables.get(name, []))
         _mark_problems(grid, scan)
+        grid.long_text = _long_text(grid, scan, info)
         grids[name] = grid
     return grids
+
+
+def _unreadable(info: PackageInfo, exc: BaseException) -> str:
+    if info.kind in READ_ONLY_KINDS:
+        return (f"{READ_ONLY_KINDS[info.kind]} workbook could not be read ({_short(exc)}): open it "
+                "in Excel or LibreOffice and Save As .xlsx")
+    return f"corrupt workbook ({_short(exc)})"
+
+
+def _long_text(grid: Grid, scan: SheetScan, info: PackageInfo) -> list[tuple[int, int, int]]:
+    """(row, column, characters) of text cells over Excel's 32,767 characters. python-calamine
+    cuts such text at 32,767, so the sheet scan finds them (inline strings); a grid value of
+    exactly 32,767 characters from a long shared string or a non-XML format is reported too."""
+    found = {(r, c): n for r, c, n in scan.long_cells}
+    if info.long_strings or info.kind != "xlsx":
+        for i, row in enumerate(grid.rows):
+            for j, v in enumerate(row):
+                if type(v) is str and len(v) >= MAX_TEXT:
+                    found.setdefault((grid.row0 + i, grid.col0 + j), len(v) + 1)
+    return [(r, c, n) for (r, c), n in sorted(found.items()) if n > MAX_TEXT]
 
 
 def _mark_problems(grid: Grid, scan: SheetScan) -> None:

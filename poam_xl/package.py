@@ -6,20 +6,29 @@ refused with a one-line error naming the file, before a parser spends time or me
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from defusedxml import ElementTree as SafeET
 
 from .errors import EncryptedWorkbookError, LimitExceededError, WorkbookError
-from .values import column_index
+from .sheetscan import SheetScan, count_elements, quick_bound, scan_part
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+NS_STRICT = "http://purl.oclc.org/ooxml/spreadsheetml/main"  # ISO/IEC 29500 Strict
+REL_NS = {NS_MAIN: "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+          NS_STRICT: "http://purl.oclc.org/ooxml/officeDocument/relationships"}
+ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
+# formats read through python-calamine without write-back (no sheet XML to patch)
+READ_ONLY_KINDS = {"xls": "legacy .xls (Excel 97-2003)", "xlsb": "binary .xlsb",
+                   "ods": "OpenDocument .ods"}
 
 
 @dataclass(frozen=True)
@@ -30,9 +39,26 @@ class Limits:
     max_uncompressed_bytes: int = 1024**3
     max_part_bytes: int = 512 * 1024**2
     max_ratio: float = 200.0  # uncompressed / compressed of one part: a zip bomb sign
-    max_rows: int = 200_000
-    max_columns: int = 500
-    max_cells: int = 20_000_000  # rows x columns of one sheet's used range (the reader's grid)
+    max_rows: int = 200_000  # rows with content, per sheet (empty and formatted-only rows: free)
+    max_columns: int = 500  # columns a sheet's cells span
+    max_cells: int = 10_000_000  # grid cells of the whole workbook (each sheet's used rectangle)
+    max_sheets: int = 1_000
+    max_shared_strings: int = 5_000_000
+    max_styles: int = 100_000  # cell formats (cellXfs entries); Excel allows about 64,000
+
+
+_CONFIGURED: list[Limits] = []  # the process-wide limits set by the CLI (configure_limits)
+
+
+def configure_limits(limits: Limits | None) -> None:
+    """Make ``limits`` this process's limits wherever a caller passes the defaults (the CLI
+    sets its --max-* options here once, for every read of every verb)."""
+    _CONFIGURED[:] = [limits] if limits is not None else []
+
+
+def effective(limits: Limits) -> Limits:
+    """``limits``, or the configured ones when ``limits`` are the defaults."""
+    return _CONFIGURED[0] if _CONFIGURED and limits == Limits() else limits
 
 
 @dataclass
@@ -44,11 +70,29 @@ class PackageInfo:
     sheet_parts: dict[str, str] = field(default_factory=dict)  # sheet name -> part name
     sheet_states: dict[str, str] = field(default_factory=dict)  # visible/hidden/veryHidden
     part_sizes: dict[str, int] = field(default_factory=dict)
+    kind: str = "xlsx"  # xlsx (also .xlsm/.xltx), or a READ_ONLY_KINDS key
+    strict: bool = False  # ISO/IEC 29500 Strict namespaces: read, never written back
+    shared_strings: str | None = None
+    styles: str | None = None
+    long_strings: bool = False  # a shared string may exceed Excel's 32,767 characters
+
+    @property
+    def writable(self) -> str | None:
+        """None when poam-xl can write this workbook back, else why not (one clause)."""
+        if self.kind in READ_ONLY_KINDS:
+            return (f"a {READ_ONLY_KINDS[self.kind]} workbook is read for validation and "
+                    "conversion only: write-back needs .xlsx/.xlsm (Save As .xlsx in Excel)")
+        if self.strict:
+            return ("a Strict Open XML workbook is read for validation and conversion only: "
+                    "write-back needs a Transitional one (Save As 'Excel Workbook (.xlsx)')")
+        return None
 
 
 def inspect(path: str | Path, limits: Limits = Limits()) -> PackageInfo:
-    """Check that ``path`` is an .xlsx/.xlsm package within limits; raise WorkbookError if not."""
+    """Check that ``path`` is a workbook within limits (.xlsx/.xlsm/.xltx, Strict too; .xls,
+    .xlsb, .ods read-only) and say what it holds; raise WorkbookError if not."""
     p = Path(path)
+    limits = effective(limits)
     try:
         size = p.stat().st_size
         with p.open("rb") as fh:
@@ -59,6 +103,9 @@ def inspect(path: str | Path, limits: Limits = Limits()) -> PackageInfo:
         raise WorkbookError("file not found", path=p) from None
     except PermissionError:
         raise WorkbookError("permission denied", path=p) from None
+    except OSError as exc:  # a name too long, a loop, an I/O error
+        text = exc.strerror or type(exc).__name__
+        raise WorkbookError(f"cannot read it ({text[:1].lower() + text[1:]})", path=p) from None
     if size == 0:
         raise WorkbookError("empty file (0 bytes), not a workbook", path=p)
     if p.name.startswith("~$") and not head.startswith(ZIP_MAGIC):
@@ -69,7 +116,7 @@ def inspect(path: str | Path, limits: Limits = Limits()) -> PackageInfo:
             f"file is {size / 1024**2:.0f} MB, over the {limits.max_file_bytes / 1024**2:.0f} MB limit "
             "(raise it with --max-file-mb)", path=p)
     if head.startswith(OLE_MAGIC):
-        raise _ole_error(p)
+        return _ole_info(p, size)
     if not head.startswith(ZIP_MAGIC):
         raise WorkbookError(_not_zip_reason(p, head), path=p)
     try:
@@ -82,16 +129,52 @@ def inspect(path: str | Path, limits: Limits = Limits()) -> PackageInfo:
 
 def _inspect_zip(p: Path, zf: zipfile.ZipFile, limits: Limits) -> PackageInfo:
     names = {i.filename: i for i in zf.infolist()}
-    if "xl/workbook.bin" in names:
-        raise WorkbookError("binary .xlsb workbook is not supported: open it in Excel and "
-                            "Save As .xlsx or .xlsm", path=p)
+    if "xl/workbook.bin" in names or _is_ods(zf, names):
+        return _read_only_zip(p, zf, names, limits)
     if "xl/workbook.xml" not in names:
         kind = "a Word document" if "word/document.xml" in names else (
             "a PowerPoint file" if "ppt/presentation.xml" in names else "a zip archive")
         raise WorkbookError(f"not an Excel workbook: it is {kind} (no xl/workbook.xml)", path=p)
-    total = 0
     info = PackageInfo(path=p, has_vba="xl/vbaProject.bin" in names,
                        has_tables=any(n.startswith("xl/tables/") for n in names))
+    _check_sizes(p, names, limits, info)
+    _refuse_dtds(p, zf, names)
+    try:
+        wb_root = SafeET.fromstring(zf.read("xl/workbook.xml"))
+        rels_root = SafeET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    except KeyError as exc:
+        raise WorkbookError(f"corrupt workbook: missing part {exc}", path=p) from None
+    except Exception as exc:  # defusedxml raises its own types for entity bombs
+        raise WorkbookError(f"unsafe or corrupt XML in xl/workbook.xml ({type(exc).__name__})",
+                            path=p) from None
+    ns = wb_root.tag[1:].partition("}")[0] if wb_root.tag.startswith("{") else ""
+    if ns not in REL_NS:
+        raise WorkbookError(f"not a SpreadsheetML workbook (xl/workbook.xml is in namespace "
+                            f"{ns[:80]!r})", path=p)
+    info.strict = ns == NS_STRICT
+    pr = wb_root.find(f"{{{ns}}}workbookPr")
+    info.date1904 = pr is not None and pr.get("date1904", "0").lower() in ("1", "true")
+    targets: dict[str | None, str] = {}
+    for r in rels_root:
+        target = r.get("Target", "")
+        targets[r.get("Id")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        kind = r.get("Type", "").rsplit("/", 1)[-1]
+        if kind == "sharedStrings":
+            info.shared_strings = targets[r.get("Id")]
+        elif kind == "styles":
+            info.styles = targets[r.get("Id")]
+    rid = f"{{{REL_NS[ns]}}}id"
+    for sh in wb_root.iter(f"{{{ns}}}sheet"):
+        name = sh.get("name", "")
+        info.sheet_parts[name] = targets.get(sh.get(rid), "")
+        info.sheet_states[name] = sh.get("state", "visible")
+    return info
+
+
+def _check_sizes(p: Path, names: dict[str, zipfile.ZipInfo], limits: Limits,
+                 info: PackageInfo) -> None:
+    """Zip bombs: a part too large or too compressible, or too many bytes in all."""
+    total = 0
     for name, zi in names.items():
         total += zi.file_size
         info.part_sizes[name] = zi.file_size
@@ -105,27 +188,8 @@ def _inspect_zip(p: Path, zf: zipfile.ZipFile, limits: Limits) -> PackageInfo:
                 path=p)
     if total > limits.max_uncompressed_bytes:
         raise LimitExceededError(
-            f"workbook expands to {total / 1024**2:.0f} MB, over the limit: refused", path=p)
-    _refuse_dtds(p, zf, names)
-    try:
-        wb_root = SafeET.fromstring(zf.read("xl/workbook.xml"))
-        rels_root = SafeET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-    except KeyError as exc:
-        raise WorkbookError(f"corrupt workbook: missing part {exc}", path=p) from None
-    except Exception as exc:  # defusedxml raises its own types for entity bombs
-        raise WorkbookError(f"unsafe or corrupt XML in xl/workbook.xml ({type(exc).__name__})",
-                            path=p) from None
-    pr = wb_root.find(f"{{{NS_MAIN}}}workbookPr")
-    info.date1904 = pr is not None and pr.get("date1904", "0").lower() in ("1", "true")
-    targets = {r.get("Id"): r.get("Target", "") for r in rels_root}
-    rid = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-    for sh in wb_root.iter(f"{{{NS_MAIN}}}sheet"):
-        name = sh.get("name", "")
-        target = targets.get(sh.get(rid), "")
-        target = target.lstrip("/") if target.startswith("/") else "xl/" + target
-        info.sheet_parts[name] = target
-        info.sheet_states[name] = sh.get("state", "visible")
-    return info
+            f"workbook expands to {total / 1024**2:.0f} MB, over the limit of "
+            f"{limits.max_uncompressed_bytes / 1024**2:.0f} MB: refused", path=p)
 
 
 _PROLOG_BYTES = 64 * 1024
@@ -154,114 +218,151 @@ def _refuse_dtds(p: Path, zf: zipfile.ZipFile, names: dict[str, zipfile.ZipInfo]
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
-# ---------------------------------------------------------------- one sheet part, unparsed
-@dataclass
-class SheetScan:
-    """What a cheap byte scan of a sheet part finds, before any parser allocates a grid."""
-
-    rows: int = 0  # highest row number used (1-based)
-    columns: int = 0  # highest column number used (1-based)
-    errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) -> '#N/A'
-    uncached: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) -> formula
-
-
-_ROW_NUM = re.compile(rb'<row\b[^>]*?\sr="(\d+)"')
-_WIDE_REF = re.compile(rb'<c r="([A-Z]{2,3})\d')
-_ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?\st="e"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)?'
-                         rb'<v>([^<]{0,40})</v>')
-_FORMULA_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"([^>]*)>(<f[^>]*/>|<f[^>]*>([^<]*)</f>)'
-                           rb'(?:<v>([^<]*)</v>|<v/>)?</c>')
-_CHUNK = 4 * 1024**2
+# ---------------------------------------------------------------- sheet parts, tokenized
+def scan_sheets(info: PackageInfo, limits: Limits = Limits(), sheets: Sequence[str] | None = None
+                ) -> dict[str, SheetScan]:
+    """Sheet name -> what its part holds (sheetscan), every (or the named) sheet, in one pass
+    over the package: time and memory grow linearly with the file (one zip directory read,
+    one streaming pass per part). Raises LimitExceededError past a workbook-wide budget
+    (sheets, cells, rows with content, columns, error cells) or WorkbookError naming the part."""
+    names = [n for n in info.sheet_parts if sheets is None or n in sheets]
+    out: dict[str, SheetScan] = {}
+    budget = Budget(info, limits)
+    try:
+        with zipfile.ZipFile(info.path) as zf:
+            for name in names:
+                out[name] = budget.add(name, _scan_part(zf, info, info.sheet_parts[name], limits,
+                                                        budget.problems))
+    except KeyError as exc:
+        raise WorkbookError(f"corrupt workbook: missing part {exc}", path=info.path) from None
+    except ZIP_ERRORS as exc:
+        raise WorkbookError(f"corrupt or truncated workbook ({exc})", path=info.path) from None
+    return out
 
 
 def scan_sheet(info: PackageInfo, part: str, limits: Limits = Limits()) -> SheetScan:
-    """Used extent, error cells and formulas without cached values of one sheet part.
-
-    One streaming pass over the decompressed XML with byte searches (no XML parser): a parser
-    must never see a sheet whose extent would make it allocate a huge grid (one cell at
-    XFD1048576 makes python-calamine abort the process), nor a million real rows.
-    """
-    scan = SheetScan()
-    try:
-        with zipfile.ZipFile(info.path) as zf, zf.open(part) as fh:
-            carry = b""
-            first = True
-            while True:
-                chunk = fh.read(_CHUNK)
-                data = carry + chunk
-                if chunk:  # process whole rows only; the tail waits for the next chunk
-                    cut = data.rfind(b"</row>")
-                    if cut < 0 and len(data) < 8 * _CHUNK:
-                        carry = data
-                        continue
-                    cut = len(data) if cut < 0 else cut + 6
-                    data, carry = data[:cut], data[cut:]
-                if first and _DTD.search(data[:_PROLOG_BYTES]):
-                    raise WorkbookError(f"unsafe XML in part {part}: DOCTYPE/ENTITY declarations "
-                                        "are refused", path=info.path)
-                first = False
-                _scan_rows(data, scan)
-                _check_extent(info, part, scan, limits)
-                if not chunk:
-                    break
-    except KeyError:
-        raise WorkbookError(f"corrupt workbook: missing part {part}", path=info.path) from None
-    except ZIP_ERRORS as exc:
-        raise WorkbookError(f"corrupt or truncated workbook: part {part} ({exc})",
-                            path=info.path) from None
-    return scan
+    """One sheet part tokenized (see ``scan_sheets``), its limits checked."""
+    name = next((n for n, t in info.sheet_parts.items() if t == part), part)
+    with zipfile.ZipFile(info.path) as zf:
+        return Budget(info, limits).add(name, _scan_part(zf, info, part, limits, 0))
 
 
-def _scan_rows(data: bytes, scan: SheetScan) -> None:
-    rows = _ROW_NUM.findall(data)
-    if rows:
-        scan.rows = max(scan.rows, max(map(int, rows)))
-    elif b"<row" in data:  # rows without numbers are numbered one after another
-        scan.rows += data.count(b"<row")
-    wide = set(_WIDE_REF.findall(data))
-    if wide:
-        scan.columns = max(scan.columns, max(column_index(w.decode('ascii')) for w in wide))
-    elif b"<c " in data:
-        scan.columns = max(scan.columns, 26)  # single-letter columns only: at most Z
-    if b't="e"' in data:
-        for col, row, text in _ERROR_CELL.findall(data):
-            scan.errors[(int(row), column_index(col.decode('ascii')))] = text.decode("utf-8", "replace")
-    if b"<f" in data:
-        for col, row, attrs, _f, formula, value in _FORMULA_CELL.findall(data):
-            if value or b't="str"' in attrs:  # a cached value (Excel writes "" as t="str")
+def _scan_part(zf: zipfile.ZipFile, info: PackageInfo, part: str, limits: Limits,
+               problems: int) -> SheetScan:
+    """The quick bound when the part is plain and its bound is within limits, else the exact
+    tokenizer (parts over 64 MB are streamed, never held in memory)."""
+    size = info.part_sizes.get(part, 0)
+    if size <= _IN_MEMORY:
+        data = zf.read(part)
+        bound = quick_bound(data, problems, limits.max_rows)
+        if bound is not None and _within(bound, limits):
+            return bound
+        return scan_part(io.BytesIO(data), part, path=info.path, problems=problems,
+                         max_rows=limits.max_rows)
+    with zf.open(part) as fh:
+        return scan_part(fh, part, path=info.path, problems=problems, max_rows=limits.max_rows)
+
+
+_IN_MEMORY = 64 * 1024**2
+
+
+def _within(scan: SheetScan, limits: Limits) -> bool:
+    return (scan.content_rows <= limits.max_rows and scan.last_col - scan.first_col < limits.max_columns
+            and scan.span <= limits.max_cells)
+
+
+class Budget:
+    """Workbook-wide budgets: sheets, grid cells (the rectangles calamine allocates), rows with
+    content and columns per sheet, error cells; each sheet's scan is added before it is read."""
+
+    def __init__(self, info: PackageInfo, limits: Limits) -> None:
+        self.info, self.limits = info, limits
+        self.cells = 0
+        self.problems = 0
+        if len(info.sheet_parts) > limits.max_sheets:
+            raise LimitExceededError(f"has {len(info.sheet_parts):,} sheets, over the limit of "
+                                     f"{limits.max_sheets:,}: refused (raise it with --max-sheets)",
+                                     path=info.path)
+
+    def add(self, sheet: str, scan: SheetScan) -> SheetScan:
+        limits = self.limits
+        if scan.content_rows > limits.max_rows:
+            why = f"has {scan.content_rows:,}+ rows with content, over the limit of {limits.max_rows:,}"
+            hint = "--max-rows"
+        elif scan.last_col - scan.first_col >= limits.max_columns:
+            why = (f"reaches column {scan.last_col:,}, over the limit of {limits.max_columns:,} "
+                   "columns")
+            hint = "--max-columns"
+        elif self.cells + scan.span > limits.max_cells:
+            why = (f"spans {scan.last_row - scan.first_row + 1:,} rows x "
+                   f"{scan.last_col - scan.first_col + 1:,} columns; with the sheets before it the "
+                   f"workbook is over the limit of {limits.max_cells:,} cells")
+            hint = "--max-cells"
+        else:
+            self.cells += scan.span
+            self.problems += len(scan.errors) + len(scan.uncached)
+            return scan
+        raise LimitExceededError(f"sheet {sheet!r} {why}: refused (raise it with {hint})",
+                                 path=self.info.path)
+
+    def actual(self, scan: SheetScan, cells: int) -> None:
+        """Replace a sheet's bound by the cells its grid really has (once it was read)."""
+        self.cells += cells - scan.span
+
+
+def count_parts(info: PackageInfo, limits: Limits) -> None:
+    """Shared strings and cell styles within their budgets (one streaming pass each)."""
+    checks = ((info.shared_strings, "si", limits.max_shared_strings, "shared strings",
+               "--max-cells"),
+              (info.styles, "xf", limits.max_styles, "cell styles", "--max-cells"))
+    with zipfile.ZipFile(info.path) as zf:
+        for part, local, limit, what, _hint in checks:
+            if not part or part not in info.part_sizes:
                 continue
-            scan.uncached[(int(row), column_index(col.decode('ascii')))] = formula.decode("utf-8", "replace")
+            with zf.open(part) as fh:
+                n, long = count_elements(fh, part, local, path=info.path)
+            if n > limit:
+                raise LimitExceededError(f"{part} holds {n:,} {what}, over the limit of {limit:,}: "
+                                         "refused", path=info.path)
+            if local == "si":
+                info.long_strings = bool(long)
 
 
-def _check_extent(info: PackageInfo, part: str, scan: SheetScan, limits: Limits) -> None:
-    sheet = next((n for n, t in info.sheet_parts.items() if t == part), part)
-    if scan.rows > limits.max_rows:
-        why = f"has {scan.rows:,}+ rows, over the limit of {limits.max_rows:,}"
-    elif scan.columns > limits.max_columns:
-        why = f"reaches column {scan.columns:,}, over the limit of {limits.max_columns:,} columns"
-    elif scan.rows * scan.columns > limits.max_cells:
-        why = (f"spans {scan.rows:,} rows x {scan.columns:,} columns, over the limit of "
-               f"{limits.max_cells:,} cells")
-    else:
-        return
-    raise LimitExceededError(f"sheet {sheet!r} {why}: refused (raise it with --max-rows)",
-                             path=info.path)
-
-
-def _ole_error(p: Path) -> WorkbookError:
+def _ole_info(p: Path, size: int) -> PackageInfo:
+    """An OLE compound file: an encrypted OOXML package (refused: --password) or a legacy
+    .xls (read through calamine, never written back)."""
     try:
         import olefile
 
         with olefile.OleFileIO(str(p)) as ole:
             if ole.exists("EncryptedPackage"):
-                return EncryptedWorkbookError(
+                raise EncryptedWorkbookError(
                     "workbook is password-protected (encrypted): pass --password to open it", path=p)
             if ole.exists("Workbook") or ole.exists("Book"):
-                return WorkbookError("legacy .xls (Excel 97-2003) workbook is not supported: open "
-                                     "it in Excel or LibreOffice and Save As .xlsx", path=p)
+                return PackageInfo(path=p, kind="xls", part_sizes={"": size})
     except OSError:
         pass
-    return WorkbookError("an OLE compound file, not an .xlsx/.xlsm workbook", path=p)
+    raise WorkbookError("an OLE compound file, not an .xlsx/.xlsm workbook", path=p)
+
+
+def _is_ods(zf: zipfile.ZipFile, names: dict[str, zipfile.ZipInfo]) -> bool:
+    if "mimetype" not in names or "content.xml" not in names:
+        return False
+    try:
+        return zf.read("mimetype").strip().startswith(ODS_MIME)
+    except ZIP_ERRORS:
+        return False
+
+
+def _read_only_zip(p: Path, zf: zipfile.ZipFile, names: dict[str, zipfile.ZipInfo],
+                   limits: Limits) -> PackageInfo:
+    """.xlsb and .ods: size and zip-bomb checks here, the cells through calamine."""
+    kind = "xlsb" if "xl/workbook.bin" in names else "ods"
+    info = PackageInfo(path=p, kind=kind, has_vba="xl/vbaProject.bin" in names)
+    _check_sizes(p, names, limits, info)
+    if kind == "ods":
+        _refuse_dtds(p, zf, names)
+    return info
 
 
 def _not_zip_reason(p: Path, head: bytes) -> str:

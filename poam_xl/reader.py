@@ -14,12 +14,13 @@ from pathlib import Path
 
 from . import layouts, model, recalc
 from .errors import EncryptedWorkbookError, PoamXlError, TemplateError
-from .grids import UNCACHED, CellProblem, Grid, load_grids
+from .grids import TOO_LONG, UNCACHED, CellProblem, Grid, load_grids
 from .package import Limits, inspect
 from .poam import Invalid, Poam, TableData
 from .tables import HEADER_SCAN_ROWS, find_table, policy_from_grids
+from .values import cell_ref
 
-__all__ = ["CellProblem", "Grid", "HEADER_SCAN_ROWS", "Invalid", "Poam", "TableData", "UNCACHED",
+__all__ = ["CellProblem", "Grid", "HEADER_SCAN_ROWS", "Invalid", "Poam", "TableData", "TOO_LONG", "UNCACHED",
            "find_table", "load_grids", "policy_from_grids", "read", "read_grid", "recognise"]
 
 LayoutArg = str | model.Layout | Sequence[str]
@@ -47,7 +48,10 @@ def read(path: str | Path, *, layout: LayoutArg = "dss", limits: Limits = Limits
             return poam
     info = inspect(p, limits)
     grids = load_grids(info, limits)
-    return read_grid(grids, date1904=info.date1904, source=str(p), layout=layout, mapping=mapping)
+    poam = read_grid(grids, date1904=info.date1904, source=str(p), layout=layout, mapping=mapping)
+    poam.invalid += [Invalid("text", "", name, cell_ref(r, c), n, TOO_LONG)  # issue 14: over-long
+                     for name, g in grids.items() for r, c, n in g.long_text]
+    return poam
 
 
 def read_grid(grids: dict[str, Grid], *, date1904: bool = False, source: str | None = None,

@@ -14,12 +14,13 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from . import __version__
+from .errors import shown as shown_path
 from .values import escape_formula
 
 FINDING_FIELDS = ("path", "rule", "severity", "where", "sheet", "cell", "item", "column",
                   "message", "hint", "value")
 SUMMARY_FIELDS = ("file", "company", "cage_code", "template", "items", "open", "overdue",
-                  "errors", "warnings", "status", "error")
+                  "errors", "warnings", "status", "error", "report", "feedback")
 
 
 def document(files: list[dict[str, Any]], as_of: str | None = None) -> dict[str, Any]:
@@ -55,6 +56,7 @@ def summary_csv(files: list[dict[str, Any]], escape_formulas: bool = True) -> st
     for f in files:
         s = f.get("summary") or {}
         row = {"file": f.get("path"), "status": f.get("status"), "error": f.get("error"),
+               "report": f.get("report"), "feedback": f.get("feedback"),
                "template": f.get("template"), **{k: s.get(k) for k in SUMMARY_FIELDS if k in s}}
         row["errors"] = s.get("errors", 0 if not f.get("error") else None)
         w.writerow({k: escape_formula(v) if escape_formulas else v for k, v in row.items()})
@@ -140,9 +142,10 @@ def to_console(f: dict[str, Any], console: Any) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    path = f.get("path")
+    path = shown_path(f.get("path"))  # control/bidi characters escaped (issue 14)
     if f.get("error"):
-        console.print(Text(f"{path}: UNREADABLE: {f['error']}", style="bold red"), soft_wrap=True)
+        label = "SKIPPED" if f.get("status") == "skipped" else "UNREADABLE"
+        console.print(Text(f"{path}: {label}: {shown_path(f['error'])}", style="bold red"), soft_wrap=True)
         return
     findings = f.get("findings") or []
     s = f.get("summary") or {}

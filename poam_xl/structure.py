@@ -12,7 +12,7 @@ import pandas as pd
 from . import model, schema
 from .findings import Finding, RuleSet
 from .layouts import OUTDATED
-from .reader import UNCACHED, Invalid, Poam, TableData
+from .reader import TOO_LONG, UNCACHED, Invalid, Poam, TableData
 from .values import excerpt, item_prefix, parse_ref
 
 RULES = RuleSet()
@@ -31,6 +31,8 @@ RULES.rule("value.error", "error", "Cells hold values, not Excel errors",
      "Fix the formula or type the value (#N/A, #REF! and the like are not values).")
 RULES.rule("value.uncached", "error", "Formula cells have cached values",
      "Open and save the workbook in Excel (or recalculate it) so the computed values are stored.")
+RULES.rule("text.too-long", "warning", "Text cells fit Excel's 32,767-character cell limit",
+     "Shorten the text (or move it to an attachment): Excel cuts a cell at 32,767 characters.")
 RULES.rule("policy.invalid", "error", "Policy sheet values are valid",
      "Enter a whole number of days (or calendar/business for Day count).")
 RULES.rule("template.unknown", "error", "The workbook uses a recognised POA&M template",
@@ -84,6 +86,14 @@ def invalid_values(poam: Poam) -> list[Finding]:
             out.append(RULES.make("value.uncached", f"{who}{_label(poam, inv.table, inv.key)} is a formula "
                             "with no cached value", sheet=inv.sheet, cell=inv.cell, item=item,
                             column=_label(poam, inv.table, inv.key)))
+            continue
+        elif inv.expected == TOO_LONG:  # value = the text's length (issue 14)
+            out.append(RULES.make("text.too-long", f"{inv.sheet}!{inv.cell} holds {inv.value:,} "
+                                  "characters, over Excel's 32,767-character cell limit (read "
+                                  "cut at 32,767)",
+                                  sheet=inv.sheet, cell=inv.cell, item=_item_at(poam, inv)
+                                  if inv.sheet != poam.items.sheet else _item_at(
+                                      poam, Invalid("items", "", inv.sheet, inv.cell, None, ""))))
             continue
         elif inv.table == "policy":
             rid = "policy.invalid"

@@ -14,7 +14,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import dashboard_sheet, derive, feedback, model, sample
+from . import dashboard_sheet, derive, feedback, model, sample, textcells
 from .policy import DEFAULT, Policy
 from .write import atomic_path
 
@@ -127,9 +127,7 @@ def write_rows(ws: Worksheet, first: int, columns: tuple[model.Column, ...],
             _cell_format(c, col)
             if value is None or value == "":
                 continue
-            c.value = value
-            if isinstance(value, str) and value.startswith("="):
-                c.data_type = "s"  # text that looks like a formula stays text
+            textcells.put(ws, first + i, j, value)  # text stays text, never a formula (issue 14)
 
 
 def print_rows(ws: Worksheet, items: int) -> None:

@@ -1,21 +1,60 @@
-"""Text cells in the workbooks we write with openpyxl: text never becomes a formula."""
+"""Text cells in the workbooks we write with openpyxl: the one cell writer, and text never
+becomes a formula.
+
+``put(ws, row, col, value)`` is how every openpyxl-built workbook (DSS template and sample,
+FedRAMP, eMASS, DSS conversion, review pack, diff workbook, dashboard) writes a value: text is
+stored as text (never ``<f>``), text starting with ``= + - @``, tab or CR also gets Excel's
+quote prefix (so editing the cell in Excel keeps it text), and text over Excel's 32,767
+characters is cut there and recorded (``cuts``), never silently.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+MAX_TEXT = 32_767  # Excel's limit of characters in a cell
+RISKY = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may take for a formula
+
+
+def put(ws: Any, row: int, col: int, value: Any) -> Any:
+    """Write ``value`` at (row, col) of openpyxl worksheet ``ws``; returns the cell."""
+    if isinstance(value, str):
+        if len(value) > MAX_TEXT:
+            value = value[:MAX_TEXT]
+            cut = ws.__dict__.setdefault("_poam_cuts", [])
+            cut.append(f"{ws.title}!{_ref(row, col)}")
+        cell = ws.cell(row, col)
+        cell.value = value  # openpyxl marks text starting with '=' as a formula ...
+        cell.data_type = "s"  # ... which it is not: it is text
+        if value.lstrip(" ").startswith(RISKY):
+            cell.quotePrefix = True
+        return cell
+    return ws.cell(row, col, value)
+
 
 def literal_text(ws: Any) -> None:
-    """Cells whose text starts with '=' stay text: openpyxl would otherwise write a formula."""
+    """A last guard over a whole sheet: cells whose text openpyxl took for a formula stay text."""
     for row in ws.iter_rows():
         for cell in row:
             if cell.data_type == "f" and isinstance(cell.value, str):
                 cell.data_type = "s"
 
 
-def put(cell: Any, value: Any) -> Any:
-    """Write ``value`` into an openpyxl cell; text stays text (never a formula)."""
-    cell.value = value
-    if isinstance(value, str) and cell.data_type == "f":
-        cell.data_type = "s"
-    return cell
+def cuts(wb: Any) -> list[str]:
+    """'Sheet!A1' of every text ``put`` cut to 32,767 characters in workbook ``wb``."""
+    return [ref for ws in wb.worksheets for ref in ws.__dict__.get("_poam_cuts", [])]
+
+
+def cut_note(wb: Any) -> list[str]:
+    """The report line for ``cuts`` (none when nothing was cut)."""
+    found = cuts(wb)
+    if not found:
+        return []
+    more = f" and {len(found) - 5} more" if len(found) > 5 else ""
+    return [f"text over Excel's 32,767-character cell limit cut to fit: {', '.join(found[:5])}{more}"]
+
+
+def _ref(row: int, col: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return f"{get_column_letter(col)}{row}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,11 +10,11 @@ from typing import Any
 import pandas as pd
 
 from . import dashboard, derive, feedback, model, rules
-from .errors import UsageError, WorkbookError, WriteError
+from .errors import UsageError, WorkbookError, WriteError, shown
 from .report import plural
 from .validation import Report
 from .values import column_letter, plain, split_ref
-from .write import atomic_path, check_extension
+from .write import Snapshot, atomic_path, check_extension, private_copy, snapshot, swap_in_place
 from .xlsxcf import highlight_first
 from .xlsxcharts import set_major_units
 from .xlsxpatch import Sheet, Workbook, q
@@ -37,10 +37,11 @@ class UpdateResult:
     sorted: bool = False
     missing: list[str] = field(default_factory=list)  # header texts of derived columns absent
     backup: Path | None = None
+    cut: list[str] = field(default_factory=list)  # texts cut to Excel's 32,767 characters
     text_dates: int = 0  # dates typed as text rewritten as dates (--fix-text-dates)
 
     def line(self) -> str:
-        parts = [f"updated {self.path}: {self.rows} item rows, {self.cells} cells written",
+        parts = [f"updated {shown(self.path)}: {self.rows} item rows, {self.cells} cells written",
                  plural(self.proposed, "milestone date") + " proposed",
                  "dashboard refreshed" if self.dashboard else "no Dashboard sheet"]
         if self.sorted:
@@ -51,6 +52,8 @@ class UpdateResult:
             parts.append("not written (no such column): " + ", ".join(self.missing))
         if self.backup:
             parts.append(f"backup {self.backup.name}")
+        if self.cut:
+            parts.append("text cut to Excel's 32,767 characters: " + ", ".join(self.cut[:5]))
         return "; ".join(parts)
 
 
@@ -82,7 +85,7 @@ def _checked(report: Report) -> Report:
 
 def _targets(src: Path, dst: Path) -> bool:
     """True for an in-place write; refuses an in-place write while Excel has the file open."""
-    in_place = src.resolve() == dst.resolve() if dst.exists() else False
+    in_place = os.path.realpath(src) == os.path.realpath(dst) if dst.exists() else False
     if in_place and (lock := lock_file(src)) is not None:
         raise WriteError(f"is open in Excel ({lock.name} beside it): close it and retry", path=src)
     return in_place
@@ -92,27 +95,71 @@ def update_workbook(src: str | Path, dst: str | Path, report: Report, *, sort: s
                     backup: bool = False, fix_text_dates: bool = False) -> UpdateResult:
     """Write the derived columns, notes and Dashboard of ``report`` from ``src`` into ``dst``.
 
-    ``dst`` may be ``src`` (in place). Only the changed cells and parts are rewritten; the
-    write is atomic and ``src`` is never modified (an in-place write replaces it by rename).
-    ``fix_text_dates`` also rewrites each date typed as text (rule date.text) as a real date.
+    ``dst`` may be ``src`` (in place: compare-and-swap, see ``update_file``). Only the changed
+    cells and parts are rewritten; the write is atomic and ``src`` is never modified (an
+    in-place write replaces it by rename). ``fix_text_dates`` also rewrites each date typed as
+    text (rule date.text) as a real date.
     """
     src, dst = Path(src), Path(dst)
+    if _targets(src, dst):
+        snap = snapshot(src)
+        with private_copy(snap) as copy:
+            return _patch(copy, src, report, sort, backup, snap, fix_text_dates)
+    return _patch(src, dst, report, sort, False, None, fix_text_dates)
+
+
+def update_file(file: str | Path, output: str | Path | None, *, profile: str = "auto",
+                as_of: Any = None, sort: str | None = None, backup: bool = False,
+                fix_text_dates: bool = False) -> UpdateResult:
+    """Validate ``file`` and write its update to ``output`` (None: in place).
+
+    In place, the file's bytes are read once: that version is validated and patched, and it is
+    replaced only if the file on disk is still that version when the result is ready (else
+    WriteError, the other program's save kept, ours left beside it as NAME.conflict-<time>);
+    through a symlink the link's target is written and the link stays. ``--backup`` keeps the
+    version that was read as NAME.bak.xlsx.
+    """
+    from .errors import PoamXlError
+    from .validation import validate
+
+    src = Path(file)
+    if output is not None and Path(output).resolve() != src.resolve():
+        return update_workbook(src, output, validate(src, profile=profile, as_of=as_of), sort=sort,
+                               fix_text_dates=fix_text_dates)
+    _targets(src, src)
+    snap = snapshot(src)
+    with private_copy(snap) as copy:
+        try:
+            report = validate(copy, profile=profile, as_of=as_of)
+        except PoamXlError as exc:  # name the user's file, not the private copy
+            raise type(exc)(exc.reason, path=str(src), cell=exc.cell) from None
+        report.source = str(src)
+        if report.poam is not None:
+            report.poam.source = str(src)
+        return _patch(copy, src, report, sort, backup, snap, fix_text_dates)
+
+
+def _patch(src: Path, dst: Path, report: Report, sort: str | None, backup: bool,
+           snap: Snapshot | None, fix_text_dates: bool = False) -> UpdateResult:
     if sort is not None and sort not in SORTS:
         raise UsageError(f"--sort must be one of {', '.join(SORTS)}, not {sort!r}")
     report = _checked(report)
     check_extension(src, dst)
-    in_place = _targets(src, dst)
     result = UpdateResult(path=dst)
     with Workbook(src) as wb:
         if fix_text_dates:
             result.text_dates = _fix_text_dates(wb, report)
         _write(wb, report, sort, result)
-        with atomic_path(dst) as tmp:
+        if snap is None:
+            with atomic_path(dst) as tmp:
+                wb.save(tmp)
+            return result
+        with swap_in_place(snap, dst) as tmp:
             wb.save(tmp)
-            if backup and in_place:
-                result.backup = backup_path(src)
-                with atomic_path(result.backup) as btmp:
-                    shutil.copy2(src, btmp)
+        if backup:  # the version that was read, not whatever is on disk now
+            result.backup = backup_path(snap.path)
+            with atomic_path(result.backup) as btmp:
+                btmp.write_bytes(snap.data)
     return result
 
 
@@ -153,6 +200,7 @@ def _write(wb: Workbook, report: Report, sort: str | None, result: UpdateResult)
     for name, texts in notes.items():
         wb.sheet(name).notes(texts, feedback.AUTHOR)
     result.rows, result.cells = len(derived), sum(len(c) for c in values.values())
+    result.cut = [ref for s in wb.sheets.values() for ref in s.cut]
     if model.DASHBOARD_SHEET in wb.sheet_parts and report.dashboard:
         wb.sheet(model.DASHBOARD_SHEET).set_many(dashboard.cells(report.dashboard))
         # the bar charts' count axes step by whole items for the new counts

@@ -1,59 +1,178 @@
-"""Writing outputs safely: atomic replace (temp file in the target folder, fsync, rename)."""
+"""Writing outputs safely: atomic replace (temp file in the target folder, fsync, rename), and
+compare-and-swap for in-place writes (the file on disk must still be the one that was read).
+
+File-system failures (no space, read-only file system, permission, a name too long, a folder
+where a file should be) become one WriteError naming the output, never an internal error.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import errno
+import hashlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import WriteError
+
+# errors that can only come from writing the output (whatever file the OS names)
+WRITE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EFBIG, errno.ENAMETOOLONG,
+                errno.EISDIR}
+# called with the target just before an in-place swap checks it (tests inject a rival writer)
+BEFORE_SWAP: list[Callable[[Path], None]] = []
+
+
+def os_error_text(exc: OSError) -> str:
+    """'no space left on device' for an OSError (its strerror, lower case), never a traceback."""
+    text = exc.strerror or type(exc).__name__
+    return text[:1].lower() + text[1:]
+
+
+def _temp_name(dest: Path, folder: Path) -> tuple[str, str]:
+    """mkstemp prefix and suffix whose whole name fits the folder's NAME_MAX (in bytes)."""
+    try:
+        limit = os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):
+        limit = 255
+    room = max(1, limit - 1 - 1 - 8 - 4)  # '.' + name + '.' + 8 random + '.tmp'
+    name = dest.name.encode("utf-8", "surrogateescape")[:room].decode("utf-8", "ignore")
+    return f".{name}.", ".tmp"
 
 
 @contextlib.contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; on success it replaces ``target`` atomically.
 
-    A failure (or a kill) before the rename leaves any existing ``target`` untouched.
+    A failure (or a kill) before the rename leaves any existing ``target`` untouched; an
+    OSError of the file system (full disk, read-only, too long a name) is a WriteError naming
+    ``target``. Symlinks: the link's target is replaced and the link stays a link.
     """
-    dest = Path(target)
+    dest = Path(os.path.realpath(target)) if Path(target).is_symlink() else Path(target)
     folder = dest.parent if str(dest.parent) else Path(".")
+    if dest.is_dir():
+        raise WriteError("is a folder: give a file name for the output", path=target)
+    prefix, suffix = _temp_name(dest, folder)
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=folder)
+        fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=folder)
     except FileNotFoundError:
         raise WriteError("output folder does not exist", path=folder) from None
     except PermissionError:
         raise WriteError("output folder is not writable", path=folder) from None
+    except OSError as exc:
+        raise WriteError(f"cannot write here ({os_error_text(exc)})", path=target) from None
     os.close(fd)
     tmp = Path(name)
     try:
         yield tmp
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        if dest.exists():
-            with contextlib.suppress(OSError):
-                os.chmod(tmp, dest.stat().st_mode & 0o777)
-        else:
-            with contextlib.suppress(OSError):
-                umask = os.umask(0)
-                os.umask(umask)
-                os.chmod(tmp, 0o666 & ~umask)
+        _settle(tmp, dest)
         os.replace(tmp, dest)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        if isinstance(exc, OSError) and (exc.errno in WRITE_ERRNOS or exc.filename in (
+                str(tmp), str(dest))):
+            raise WriteError(f"cannot write ({os_error_text(exc)})", path=target) from None
         raise
 
 
+def _settle(tmp: Path, dest: Path) -> None:
+    """fsync the temp file and give it the target's permissions (or the umask's)."""
+    with open(tmp, "rb+") as fh:
+        os.fsync(fh.fileno())
+    if dest.exists():
+        with contextlib.suppress(OSError):
+            os.chmod(tmp, dest.stat().st_mode & 0o777)
+    else:
+        with contextlib.suppress(OSError):
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+
+
+# ---------------------------------------------------------------- in place: compare and swap
+@dataclass(frozen=True)
+class Snapshot:
+    """A file's bytes as read once, and what identifies that version on disk."""
+
+    path: Path  # the real file (a symlink resolved)
+    data: bytes
+    size: int
+    mtime_ns: int
+    inode: int
+    sha256: str
+
+    def changed(self) -> str | None:
+        """None while the file on disk is still this version, else what differs."""
+        try:
+            st = self.path.stat()
+        except OSError as exc:
+            return f"it is gone ({os_error_text(exc)})"
+        if (st.st_ino, st.st_size, st.st_mtime_ns) != (self.inode, self.size, self.mtime_ns):
+            return "it was saved by another program since it was read"
+        try:
+            now = hashlib.sha256(self.path.read_bytes()).hexdigest()
+        except OSError as exc:
+            return f"it cannot be read back ({os_error_text(exc)})"
+        return None if now == self.sha256 else "its content changed since it was read"
+
+
+def snapshot(path: str | Path) -> Snapshot:
+    """Read ``path`` (through a symlink to its target) once, with its identity."""
+    real = Path(os.path.realpath(path))
+    try:
+        before = real.stat()
+        data = real.read_bytes()
+        after = real.stat()
+    except OSError as exc:
+        raise WriteError(f"cannot read it ({os_error_text(exc)})", path=path) from None
+    if (before.st_mtime_ns, before.st_size) != (after.st_mtime_ns, after.st_size):
+        raise WriteError("it changed while it was being read: retry", path=path)
+    return Snapshot(real, data, after.st_size, after.st_mtime_ns, after.st_ino,
+                    hashlib.sha256(data).hexdigest())
+
+
+def conflict_path(real: Path, stamp: float) -> Path:
+    """NAME.conflict-YYYYMMDD-HHMMSS.xlsx beside the file (UTC of ``stamp``)."""
+    when = dt.datetime.fromtimestamp(stamp, dt.UTC).strftime("%Y%m%d-%H%M%S")
+    return real.with_name(f"{real.stem}.conflict-{when}{real.suffix}")
+
+
+@contextlib.contextmanager
+def swap_in_place(snap: Snapshot, shown: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside the file; after the block, replace the file with it only
+    if the file is still the version ``snap`` read. Otherwise the other program's version
+    stays, our result is kept as NAME.conflict-<time>.xlsx and WriteError says so."""
+    with atomic_path(snap.path) as tmp:
+        yield tmp
+        _settle(tmp, snap.path)  # flushed before the check: the rename follows it at once
+        for hook in BEFORE_SWAP:
+            hook(snap.path)
+        why = snap.changed()
+        if why is not None:
+            keep = conflict_path(snap.path, tmp.stat().st_mtime)
+            os.replace(tmp, keep)
+            raise WriteError(f"not written: {why}; that version is kept and the result is "
+                             f"beside it as {keep.name}", path=shown)
+
+
 def check_extension(src: str | Path, dst: str | Path) -> None:
-    """Refuse an output name Excel would reject: macros (VBA) only in .xlsm, none in .xlsx.
+    """Refuse an output name Excel would reject: macros (VBA) only in .xlsm, none in .xlsx;
+    refuse write-back to a workbook poam-xl only reads (.xls, .xlsb, .ods, Strict OOXML).
 
     Excel will not open a macro-enabled package named .xlsx (or a plain one named .xlsm):
     "the file format or file extension is not valid".
     """
     import zipfile
 
+    from .package import inspect
+
+    why = inspect(src).writable
+    if why is not None:
+        raise WriteError(why, path=src)
     with zipfile.ZipFile(src) as zf:
         has_vba = "xl/vbaProject.bin" in zf.namelist()
     suffix = Path(dst).suffix.lower()
@@ -63,3 +182,17 @@ def check_extension(src: str | Path, dst: str | Path) -> None:
     if not has_vba and suffix in (".xlsm", ".xltm"):
         raise WriteError("the workbook has no macros: name the output .xlsx, Excel refuses a "
                          "plain workbook named .xlsm", path=dst)
+
+
+@contextlib.contextmanager
+def private_copy(snap: Snapshot) -> Iterator[Path]:
+    """The snapshot's bytes in a private temporary file (same suffix), deleted afterwards: the
+    one version that is validated and patched."""
+    fd, name = tempfile.mkstemp(prefix="poam-xl-", suffix=snap.path.suffix.lower() or ".xlsx")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(snap.data)
+        yield Path(name)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(name)

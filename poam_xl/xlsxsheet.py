@@ -159,6 +159,7 @@ class Sheet:
             (int(c.get("min", "0")), int(c.get("max", "0")), int(c.get("style", "0")))
             for c in root.iterfind(f"{q('cols')}/{q('col')}")]
         self.formulas_removed = False
+        self.cut: list[str] = []  # cells whose text was cut to Excel's 32,767 characters
         self.max_row = max(self.rows, default=0)
         self.max_col = 0
 
@@ -257,7 +258,9 @@ class Sheet:
             if style:
                 c.set("s", str(style))
         else:
-            c.set("t", "inlineStr")
+            c.set("t", "inlineStr")  # text is never written as <f>: it stays text
+            if len(str(value)) > MAX_TEXT:
+                self.cut.append(f"{self.name}!{ref}")
             text = clean_text(str(value))
             t = etree.SubElement(etree.Element(q("is")), q("t"))
             t.text = text

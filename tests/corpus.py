@@ -144,6 +144,81 @@ def million_rows(n: int = 1_000_000) -> bytes:
     return sheet_xml(rows, f"A1:A{n}")
 
 
+NS = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+STRICT = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+REL = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+STRICT_REL = b"http://purl.oclc.org/ooxml/officeDocument/relationships"
+FAR = b'<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+
+
+def prefixed_sheet(rows: bytes) -> bytes:
+    """A sheet whose elements carry a namespace prefix (<x:row>, <x:c>): valid XML."""
+    body = rows.replace(b"<row", b"<x:row").replace(b"</row>", b"</x:row>").replace(
+        b"<c ", b"<x:c ").replace(b"</c>", b"</x:c>").replace(b"<v>", b"<x:v>").replace(
+        b"</v>", b"</x:v>")
+    return (b'<?xml version="1.0" encoding="UTF-8"?><x:worksheet xmlns:x="' + NS
+            + b'"><x:sheetData>' + body + b"</x:sheetData></x:worksheet>")
+
+
+def strict(data: bytes) -> bytes:
+    """The whole package moved to ISO/IEC 29500 Strict namespaces."""
+    def edit(xml: bytes) -> bytes:
+        return xml.replace(NS, STRICT).replace(REL, STRICT_REL)
+
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        names = [n for n in zf.namelist() if n.endswith((".xml", ".rels"))]
+    return rewrite(data, {n: edit for n in names})
+
+
+def libreoffice_rows(xml: bytes) -> bytes:
+    """LibreOffice's save: empty formatted rows (and styled empty cells) down to 1,048,576."""
+    tail = b"".join(b'<row r="%d" s="1" customFormat="true" ht="12.8"><c r="A%d" s="1"/></row>'
+                    % (r, r) for r in range(300, 1_048_577, 7))
+    return xml.replace(b"</sheetData>", tail + b"</sheetData>", 1)
+
+
+def many_sheets(data: bytes, n: int) -> bytes:
+    """``n`` extra small sheets (each a few cells)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        wb, rels, types = (zf.read("xl/workbook.xml"), zf.read("xl/_rels/workbook.xml.rels"),
+                           zf.read("[Content_Types].xml"))
+    sheet = sheet_xml(b'<row r="1"><c r="A1"><v>1</v></c><c r="B1"><v>2</v></c></row>', "A1:B1")
+    extra = {f"xl/worksheets/extra{i}.xml": sheet for i in range(n)}
+    wb = wb.replace(b"</sheets>", b"".join(b'<sheet xmlns:r="' + REL + b'" name="x%d" sheetId="%d" '
+                                          b'r:id="rX%d"/>' % (i, 1000 + i, i) for i in range(n))
+                    + b"</sheets>")
+    rels = rels.replace(b"</Relationships>", b"".join(
+        b'<Relationship Id="rX%d" Type="' % i + REL + b'/worksheet" Target="worksheets/extra%d.xml"/>'
+        % i for i in range(n)) + b"</Relationships>")
+    types = types.replace(b"</Types>", b"".join(
+        b'<Override PartName="/xl/worksheets/extra%d.xml" ContentType="application/vnd.'
+        b'openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>' % i for i in range(n))
+        + b"</Types>")
+    return rewrite(data, {"xl/workbook.xml": wb, "xl/_rels/workbook.xml.rels": rels,
+                          "[Content_Types].xml": types, **extra})
+
+
+def wide_sheets(data: bytes, n: int = 4, rows: int = 8_000, cols: int = 400) -> bytes:
+    """``n`` sheets each within the per-sheet limits; together over the workbook's cells."""
+    row = b"".join(b'<c r="%s%%d"><v>1</v></c>' % col_letter_of(c).encode() for c in (1, cols))
+    body = b"".join(b'<row r="%d">' % r + (row.replace(b"%d", b"%d" % r)) + b"</row>"
+                    for r in range(1, rows + 1))
+    data = many_sheets(data, n)
+    return rewrite(data, {f"xl/worksheets/extra{i}.xml": sheet_xml(body) for i in range(n)})
+
+
+def col_letter_of(n: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(n)
+
+
+def odd_attributes(xml: bytes) -> bytes:
+    """Single quotes, r after s, cells and rows without r, error cell prefixed: all valid XML."""
+    return xml.replace(b'<row r="1" ht="26"', b"<row ht='26' r='1'", 1).replace(
+        b'<c r="A1" s="6"', b"<c s='6' r='A1'", 1).replace(b'<row r="2">', b"<row>", 1)
+
+
 def phantom_dimension(xml: bytes) -> bytes:
     import re
 
@@ -243,6 +318,12 @@ def edit_unicode(wb: Workbook) -> None:
     ws[f"{d}{_row(3)}"] = "Unpatched 🔥 server «prod» ñandú 中文"
 
 
+def over_long(xml: bytes) -> bytes:
+    """The first item's description 40,000 characters long (openpyxl and Excel cut at 32,767)."""
+    head = xml.index(b"<t>", xml.index(b'r="%d"' % template.FIRST_ROW))
+    return xml[:head + 3] + b"x" * 40_000 + xml[head + 3:]
+
+
 def _book(edit: Callable[[Workbook], None] | None = None, sample: int = 8) -> Callable[[Path], Any]:
     return lambda p: make_book(p, sample=sample, edit=edit)
 
@@ -265,7 +346,8 @@ def cases() -> list[Case]:
         Case("truncated.xlsx", _write(lambda: base()[: len(base()) // 2]), True, r"corrupt or truncated"),
         Case("empty.xlsx", _write(b""), True, r"empty file \(0 bytes\)"),
         Case("encrypted.xlsx", _write(lambda: encrypted(base())), True, r"encrypted.*--password"),
-        Case("legacy.xls", _write(legacy_xls()), True, r"legacy \.xls.*Save As \.xlsx"),
+        Case("legacy.xls", _write(legacy_xls()), False, rules=("template.unknown",),
+             note="read through python-calamine (an empty BIFF8 workbook: no POA&M table)"),
         Case("binary.xlsb", edited({"xl/workbook.bin": b"\0" * 64}), True,
              r"\.xlsb.*Save As"),
         Case("csv-renamed.xlsx", _write(b"Item Number,Status\n1,Open\n"), True, r"CSV"),
@@ -286,11 +368,11 @@ def cases() -> list[Case]:
         Case("sparse-far-cell.xlsx", edited({"xl/worksheets/sheet1.xml": sheet_xml(
             b'<row r="1"><c r="A1"><v>1</v></c></row>'
             b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')}), True,
-             r"sheet 'Instructions' has 1,048,576\+ rows, over the limit",
+             r"sheet 'Instructions' reaches column 16,384, over the limit of 500 columns",
              note="two cells, A1 and XFD1048576 (python-calamine would allocate 550 GB and abort)"),
         Case("million-rows.xlsx", _write(lambda: rewrite(base(), {"xl/worksheets/sheet1.xml":
                                                        million_rows()})), True,
-             r"sheet 'Instructions' has [\d,]+\+ rows, over the limit of 200,000"),
+             r"sheet 'Instructions' has [\d,]+\+ rows with content, over the limit of 200,000"),
         Case("phantom-range.xlsx", edited({ITEMS_PART: phantom_dimension}, sample=10),
              False, note="dimension claims A1:Z1048576, 10 items: read fast, 10 items"),
         Case("hidden-sheets.xlsx", _book(edit_hidden), False,
@@ -313,6 +395,35 @@ def cases() -> list[Case]:
         Case("date1904.xlsx", _book(edit_1904), False, note="1904 date system: same dates"),
         Case("unicode-long.xlsx", _book(edit_unicode), False,
              note="RTL, emoji, CJK and a 32,767-character cell: read intact"),
+        Case("over-long-text.xlsx", edited({ITEMS_PART: over_long}), False,
+             rules=("text.too-long",), says=r"40,0\d\d characters, over Excel's 32,767",
+             note="a 40,000-character cell: read whole, reported (Excel cuts at 32,767)"),
+        Case("far-ns-prefix.xlsx", edited({"xl/worksheets/sheet1.xml": prefixed_sheet(FAR)}), True,
+             r"sheet 'Instructions' reaches column 16,384, over the limit",
+             note="the same two cells as <x:row>/<x:c> (namespace prefix): tokenized, refused"),
+        Case("far-single-quotes.xlsx", edited({"xl/worksheets/sheet1.xml": sheet_xml(
+            FAR.replace(b'"', b"'").replace(b"<c r='XFD", b"<c s='0' r='XFD"))}), True,
+             r"sheet 'Instructions' reaches column 16,384",
+             note="far cell with single quotes and r not first"),
+        Case("far-no-r.xlsx", edited({"xl/worksheets/sheet1.xml": sheet_xml(
+            b"<row><c><v>1</v></c>" + b"<c><v>2</v></c>" * 600 + b"</row>")}), True,
+             r"reaches column 601, over the limit of 500",
+             note="cells without r: placed one after another, as calamine places them"),
+        Case("strict-ooxml.xlsx", _write(lambda: strict(base())), False,
+             note="ISO/IEC 29500 Strict namespaces: read (write-back refused with one line)"),
+        Case("odd-attributes.xlsx", edited({ITEMS_PART: odd_attributes}), False,
+             note="single-quoted attributes, r not first: read like any workbook"),
+        Case("prefixed-errors.xlsx", edited({"xl/worksheets/sheet1.xml": prefixed_sheet(
+            b'<row r="1"><c r="A1" t="e"><v>#REF!</v></c></row>')}), False,
+             note="error value in a prefixed sheet: still found"),
+        Case("libreoffice-empty-rows.xlsx", edited({ITEMS_PART: libreoffice_rows}, sample=10),
+             False, note="empty formatted rows down to 1,048,576 (LibreOffice): 10 items read"),
+        Case("budget-four-sheets.xlsx", _write(lambda: wide_sheets(base())), True,
+             r"workbook is over the limit of 10,000,000 cells",
+             note="four sheets each within the per-sheet limits, over the workbook's cells"),
+        Case("many-sheets.xlsx", _write(lambda: many_sheets(base(), 1_200)), True,
+             r"has 1,206 sheets, over the limit of 1,000",
+             note="1,206 sheets: refused at once (scanning is linear in the sheets)"),
         Case("~$poam.xlsx", _write(lock_file()), True, r"lock file",
              note="skipped in folders; named explicitly: one-line error"),
     ]

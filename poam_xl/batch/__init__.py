@@ -10,9 +10,10 @@ a bad one, and write the report folder.
 from __future__ import annotations
 
 from .check import BatchOptions, check_file
-from .files import find_files
+from .files import Skipped, find_files, skipped_results
 from .output import annotate_targets, prepare, unique_names, write_reports
 from .pool import counts, exit_code, run, run_dask
 
-__all__ = ["BatchOptions", "annotate_targets", "check_file", "counts", "exit_code", "find_files",
-           "prepare", "run", "run_dask", "unique_names", "write_reports"]
+__all__ = ["BatchOptions", "Skipped", "annotate_targets", "check_file", "counts", "exit_code",
+           "find_files", "prepare", "run", "run_dask", "skipped_results", "unique_names",
+           "write_reports"]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import isolate
 from ..errors import LimitExceededError, PoamXlError
 from ..package import Limits
 
@@ -51,7 +51,11 @@ def check_file(path: str | Path, options: BatchOptions, *, annotate_to: str | No
             result.update(report.to_dict())
             result["path"] = str(path)
             if annotate_to is not None and report.poam is not None:
-                result["annotated"] = _annotate(path, annotate_to, report)
+                try:  # an output problem is never the input's: the validation stands
+                    result["annotated"] = _annotate(path, annotate_to, report)
+                except PoamXlError as exc:
+                    result.setdefault("notes", []).append(f"no feedback copy: {exc.reason}")
+                    result["annotate_error"] = exc.reason
     except PoamXlError as exc:
         result["error"] = exc.reason + (f" [{exc.cell}]" if exc.cell else "")
         result["status"] = "unreadable"
@@ -60,12 +64,22 @@ def check_file(path: str | Path, options: BatchOptions, *, annotate_to: str | No
                            "(raise it with --memory-mb)")
     except RecursionError:
         result["error"] = "structure too deeply nested: refused"
+    except OSError as exc:  # the file system, never "internal error"
+        result["error"] = f"cannot read it ({exc.strerror or type(exc).__name__})"
     except Exception as exc:  # a bug of ours: this file fails, the batch goes on
         result["error"] = f"internal error: {type(exc).__name__}: {str(exc)[:160]}"
     lock = Path(path).with_name("~$" + Path(path).name)
-    if lock.exists():
-        result["notes"] = [f"open in Excel ({lock.name} beside it): unsaved changes are not checked"]
+    if _exists(lock):
+        result.setdefault("notes", []).append(
+            f"open in Excel ({lock.name} beside it): unsaved changes are not checked")
     return result
+
+
+def _exists(p: Path) -> bool:
+    try:
+        return p.exists()
+    except OSError:  # a name too long for the file system, a loop: no lock file
+        return False
 
 
 def _validate(path: Path, options: BatchOptions) -> Any:
@@ -109,15 +123,8 @@ def _deadline(seconds: float | None) -> Iterator[None]:
 
 def _cpu_backstop(seconds: float) -> None:
     """In a worker, code that never returns to Python (a parser loop) is killed by RLIMIT_CPU."""
-    if not _IN_WORKER["on"]:
-        return
-    import resource
-
-    used = sum(os.times()[:2])
-    soft = int(used + 2 * seconds + 10)
-    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
-    if hard == resource.RLIM_INFINITY or soft < hard:
-        resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+    if _IN_WORKER["on"] or isolate.SETTINGS.inside:
+        isolate.cap_process(None, 2 * seconds + 10)
 
 
 _IN_WORKER = {"on": False}
@@ -125,13 +132,6 @@ _IN_WORKER = {"on": False}
 
 def _init_worker(memory_mb: int | None) -> None:
     _IN_WORKER["on"] = True
+    isolate.SETTINGS.inside = True  # a capped worker: its reads never fork again
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    if memory_mb:
-        import resource
-
-        cap = memory_mb * 1024**2
-        _, hard = resource.getrlimit(resource.RLIMIT_AS)
-        if hard == resource.RLIM_INFINITY or cap < hard:
-            resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
-
-
+    isolate.cap_process(memory_mb)

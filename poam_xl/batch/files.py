@@ -7,7 +7,33 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-SUFFIXES = (".xlsx", ".xlsm")
+SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")  # the last three: read, never written
+
+
+class Skipped(str):
+    """'path: reason' of something a batch did not read; ``fatal`` when it is a submission
+    that could not be read (the batch then exits 2), not a lock file or a loop visited once."""
+
+    path: str
+    reason: str
+    fatal: bool
+
+    def __new__(cls, path: object, reason: str, fatal: bool = False) -> Skipped:
+        self = super().__new__(cls, f"{path}: {reason}")
+        self.path, self.reason, self.fatal = str(path), reason, fatal
+        return self
+
+
+def skipped_results(skipped: Iterable[str], profile: str, as_of: str) -> list[dict[str, object]]:
+    """Summary entries for what was not read (status "skipped", or "unreadable" when fatal)."""
+    out: list[dict[str, object]] = []
+    for s in skipped:
+        path, reason, fatal = (s.path, s.reason, s.fatal) if isinstance(s, Skipped) else (
+            s, "not read", False)
+        out.append({"path": path, "status": "unreadable" if fatal else "skipped", "error": reason,
+                    "profile": profile, "template": "unknown", "as_of": as_of, "summary": {},
+                    "findings": []})
+    return out
 GLOB_CHARS = set("*?[")
 
 
@@ -75,7 +101,7 @@ def _walk(root: Path, skipped: list[str], excluded: set[tuple[int, int]]) -> lis
     out: list[Path] = []
     visited: set[tuple[int, int]] = set()
     for folder, dirs, names in os.walk(root, followlinks=True, onerror=lambda e: skipped.append(
-            f"{e.filename}: {e.strerror}")):
+            Skipped(e.filename, f"cannot list this folder ({e.strerror})", fatal=True))):
         try:
             key = _key(Path(folder))
         except OSError:
@@ -84,15 +110,14 @@ def _walk(root: Path, skipped: list[str], excluded: set[tuple[int, int]]) -> lis
         if key in visited or key in excluded:  # symlink loop, or our own output folder
             dirs[:] = []
             if key in visited:
-                skipped.append(f"{folder}: symlink loop, already visited")
+                skipped.append(Skipped(folder, "symlink loop, already visited"))
             continue
         visited.add(key)
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(names):
             if name.startswith("~$"):
-                skipped.append(f"{Path(folder) / name}: Office lock file")
-            elif name.lower().endswith((".xls", ".xlsb")) and not name.startswith("."):
-                skipped.append(f"{Path(folder) / name}: not .xlsx/.xlsm (Save As .xlsx to check it)")
+                skipped.append(Skipped(Path(folder) / name, "Office lock file (the workbook is "
+                                       "open in Excel)"))
             elif _wanted(name):
                 out.append(Path(folder) / name)
     return out

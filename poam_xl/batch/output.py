@@ -12,6 +12,14 @@ from ..errors import WriteError
 from ..write import atomic_path
 
 RESERVED = "summary"  # summary.json / summary.csv belong to the batch
+# a report or feedback name's stem, in bytes: room for "-99-feedback.xlsm" and the temp name's
+# dots and random part within NAME_MAX (255) of every common file system
+STEM_BYTES = 200
+
+
+def _fit(stem: str, limit: int) -> str:
+    raw = stem.encode("utf-8", "surrogateescape")
+    return stem if len(raw) <= limit else raw[:limit].decode("utf-8", "ignore").rstrip(". ")
 
 
 def unique_names(files: list[Path]) -> dict[str, str]:
@@ -20,7 +28,7 @@ def unique_names(files: list[Path]) -> dict[str, str]:
     taken = {RESERVED}
     out: dict[str, str] = {}
     for f in files:
-        stem = f.stem or "workbook"
+        stem = _fit(f.stem or "workbook", STEM_BYTES)
         name, n = stem, 1
         while name.lower() in taken:
             n += 1
@@ -49,7 +57,13 @@ def write_reports(results: list[dict[str, Any]], out_dir: Path) -> int:
     """Per-file JSON reports, summary.json and summary.csv, each written atomically; returns the
     number of per-file reports."""
     names = unique_names([Path(r["path"]) for r in results])
+    for r in results:  # each file's report (and feedback copy) is named in the summaries
+        r["report"] = f"{names[r['path']]}.json"
+        if r.get("annotated"):
+            r["feedback"] = Path(r["annotated"]).name
     for r in results:
+        if r.get("status") == "skipped":
+            continue
         with atomic_path(out_dir / f"{names[r['path']]}.json") as tmp:
             tmp.write_text(json.dumps(r, indent=2, ensure_ascii=False, default=str) + "\n",
                            encoding="utf-8")

@@ -17,7 +17,8 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
+from .. import isolate
+from ..errors import PoamXlError, UsageError
 from ..findings import SEVERITY_ORDER
 from .check import BatchOptions, _init_worker, check_file
 
@@ -49,9 +50,9 @@ def run(paths: list[Path], options: BatchOptions, *, jobs: int | None = None,
         if on_result is not None:
             on_result(r)
 
-    if jobs == 1 or len(names) == 1:
+    if jobs == 1 or len(names) == 1:  # each file in a capped child of its own (isolate)
         for i, name in enumerate(names):
-            done(i, check_file(name, options, annotate_to=annotate.get(name)))
+            done(i, check_alone(name, options, annotate.get(name)))
         return [results[i] for i in range(len(names))]
     queue = list(range(len(names)))
     careful = False
@@ -104,11 +105,27 @@ def _pool(indices: list[int], names: list[str], options: BatchOptions, annotate:
     return sorted(lost)
 
 
-def _crashed(path: str, options: BatchOptions) -> dict[str, Any]:
+def check_alone(name: str, options: BatchOptions, annotate_to: str | None) -> dict[str, Any]:
+    """``check_file`` in a forked child capped like a pool worker (memory, CPU, time), so a
+    parser that aborts costs this file only; in-process where fork is missing or already
+    inside a capped child."""
+    if isolate.SETTINGS.inside or not hasattr(os, "fork"):
+        return check_file(name, options, annotate_to=annotate_to)
+    try:
+        result: dict[str, Any] = isolate.run(
+            check_file, name, options, annotate_to=annotate_to, path=name,
+            timeout=(options.timeout * 1.5 + 10) if options.timeout else 0,
+            memory_mb=options.memory_mb or 0)
+        return result
+    except PoamXlError as exc:
+        return _crashed(name, options, exc.reason)
+
+
+def _crashed(path: str, options: BatchOptions, why: str | None = None) -> dict[str, Any]:
     return {"path": path, "status": "unreadable", "profile": options.profile,
             "template": "unknown", "as_of": options.as_of.isoformat(), "summary": {},
-            "findings": [], "error": "the checker process died on this file (out of memory or "
-            "CPU time: a hostile or enormous workbook?): refused"}
+            "findings": [], "error": why or "the checker process died on this file (out of "
+            "memory or CPU time: a hostile or enormous workbook?): refused"}
 
 
 def exit_code(results: list[dict[str, Any]], fail_on: str = "error") -> int:

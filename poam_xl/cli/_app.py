@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import inspect
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import typer
@@ -47,6 +49,14 @@ def handle_errors(func: F) -> F:
             fail(str(exc), ExitCode.UNREADABLE)
         except KeyboardInterrupt:
             fail("interrupted", ExitCode.UNREADABLE)
+        except OSError as exc:  # the file system (full disk, read-only, a name too long ...)
+            if DEBUG["on"]:
+                raise
+            from ..errors import shown
+            from ..write import os_error_text
+
+            where = f"{shown(exc.filename)}: " if exc.filename else ""
+            fail(f"{where}{os_error_text(exc)}", ExitCode.UNREADABLE)
         except Exception as exc:  # a bug of ours: one line unless --debug
             if DEBUG["on"]:
                 raise
@@ -68,6 +78,80 @@ def parse_as_of(value: str | None) -> dt.date:
 
 AS_OF = typer.Option(None, "--as-of", help="Date to compute due/overdue from (YYYY-MM-DD; default today).")
 
+# The safety options of every verb that reads a workbook, defined once (``reads_workbooks``).
+LIMIT_OPTIONS: dict[str, tuple[Any, Any]] = {
+    "timeout": (float, typer.Option(300.0, "--timeout", min=0, help="Seconds per workbook "
+                                    "before it is stopped and reported (0 = no limit).")),
+    "memory_mb": (int, typer.Option(4096, "--memory-mb", min=0, help="Memory cap (MB) of the "
+                                    "process that reads a workbook (0 = none).")),
+    "max_rows": (int | None, typer.Option(None, "--max-rows", min=1, help="Refuse sheets with "
+                                          "more rows holding values (default 200,000).")),
+    "max_columns": (int | None, typer.Option(None, "--max-columns", min=1, help="Refuse sheets "
+                                             "spanning more columns (default 500).")),
+    "max_cells": (int | None, typer.Option(None, "--max-cells", min=1, help="Refuse workbooks "
+                                           "whose sheets span more cells in all (default "
+                                           "10,000,000).")),
+    "max_sheets": (int | None, typer.Option(None, "--max-sheets", min=1, help="Refuse workbooks "
+                                            "with more sheets (default 1,000).")),
+    "max_file_mb": (int | None, typer.Option(None, "--max-file-mb", min=1,
+                                             help="Refuse larger files (default 200).")),
+}
+
+
+@dataclass(frozen=True)
+class Safety:
+    """The values of the LIMIT_OPTIONS a verb was given."""
+
+    limits: Any  # package.Limits
+    timeout: float | None
+    memory_mb: int | None
+
+
+SAFETY: list[Safety] = []  # the current verb's, for verbs that pass them on (validate's batch)
+
+
+def safety_from(timeout: float = 300.0, memory_mb: int = 4096, max_rows: int | None = None,
+                max_columns: int | None = None, max_cells: int | None = None,
+                max_sheets: int | None = None, max_file_mb: int | None = None) -> Safety:
+    """Limits and caps from the options (raising --max-rows or --max-columns raises the cell
+    budget to fit)."""
+    from ..package import Limits
+
+    base = Limits()
+    rows, cols = max_rows or base.max_rows, max_columns or base.max_columns
+    cells = max_cells or max(base.max_cells, rows * cols if (max_rows or max_columns) else 0)
+    limits = replace(base, max_rows=rows, max_columns=cols, max_cells=cells,
+                     max_sheets=max_sheets or base.max_sheets,
+                     max_file_bytes=(max_file_mb * 1024**2) if max_file_mb else base.max_file_bytes)
+    return Safety(limits, timeout or None, memory_mb or None)
+
+
+def reads_workbooks(func: F | None = None, *, whole: bool = True) -> Any:
+    """Give a verb the LIMIT_OPTIONS: its reads then run in a capped child (``isolate``) under
+    these limits, and (``whole``) the whole verb under twice --timeout (validate: per file)."""
+    if func is None:
+        return functools.partial(reads_workbooks, whole=whole)
+    sig = inspect.signature(func)
+    extra = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=opt, annotation=kind)
+             for name, (kind, opt) in LIMIT_OPTIONS.items()]
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from .. import isolate
+        from ..batch.check import _deadline
+        from ..package import configure_limits
+
+        safety = safety_from(**{k: kwargs.pop(k) for k in LIMIT_OPTIONS if k in kwargs})
+        configure_limits(safety.limits)
+        isolate.configure(enabled=True, timeout=safety.timeout, memory_mb=safety.memory_mb)
+        SAFETY[:] = [safety]
+        with _deadline(safety.timeout * 2 + 10 if safety.timeout and whole else None):
+            return func(*args, **kwargs)
+
+    wrapper.__signature__ = sig.replace(  # type: ignore[attr-defined,unused-ignore]
+        parameters=[*sig.parameters.values(), *extra])
+    return wrapper
+
 
 def _version(value: bool) -> None:
     if value:
@@ -85,11 +169,13 @@ def _root(
 ) -> None:
     if debug:
         DEBUG["on"] = True
+        os.environ["POAM_XL_DEBUG"] = "1"
 
 
 def main() -> None:
     """Console-script entry point."""
     if "--debug" in sys.argv:  # accepted anywhere: `poam-xl validate x.xlsx --debug` too
         DEBUG["on"] = True
+        os.environ["POAM_XL_DEBUG"] = "1"
         sys.argv = [a for a in sys.argv if a != "--debug"]
     app()

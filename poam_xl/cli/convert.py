@@ -6,11 +6,12 @@ from pathlib import Path
 
 import typer
 
-from ._app import AS_OF, app, handle_errors, parse_as_of
+from ._app import AS_OF, app, handle_errors, parse_as_of, reads_workbooks
 
 
 @app.command()
 @handle_errors
+@reads_workbooks
 def convert(
     src: Path | None = typer.Argument(None, metavar="IN", help="File to convert (never modified)."),
     out: Path | None = typer.Argument(None, metavar="OUT", help="File to write (atomically)."),

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import typer
 
-from ._app import AS_OF, app, handle_errors, parse_as_of
+from ._app import AS_OF, app, handle_errors, parse_as_of, reads_workbooks
 
 
 @app.command("import")
 @handle_errors
+@reads_workbooks
 def import_(
     findings: list[Path] = typer.Argument(
         ..., help="Findings files: .ckl, .cklb, .nessus, XCCDF/ARF results .xml, HDF .json, .csv."

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import typer
 
-from ._app import AS_OF, app, handle_errors, parse_as_of
+from ._app import AS_OF, app, handle_errors, parse_as_of, reads_workbooks
 
 
 @app.command()
 @handle_errors
+@reads_workbooks
 def review(
     workbook: Path = typer.Argument(..., help="The POA&M workbook to review."),
     output: Path = typer.Option(

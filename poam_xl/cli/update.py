@@ -6,11 +6,12 @@ from pathlib import Path
 
 import typer
 
-from ._app import AS_OF, app, handle_errors, parse_as_of
+from ._app import AS_OF, app, handle_errors, parse_as_of, reads_workbooks
 
 
 @app.command()
 @handle_errors
+@reads_workbooks
 def update(
     file: Path = typer.Argument(..., help="POA&M workbook (.xlsx/.xlsm) to update."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the updated copy here."),
@@ -32,8 +33,7 @@ def update(
     Example: poam-xl update poam.xlsx --in-place --backup
     """
     from ..errors import EncryptedWorkbookError, UsageError, WorkbookError, WriteError
-    from ..update import update_workbook
-    from ..validation import validate
+    from ..update import update_file
 
     if (output is None) == (not in_place) or (output is not None and in_place):
         raise UsageError("give exactly one of --output OUT or --in-place")
@@ -43,12 +43,11 @@ def update(
         raise WriteError("already exists (use --force to replace it)", path=output)
     day = parse_as_of(as_of)
     try:
-        report = validate(file, profile=profile, as_of=day)
+        result = update_file(file, None if in_place else output, profile=profile, as_of=day,
+                             sort=sort, backup=backup, fix_text_dates=fix_text_dates)
     except EncryptedWorkbookError:
         raise WorkbookError("is password-protected: update writes only unencrypted workbooks; "
                             "remove the password in Excel (File > Info > Protect Workbook) first, "
                             "or check it as it is with `poam-xl validate --password`",
                             path=file) from None
-    result = update_workbook(file, output or file, report, sort=sort, backup=backup,
-                             fix_text_dates=fix_text_dates)
     typer.echo(result.line())

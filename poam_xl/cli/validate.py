@@ -9,7 +9,8 @@ from typing import Any
 
 import typer
 
-from ._app import AS_OF, app, handle_errors, parse_as_of
+from ..errors import shown
+from ._app import AS_OF, SAFETY, app, handle_errors, parse_as_of, reads_workbooks
 
 
 class OutputFormat(str, Enum):
@@ -30,6 +31,7 @@ OUTPUT_SUFFIXES = {".json", ".csv", ".xml", ".txt", ".junit"}
 
 @app.command()
 @handle_errors
+@reads_workbooks(whole=False)
 def validate(
     paths: list[str] = typer.Argument(..., help="Workbooks, folders (searched recursively for "
                                       ".xlsx/.xlsm) or globs such as 'inbox/**/*.xlsx'."),
@@ -49,14 +51,6 @@ def validate(
     password: str | None = typer.Option(None, "--password", envvar="POAM_XL_PASSWORD",
                                         help="Password of encrypted workbooks (or set "
                                         "POAM_XL_PASSWORD)."),
-    max_rows: int | None = typer.Option(None, "--max-rows", min=1, help="Refuse sheets with "
-                                        "more rows (default 200,000)."),
-    max_file_mb: int | None = typer.Option(None, "--max-file-mb", min=1,
-                                           help="Refuse larger files (default 200)."),
-    timeout: float = typer.Option(300.0, "--timeout", min=0, help="Seconds per file before it "
-                                  "is stopped and reported (0 = no limit)."),
-    memory_mb: int = typer.Option(4096, "--memory-mb", min=0, help="Memory cap of each worker "
-                                  "process (0 = none; not applied with --jobs 1)."),
     executor: str = typer.Option("process", "--executor", help="process (default) or dask "
                                  "(a local Dask cluster; pip install 'poam-xl[dask]')."),
     map_: list[str] = typer.Option([], "--map", help="Your own mapping of a header to a field: "
@@ -74,25 +68,18 @@ def validate(
 
     Example: poam-xl validate inbox/ --format json --output reports/ --jobs 4
     """
-    from dataclasses import replace
-
     from .. import batch, usermap
     from ..errors import UsageError
-    from ..package import Limits
 
     day = parse_as_of(as_of)
     out_dir = _output_dir(output, annotate)
     files, skipped = batch.find_files(paths, exclude=[out_dir] if out_dir else [])
     if not files:
         raise UsageError(f"no .xlsx/.xlsm files found in {' '.join(paths)}")
-    limits = Limits()
-    if max_rows:
-        limits = replace(limits, max_rows=max_rows, max_cells=max(limits.max_cells,
-                                                                  max_rows * limits.max_columns))
-    if max_file_mb:
-        limits = replace(limits, max_file_bytes=max_file_mb * 1024**2)
-    options = batch.BatchOptions(as_of=day, profile=profile, password=password, limits=limits,
-                                 timeout=timeout or None, memory_mb=memory_mb or None,
+    safety = SAFETY[0]
+    options = batch.BatchOptions(as_of=day, profile=profile, password=password,
+                                 limits=safety.limits, timeout=safety.timeout,
+                                 memory_mb=safety.memory_mb,
                                  mapping=usermap.parse(map_, mapping_file))
     if save_mapping is not None and len(files) != 1:
         raise UsageError("--save-mapping writes one workbook's mapping: give one file")
@@ -102,7 +89,8 @@ def validate(
         batch.prepare(out_dir)
     results = _run(files, options, jobs, targets, executor, quiet=len(files) == 1)
     for line in skipped:
-        typer.echo(f"poam-xl: skipped {line}", err=True)
+        typer.echo(f"poam-xl: skipped {shown(line)}", err=True)
+    results += batch.skipped_results(skipped, profile, day.isoformat())  # listed, never lost
     _emit(results, fmt, output if out_dir is None else None)
     if show_mapping:
         from .. import report
@@ -156,7 +144,7 @@ def _run(files: list[Path], options: Any, jobs: int | None, targets: dict[str, s
 
     def line(r: dict[str, Any]) -> None:
         done[0] += 1
-        typer.echo(f"[{done[0]}/{len(files)}] {r['path']}: {r['status']}", err=True)
+        typer.echo(f"[{done[0]}/{len(files)}] {shown(r['path'])}: {r['status']}", err=True)
 
     return batch.run(files, options, jobs=jobs, annotate=targets, on_result=line)
 

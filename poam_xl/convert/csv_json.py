@@ -21,7 +21,7 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
-from .. import __version__, dates, kept, model, records
+from .. import __version__, dates, kept, model, records, safeload
 from ..errors import TemplateError
 from ..poam import Conversion, Poam
 from ..policy import from_settings
@@ -169,7 +169,7 @@ def detect_json(path: Path) -> bool:
 
 def read_json(path: str | Path, **_: Any) -> tuple[Poam, Conversion]:
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+        doc = safeload.load_json(path, what="poam-xl JSON")  # NaN, 1e400, depth: one line
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise TemplateError(
             f"not poam-xl JSON ({type(exc).__name__}: {str(exc)[:80]})", path=str(path)
@@ -219,7 +219,7 @@ def detect_csv(path: Path) -> bool:
 def read_csv(path: str | Path, **_: Any) -> tuple[Poam, Conversion]:
     try:
         with Path(path).open(encoding="utf-8-sig", newline="") as fh:
-            table = list(csv.reader(fh))
+            table = list(safeload.csv_rows(csv.reader(fh), path))
     except (OSError, UnicodeDecodeError) as exc:
         raise TemplateError(
             f"not a UTF-8 CSV file ({type(exc).__name__})", path=str(path)
@@ -245,7 +245,8 @@ def read_csv(path: str | Path, **_: Any) -> tuple[Poam, Conversion]:
         rec: dict[str, Any] = {n: unescape_formula(v) for n, v in zip(names, line, strict=False)}
         ms = rec.get(MILESTONES_COLUMN) or ""
         try:
-            rec[MILESTONES_COLUMN] = json.loads(ms) if ms.strip() else []
+            rec[MILESTONES_COLUMN] = safeload.load_json(path, ms, what="milestones JSON") if (
+                ms.strip()) else []
         except json.JSONDecodeError:
             raise TemplateError(
                 f"row {len(rows) + 2}: the milestones column is not a JSON array", path=str(path)

@@ -88,7 +88,7 @@ def write(poam: Poam, path: str | Path, *, as_of: dt.date | None = None, **_: An
     for i, f in enumerate(model.HEADER_FIELDS):
         value = poam.header.get(f.key)
         if value not in (None, ""):
-            ws.cell(template.HEADER_TOP + i, 3, value)
+            textcells.put(ws, template.HEADER_TOP + i, 3, value)
     extras = [
         (k, v)
         for k, v in poam.header.items()
@@ -101,8 +101,8 @@ def write(poam: Poam, path: str | Path, *, as_of: dt.date | None = None, **_: An
     ]
     conv = Conversion(source=poam.source or "", target=str(out), items=len(rows))
     for (label, value), (r, (lj, vj)) in zip(extras, slots, strict=False):
-        ws.cell(r, lj, label).font = Font(bold=True)
-        ws.cell(r, vj, value)
+        textcells.put(ws, r, lj, label).font = Font(bold=True)
+        textcells.put(ws, r, vj, value)
     for label, value in extras[len(slots) :]:
         conv.dropped.append({"item": None, "field": label, "value": kept.text(value), "kept_in": None})
     template.write_rows(ws, template.FIRST_ROW, model.ITEM_COLUMNS, rows)
@@ -126,6 +126,7 @@ def write(poam: Poam, path: str | Path, *, as_of: dt.date | None = None, **_: An
     dashboard_sheet.create_sheet(wb, rows, pol, as_of)
     wb.move_sheet(model.DASHBOARD_SHEET, offset=-1)  # back before the hidden Lists sheet
     wb.active = wb.sheetnames.index(model.ITEMS.sheet)
+    conv.notes += textcells.cut_note(wb)
     with atomic_path(out) as tmp:
         wb.save(tmp)
     return conv
@@ -165,13 +166,12 @@ def _put_back(ws: Any, first: int, header_row: int, columns: tuple[model.Column,
     """Write what ``_restore`` took back: texts into their columns, kept columns at the right."""
     at = {c.key: j for j, c in enumerate(columns, start=1)}
     for k, label in enumerate(extra, start=len(columns) + 1):
-        head = ws.cell(header_row, k)
-        textcells.put(head, label)
+        head = textcells.put(ws, header_row, k, label)
         head.font = Font(bold=True)
         at["column:" + label] = k
     for i, mine in enumerate(cells):
         for key, value in mine.items():
-            textcells.put(ws.cell(first + i, at[key]), value)
+            textcells.put(ws, first + i, at[key], value)
 
 
 def mapping() -> list[tuple[str, str, str]]:

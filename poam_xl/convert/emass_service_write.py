@@ -78,7 +78,7 @@ def build(header: dict[str, Any], items: list[dict[str, Any]], variant: str) -> 
         ws[lcell] = label
         ws[lcell].font = Font(bold=True)
         if header.get(key) not in (None, ""):
-            textcells.put(ws[vcell], header[key])
+            textcells.put(ws, ws[vcell].row, ws[vcell].column, header[key])
     columns = list(names)  # eMASS keys in column order, from B
     for j, key in enumerate(columns, start=2):
         cell = ws.cell(L.HEADER_ROW, j, names[key])
@@ -93,7 +93,7 @@ def build(header: dict[str, Any], items: list[dict[str, Any]], variant: str) -> 
                 value = ms.get(key) if key in S.MILESTONE_KEYS else e.get(key)
                 if value in (None, ""):
                     continue
-                cell = textcells.put(ws.cell(row, j), value)
+                cell = textcells.put(ws, row, j, value)
                 cell.alignment = WRAP
                 if isinstance(value, dt.date):
                     cell.number_format = "mm/dd/yyyy"

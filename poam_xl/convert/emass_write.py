@@ -132,6 +132,7 @@ def write(poam: Poam, path: str | Path, *, layout: str | None = None, **_: Any) 
                 }
             )
     wb = build(poam.header, items)
+    conv.notes += textcells.cut_note(wb)
     with atomic_path(out) as tmp:
         wb.save(tmp)
     conv.items = len(items)
@@ -156,9 +157,9 @@ def build(header: dict[str, Any], items: list[dict[str, Any]]) -> Workbook:
             col = column_index_from_string(f.letter)
             if f.kind == "lines":
                 for k, v in enumerate(e[f.key]):
-                    ws.cell(row + k, col, v).alignment = WRAP
+                    textcells.put(ws, row + k, col, v).alignment = WRAP
             elif e.get(f.key) not in (None, ""):
-                cell = ws.cell(row, col, e[f.key])
+                cell = textcells.put(ws, row, col, e[f.key])
                 cell.alignment = WRAP
                 if f.kind == "date" and isinstance(e[f.key], dt.date):
                     cell.number_format = "mm/dd/yyyy"
@@ -197,7 +198,8 @@ def _layout(ws: Worksheet, header: dict[str, Any]) -> None:
         ws[lcell].font = Font(bold=True)
         value = header.get(key)
         if value not in (None, ""):
-            ws[vcell] = value
+            c = ws[vcell]
+            textcells.put(ws, c.row, c.column, value)
             if isinstance(value, dt.date):
                 ws[vcell].number_format = "m/d/yyyy"
     for rng in L.MERGES:

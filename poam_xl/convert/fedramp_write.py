@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .. import feedback, kept, records
+from .. import feedback, kept, records, textcells
 from ..layouts.fedramp import (
     ADJUSTED,
     CLOSED,
@@ -76,6 +76,7 @@ CHANGES = (
 def write(poam: Any, path: str | Path, *, revision: int = 5, **_options: Any) -> Conversion:
     """Write ``poam`` as a FedRAMP POA&M workbook at ``path`` (atomically)."""
     wb, conv = build(poam, revision=revision)
+    conv.notes += textcells.cut_note(wb)
     with atomic_path(Path(path)) as tmp:
         wb.save(tmp)
     return conv
@@ -155,7 +156,7 @@ def _poam_sheet(
         zip(("CSP", "System Name", "Impact Level", "POAM Date"), head, strict=True), start=1
     ):
         ws.cell(2, j, label).font = Font(bold=True)
-        cell = ws.cell(3, j, value)
+        cell = textcells.put(ws, 3, j, value)
         if j == 4:
             cell.number_format = DATE_FORMAT
     last_col = get_column_letter(len(fields))
@@ -170,7 +171,7 @@ def _poam_sheet(
             value = fr.get(key)
             if value is None or value == "":
                 continue
-            c = ws.cell(FIRST_ROW + i, j, value)
+            c = textcells.put(ws, FIRST_ROW + i, j, value)  # text stays text (issue 14)
             c.alignment, c.border = WRAP, BORDER
             if kind == "date":
                 c.number_format = DATE_FORMAT

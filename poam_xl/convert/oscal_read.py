@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .. import kept, model
+from .. import kept, model, safeload
 from ..coerce import frame_from_records
 from ..errors import LimitExceededError, TemplateError, WorkbookError
 from ..layouts.fedramp import side
@@ -49,7 +49,7 @@ def _load(path: Path) -> dict[str, Any]:
             raise LimitExceededError(
                 f"file is {size / 1024**2:.0f} MB, over the OSCAL limit", path=str(path)
             )
-        doc = json.loads(path.read_text(encoding="utf-8-sig"))
+        doc = safeload.load_json(path, what="OSCAL JSON")  # NaN, Infinity, 1e400, depth: refused
     except FileNotFoundError:
         raise WorkbookError("file not found", path=str(path)) from None
     except (UnicodeDecodeError, json.JSONDecodeError):

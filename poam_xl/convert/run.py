@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..errors import PoamXlError, UsageError, ValuesLostError, WorkbookError, WriteError
+from ..errors import PoamXlError, UsageError, ValuesLostError, WorkbookError, WriteError, shown
 from ..write import atomic_path
 from . import FORMATS, Conversion, get
 
@@ -170,7 +170,7 @@ def losses(poam: Any, put: Conversion) -> list[str]:
 
 def render(conv: Conversion) -> list[str]:
     """Console lines: what was converted, what was kept in Comments, what was dropped."""
-    lines = [f"converted {conv.source} -> {conv.target}: {conv.items} item(s)"]
+    lines = [f"converted {shown(conv.source)} -> {shown(conv.target)}: {conv.items} item(s)"]
     kept = Counter((d["field"], d.get("kept_in"), d.get("item") is None) for d in conv.dropped)
     for (fld, where, whole), n in sorted(kept.items(), key=lambda kv: (kv[0][1] is None, kv[0][0])):
         if where is None:

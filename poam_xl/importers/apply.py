@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import xlsxrows
-from ..errors import UsageError, ValuesLostError, WriteError
+from ..errors import PoamXlError, UsageError, ValuesLostError, WriteError, shown
 from ..policy import DEFAULT
 from ..reader import Poam, read
-from ..write import atomic_path, check_extension
+from ..write import Snapshot, atomic_path, check_extension, private_copy, snapshot, swap_in_place
 from ..xlsxpatch import Workbook
 from . import parse_all
-from .base import DEFAULT_OPTIONS, MAX_TEXT, ImportOptions
+from .base import DEFAULT_OPTIONS, MAX_TEXT, ImportOptions, Record
 from .merge import Plan, merge
 
 
@@ -37,7 +37,7 @@ class ImportResult:
                 else f" (item {last})"
             )
         parts = [
-            f"wrote {self.path}: {_n(self.records, 'finding')} read",
+            f"wrote {shown(self.path)}: {_n(self.records, 'finding')} read",
             f"{_n(added, 'item')} added{span}",
             f"{len(p.updates) - p.reopened} updated",
             f"{p.reopened} reopened",
@@ -131,18 +131,40 @@ def import_into(
         if lock_file(src):
             raise WriteError("the workbook is open in Excel (close it first)", path=str(src))
     as_of = as_of or dt.date.today()
-    poam = read(src)
     records = parse_all(findings, options)
-    pol = poam.policy if poam.policy_found else DEFAULT
-    plan = merge(poam.items.frame, records, pol, as_of, options)
-    if strict and (lost := losses(plan)):
-        raise ValuesLostError(lost, path=dst)
-    write_items(src, dst, plan, poam)
+    if not in_place:
+        poam = read(src)
+        plan = _plan(poam, records, as_of, options, strict, dst)
+        write_items(src, dst, plan, poam)
+        return ImportResult(dst, len(records), plan)
+    # in place: read the bytes once, merge into and patch that version, swap only if unchanged
+    snap = snapshot(src)
+    with private_copy(snap) as copy:
+        try:
+            poam = read(copy)
+        except PoamXlError as exc:  # name the user's file, not the private copy
+            raise type(exc)(exc.reason, path=str(src), cell=exc.cell) from None
+        poam.source = str(src)
+        plan = _plan(poam, records, as_of, options, strict, dst)
+        write_items(copy, src, plan, poam, snap=snap)
     return ImportResult(dst, len(records), plan)
 
 
-def write_items(src: str | Path, dst: str | Path, plan: Plan, poam: Poam) -> None:
-    """Write new rows (styled like the row above) and updated cells; every other byte kept."""
+def _plan(poam: Poam, records: list[Record], as_of: dt.date, options: ImportOptions, strict: bool,
+          dst: Path) -> Plan:
+    """The merge of ``records`` into ``poam``; with ``strict`` nothing lost or cut, else
+    ValuesLostError."""
+    plan = merge(poam.items.frame, records, DEFAULT if not poam.policy_found else poam.policy,
+                 as_of, options)
+    if strict and (lost := losses(plan)):
+        raise ValuesLostError(lost, path=dst)
+    return plan
+
+
+def write_items(src: str | Path, dst: str | Path, plan: Plan, poam: Poam,
+                snap: Snapshot | None = None) -> None:
+    """Write new rows (styled like the row above) and updated cells; every other byte kept.
+    With ``snap`` (in place) the result replaces ``dst`` only if it is still that version."""
     check_extension(src, dst)
     items = poam.items
     letters = dict(items.letters)
@@ -169,5 +191,5 @@ def write_items(src: str | Path, dst: str | Path, plan: Plan, poam: Poam) -> Non
                 ms.letters,
                 plan.milestones,
             )
-        with atomic_path(dst) as tmp:
+        with atomic_path(dst) if snap is None else swap_in_place(snap, dst) as tmp:
             wb.save(tmp)

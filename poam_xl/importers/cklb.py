@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .. import safeload
 from ..errors import WorkbookError
 from .base import DEFAULT_OPTIONS, ImportOptions, Record, parse_timestamp, pick_host
 from .ckl import stig_record
@@ -18,7 +18,7 @@ def parse(path: Path, options: ImportOptions = DEFAULT_OPTIONS) -> Iterator[Reco
     Raises WorkbookError naming the file for unreadable JSON or a document with no 'stigs'.
     """
     try:
-        doc = json.loads(path.read_text(encoding="utf-8-sig"))
+        doc = safeload.load_json(path, what="CKLB JSON")
     except (ValueError, UnicodeDecodeError) as exc:
         raise WorkbookError(
             f"not a readable CKLB checklist ({str(exc)[:120]})", path=str(path)

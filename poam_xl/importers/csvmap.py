@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .. import model
+from .. import model, safeload
 from ..dates import BAD, to_date
 from ..errors import UsageError, WorkbookError
 from .base import DEFAULT_OPTIONS, NOT_A_FINDING, OPEN, ImportOptions, Record, clean, unique
@@ -120,7 +120,7 @@ def parse(path: Path, options: ImportOptions = DEFAULT_OPTIONS) -> Iterator[Reco
         raise UsageError(
             "no CSV column maps to description (use --map description=HEADER)", path=str(path)
         )
-    for row in reader:
+    for row in safeload.csv_rows(reader, path):
         values = {k: clean(row.get(h)) for k, h in mapping.items()}
         if values.get("description"):
             yield _record(values, path.name)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .. import cci, model
+from .. import cci, model, safeload
 from ..errors import WorkbookError
 from .base import (
     DEFAULT_OPTIONS,
@@ -33,7 +32,7 @@ def parse(path: Path, options: ImportOptions = DEFAULT_OPTIONS) -> Iterator[Reco
     Raises WorkbookError naming the file for unreadable JSON or a document with no 'profiles'.
     """
     try:
-        doc = json.loads(path.read_text(encoding="utf-8-sig"))
+        doc = safeload.load_json(path, what="HDF JSON")  # NaN, Infinity, 1e400, depth: refused
     except (ValueError, UnicodeDecodeError) as exc:
         raise WorkbookError(f"not a readable HDF file ({str(exc)[:120]})", path=str(path)) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("profiles"), list):

@@ -12,7 +12,7 @@ from openpyxl.chart import BarChart, PieChart, Reference
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .. import feedback, model
+from .. import feedback, model, textcells
 from ..diff import Diff
 from ..validation import Report
 from .data import review_data
@@ -157,7 +157,7 @@ def _list(
     for i, r in enumerate(rows, start=HEAD_ROW + 1):
         for j, (_head, _width, key) in enumerate(columns, start=1):
             value = r.get(key)
-            c = ws.cell(i, j, value if value not in ("",) else None)
+            c = textcells.put(ws, i, j, value if value not in ("",) else None)
             c.alignment, c.border = WRAP, BORDER
             if isinstance(value, dt.date):
                 c.number_format = DATE
@@ -184,9 +184,9 @@ def _summary(
     ws["A1"] = "POA&M quarterly review"
     ws["A1"].font = Font(bold=True, size=16, color=NAVY)
     who = " / ".join(str(v) for v in (head.get("company_name"), head.get("system_name")) if v)
-    ws["A2"] = f"{who + ' — ' if who else ''}{name}, as of {as_of.isoformat()}" + (
+    textcells.put(ws, 2, 1, f"{who + ' — ' if who else ''}{name}, as of {as_of.isoformat()}" + (
         f", compared with {previous}" if previous else ""
-    )
+    ))
     ws["A2"].font = Font(italic=True, color=feedback.DERIVED)
     figures = (
         ("Items", f["items"]),
@@ -240,7 +240,7 @@ def _block(
         c.font, c.fill, c.border = HEAD_FONT, HEAD_FILL, BORDER
     for i, values in enumerate(rows, start=row + 1):
         for j, v in enumerate(values):
-            c = ws.cell(i, col + j, v)
+            c = textcells.put(ws, i, col + j, v)
             c.border = BORDER
             if j == 0:
                 c.font, c.fill = Font(bold=True), LABEL_FILL

@@ -1,0 +1,455 @@
+"""Issue 14: no input kills the process, budgets, compare-and-swap in-place writes, symlinks,
+file-system errors, names, JSON/CSV values, over-long text, the shared hostile cases."""
+
+from __future__ import annotations
+
+import errno
+import io
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from poam_xl import batch, write
+from poam_xl.cli import app
+from poam_xl.errors import WriteError, shown
+from poam_xl.grids import TOO_LONG
+from poam_xl.package import Limits, inspect, scan_sheets
+from poam_xl.sheetscan import quick_bound, scan_part
+from tests import corpus
+from tests.helpers import AS_OF, SHARED, make_book, sha256
+
+RUNNER = CliRunner()
+# the fuzz profile's settings (tests/test_fuzz.py): derandomized, untimed
+FUZZ = {"max_examples": 25, "deadline": None, "derandomize": True, "database": None,
+        "suppress_health_check": list(HealthCheck)}
+FAR_NS = SHARED / "cases" / "robustness" / "far-ns-prefix.xlsx"
+INJECT = SHARED / "cases" / "robustness" / "inject.xlsx"
+DAY = ["--as-of", AS_OF.isoformat()]
+
+
+def cli(*args: str) -> tuple[int, str]:
+    result = RUNNER.invoke(app, [*args])
+    return result.exit_code, result.output
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_book(tmp_path_factory.mktemp("book") / "poam.xlsx")
+
+
+# ---------------------------------------------------------------- 1. no input kills the process
+@pytest.mark.parametrize("verb", ["validate", "update", "convert", "diff", "review", "import",
+                                  "annotate"])
+def test_far_ns_prefix_is_one_line_exit_2_in_every_verb(verb: str, tmp_path: Path, book: Path
+                                                        ) -> None:
+    f = str(FAR_NS)
+    args = {"validate": ["validate", f], "update": ["update", f, "-o", str(tmp_path / "u.xlsx")],
+            "convert": ["convert", f, str(tmp_path / "c.json")], "diff": ["diff", f, str(book)],
+            "review": ["review", f, "-o", str(tmp_path / "r"), "--no-pdf"],
+            "import": ["import", str(SHARED / "cases" / "layouts" / "05-ckl-multi-stig.ckl"),
+                       "--into", f, "-o", str(tmp_path / "i.xlsx")],
+            "annotate": ["validate", f, "--output", str(tmp_path / "rep"), "--annotate"]}[verb]
+    code, out = cli(*args, *DAY)
+    assert code == 2, out
+    lines = [line for line in out.splitlines() if "far-ns-prefix.xlsx" in line]
+    assert lines and "reaches column 16,384" in out and "Traceback" not in out
+
+
+def test_an_abort_past_the_scanner_is_one_line(tmp_path: Path) -> None:
+    """Limits raised so the scanner lets the sheet through: python-calamine then aborts on a
+    550 GB allocation, in the capped child only: one line naming the file, exit 2."""
+    raised = ["--max-columns", "20000", "--max-rows", "2000000", "--max-cells", str(10**12),
+              "--memory-mb", "1500"]
+    for args in (["validate", str(FAR_NS)], ["convert", str(FAR_NS), str(tmp_path / "x.json")]):
+        code, out = cli(*args, *raised)
+        assert code == 2, out
+        assert "reader process died" in out and "far-ns-prefix.xlsx" in out
+        assert "panicked" not in out and "backtrace" not in out
+
+
+def test_strict_ooxml_read_everywhere_written_nowhere(tmp_path: Path) -> None:
+    path = tmp_path / "strict.xlsx"
+    path.write_bytes(corpus.strict(corpus.base_bytes()))
+    assert inspect(path).strict
+    report = batch.check_file(path, batch.BatchOptions(as_of=AS_OF))
+    assert report["status"] != "unreadable" and report["summary"]["items"] == 6
+    code, out = cli("convert", str(path), str(tmp_path / "s.json"))
+    assert code == 0, out
+    code, out = cli("diff", str(path), str(path))
+    assert code == 0, out
+    for args in (["update", str(path), "--in-place"], ["import", str(
+            SHARED / "cases" / "layouts" / "05-ckl-multi-stig.ckl"), "--into", str(path), "-o",
+            str(tmp_path / "i.xlsx")]):
+        before = sha256(path)
+        code, out = cli(*args, *DAY)
+        assert code == 2 and "Strict Open XML" in out and "no sheet named" not in out, out
+        assert sha256(path) == before
+    annotated = batch.check_file(path, batch.BatchOptions(as_of=AS_OF),
+                                 annotate_to=str(tmp_path / "fb.xlsx"))
+    assert annotated["status"] != "unreadable"  # the output problem is not the input's
+    assert "Strict Open XML" in annotated["annotate_error"]
+
+
+def _tokenized(data: bytes) -> object:
+    return scan_part(io.BytesIO(data), "sheet.xml")
+
+
+def test_tokenizer_finds_the_true_extent() -> None:
+    prefixed = corpus.prefixed_sheet(b'<row r="2"><c r="C2" t="e"><v>#N/A</v></c>'
+                                     b'<c r="D2"><f>1+1</f></c></row>')
+    scan = _tokenized(prefixed)
+    assert scan.errors == {(2, 3): "#N/A"} and scan.uncached == {(2, 4): "1+1"}
+    assert quick_bound(prefixed) is None  # prefixed: never the byte bound
+    quoted = corpus.sheet_xml(b"<row r='4'><c s='1' r='b4'><v>1</v></c><c><v>2</v></c></row>"
+                              b"<row><c><v>3</v></c></row>")
+    scan = _tokenized(quoted)
+    assert (scan.first_row, scan.last_row, scan.first_col, scan.last_col) == (4, 5, 1, 3)
+    assert scan.content_rows == 2 and scan.cells == 3
+    empty = corpus.sheet_xml(b'<row r="1"><c r="A1"><v>1</v></c></row>'
+                             b'<row r="1048576"><c r="XFD1048576" s="3"/></row>')
+    scan = _tokenized(empty)
+    assert (scan.last_row, scan.last_col, scan.content_rows) == (1, 1, 1)  # styled only: free
+
+
+CELL = st.tuples(st.integers(1, 300), st.integers(1, 60))
+
+
+@settings(**FUZZ)
+@given(cells=st.lists(CELL, min_size=1, max_size=12),
+       style=st.sampled_from(["plain", "single", "r-last", "no-r", "prefixed", "dimension"]))
+def test_byte_bound_never_undercounts(cells: list[tuple[int, int]], style: str) -> None:
+    """Whatever the serialisation, the quick bound is None or covers the tokenizer's extent,
+    and the tokenizer's extent is the one python-calamine allocates."""
+    from openpyxl.utils import get_column_letter
+    from python_calamine import CalamineWorkbook
+
+    rows: dict[int, list[int]] = {}
+    for r, c in cells:
+        rows.setdefault(r, []).append(c)
+    parts = []
+    for r in sorted(rows):
+        cs = []
+        for c in sorted(set(rows[r])):
+            ref = f"{get_column_letter(c)}{r}"
+            cs.append({"plain": f'<c r="{ref}"><v>1</v></c>', "single": f"<c r='{ref}'><v>1</v></c>",
+                       "r-last": f'<c s="0" r="{ref}"><v>1</v></c>', "no-r": f'<c r="{ref}"><v>1</v></c>',
+                       "prefixed": f'<c r="{ref}"><v>1</v></c>',
+                       "dimension": f'<c r="{ref}"><v>1</v></c>'}[style])
+        parts.append(f'<row r="{r}">' + "".join(cs) + "</row>")
+    body = "".join(parts).encode()
+    data = (corpus.prefixed_sheet(body) if style == "prefixed" else corpus.sheet_xml(
+        body, "A1:B2" if style == "dimension" else "A1"))
+    exact = _tokenized(data)
+    bound = quick_bound(data)
+    if bound is not None:
+        assert bound.first_row <= exact.first_row and bound.last_row >= exact.last_row
+        assert bound.first_col <= exact.first_col and bound.last_col >= exact.last_col
+        assert bound.content_rows >= exact.content_rows
+    buf = io.BytesIO()
+    book_bytes = corpus.rewrite(corpus.base_bytes(0), {"xl/worksheets/sheet1.xml": data})
+    buf.write(book_bytes)
+    buf.seek(0)
+    sh = CalamineWorkbook.from_filelike(buf).get_sheet_by_name("Instructions")
+    assert (sh.start[0] + 1, sh.start[1] + 1) == (exact.first_row, exact.first_col)
+    assert (sh.end[0] + 1, sh.end[1] + 1) == (exact.last_row, exact.last_col)
+
+
+def test_scanning_is_linear_in_the_sheets(tmp_path: Path) -> None:
+    """1,206 sheets with --max-sheets raised: scanned (one zip directory read, not one per
+    sheet); the budget holds."""
+    path = tmp_path / "many.xlsx"
+    path.write_bytes(corpus.many_sheets(corpus.base_bytes(), 1_200))
+    info = inspect(path, Limits(max_sheets=5_000))
+    scans = scan_sheets(info, Limits(max_sheets=5_000))
+    assert len(scans) == 1_206 and scans["x7"].last_row == 1
+
+
+# ---------------------------------------------------------------- 3, 4: compare and swap, links
+def _rival(other: bytes):  # noqa: ANN202 - a hook
+    def hook(target: Path) -> None:
+        target.write_bytes(other)  # another program saves between read and rename
+
+    return hook
+
+
+@pytest.mark.parametrize("rival", ["other workbook", "same bytes, new mtime", "same size",
+                                   "replaced file"])
+def test_race_between_read_and_rename_is_detected(rival: str, tmp_path: Path, book: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from poam_xl.update import update_file
+
+    for attempt in range(3):  # every time, not once
+        path = tmp_path / f"p{attempt}.xlsx"
+        path.write_bytes(book.read_bytes())
+        other = make_book(tmp_path / f"other{attempt}.xlsx", sample=3).read_bytes()
+
+        def hook(target: Path, other: bytes = other) -> None:
+            data = target.read_bytes()
+            if rival == "other workbook":
+                target.write_bytes(other)
+            elif rival == "same bytes, new mtime":
+                st_ = target.stat()
+                os.utime(target, ns=(st_.st_atime_ns, st_.st_mtime_ns + 10**9))
+            elif rival == "same size":
+                target.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+            else:  # saved to a new file and renamed over (another inode)
+                (target.parent / "new.tmp").write_bytes(data)
+                os.replace(target.parent / "new.tmp", target)
+
+        monkeypatch.setattr(write, "BEFORE_SWAP", [hook])
+        theirs_before = None
+        with pytest.raises(WriteError) as err:
+            update_file(path, None, as_of=AS_OF)
+        theirs_before = path.read_bytes()
+        assert "not written" in str(err.value) and "conflict-" in str(err.value)
+        conflicts = list(tmp_path.glob(f"p{attempt}.conflict-*.xlsx"))
+        assert len(conflicts) == 1 and zipfile.is_zipfile(conflicts[0])
+        assert path.read_bytes() == theirs_before  # the other program's version is kept
+        assert not list(tmp_path.glob(".p*.tmp"))
+
+
+def test_import_in_place_race_is_detected(tmp_path: Path, book: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from poam_xl.importers.apply import import_into
+
+    path = tmp_path / "poam.xlsx"
+    path.write_bytes(book.read_bytes())
+    other = make_book(tmp_path / "other.xlsx", sample=2).read_bytes()
+    monkeypatch.setattr(write, "BEFORE_SWAP", [_rival(other)])
+    with pytest.raises(WriteError, match="not written"):
+        import_into([SHARED / "cases" / "layouts" / "05-ckl-multi-stig.ckl"], path, in_place=True,
+                    as_of=AS_OF)
+    assert path.read_bytes() == other
+    assert list(tmp_path.glob("poam.conflict-*.xlsx"))
+
+
+def test_in_place_through_a_symlink_and_backup(tmp_path: Path, book: Path) -> None:
+    real = tmp_path / "real" / "poam.xlsx"
+    real.parent.mkdir()
+    real.write_bytes(book.read_bytes())
+    link = tmp_path / "link.xlsx"
+    link.symlink_to(real)
+    before = real.read_bytes()
+    code, out = cli("update", str(link), "--in-place", "--backup", *DAY)
+    assert code == 0, out
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert real.read_bytes() != before  # the target was updated
+    assert (real.parent / "poam.bak.xlsx").read_bytes() == before  # the version that was read
+
+
+# ---------------------------------------------------------------- 6. file-system errors, names
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS, errno.EACCES, errno.ENAMETOOLONG,
+                                  errno.EISDIR])
+def test_file_system_errors_are_one_line_naming_the_output(code: int, tmp_path: Path, book: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    real_replace = os.replace
+
+    def failing(src: str, dst: str) -> None:
+        if str(dst).endswith("out.xlsx"):
+            raise OSError(code, os.strerror(code), str(dst))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing)
+    exit_code, out = cli("update", str(book), "-o", str(tmp_path / "out.xlsx"), *DAY)
+    assert exit_code == 2, out
+    assert "out.xlsx" in out and os.strerror(code).lower()[:12] in out.lower()
+    assert "internal error" not in out and "poam.xlsx:" not in out
+
+
+def test_disk_full_on_a_feedback_copy_never_marks_the_input(tmp_path: Path, book: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    def full(*_a: object, **_k: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "x.tmp"))
+
+    monkeypatch.setattr("poam_xl.xlsxpatch.Workbook.save", full)
+    result = batch.check_file(book, batch.BatchOptions(as_of=AS_OF),
+                              annotate_to=str(tmp_path / "fb.xlsx"))
+    assert result["status"] != "unreadable" and result["error"] is None
+    assert "no space left" in result["annotate_error"]
+
+
+def test_long_and_crafted_names(tmp_path: Path, book: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    long = inbox / ("x" * 249 + ".xlsx")  # 254 bytes
+    long.write_bytes(book.read_bytes())
+    evil = inbox / "evil\n[1 of 1] fake.xlsx: ok\u202e.xlsx"
+    evil.write_bytes(b"not a workbook")
+    code, out = cli("validate", str(inbox), "--output", str(tmp_path / "rep"), "--annotate",
+                    "--jobs", "1", *DAY)
+    assert code == 2, out  # the crafted one is unreadable; the long one validated
+    assert "fake.xlsx: ok\\u202e" in out and "\n[1 of 1] fake.xlsx: ok" not in out
+    summary = json.loads((tmp_path / "rep" / "summary.json").read_text())
+    by_path = {Path(f["path"]).name: f for f in summary["files"]}
+    assert by_path[long.name]["status"] != "unreadable"
+    assert (tmp_path / "rep" / by_path[long.name]["report"]).exists()
+    assert (tmp_path / "rep" / by_path[long.name]["feedback"]).exists()
+    # an output name of 250 bytes: the temp name still fits NAME_MAX
+    code, out = cli("update", str(book), "-o", str(tmp_path / ("y" * 245 + ".xlsx")), *DAY)
+    assert code == 0, out
+
+
+def test_shown_escapes_controls_and_bidi() -> None:
+    assert shown("a\nb\u202ec\x1b[2J.xlsx") == "a\\nb\\u202ec\\x1b[2J.xlsx"
+
+
+# ---------------------------------------------------------------- issue 17 items 9 and 10
+def test_xls_in_folder_is_read_and_listed(tmp_path: Path) -> None:
+    folder = SHARED / "cases" / "desk" / "b-xls-in-folder"
+    code, out = cli("validate", str(folder), "--output", str(tmp_path / "rep"), "--format", "csv",
+                    *DAY)
+    summary = (tmp_path / "rep" / "summary.csv").read_text()
+    assert "site-legacy.xls" in summary and "good.xlsm" in summary
+    files = json.loads((tmp_path / "rep" / "summary.json").read_text())["files"]
+    xls = next(f for f in files if f["path"].endswith(".xls"))
+    assert xls["status"] != "unreadable" and xls["summary"]["items"] > 0
+    code, out = cli("update", str(folder / "site-legacy.xls"), "-o", str(tmp_path / "u.xlsx"))
+    assert code == 2 and "write-back needs .xlsx/.xlsm" in out
+
+
+def test_same_file_names_map_back_to_their_reports(tmp_path: Path, book: Path) -> None:
+    for site in ("site-a", "site-b"):
+        (tmp_path / "inbox" / site).mkdir(parents=True)
+        (tmp_path / "inbox" / site / "poam.xlsx").write_bytes(book.read_bytes())
+    cli("validate", str(tmp_path / "inbox"), "--output", str(tmp_path / "rep"), "--annotate",
+        "--jobs", "1", *DAY)
+    files = json.loads((tmp_path / "rep" / "summary.json").read_text())["files"]
+    assert len({f["report"] for f in files}) == 2 and len({f["feedback"] for f in files}) == 2
+    for f in files:
+        assert json.loads((tmp_path / "rep" / f["report"]).read_text())["path"] == f["path"]
+
+
+# ---------------------------------------------------------------- 7. JSON and CSV values
+@pytest.mark.parametrize("body, says", [
+    ('{"profiles":[{"controls":[{"id":"V-1","impact":NaN}]}]}', "NaN is not a JSON value"),
+    ('{"profiles":[{"controls":[{"id":"V-1","impact":Infinity}]}]}', "Infinity is not"),
+    ('{"profiles":[{"controls":[{"id":"V-1","impact":1e400}]}]}', "1e400 is out of range"),
+    ('{"profiles":' + "[" * 3000 + "]" * 3000 + "}", "nested deeper than 64"),
+])
+def test_bad_json_values_are_one_line(body: str, says: str, tmp_path: Path, book: Path) -> None:
+    src = tmp_path / "scan-hdf.json"
+    src.write_text(body)
+    code, out = cli("import", str(src), "--into", str(book), "-o", str(tmp_path / "o.xlsx"))
+    assert code == 2 and says in out and "scan-hdf.json" in out, out
+    doc = tmp_path / "items.json"
+    doc.write_text('{"poam-xl": "1", "format": "poam-xl/items-1", "items": [{"item_number": NaN}]}')
+    code, out = cli("convert", str(doc), str(tmp_path / "o2.xlsx"), "--from", "json")
+    assert code == 2 and "NaN" in out and "internal error" not in out, out
+
+
+def test_huge_csv_field_is_one_line(tmp_path: Path, book: Path) -> None:
+    src = tmp_path / "big.csv"
+    src.write_text('item_number,description\n1,"' + "x" * 2_000_000 + '"\n')
+    code, out = cli("convert", str(src), str(tmp_path / "o.xlsx"))
+    assert code == 2 and "big.csv" in out and "longer than 1,048,576" in out, out
+
+
+# ---------------------------------------------------------------- 5, 8: writers
+HOSTILE = st.sampled_from(["=1+1", "+1+1", "-2+3", "@SUM(1)", "\t=1", "\r=1", " =1",
+                           "=cmd|' /C calc'!A0", '=HYPERLINK("http://x","y")', "=", "==", "'=x"])
+
+
+@settings(**{**FUZZ, "max_examples": 6})
+@given(texts=st.lists(st.tuples(HOSTILE, st.text(st.characters(codec="utf-8", categories=(
+    "L", "N", "P", "S", "Zs")), max_size=8)), min_size=1, max_size=3))
+def test_every_writer_keeps_text_text(texts: list[tuple[str, str]], tmp_path_factory:
+                                      pytest.TempPathFactory) -> None:
+    """Every workbook poam-xl writes with openpyxl, over hostile strings: no cell is a formula
+    (the only formulas are none: our writers put none in these cells)."""
+    from poam_xl import convert, diff, diff_workbook, review
+    from poam_xl.reader import read
+
+    folder = tmp_path_factory.mktemp("writers")
+    values = [a + b for a, b in texts]
+
+    def edit(wb: object) -> None:
+        ws = wb["POA&M"]  # type: ignore[index]
+        for i, v in enumerate(values):
+            for key in ("description", "mitigation", "owner", "comments", "assets"):
+                ws[f"{corpus.col_letter_of(corpus.model.ITEMS.keys.index(key) + 1)}{12 + i}"] = v
+
+    src = make_book(folder / "src.xlsx", edit=edit)
+    poam = read(src)
+    outputs = []
+    for fmt in ("dss", "fedramp", "emass"):
+        out = folder / f"{fmt}.xlsx"
+        convert.get(fmt).write(poam, out, as_of=AS_OF)  # type: ignore[misc]
+        outputs.append(out)
+    d = diff.diff_files(src, src, AS_OF)
+    outputs.append(diff_workbook.to_xlsx(d, folder / "diff.xlsx"))
+    pack = review.make_pack(src, folder / "rev", as_of=AS_OF, pdf=False)
+    outputs += list((folder / "rev").glob("*.xlsx"))
+    assert pack is not None
+    for out in outputs:
+        with zipfile.ZipFile(out) as zf:
+            for name in zf.namelist():
+                if name.startswith("xl/worksheets/sheet"):
+                    assert b"<f>" not in zf.read(name) and b"<f " not in zf.read(name), (out, name)
+
+
+def test_inject_case_stays_text(tmp_path: Path) -> None:
+    for to in ("fedramp", "emass", "dss"):
+        out = tmp_path / f"{to}.xlsx"
+        code, text = cli("convert", str(INJECT), str(out), "--to", to, *DAY)
+        assert code == 0, text
+        import openpyxl
+
+        wb = openpyxl.load_workbook(out)
+        risky = [c for ws in wb for row in ws.iter_rows() for c in row
+                 if isinstance(c.value, str) and c.value.startswith(("=", "+", "-", "@"))]
+        assert risky and all(c.data_type == "s" for c in risky)
+        assert all(c.quotePrefix for c in risky if c.value.startswith(("=", "+", "@")))
+        with zipfile.ZipFile(out) as zf:
+            assert not any(b"<f>" in zf.read(n) for n in zf.namelist() if "worksheets/" in n)
+
+
+def test_over_long_text_is_cut_with_a_line(tmp_path: Path) -> None:
+    from poam_xl import convert, textcells
+    from poam_xl.reader import read
+
+    src = tmp_path / "long.xlsx"
+    src.write_bytes(corpus.rewrite(corpus.base_bytes(), {corpus.ITEMS_PART: corpus.over_long}))
+    poam = read(src)
+    assert any(i.expected == TOO_LONG for i in poam.invalid)
+    poam.items.frame.loc[poam.items.frame.index[0], "description"] = "y" * 40_000
+    conv = convert.get("fedramp").write(poam, tmp_path / "f.xlsx")  # type: ignore[misc]
+    assert any("cut to fit" in n for n in conv.notes)
+    assert textcells.MAX_TEXT == 32_767
+
+
+# ---------------------------------------------------------------- the isolation module
+def _sleep() -> None:
+    import time
+
+    time.sleep(30)
+
+
+def _abort() -> None:
+    os.abort()
+
+
+def _refuse() -> None:
+    from poam_xl.errors import LimitExceededError
+
+    raise LimitExceededError("too big", path="x.xlsx", cell="B2")
+
+
+def test_isolate_turns_deaths_and_hangs_into_one_line() -> None:
+    from poam_xl import isolate
+    from poam_xl.errors import LimitExceededError, WorkbookError
+
+    assert isolate.run(sum, [1, 2, 3], path="p.xlsx") == 6
+    with pytest.raises(WorkbookError, match=r"reader process died .*SIGABRT") as died:
+        isolate.run(_abort, path="p.xlsx")
+    assert str(died.value).startswith("p.xlsx: ")
+    with pytest.raises(LimitExceededError, match=r"took longer than 0.5 s"):
+        isolate.run(_sleep, path="p.xlsx", timeout=0.5)
+    with pytest.raises(LimitExceededError) as err:  # the child's own error, as it was raised
+        isolate.run(_refuse, path="p.xlsx")
+    assert (err.value.reason, err.value.path, err.value.cell) == ("too big", "x.xlsx", "B2")
