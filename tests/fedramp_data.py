@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -144,7 +146,15 @@ def filled_template(
     first_open_row: int = 9,
     base: Path | None = None,
 ) -> Path:
-    """The real template (or ``base``) with items typed below its guidance and example rows."""
+    """The real template (or ``base``) with items typed below its guidance and example rows.
+
+    The real template with the default items is built once per test process and copied (an
+    openpyxl load and save of the 4,000-formula template takes seconds)."""
+    default = (base is None and first_open_row == 9 and open_items is OPEN_ITEMS
+               and closed is CLOSED_ITEMS and config is CONFIG_ITEMS)
+    if default and _FILLED:
+        shutil.copyfile(_FILLED[0], path)
+        return path
     wb = openpyxl.load_workbook(base or need_template())
     for sheet, items, first in (
         (fr_layout.OPEN, open_items, first_open_row),
@@ -159,4 +169,11 @@ def filled_template(
             for label, value in item.items():
                 ws.cell(first + i, col[label], value)
     wb.save(path)
+    if default:
+        keep = Path(tempfile.mkdtemp(prefix="poam-fedramp-")) / path.name
+        shutil.copyfile(path, keep)
+        _FILLED.append(keep)
     return path
+
+
+_FILLED: list[Path] = []  # the default filled template of this test process

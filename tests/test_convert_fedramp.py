@@ -148,7 +148,7 @@ def test_dss_to_fedramp_to_dss_keeps_every_field(tmp_path: Path) -> None:
 def test_written_workbook_has_the_real_template_layout(tmp_path: Path) -> None:
     poam = _poam_with(filled_template(tmp_path / "in.xlsx"))
     fedramp.write(poam, tmp_path / "out.xlsx")
-    real = openpyxl.load_workbook(need_template())
+    real = openpyxl.load_workbook(need_template(), read_only=True)
     ours = openpyxl.load_workbook(tmp_path / "out.xlsx")
     assert ours.sheetnames == real.sheetnames
     for sheet in (fr_layout.OPEN, fr_layout.CLOSED, fr_layout.CONFIG):

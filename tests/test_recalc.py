@@ -1,0 +1,87 @@
+"""Formulas without cached values: compiled once per shape, evaluated once per input values,
+and every result the same as compiling each cell's own formula."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from poam_xl import recalc
+from poam_xl.grids import CellProblem, Grid
+
+U = lambda text: CellProblem(text, "uncached")  # noqa: E731
+
+
+def _grids() -> dict[str, Grid]:
+    rows: list[list[object]] = [["Risk", "Start", "Due", "Alt", "Label", "Sum", "Log", "Other"]]
+    for r in range(2, 12):
+        risk = ("High", "Low", None)[r % 3]
+        start = dt.date(2026, 1, r) if r != 5 else None
+        rows.append([
+            risk, start,
+            U(f'IF(ISBLANK(B{r}),"",IF(A{r}="High",B{r}+30,B{r}+90))'),  # relative: one shape
+            U(f"B{r}+$B$2"),  # an anchored reference shared by every row
+            U(f'"A1"&A{r}'),  # a reference-like text inside a string literal
+            U(f"SUM(B$2:B{r})"),  # a growing range
+            U(f"LOG10(100)+B{r}*0"),  # LOG10 is a function, not a cell
+            U(f"Other!A{r - 1}*2"),  # another sheet
+        ])
+    other = Grid(rows=[[n] for n in range(1, 12)])
+    return {"POA&M": Grid(rows=rows, problems=1), "Other": other}
+
+
+def _one_by_one(grids: dict[str, Grid]) -> dict[tuple[int, int], object]:
+    """Each cell's own formula compiled and evaluated alone (no shape, no memo)."""
+    out = {}
+    for i, row in enumerate(grids["POA&M"].rows):
+        for j, v in enumerate(row):
+            if isinstance(v, CellProblem):
+                state = recalc._State(grids, False)
+                state.shapes = _NoShapes()
+                out[i, j] = recalc._evaluate(state, "POA&M", i, j, 0)
+    return out
+
+
+class _NoShapes(dict):  # type: ignore[type-arg]
+    def __setitem__(self, key: object, value: object) -> None:
+        pass  # nothing is shared
+
+
+def test_shared_shapes_give_each_cells_own_result() -> None:
+    expected = _one_by_one(_grids())
+    grids = _grids()
+    assert recalc.fill(grids) == len(expected) == 60
+    got = {k: grids["POA&M"].rows[k[0]][k[1]] for k in expected}
+    assert got == expected
+    rows = grids["POA&M"].rows
+    # spot values, worked by hand: 2026-01-02 is serial 46024; row 3 is High (+30), 2 and 4 not
+    assert rows[1][2] == 46024 + 90 and rows[2][2] == 46025 + 30 and rows[3][2] == 46026 + 90
+    assert rows[4][2] == ""  # blank start
+    assert rows[2][3] == 46025 + 46024 and rows[2][4] == "A1High"
+    assert rows[3][5] == 46024 + 46025 + 46026 and rows[3][6] == 2 and rows[3][7] == 6
+
+
+def test_one_compile_per_shape() -> None:
+    calls = []
+    real = recalc._compile.__wrapped__
+
+    def counting(text: str) -> object:
+        calls.append(text)
+        return real(text)
+
+    recalc._compile.cache_clear()
+    recalc_compile, recalc._compile = recalc._compile, counting  # type: ignore[assignment]
+    try:
+        recalc.fill(_grids())
+    finally:
+        recalc._compile = recalc_compile  # type: ignore[assignment]
+    # six columns, one shape each; in row 2, B2+$B$2 (one input, two forms) and SUM(B$2:B2)
+    # (a one-cell range) cannot stand for their shape, so they are compiled alone too
+    assert len(set(calls)) == 8 and "B2+$B$2" in calls and "B7+$B$2" not in calls
+
+
+def test_mixed_anchors_of_one_cell_are_not_shared() -> None:
+    # A2 and A$2 name one input at row 2 but two different cells at rows 3 and 4
+    rows: list[list[object]] = [["x", "y"], [1, U("A2+A$2")], [5, U("A3+A$2")], [7, U("A4+A$2")]]
+    grids = {"S": Grid(rows=rows, problems=1)}
+    assert recalc.fill(grids) == 3
+    assert [rows[1][1], rows[2][1], rows[3][1]] == [2, 6, 8]
