@@ -134,13 +134,23 @@ def test_read_only_input_folder(inbox: Path, tmp_path: Path) -> None:
     assert (tmp_path / "out" / "good-feedback.xlsx").exists()
 
 
-def test_read_only_output_folder(inbox: Path, tmp_path: Path) -> None:
+def test_read_only_output_folder(inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                 ) -> None:
     out_dir = tmp_path / "locked"
     out_dir.mkdir()
     out_dir.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    if ROOT:  # root ignores file modes: the file system refuses as it would refuse a user
+        import tempfile
+
+        real = tempfile.mkstemp
+
+        def refuse(*args: object, dir: object = None, **kw: object) -> object:
+            if dir is not None and Path(str(dir)).resolve() == out_dir.resolve():
+                raise PermissionError(13, "Permission denied", str(dir))
+            return real(*args, dir=dir, **kw)  # type: ignore[call-overload]
+
+        monkeypatch.setattr(tempfile, "mkstemp", refuse)
     try:
-        if ROOT:
-            pytest.skip("running as root: file modes do not stop writes (hashes checked elsewhere)")
         code, _, err = run(str(inbox / "good.xlsx"), "--output", str(out_dir))
     finally:
         out_dir.chmod(0o755)

@@ -34,7 +34,7 @@ OUTPUT_SUFFIXES = {".json", ".csv", ".xml", ".txt", ".junit"}
 @reads_workbooks(whole=False)
 def validate(
     paths: list[str] = typer.Argument(..., help="Workbooks, folders (searched recursively for "
-                                      ".xlsx/.xlsm) or globs such as 'inbox/**/*.xlsx'."),
+                                      ".xlsx/.xlsm/.xls/.xlsb/.ods) or globs such as 'inbox/**/*.xlsx'."),
     as_of: str | None = AS_OF,
     profile: str = typer.Option("auto", "--profile", help="Rule set: auto (each file by the "
                                 "template it uses), dss, fedramp, emass, cmmc or generic."),
