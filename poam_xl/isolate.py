@@ -15,6 +15,7 @@ already inside a capped child or batch worker never forks again.
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import pickle
 import select
@@ -91,6 +92,7 @@ def run(fn: Callable[..., T], *args: Any, path: Any = None, timeout: float | Non
             SETTINGS.inside = True
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
             if not os.environ.get("POAM_XL_DEBUG"):  # a dying parser's backtrace stays unseen
+                faulthandler.disable()  # it may write to a copy of stderr (pytest's, a host's)
                 devnull = os.open(os.devnull, os.O_WRONLY)
                 os.dup2(devnull, 2)
                 os.close(devnull)

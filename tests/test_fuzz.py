@@ -66,21 +66,33 @@ def _check(path: Path) -> None:
 RAW_VALUE_IN_MESSAGE: set[str] = set()
 
 
+_TEMPLATE: list[object] = []  # the template, built once; each example fills then clears rows
+
+
 @given(rows=st.lists(ROW, max_size=12))
 def test_random_tables(rows: list[dict[str, object]], tmp_path: Path) -> None:
-    wb = template.build(as_of=AS_OF)
-    ws = wb[model.ITEMS.sheet]
-    for i, row in enumerate(rows):
-        for j, col in enumerate(model.ITEM_COLUMNS, start=1):
-            value = row.get(col.key)
-            if isinstance(value, str):
-                value = "".join(ch for ch in value if _xml_char(ch))  # what a workbook can hold
-            try:
-                ws.cell(template.FIRST_ROW + i, j, value)
-            except (ValueError, TypeError):  # openpyxl refuses some values: not our concern
-                continue
-    path = tmp_path / "random.xlsx"
-    wb.save(path)
+    if not _TEMPLATE:
+        _TEMPLATE.append(template.build(as_of=AS_OF))
+    wb = _TEMPLATE[0]
+    ws = wb[model.ITEMS.sheet]  # type: ignore[index]
+    written = []
+    try:
+        for i, row in enumerate(rows):
+            for j, col in enumerate(model.ITEM_COLUMNS, start=1):
+                value = row.get(col.key)
+                if isinstance(value, str):
+                    value = "".join(ch for ch in value if _xml_char(ch))  # what a workbook holds
+                cell = ws.cell(template.FIRST_ROW + i, j)
+                written.append((cell, cell.number_format))  # a date sets its own format
+                try:
+                    cell.value = value
+                except (ValueError, TypeError):  # openpyxl refuses some values: not our concern
+                    continue
+        path = tmp_path / "random.xlsx"
+        wb.save(path)  # type: ignore[attr-defined]
+    finally:
+        for cell, number_format in written:
+            cell.value, cell.number_format = None, number_format
     _check(path)
 
 
