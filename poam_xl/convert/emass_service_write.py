@@ -4,7 +4,9 @@ The layout is ``layouts.emass_service`` (NSWC-Crane/C-PAT's column maps): sheet 
 and header block as the classic template, header row 7 from column B, data from row 8, the
 POA&M-level columns repeated on every milestone row (as C-PAT exports them), dates as dates.
 Values the source kept as ``[eMASS <header>]`` tags go back into their columns; column-model
-fields the layout has no column for stay in Comments as ``[poam-xl ...]`` tags.
+fields the layout has no column for (and the milestones of a Risk Accepted item, which eMASS
+does not take) stay in Comments as ``[poam-xl ...]`` tags, reported as the classic layout's are
+(``emass_kept``).
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from .. import feedback, kept, model, records, textcells
+from .. import feedback, kept, records, textcells
 from ..layouts import emass as L
 from ..layouts import emass_service as S
 from ..poam import Conversion, Poam
+from .emass_kept import dss_tags, note_long_comments, report_kept
 
 _MILESTONE_TAG = re.compile(r"^Milestone (\d{1,3}) (.+)$")
 WRAP = Alignment(wrap_text=True, vertical="top")
@@ -53,15 +56,11 @@ def to_items(poam: Poam, conv: Conversion, variant: str) -> list[dict[str, Any]]
                 e["rows"][int(m.group(1)) - 1][by_label[m.group(2)]] = _value(by_label[m.group(2)], text)
             else:
                 others.append((side, label, text))
-        back, _miles = S.to_model(e, position)
-        tagged = [("poam-xl", model.ITEMS.column(k).header, kept.text(rec.get(k)))
-                  for k in records.data_keys()
-                  if k != "comments" and not records.same(back.get(k), rec.get(k))]
-        for _side, label, text in tagged:
-            if text:
-                conv.dropped.append({"item": rec.get("item_number"), "field": label,
-                                     "value": text, "kept_in": "Comments"})
+        back, back_miles = S.to_model(e, position)
+        tagged = dss_tags(rec, miles, back, back_miles)  # as the classic layout: milestones too
+        report_kept(conv, rec.get("item_number"), tagged)
         e["comments"] = kept.join_tags(user, others + tagged)
+        note_long_comments(conv, rec.get("item_number"), e["comments"])
         out.append(e)
     return out
 
@@ -98,6 +97,7 @@ def build(header: dict[str, Any], items: list[dict[str, Any]], variant: str) -> 
                 if isinstance(value, dt.date):
                     cell.number_format = "mm/dd/yyyy"
             row += 1
+    textcells.literal_text(ws)
     ws.freeze_panes = f"A{L.FIRST_ROW}"
     ws.sheet_properties.tabColor = feedback.NAVY
     return wb

@@ -12,11 +12,12 @@ from openpyxl.utils import column_index_from_string
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .. import feedback, kept, model, records, textcells
+from .. import feedback, kept, records, textcells
 from ..errors import UsageError
 from ..layouts import emass as L
 from ..poam import Conversion, Poam
 from ..write import atomic_path
+from .emass_kept import dss_tags, note_long_comments, report_header, report_kept
 
 BY_LABEL = {f.header.strip(): f for f in L.FIELDS}
 VALIDATED_LAST = 1048576  # the template's validations reach the last row
@@ -53,31 +54,10 @@ def to_items(poam: Poam, conv: Conversion) -> list[dict[str, Any]]:
                     "no longer matches the edited DSS value; the DSS value was used"
                 )
         back, back_miles = L.to_model(e, position)
-        tagged: list[kept.Tag] = []
-        for key in records.data_keys():
-            if key != "comments" and not records.same(back.get(key), rec.get(key)):
-                tagged.append(("poam-xl", model.ITEMS.column(key).header, kept.text(rec.get(key))))
-        for k, m in enumerate(miles, start=1):
-            got = back_miles[k - 1] if k <= len(back_miles) else {}
-            for col in model.MILESTONE_COLUMNS[1:]:
-                if not records.same(got.get(col.key), m.get(col.key)):
-                    tagged.append(("poam-xl", f"Milestone {k} {col.header}", kept.text(m.get(col.key))))
-        for tag in tagged:
-            if tag[2]:
-                conv.dropped.append(
-                    {
-                        "item": rec.get("item_number"),
-                        "field": tag[1],
-                        "value": tag[2],
-                        "kept_in": "Comments",
-                    }
-                )
+        tagged = dss_tags(rec, miles, back, back_miles)
+        report_kept(conv, rec.get("item_number"), tagged)
         e["comments"] = kept.join_tags(user, others + tagged)
-        if len(e["comments"] or "") > 2000:  # eMASS API field length for Comments
-            conv.notes.append(
-                f"item {rec.get('item_number')}: Comments with the kept fields is "
-                f"{len(e['comments']):,} characters, over eMASS's 2,000"
-            )
+        note_long_comments(conv, rec.get("item_number"), e["comments"])
         out.append(e)
     return out
 
@@ -110,27 +90,22 @@ def write(poam: Poam, path: str | Path, *, layout: str | None = None, **_: Any) 
         )
     conv = Conversion(source=poam.source or "", target=str(out))
     variant = layout_of(poam, layout)
-    if variant != "classic":
+    if variant == "classic":
+        items = to_items(poam, conv)
+        wb = build(poam.header, items)
+    else:
         from . import emass_service_write as service
 
         items = service.to_items(poam, conv, variant)
         wb = service.build(poam.header, items, variant)
-        with atomic_path(out) as tmp:
-            wb.save(tmp)
-        conv.items = len(items)
         conv.notes.append(f"written in the eMASS {variant} service layout (one row per milestone)")
-        return conv
+    report_header(poam.header, conv)  # the same header block in every layout
+    conv.notes += textcells.cut_note(wb)
+    with atomic_path(out) as tmp:
+        wb.save(tmp)
+    conv.items = len(items)
+    return conv
     items = to_items(poam, conv)
-    for h in model.HEADER_FIELDS:
-        if h.key not in L.HEADER_MODEL_KEYS and poam.header.get(h.key) not in (None, ""):
-            conv.dropped.append(
-                {
-                    "item": None,
-                    "field": h.label,
-                    "value": kept.text(poam.header[h.key]),
-                    "kept_in": None,
-                }
-            )
     wb = build(poam.header, items)
     conv.notes += textcells.cut_note(wb)
     with atomic_path(out) as tmp:

@@ -164,6 +164,16 @@ def _restore(rec: dict[str, Any], miles: list[dict[str, Any]], label: str, value
     return False
 
 
+def untag(rec: dict[str, Any], miles: list[dict[str, Any]]) -> tuple[str | None, list[kept.Tag]]:
+    """Restore the ``[poam-xl ...]`` tags of an earlier trip from ``rec``'s Comments into their
+    DSS fields and milestones (in place); (the user's Comments text, the other tags). Both the
+    classic and the service layouts read Comments through here, so a round trip is idempotent."""
+    user, tags = kept.split_tags(rec.get("comments"))
+    others = [t for t in tags if not (t[0] == "poam-xl" and _restore(rec, miles, t[1], t[2]))]
+    rec["comments"] = user
+    return user, others
+
+
 def _same_field(f: L.Field, a: Any, b: Any) -> bool:
     if f.kind == "lines":
         la, lb = (
@@ -192,9 +202,7 @@ def from_items(
     items, miles_all, ms_rows = [], [], []
     for position, (row, e, rows) in enumerate(found, start=1):
         rec, miles = L.to_model(e, position)
-        user, tags = kept.split_tags(rec.get("comments"))
-        others = [t for t in tags if not (t[0] == "poam-xl" and _restore(rec, miles, t[1], t[2]))]
-        rec["comments"] = user
+        user, others = untag(rec, miles)
         back = L.to_emass(rec, miles, position)
         tagged: list[kept.Tag] = []
         for f in L.FIELDS:
@@ -307,18 +315,16 @@ def read_service(grids: dict[str, Grid], found: tuple[str, int, str, dict[str, i
     items, miles, ms_index, views = [], [], [], {}
     for position, (row, e, rows) in enumerate(grouped, start=1):
         rec, ms = emass_service.to_model(e, position)
-        user, old = kept.split_tags(rec.get("comments"))  # our own tags of an earlier trip
-        others = [t for t in old if not (t[0] == "poam-xl" and _restore(rec, ms, t[1], t[2]))]
-        rec["comments"] = user
+        user, others = untag(rec, ms)  # our own tags of an earlier trip
         tags = emass_service.kept_tags(e, rec, ms, position, variant)
         rec["comments"] = kept.join_tags(user, others + tags)
         for _side, label, value in tags:
             conv.dropped.append({"item": rec["item_number"], "field": label, "value": value,
                                  "kept_in": "Comments"})
         items.append(rec)
-        for m, r in zip(ms, rows, strict=False):
+        for k, m in enumerate(ms):  # restored milestones (Risk Accepted) point at the item row
             miles.append(m)
-            ms_index.append(r)
+            ms_index.append(rows[k] if k < len(rows) else row)
         views[row] = emass_service.classic_view(e)
     names = emass_service.headers(variant)
     letters = {key: get_column_letter(grid.col0 + pos[k]) for k, key in (

@@ -214,8 +214,8 @@ def kept_tags(e: dict[str, Any], rec: dict[str, Any], miles: list[dict[str, Any]
     """The ``[eMASS ...]`` tags of the values the column model cannot carry (written back)."""
     back = to_service(rec, miles, position)
     names = headers(variant)
-    tags = [("eMASS", names[k], kept_text(e[k])) for k in names
-            if k not in MILESTONE_KEYS and k in e and e[k] is not None
+    tags = [("eMASS", names[k], kept_text(e[k])) for k in names  # Comments: the carrier
+            if k not in MILESTONE_KEYS and k != "comments" and k in e and e[k] is not None
             and not same(k, e[k], back.get(k))]
     for m, (row, brow) in enumerate(zip(e.get("rows") or [], back["rows"] + [{}] * len(e.get("rows") or []),
                                         strict=False), start=1):

@@ -1,0 +1,56 @@
+"""What an eMASS workbook (classic or service layout) cannot hold, kept or reported.
+
+Shared by ``emass_write`` (the classic import template) and ``emass_service_write`` (Navy,
+Marine Corps, Army): every DSS item field and milestone field the eMASS values do not give back
+rides in Comments as a ``[poam-xl <header>]`` / ``[poam-xl Milestone N <header>]`` tag and is
+listed in the Conversion as kept in Comments; header fields with no cell in the eMASS header
+block are listed as dropped (``kept_in`` None), which ``convert --strict`` refuses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import kept, model, records
+from ..layouts import emass as L
+from ..poam import Conversion
+
+
+def dss_tags(rec: dict[str, Any], miles: list[dict[str, Any]], back: dict[str, Any],
+             back_miles: list[dict[str, Any]]) -> list[kept.Tag]:
+    """``[poam-xl ...]`` tags of the DSS values (``rec``, ``miles``) that reading the eMASS
+    values back (``back``, ``back_miles``) does not restore; Comments itself is the carrier."""
+    tags: list[kept.Tag] = []
+    for key in records.data_keys():
+        if key != "comments" and not records.same(back.get(key), rec.get(key)):
+            tags.append(("poam-xl", model.ITEMS.column(key).header, kept.text(rec.get(key))))
+    for k, m in enumerate(miles, start=1):
+        got = back_miles[k - 1] if k <= len(back_miles) else {}
+        for col in model.MILESTONE_COLUMNS[1:]:
+            if not records.same(got.get(col.key), m.get(col.key)):
+                tags.append(("poam-xl", f"Milestone {k} {col.header}", kept.text(m.get(col.key))))
+    return tags
+
+
+def report_kept(conv: Conversion, item: Any, tags: list[kept.Tag]) -> None:
+    """List each non-blank tagged value in ``conv.dropped`` as kept in Comments."""
+    for _side, label, value in tags:
+        if value:
+            conv.dropped.append({"item": item, "field": label, "value": value,
+                                 "kept_in": "Comments"})
+
+
+def note_long_comments(conv: Conversion, item: Any, comments: str | None) -> None:
+    """A note when Comments with the kept tags is over eMASS's 2,000 characters (API field
+    length)."""
+    if len(comments or "") > 2000:
+        conv.notes.append(f"item {item}: Comments with the kept fields is "
+                          f"{len(comments or ''):,} characters, over eMASS's 2,000")
+
+
+def report_header(header: dict[str, Any], conv: Conversion) -> None:
+    """List each filled DSS header field the eMASS header block has no cell for as dropped."""
+    for h in model.HEADER_FIELDS:
+        if h.key not in L.HEADER_MODEL_KEYS and header.get(h.key) not in (None, ""):
+            conv.dropped.append({"item": None, "field": h.label,
+                                 "value": kept.text(header[h.key]), "kept_in": None})
