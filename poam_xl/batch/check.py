@@ -44,6 +44,7 @@ def check_file(path: str | Path, options: BatchOptions, *, annotate_to: str | No
     result: dict[str, Any] = {
         "path": str(path), "status": "unreadable", "error": None, "profile": options.profile,
         "template": "unknown", "as_of": options.as_of.isoformat(), "summary": {}, "findings": [],
+        "computed": [], "mapping": [], "skipped": [],  # every key of a read file's entry
     }
     try:
         with _deadline(options.timeout):
