@@ -1,0 +1,142 @@
+"""The portfolio workbook: Dashboard (native charts), Items, Milestones, Files and Findings sheets.
+
+Written with openpyxl's write-only mode (thousands of rows, streamed), every row through
+``textcells.row`` so no text becomes a formula. The Dashboard's tables sit at fixed places
+(``dashboard_ranges``), which its charts reference.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.utils import get_column_letter, quote_sheetname
+
+from .. import model, textcells
+from ..write import atomic_path
+from .rollup import (AGING, FILE_COLUMNS, FINDING_COLUMNS, ITEM_COLUMNS, MILESTONE_COLUMNS,
+                     Portfolio)
+
+DASHBOARD = "Dashboard"
+TABLE_ROW = 5  # the Dashboard tables' heading row; their data start on the next row
+HEADINGS: dict[str, str] = {
+    "file": "Source File", "company": "Company Name", "cage_code": "CAGE Code",
+    "system": "System / Facility Name", "profile": "Profile", "status": "Status",
+    "reason": "Reason Not Read", "template": "Template", "items": "Items", "open": "Open",
+    "overdue": "Overdue", "late": "90+ Days Late", "errors": "Errors", "warnings": "Warnings",
+    "poam_date": "POA&M Date", "last_review": "Last Review Date", "due_date": "Due Date (Policy)",
+    "scheduled": "Scheduled Completion Date", "days_open": "Days Open",
+    "days_overdue": "Days Overdue", "flag": "Flag", "rule": "Rule", "severity": "Severity",
+    "sheet": "Sheet", "cell": "Cell", "item": "Item Number", "column": "Column",
+    "message": "Message", "hint": "Hint",
+}
+WIDE = {"file": 28, "description": 40, "mitigation": 30, "message": 50, "hint": 40, "reason": 40,
+        "milestone": 40, "company": 24, "system": 24}
+
+
+def heading(key: str, table: model.Table = model.ITEMS) -> str:
+    """The column heading of a field key on the portfolio sheets."""
+    if key in HEADINGS:
+        return HEADINGS[key]
+    try:
+        return table.column(key).header
+    except KeyError:
+        return key.replace("_", " ").title()
+
+
+def dashboard_ranges(p: Portfolio) -> dict[str, str]:
+    """Where the Dashboard's charts read: 'risk' (open items by risk level, one column per
+    level), 'overdue', 'groups' (their categories), 'aging' and 'aging_labels' (A1 ranges)."""
+    last = TABLE_ROW + max(1, len(p.groups))
+    first = TABLE_ROW + 1
+    return {"groups": f"A{first}:A{last}", "risk": f"B{TABLE_ROW}:D{last}",
+            "overdue": f"E{TABLE_ROW}:E{last}", "aging_labels": f"G{first}:G{TABLE_ROW + len(AGING)}",
+            "aging": f"H{TABLE_ROW}:H{TABLE_ROW + len(AGING)}"}
+
+
+def write(p: Portfolio, path: str | Path) -> list[str]:
+    """Write the portfolio workbook to ``path`` atomically; returns the notes to report (text
+    over Excel's 32,767-character cell limit cut, ``textcells.cut_note``). Raises WriteError
+    or OSError when the file cannot be written."""
+    wb = Workbook(write_only=True)
+    _dashboard(wb.create_sheet(DASHBOARD), p)
+    _table(wb.create_sheet("Items"), ITEM_COLUMNS, p.items, model.ITEMS)
+    _table(wb.create_sheet("Milestones"), MILESTONE_COLUMNS, p.milestones, model.MILESTONES)
+    _table(wb.create_sheet("Files"), FILE_COLUMNS, p.files, model.ITEMS)
+    _table(wb.create_sheet("Findings"), FINDING_COLUMNS, p.findings, model.ITEMS)
+    wb.properties.creator = "poam-xl"
+    wb.properties.title = "POA&M portfolio"
+    out = Path(path)
+    with atomic_path(out) as tmp:
+        wb.save(tmp)
+    return textcells.cut_note(wb)
+
+
+def _table(ws: Any, columns: tuple[str, ...], rows: list[dict[str, Any]], table: model.Table) -> None:
+    for i, key in enumerate(columns, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = WIDE.get(key, max(10, len(heading(key, table)) + 2))
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
+    ws.append(textcells.row(ws, [heading(k, table) for k in columns]))
+    for r in rows:
+        ws.append(textcells.row(ws, [r.get(k) for k in columns]))
+
+
+def _dashboard(ws: Any, p: Portfolio) -> None:
+    total_open = sum(sum(v.values()) for v in p.open_by_risk.values())
+    for col, width in zip("ABCDEFGH", (34, 9, 9, 9, 9, 3, 16, 11), strict=True):
+        ws.column_dimensions[col].width = width
+    ws.append(textcells.row(ws, [f"POA&M portfolio as of {p.as_of.isoformat()}"]))
+    ws.append(textcells.row(ws, ["Files", len(p.files), "Not read", len(p.unreadable)]))
+    ws.append(textcells.row(ws, ["Items", len(p.items), "Open", total_open, "Overdue",
+                                 sum(p.overdue.values())]))
+    ws.append([])
+    ws.append(textcells.row(ws, ["Company / System", *model.RISK_LEVELS, "Overdue", None,
+                                 "Age of open items", "Open items"]))
+    aging = list(p.aging.items())
+    groups = p.groups or ["(no items)"]
+    for i in range(max(len(groups), len(aging))):
+        row: list[Any] = [None] * 8
+        if i < len(groups):
+            g = groups[i]
+            counts = p.open_by_risk.get(g, {})
+            row[:5] = [g, *(counts.get(r, 0) for r in model.RISK_LEVELS), p.overdue.get(g, 0)]
+        if i < len(aging):
+            row[6:8] = list(aging[i])
+        ws.append(textcells.row(ws, row))
+    _charts(ws, p, len(groups))
+
+
+def _charts(ws: Any, p: Portfolio, groups: int) -> None:
+    ranges = dashboard_ranges(p)
+
+    def ref(key: str) -> Reference:
+        return Reference(range_string=f"{quote_sheetname(ws.title)}!{ranges[key]}")
+
+    top = TABLE_ROW + max(groups, len(AGING)) + 2
+    tall = max(7.5, 0.6 * groups + 3)  # cm: one bar's room per company/system
+    risk = _bar("Open items by risk level", ref("risk"), ref("groups"), tall, 16)
+    risk.grouping, risk.overlap = "stacked", 100
+    ws.add_chart(risk, f"A{top}")
+    over = _bar("Overdue items", ref("overdue"), ref("groups"), tall, 12)
+    over.legend = None
+    ws.add_chart(over, f"F{top}")
+    age = _bar("Open items by age", ref("aging"), ref("aging_labels"), 7.5, 12)
+    age.type, age.legend = "col", None
+    age.x_axis.scaling.orientation = "minMax"
+    ws.add_chart(age, f"A{top + int(tall / 0.5) + 2}")
+
+
+def _bar(title: str, data: Reference, categories: Reference, height: float, width: float) -> BarChart:
+    chart = BarChart()
+    chart.type, chart.title = "bar", title
+    chart.add_data(data, titles_from_data=True)
+    chart.set_categories(categories)
+    chart.height, chart.width = height, width
+    chart.y_axis.scaling.min, chart.y_axis.number_format = 0, "0"
+    chart.y_axis.majorGridlines = None
+    chart.x_axis.scaling.orientation = "maxMin"  # the first company at the top
+    chart.y_axis.delete = chart.x_axis.delete = False
+    return chart
