@@ -7,6 +7,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from openpyxl import Workbook
+
 from poam_xl import model, template
 
 AS_OF = dt.date(2026, 3, 31)
@@ -15,17 +17,24 @@ AS_OF = dt.date(2026, 3, 31)
 def write_poam(path: Path, header: dict[str, Any], items: list[dict[str, Any]],
                milestones: list[dict[str, Any]] = (), contacts: list[tuple[str, str]] = ()
                ) -> Path:
-    """The DSS template (no sample) with these header fields, item rows and milestone rows;
+    """A bare DSS-layout workbook (the template's header block, items and milestones tables,
+    values only: fast to write) with these header fields, item rows and milestone rows;
     ``contacts``: (owner, address) rows of a Contacts sheet."""
-    wb = template.build(as_of=AS_OF)
-    ws = wb[model.ITEMS.sheet]
+    wb = Workbook()
+    ws = wb.active
+    ws.title = model.ITEMS.sheet
     keys = [f.key for f in model.HEADER_FIELDS]
+    for i, f in enumerate(model.HEADER_FIELDS):
+        ws.cell(template.HEADER_TOP + i, 2, f.label)
     for key, value in header.items():
         ws.cell(template.HEADER_TOP + keys.index(key), 3, value)
+    for j, col in enumerate(model.ITEM_COLUMNS, start=1):
+        ws.cell(template.TABLE_HEADER_ROW, j, col.header)
     for i, item in enumerate(items):
         for key, value in item.items():
             ws.cell(template.FIRST_ROW + i, model.ITEMS.keys.index(key) + 1, value)
-    ms = wb[model.MILESTONES.sheet]
+    ms = wb.create_sheet(model.MILESTONES.sheet)
+    ms.append([c.header for c in model.MILESTONE_COLUMNS])
     for i, m in enumerate(milestones):
         for key, value in m.items():
             ms.cell(2 + i, model.MILESTONES.keys.index(key) + 1, value)

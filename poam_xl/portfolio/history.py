@@ -53,10 +53,11 @@ class History:
                 return [iso(x) for x in v]
             return v.isoformat() if isinstance(v, dt.date) else v
 
-        return iso({"versions": [{"path": v.path, "date": v.date, "date_from": v.source}
-                                 for v in self.versions],
-                    "burn_down": self.burn_down, "periods": self.periods,
-                    "closing": self.closing, "closures": self.closures, "slips": self.slips})
+        versions = [{"path": v.path, "date": v.date, "date_from": v.source} for v in self.versions]
+        out: dict[str, Any] = iso({"versions": versions, "burn_down": self.burn_down,
+                                   "periods": self.periods, "closing": self.closing,
+                                   "closures": self.closures, "slips": self.slips})
+        return out
 
 
 def load_versions(paths: list[Path], profile: str = "auto", **read_options: Any) -> list[Version]:

@@ -62,7 +62,9 @@ def _why(exc: BaseException) -> str:
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return "recipient refused: " + "; ".join(f"{a} {c}" for a, (c, _) in exc.recipients.items())
     if isinstance(exc, smtplib.SMTPResponseException):
-        return f"{exc.smtp_code} {exc.smtp_error.decode('utf-8', 'replace')[:120]}"
+        text = exc.smtp_error if isinstance(exc.smtp_error, str) else exc.smtp_error.decode(
+            "utf-8", "replace")
+        return f"{exc.smtp_code} {text[:120]}"
     if isinstance(exc, socket.timeout | TimeoutError):
         return "timed out"
     return getattr(exc, "strerror", None) or str(exc)[:160] or type(exc).__name__

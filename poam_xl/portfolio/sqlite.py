@@ -42,7 +42,7 @@ def write(p: Portfolio, path: str | Path) -> Path:
         db.execute("PRAGMA foreign_keys = ON")
         files = db.table("files")
         files.create({"id": int, **_types(FILE_COLUMNS)}, pk="id")
-        ids = {}
+        ids: dict[str, int] = {}
         for i, f in enumerate(p.files, start=1):
             ids.setdefault(f["file"], i)
         files.insert_all(({"id": i, **_plain(f)} for i, f in enumerate(p.files, start=1)),

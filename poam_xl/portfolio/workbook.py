@@ -16,8 +16,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 
 from .. import model, textcells
 from ..write import atomic_path
-from .rollup import (AGING, FILE_COLUMNS, FINDING_COLUMNS, ITEM_COLUMNS, MILESTONE_COLUMNS,
-                     Portfolio)
+from .rollup import AGING, FILE_COLUMNS, FINDING_COLUMNS, ITEM_COLUMNS, MILESTONE_COLUMNS, Portfolio
 
 DASHBOARD = "Dashboard"
 TABLE_ROW = 5  # the Dashboard tables' heading row; their data start on the next row
@@ -76,7 +75,8 @@ def write(p: Portfolio, path: str | Path) -> list[str]:
 
 def _table(ws: Any, columns: tuple[str, ...], rows: list[dict[str, Any]], table: model.Table) -> None:
     for i, key in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = WIDE.get(key, max(10, len(heading(key, table)) + 2))
+        width = WIDE.get(key, max(10, len(heading(key, table)) + 2))
+        ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
     ws.append(textcells.row(ws, [heading(k, table) for k in columns]))
