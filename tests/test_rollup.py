@@ -168,3 +168,21 @@ def test_dashboard_ranges_follow_the_groups(portfolio):
 
     p = Portfolio(as_of=D(2026, 3, 31), groups=["a", "b"])
     assert workbook.dashboard_ranges(p)["risk"] == "B5:D7"
+
+
+def test_write_only_rows_keep_text_as_text(tmp_path):
+    from openpyxl import Workbook
+
+    from poam_xl import textcells
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("S")
+    ws.append(textcells.row(ws, ["plain", "=1+1", 3]))
+    ws.append(textcells.row(ws, ["x" * 40_000, "-2", None]))
+    assert textcells.cuts(wb) == ["S!A2"]
+    wb.save(tmp_path / "t.xlsx")
+    cells = {c.coordinate: c for r in openpyxl.load_workbook(tmp_path / "t.xlsx")["S"].iter_rows()
+             for c in r if c.value is not None}
+    assert (cells["B1"].value, cells["B1"].data_type, cells["B1"].quotePrefix) == ("=1+1", "s", True)
+    assert cells["B2"].quotePrefix and not cells["A1"].quotePrefix and cells["C1"].value == 3
+    assert len(cells["A2"].value) == 32_767

@@ -65,21 +65,34 @@ def rollup(
     options = batch.BatchOptions(as_of=day, profile=profile, password=password,
                                  limits=safety.limits, timeout=safety.timeout,
                                  memory_mb=safety.memory_mb, records=True)
-    results = batch.run(files, options, jobs=jobs, executor=executor)
-    results += batch.skipped_results([s for s in skipped if getattr(s, "fatal", False)], profile,
-                                     day.isoformat())
+    portfolio = core.Portfolio(as_of=day)
+    streamer = None
+    if target is Target.xlsx:  # rows stream into the workbook while the workers read
+        from ..portfolio.workbook import Streamer
+
+        streamer = Streamer(portfolio)
+    order = {str(f): i for i, f in enumerate(files)}
+
+    def arrived(r: dict[str, object]) -> None:
+        if streamer is not None:
+            streamer.add(order[str(r["path"])], r)
+
+    results = batch.run(files, options, jobs=jobs, executor=executor, on_result=arrived)
+    lost = batch.skipped_results([s for s in skipped if getattr(s, "fatal", False)], profile,
+                                 day.isoformat())
     for line in skipped:
         typer.echo(f"poam-xl: skipped {shown(line)}", err=True)
-    portfolio = core.build(results, day)
-    if target is Target.sqlite:
+    notes: list[str] = []
+    if streamer is not None:
+        for i, r in enumerate(lost):
+            streamer.add(len(files) + i, r)
+        notes = streamer.save(output)
+    else:
         from ..portfolio import sqlite
 
+        for r in results + lost:
+            core.add(portfolio, r)
         sqlite.write(portfolio, output)
-        notes: list[str] = []
-    else:
-        from ..portfolio import workbook
-
-        notes = workbook.write(portfolio, output)
     for f in portfolio.unreadable:
         typer.echo(f"poam-xl: {shown(f['file'])}: {f['status']}: {shown(f['reason'])}", err=True)
     for note in notes:

@@ -57,42 +57,50 @@ def group_of(company: Any, system: Any) -> str:
 
 def build(results: list[dict[str, Any]], as_of: dt.date) -> Portfolio:
     """The portfolio of batch ``results`` (in their order) as of ``as_of``."""
-    out = Portfolio(as_of=as_of, aging={label: 0 for label, _, _ in AGING})
+    out = Portfolio(as_of=as_of)
     for r in results:
-        rec = r.get("records")
-        header = (rec or {}).get("header") or {}
-        summary = r.get("summary") or {}
-        source = {"file": r["path"], "company": header.get("company_name"),
-                  "cage_code": header.get("cage_code"), "system": header.get("system_name"),
-                  "profile": r.get("profile")}
-        status, reason = r.get("status", "unreadable"), r.get("error")
-        if status != "unreadable" and rec is None:  # read, but not as a POA&M
-            status = "not read"
-            reason = reason or _first_error(r) or "not a POA&M workbook"
-        out.files.append({**source, "status": status, "reason": reason,
-                          "template": r.get("template"),
-                          **{k: summary.get(k) for k in ("items", "open", "overdue", "late",
-                                                         "errors", "warnings")},
-                          "poam_date": header.get("poam_date"),
-                          "last_review": header.get("last_review")})
-        for f in r.get("findings") or []:
-            out.findings.append({"file": r["path"], **{k: f.get(k) for k in FINDING_COLUMNS[1:]}})
-        if not rec or status in UNREADABLE:
-            continue
-        group = group_of(source["company"], source["system"])
-        if group not in out.open_by_risk:
-            out.groups.append(group)
-            out.open_by_risk[group] = {risk: 0 for risk in model.RISK_LEVELS}
-            out.overdue[group] = 0
-        for item in rec["items"]:
-            out.items.append({**source, **{k: item.get(k) for k in (*ITEM_FIELDS, *COMPUTED)}})
-            _count(out, group, item)
-        for m in rec["milestones"]:
-            late = (as_of - m["planned_date"]).days if (
-                milestone_open(m) and m.get("planned_date") and m["planned_date"] < as_of) else None
-            out.milestones.append({**source, **{k: m.get(k) for k in MILESTONE_FIELDS},
-                                   "days_overdue": late})
+        add(out, r)
     return out
+
+
+def add(out: Portfolio, r: dict[str, Any]) -> None:
+    """Add one batch result (a file) to the portfolio: its Files row, findings, items and
+    milestones, and its counts on the Dashboard's figures."""
+    if not out.aging:
+        out.aging = {label: 0 for label, _, _ in AGING}
+    as_of = out.as_of
+    rec = r.get("records")
+    header = (rec or {}).get("header") or {}
+    summary = r.get("summary") or {}
+    source = {"file": r["path"], "company": header.get("company_name"),
+              "cage_code": header.get("cage_code"), "system": header.get("system_name"),
+              "profile": r.get("profile")}
+    status, reason = r.get("status", "unreadable"), r.get("error")
+    if status != "unreadable" and rec is None:  # read, but not as a POA&M
+        status = "not read"
+        reason = reason or _first_error(r) or "not a POA&M workbook"
+    out.files.append({**source, "status": status, "reason": reason, "template": r.get("template"),
+                      **{k: summary.get(k) for k in ("items", "open", "overdue", "late",
+                                                     "errors", "warnings")},
+                      "poam_date": header.get("poam_date"),
+                      "last_review": header.get("last_review")})
+    for f in r.get("findings") or []:
+        out.findings.append({"file": r["path"], **{k: f.get(k) for k in FINDING_COLUMNS[1:]}})
+    if not rec or status in UNREADABLE:
+        return
+    group = group_of(source["company"], source["system"])
+    if group not in out.open_by_risk:
+        out.groups.append(group)
+        out.open_by_risk[group] = {risk: 0 for risk in model.RISK_LEVELS}
+        out.overdue[group] = 0
+    for item in rec["items"]:
+        out.items.append({**source, **{k: item.get(k) for k in (*ITEM_FIELDS, *COMPUTED)}})
+        _count(out, group, item)
+    for m in rec["milestones"]:
+        late = (as_of - m["planned_date"]).days if (
+            milestone_open(m) and m.get("planned_date") and m["planned_date"] < as_of) else None
+        out.milestones.append({**source, **{k: m.get(k) for k in MILESTONE_FIELDS},
+                               "days_overdue": late})
 
 
 def _count(out: Portfolio, group: str, item: dict[str, Any]) -> None:

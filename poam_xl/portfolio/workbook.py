@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 
 from .. import model, textcells
 from ..write import atomic_path
+from . import rollup
 from .rollup import AGING, FILE_COLUMNS, FINDING_COLUMNS, ITEM_COLUMNS, MILESTONE_COLUMNS, Portfolio
 
 DASHBOARD = "Dashboard"
@@ -56,32 +57,82 @@ def dashboard_ranges(p: Portfolio) -> dict[str, str]:
 
 
 def write(p: Portfolio, path: str | Path) -> list[str]:
-    """Write the portfolio workbook to ``path`` atomically; returns the notes to report (text
-    over Excel's 32,767-character cell limit cut, ``textcells.cut_note``). Raises WriteError
-    or OSError when the file cannot be written."""
-    wb = Workbook(write_only=True)
-    _dashboard(wb.create_sheet(DASHBOARD), p)
-    _table(wb.create_sheet("Items"), ITEM_COLUMNS, p.items, model.ITEMS)
-    _table(wb.create_sheet("Milestones"), MILESTONE_COLUMNS, p.milestones, model.MILESTONES)
-    _table(wb.create_sheet("Files"), FILE_COLUMNS, p.files, model.ITEMS)
-    _table(wb.create_sheet("Findings"), FINDING_COLUMNS, p.findings, model.ITEMS)
-    wb.properties.creator = "poam-xl"
-    wb.properties.title = "POA&M portfolio"
-    out = Path(path)
-    with atomic_path(out) as tmp:
-        wb.save(tmp)
-    return textcells.cut_note(wb)
+    """Write the portfolio workbook of a built portfolio to ``path`` atomically; returns the
+    notes to report (text over Excel's 32,767-character cell limit cut, ``textcells.cut_note``).
+    Raises WriteError or OSError when the file cannot be written."""
+    out = Streamer(p)
+    out.append_rows(dict.fromkeys(TABLES, 0))  # every row of the built portfolio
+    return out.save(path)
 
 
-def _table(ws: Any, columns: tuple[str, ...], rows: list[dict[str, Any]], table: model.Table) -> None:
+class Streamer:
+    """The portfolio workbook written while a batch runs: ``add(index, result)`` takes batch
+    results in any order and appends their rows in input order (a result waits for those before
+    it), so the rows stream to disk while the workers still read; ``save`` adds the Files sheet
+    and the Dashboard and saves atomically."""
+
+    def __init__(self, p: Portfolio) -> None:
+        self.p = p
+        self.wb = Workbook(write_only=True)
+        self.dashboard = self.wb.create_sheet(DASHBOARD)
+        self.sheets = {name: (self.wb.create_sheet(name), columns, table)
+                       for name, columns, table in SHEETS}
+        for name in TABLES:
+            _start(*self.sheets[name])
+        self.pending: dict[int, dict[str, Any]] = {}
+        self.next = 0
+
+    def add(self, index: int, result: dict[str, Any]) -> None:
+        """Result ``index`` (0-based input order) of the batch."""
+        self.pending[index] = result
+        while self.next in self.pending:
+            r = self.pending.pop(self.next)
+            self.next += 1
+            before = {name: len(rows) for name, rows in self._tables()}
+            rollup.add(self.p, r)
+            self.append_rows(before)
+
+    def _tables(self) -> tuple[tuple[str, list[dict[str, Any]]], ...]:
+        return (("Items", self.p.items), ("Milestones", self.p.milestones),
+                ("Findings", self.p.findings))
+
+    def append_rows(self, before: dict[str, int]) -> None:
+        """Append the Items, Milestones and Findings rows after the first ``before[sheet]``."""
+        for name, rows in self._tables():
+            ws, columns, _ = self.sheets[name]
+            for r in rows[before[name]:]:
+                ws.append(textcells.row(ws, [r.get(k) for k in columns]))
+
+    def save(self, path: str | Path) -> list[str]:
+        p = self.p
+        ws, columns, table = self.sheets["Files"]
+        _start(ws, columns, table)
+        for f in p.files:
+            ws.append(textcells.row(ws, [f.get(k) for k in columns]))
+        for name, rows in (("Items", p.items), ("Milestones", p.milestones), ("Files", p.files),
+                           ("Findings", p.findings)):
+            ws, columns, _ = self.sheets[name]
+            ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
+        _dashboard(self.dashboard, p)
+        self.wb.properties.creator = "poam-xl"
+        self.wb.properties.title = "POA&M portfolio"
+        with atomic_path(Path(path)) as tmp:
+            self.wb.save(tmp)
+        return textcells.cut_note(self.wb)
+
+
+TABLES = ("Items", "Milestones", "Findings")  # streamed while the batch runs
+SHEETS = (("Items", ITEM_COLUMNS, model.ITEMS), ("Milestones", MILESTONE_COLUMNS, model.MILESTONES),
+          ("Files", FILE_COLUMNS, model.ITEMS), ("Findings", FINDING_COLUMNS, model.ITEMS))
+
+
+def _start(ws: Any, columns: tuple[str, ...], table: model.Table) -> None:
+    """Column widths, frozen heading row, the heading row (before any other row)."""
     for i, key in enumerate(columns, start=1):
         width = WIDE.get(key, max(10, len(heading(key, table)) + 2))
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
     ws.append(textcells.row(ws, [heading(k, table) for k in columns]))
-    for r in rows:
-        ws.append(textcells.row(ws, [r.get(k) for k in columns]))
 
 
 def _dashboard(ws: Any, p: Portfolio) -> None:
