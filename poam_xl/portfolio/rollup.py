@@ -41,7 +41,7 @@ class Portfolio:
     groups: list[str] = field(default_factory=list)
     open_by_risk: dict[str, dict[str, int]] = field(default_factory=dict)
     overdue: dict[str, int] = field(default_factory=dict)
-    aging: dict[str, int] = field(default_factory=dict)
+    aging: dict[str, int] = field(default_factory=lambda: {label: 0 for label, _, _ in AGING})
 
     @property
     def unreadable(self) -> list[dict[str, Any]]:
@@ -66,8 +66,6 @@ def build(results: list[dict[str, Any]], as_of: dt.date) -> Portfolio:
 def add(out: Portfolio, r: dict[str, Any]) -> None:
     """Add one batch result (a file) to the portfolio: its Files row, findings, items and
     milestones, and its counts on the Dashboard's figures."""
-    if not out.aging:
-        out.aging = {label: 0 for label, _, _ in AGING}
     as_of = out.as_of
     rec = r.get("records")
     header = (rec or {}).get("header") or {}
