@@ -139,6 +139,9 @@ def _dashboard(ws: Any, p: Portfolio) -> None:
     total_open = sum(sum(v.values()) for v in p.open_by_risk.values())
     for col, width in zip("ABCDEFGH", (34, 9, 9, 9, 9, 3, 16, 11), strict=True):
         ws.column_dimensions[col].width = width
+    ws.page_setup.orientation = "landscape"  # one page wide: the tables and charts side by side
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.append(textcells.row(ws, [f"POA&M portfolio as of {p.as_of.isoformat()}"]))
     ws.append(textcells.row(ws, ["Files", len(p.files), "Not read", len(p.unreadable)]))
     ws.append(textcells.row(ws, ["Items", len(p.items), "Open", total_open, "Overdue",
@@ -168,16 +171,16 @@ def _charts(ws: Any, p: Portfolio, groups: int) -> None:
 
     top = TABLE_ROW + max(groups, len(AGING)) + 2
     tall = max(7.5, 0.6 * groups + 3)  # cm: one bar's room per company/system
-    risk = _bar("Open items by risk level", ref("risk"), ref("groups"), tall, 16)
+    risk = _bar("Open items by risk level", ref("risk"), ref("groups"), tall, 18)
     risk.grouping, risk.overlap = "stacked", 100
     ws.add_chart(risk, f"A{top}")
     over = _bar("Overdue items", ref("overdue"), ref("groups"), tall, 12)
     over.legend = None
-    ws.add_chart(over, f"F{top}")
+    ws.add_chart(over, f"G{top}")
     age = _bar("Open items by age", ref("aging"), ref("aging_labels"), 7.5, 12)
     age.type, age.legend = "col", None
     age.x_axis.scaling.orientation = "minMax"
-    ws.add_chart(age, f"A{top + int(tall / 0.5) + 2}")
+    ws.add_chart(age, f"N{top}")  # one row of charts: the page stays one chart high
 
 
 def _bar(title: str, data: Reference, categories: Reference, height: float, width: float) -> BarChart:
