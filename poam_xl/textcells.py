@@ -5,7 +5,8 @@ becomes a formula.
 FedRAMP, eMASS, DSS conversion, review pack, diff workbook, dashboard) writes a value: text is
 stored as text (never ``<f>``), text starting with ``= + - @``, tab or CR also gets Excel's
 quote prefix (so editing the cell in Excel keeps it text), and text over Excel's 32,767
-characters is cut there and recorded (``cuts``), never silently.
+characters is cut there and recorded (``cuts``), never silently. Write-only sheets (large
+workbooks: the portfolio roll-up) append rows through ``row(ws, values)``, the same rule.
 """
 
 from __future__ import annotations
@@ -30,6 +31,36 @@ def put(ws: Any, row: int, col: int, value: Any) -> Any:
             cell.quotePrefix = True
         return cell
     return ws.cell(row, col, value)
+
+
+def row(ws: Any, values: list[Any]) -> list[Any]:
+    """``values`` ready for ``ws.append`` on a write-only sheet (``Workbook(write_only=True)``),
+    under the rule of ``put``: risky text (``= + - @``, tab, CR) becomes a text cell with the
+    quote prefix, text over 32,767 characters is cut and recorded; other values pass as they are.
+    """
+    out = values
+    n = ws.__dict__["_poam_row"] = ws.__dict__.get("_poam_row", 0) + 1  # the row appended next
+    for i, value in enumerate(values):
+        if isinstance(value, str) and (len(value) > MAX_TEXT or value.lstrip(" ").startswith(RISKY)):
+            if out is values:
+                out = list(values)
+            out[i] = _text_cell(ws, value, n, i + 1)
+    return out
+
+
+def _text_cell(ws: Any, value: str, row_number: int, col: int) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+
+    if len(value) > MAX_TEXT:
+        value = value[:MAX_TEXT]
+        cut = ws.__dict__.setdefault("_poam_cuts", [])
+        cut.append(f"{ws.title}!{_ref(row_number, col)}")
+    cell = WriteOnlyCell(ws)
+    cell.value = value
+    cell.data_type = "s"
+    if value.lstrip(" ").startswith(RISKY):
+        cell.quotePrefix = True
+    return cell
 
 
 def literal_text(ws: Any) -> None:
