@@ -133,6 +133,7 @@ def write(poam: Poam, path: str | Path, *, layout: str | None = None, **_: Any) 
             )
     wb = build(poam.header, items)
     conv.notes += textcells.cut_note(wb)
+    conv.altered += textcells.altered(wb)
     with atomic_path(out) as tmp:
         wb.save(tmp)
     conv.items = len(items)
