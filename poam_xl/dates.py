@@ -17,6 +17,9 @@ import pandas as pd
 EPOCH_1900 = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01, through Excel's fake 1900-02-29
 EPOCH_1904 = dt.date(1904, 1, 1)
 MAX_SERIAL = 2958465  # 9999-12-31
+# Excel's first date (serial 1). An earlier date cell is serial 0 or less, or a NaN the reader
+# placed on the epoch: not a date a POA&M can hold.
+MIN_DATE = dt.date(1900, 1, 1)
 
 
 class _Bad:
@@ -95,11 +98,11 @@ def to_date(value: object, date1904: bool = False) -> dt.date | None | _Bad:
     if value is None:
         return None
     if isinstance(value, dt.datetime):
-        return value.date()
+        return value.date() if value.year >= MIN_DATE.year else BAD
     if isinstance(value, dt.date):
-        return value
+        return value if value >= MIN_DATE else BAD
     if isinstance(value, pd.Timestamp):
-        return None if pd.isna(value) else value.date()
+        return None if pd.isna(value) else to_date(value.to_pydatetime(), date1904)
     if isinstance(value, bool):
         return BAD
     if isinstance(value, int | float | np.integer | np.floating):
@@ -131,7 +134,7 @@ def column_to_dates(values: Iterable[object], date1904: bool = False) -> tuple[p
     for i, v in enumerate(vals):
         if v is None or v == "":
             continue
-        if isinstance(v, dt.datetime):
+        if isinstance(v, dt.datetime) and v.year >= MIN_DATE.year:
             out[i] = v.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
             continue
         d = v if type(v) is dt.date else to_date(v, date1904)

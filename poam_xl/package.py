@@ -121,7 +121,7 @@ def inspect(path: str | Path, limits: Limits = Limits()) -> PackageInfo:
         raise WorkbookError(_not_zip_reason(p, head), path=p)
     try:
         zf = zipfile.ZipFile(p)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except ZIP_ERRORS as exc:  # NotImplementedError: a zip feature or version no workbook uses
         raise WorkbookError(f"corrupt or truncated workbook ({exc})", path=p) from None
     with zf:
         return _inspect_zip(p, zf, limits)

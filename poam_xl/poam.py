@@ -92,3 +92,4 @@ class Conversion:
     dropped: list[dict[str, Any]] = field(default_factory=list)  # {item, field, value, kept_in}
     notes: list[str] = field(default_factory=list)
     mapping: list[dict[str, Any]] = field(default_factory=list)  # how the input's headers were read
+    altered: list[str] = field(default_factory=list)  # 'Sheet!A1: why' of text changed to fit

@@ -27,12 +27,14 @@ LayoutArg = str | model.Layout | Sequence[str]
 Overrides = tuple[tuple[str, str | None], ...]  # the user's own (normalised header, field) pairs
 
 
-def read(path: str | Path, *, layout: LayoutArg = "dss", limits: Limits = Limits(),
+def read(path: str | Path, *, layout: LayoutArg = layouts.ORDER, limits: Limits = Limits(),
          password: str | None = None, mapping: Overrides = ()) -> Poam:
-    """Read a POA&M workbook (.xlsx/.xlsm) in ``layout`` (a name, a Layout, or names tried in
-    order: the first whose tables the workbook has); ``mapping``: your own header -> field
-    pairs (``usermap.parse``). Raises WorkbookError (unreadable, too big, encrypted) or
-    TemplateError (no table of that layout) naming the file."""
+    """Read a POA&M workbook (.xlsx/.xlsm/.xls/.xlsb/.ods) in ``layout`` (a name, a Layout, or
+    names tried in order: the first whose tables the workbook has; default every layout, so
+    FedRAMP, eMASS, DSS, CMMC and generic POA&Ms are each read in their own);
+    ``mapping``: your own header -> field pairs (``usermap.parse``). ``Poam.template`` names
+    the template found. Raises WorkbookError (unreadable, too big, encrypted) or TemplateError
+    (no table of that layout) naming the file."""
     p = Path(path)
     if password is not None:
         from .crypto import decrypted_copy

@@ -21,14 +21,15 @@ Malformed XML, a DTD or an entity, and a bad cell reference are refused with a W
 
 from __future__ import annotations
 
+import html
 import pyexpat
 import re
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from .errors import WorkbookError
+from .sheetbytes import MAX_TEXT, at_most, column_number, long_runs, shared_formula
 
-MAX_TEXT = 32_767  # Excel's limit of characters in one cell
 MAX_PROBLEMS = 100_000  # error/uncached cells kept per workbook: more is refused
 _REF = re.compile(r"([A-Za-z]{1,4})([0-9]{1,8})")
 _CHUNK = 1024**2
@@ -75,13 +76,6 @@ class _Full(Exception):
 
 class _Refused(Exception):
     """Raised inside an expat handler; turned into a WorkbookError naming the part."""
-
-
-def column_number(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
 
 
 def scan_part(fh: IO[bytes], part: str, *, path: Any = None, problems: int = 0,
@@ -143,6 +137,8 @@ class _State:
         self.t: str | None = None  # the current cell's t attribute
         self.text: list[str] = []  # text of the current <v>/<f> when collected
         self.formula: str | None = None
+        self.shared_si: str | None = None  # si of the current cell's shared formula
+        self.shared: dict[str, tuple[tuple[int, int], str]] = {}  # si -> (master cell, text)
         self.value = ""
         self.mark = -1  # byte offset of the current cell's start
         self.mark_cell: tuple[int, int] | None = None
@@ -158,6 +154,7 @@ class _State:
                 self._content(self.cell)
             if local == "f" and self.t != "str" and not self.kind:
                 self.kind = "formula"
+                self.shared_si = _attr(attrs, "si") if _attr(attrs, "t") == "shared" else None
             if self.kind and local != "is":
                 self.text = []
                 self.parser.CharacterDataHandler = self.text.append
@@ -233,11 +230,13 @@ class _State:
         rc = self.mark_cell
         if rc is not None and self.kind == "e" and self.value:
             self._problem(self.scan.errors, rc, self.value[:40])
-        elif rc is not None and self.kind == "formula" and self.formula is not None \
-                and not self.value:
-            self._problem(self.scan.uncached, rc, self.formula)
+        elif rc is not None and self.kind == "formula" and self.formula is not None:
+            if self.shared_si is not None:
+                self.formula = shared_formula(self.shared, self.shared_si, rc, self.formula)
+            if not self.value:
+                self._problem(self.scan.uncached, rc, self.formula)
         self.kind = ""
-        self.formula, self.value = None, ""
+        self.formula, self.value, self.shared_si = None, "", None
         self.parser.EndElementHandler = None
         self.parser.CharacterDataHandler = None
 
@@ -298,6 +297,7 @@ _DIMENSION = re.compile(rb'<dimension ref="[A-Za-z]{1,3}[0-9]{1,7}:[A-Za-z]{1,3}
 _ROW_GUESS = re.compile(rb'<row r="([0-9]{1,8})"[^<>]*>\s*<c[\s>]')
 _WIDE = re.compile(rb'<c r="([A-Za-z]{2,3})[0-9]')
 _F_TAG = re.compile(rb"<f[\s/>]")
+_SI = re.compile(rb'\ssi="(\d{1,9})"')
 _ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?\st="e"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)?'
                          rb'<v>([^<]{0,40})</v>')
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"([^>]*)>(<f[^>]*/>|<f[^>]*>([^<]*)</f>)'
@@ -344,55 +344,16 @@ def quick_bound(data: bytes, problems: int = 0, max_rows: int = 10**7) -> SheetS
         cells = _FORMULA_CELL.findall(data)
         if len(cells) != n_formulas or any(b"'" in c[2] for c in cells):
             return None
-        for col, row, attrs, _f, formula, value in cells:
+        shared: dict[str, tuple[tuple[int, int], str]] = {}
+        for col, row, attrs, f, formula, value in cells:
+            rc = (int(row), column_number(col.decode("ascii")))
+            text = html.unescape(formula.decode("utf-8", "replace"))  # &amp; &lt; &gt; &quot;
+            if b't="shared"' in f and (si := _SI.search(f)):
+                text = shared_formula(shared, si.group(1).decode("ascii"), rc, text)
             if value or b't="str"' in attrs:  # a cached value (Excel writes "" as t="str")
                 continue
-            scan.uncached[(int(row), column_number(col.decode("ascii")))] = formula.decode(
-                "utf-8", "replace")
+            scan.uncached[rc] = text
     if problems + len(scan.errors) + len(scan.uncached) > MAX_PROBLEMS:
         return None
     scan.long_cells = long_runs(data)
     return scan
-
-
-_WINDOW = 16_384  # a text run over 32,767 bytes holds a whole aligned window of this size
-
-
-def long_runs(data: bytes) -> list[tuple[int, int, int]]:
-    """(row, column, characters) of cells whose text runs past Excel's 32,767 characters: a run
-    that long without markup fills a whole 16 KB window, so only windows without '<' are looked
-    at (one memchr each), then the run around it is measured and its cell found."""
-    out: list[tuple[int, int, int]] = []
-    end = -1
-    for start in range(0, len(data) - _WINDOW + 1, _WINDOW):
-        if start < end or data.find(b"<", start, start + _WINDOW) >= 0:
-            continue
-        lo, end = data.rfind(b">", 0, start) + 1, data.find(b"<", start)
-        end = len(data) if end < 0 else end
-        if end - lo <= MAX_TEXT:
-            continue
-        from xml.sax.saxutils import unescape
-
-        n = len(unescape(data[lo:end].decode("utf-8", "replace"), {"&quot;": '"', "&apos;": "'"}))
-        m = _LAST_CELL.search(data, max(0, data.rfind(b"<c ", 0, lo)), lo)
-        if n > MAX_TEXT and m is not None:
-            out.append((int(m.group(2)), column_number(m.group(1).decode("ascii")), n))
-    return out
-
-
-_LAST_CELL = re.compile(rb'<c r="([A-Za-z]{1,3})([0-9]+)"')
-
-
-def at_most(n: int) -> bytes:
-    """A regex alternation matching the decimal integers 1..n (no leading zero; none if n < 1)."""
-    if n < 1:
-        return b"(?!)"
-    s = str(n)
-    alts = [rb"[1-9][0-9]{0,%d}" % (len(s) - 2)] if len(s) > 1 else []
-    for i, ch in enumerate(s):
-        d = int(ch)
-        lo = 1 if i == 0 else 0
-        if d > lo:
-            alts.append(s[:i].encode() + (b"[%d-%d]" % (lo, d - 1)) + (b"[0-9]{%d}" % (len(s) - i - 1)))
-    alts.append(s.encode())
-    return b"|".join(alts)

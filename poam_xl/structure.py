@@ -7,6 +7,8 @@ mapped onto their allowed spelling ('high' -> 'High', 'Moderate' -> 'Medium') wi
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 
 from . import model, schema
@@ -76,7 +78,9 @@ def table_structure(poam: Poam) -> list[Finding]:
 def invalid_values(poam: Poam) -> list[Finding]:
     out: list[Finding] = []
     for inv in poam.invalid:
-        value = excerpt(inv.value)
+        # a date before 1900 or a bare time (what a serial of 0 or less reads as): no repr
+        raw = inv.value.date() if isinstance(inv.value, dt.datetime) else inv.value
+        value = excerpt(raw.isoformat() if isinstance(raw, dt.date | dt.time) else raw)
         if isinstance(inv.value, str) and inv.value.strip().startswith("#") and inv.value.strip(
                 ).upper().rstrip("!?0/") in ("#N/A", "#REF", "#VALUE", "#DIV", "#NAME", "#NUM", "#NULL"):
             rid = "value.error"

@@ -5,11 +5,15 @@ becomes a formula.
 FedRAMP, eMASS, DSS conversion, review pack, diff workbook, dashboard) writes a value: text is
 stored as text (never ``<f>``), text starting with ``= + - @``, tab or CR also gets Excel's
 quote prefix (so editing the cell in Excel keeps it text), and text over Excel's 32,767
-characters is cut there and recorded (``cuts``), never silently.
+characters is cut there and recorded (``cuts``), never silently; control characters XML 1.0
+cannot hold (U+0000-U+0008, U+000B, U+000C, U+000E-U+001F) become U+FFFD, recorded the same
+way (``replaced``). Write-only sheets (large
+workbooks: the portfolio roll-up) append rows through ``row(ws, values)``, the same rule.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 MAX_TEXT = 32_767  # Excel's limit of characters in a cell
@@ -19,10 +23,7 @@ RISKY = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may take for a fo
 def put(ws: Any, row: int, col: int, value: Any) -> Any:
     """Write ``value`` at (row, col) of openpyxl worksheet ``ws``; returns the cell."""
     if isinstance(value, str):
-        if len(value) > MAX_TEXT:
-            value = value[:MAX_TEXT]
-            cut = ws.__dict__.setdefault("_poam_cuts", [])
-            cut.append(f"{ws.title}!{_ref(row, col)}")
+        value = _fit(ws, value, row, col)
         cell = ws.cell(row, col)
         cell.value = value  # openpyxl marks text starting with '=' as a formula ...
         cell.data_type = "s"  # ... which it is not: it is text
@@ -30,6 +31,48 @@ def put(ws: Any, row: int, col: int, value: Any) -> Any:
             cell.quotePrefix = True
         return cell
     return ws.cell(row, col, value)
+
+
+def row(ws: Any, values: list[Any]) -> list[Any]:
+    """``values`` ready for ``ws.append`` on a write-only sheet (``Workbook(write_only=True)``),
+    under the rule of ``put``: risky text (``= + - @``, tab, CR) becomes a text cell with the
+    quote prefix, text over 32,767 characters is cut and recorded; other values pass as they are.
+    """
+    out = values
+    n = ws.__dict__["_poam_row"] = ws.__dict__.get("_poam_row", 0) + 1  # the row appended next
+    for i, value in enumerate(values):
+        if isinstance(value, str) and (len(value) > MAX_TEXT or value.lstrip(" ").startswith(RISKY)
+                                       or _ILLEGAL.search(value)):
+            if out is values:
+                out = list(values)
+            out[i] = _text_cell(ws, value, n, i + 1)
+    return out
+
+
+def _text_cell(ws: Any, value: str, row_number: int, col: int) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+
+    value = _fit(ws, value, row_number, col)
+    cell = WriteOnlyCell(ws)
+    cell.value = value
+    cell.data_type = "s"
+    if value.lstrip(" ").startswith(RISKY):
+        cell.quotePrefix = True
+    return cell
+
+
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in XML 1.0 (openpyxl refuses)
+
+
+def _fit(ws: Any, value: str, row: int, col: int) -> str:
+    """``value`` as a cell can hold it; what had to change is recorded on ``ws``."""
+    if _ILLEGAL.search(value):
+        value = _ILLEGAL.sub("\ufffd", value)
+        ws.__dict__.setdefault("_poam_replaced", []).append(f"{ws.title}!{_ref(row, col)}")
+    if len(value) > MAX_TEXT:
+        value = value[:MAX_TEXT]
+        ws.__dict__.setdefault("_poam_cuts", []).append(f"{ws.title}!{_ref(row, col)}")
+    return value
 
 
 def literal_text(ws: Any) -> None:
@@ -45,13 +88,27 @@ def cuts(wb: Any) -> list[str]:
     return [ref for ws in wb.worksheets for ref in ws.__dict__.get("_poam_cuts", [])]
 
 
+def replaced(wb: Any) -> list[str]:
+    """'Sheet!A1' of every text whose control characters ``put`` replaced by U+FFFD."""
+    return [ref for ws in wb.worksheets for ref in ws.__dict__.get("_poam_replaced", [])]
+
+
+def altered(wb: Any) -> list[str]:
+    """'Sheet!A1: why' of every text written other than it was (cut, characters replaced)."""
+    return ([f"{ref}: text cut to Excel's 32,767-character cell limit" for ref in cuts(wb)]
+            + [f"{ref}: control characters replaced by U+FFFD" for ref in replaced(wb)])
+
+
 def cut_note(wb: Any) -> list[str]:
-    """The report line for ``cuts`` (none when nothing was cut)."""
-    found = cuts(wb)
-    if not found:
-        return []
-    more = f" and {len(found) - 5} more" if len(found) > 5 else ""
-    return [f"text over Excel's 32,767-character cell limit cut to fit: {', '.join(found[:5])}{more}"]
+    """The report lines for ``cuts`` and ``replaced`` (none when every text fit as it was)."""
+    out = []
+    for found, what in ((cuts(wb), "text over Excel's 32,767-character cell limit cut to fit"),
+                        (replaced(wb), "control characters a workbook cannot hold replaced by "
+                                       "U+FFFD")):
+        if found:
+            more = f" and {len(found) - 5} more" if len(found) > 5 else ""
+            out.append(f"{what}: {', '.join(found[:5])}{more}")
+    return out
 
 
 def _ref(row: int, col: int) -> str:

@@ -97,7 +97,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def validate(source: str | Path | Poam, *, profile: str = "dss", as_of: dt.date | None = None,
+def validate(source: str | Path | Poam, *, profile: str = "auto", as_of: dt.date | None = None,
              **read_options: Any) -> Report:
     """Validate one workbook (path or an already-read Poam) under ``profile``.
 

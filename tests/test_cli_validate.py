@@ -66,6 +66,7 @@ def test_batch_json_is_clean_on_stdout(inbox: Path) -> None:
     assert files["flawed.xlsx"]["status"] == "errors"
     assert files["junk.xlsx"]["status"] == "unreadable"
     assert "corrupt or truncated" in files["junk.xlsx"]["error"]
+    assert set(files["junk.xlsx"]) == set(files["good.xlsx"])  # one shape for every entry
     assert "[3/3]" in err and "Traceback" not in err  # plain progress lines, on stderr
     assert hashes(inbox) == before
     computed = files["good.xlsx"]["computed"]  # every computed date explains itself

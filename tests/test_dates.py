@@ -58,3 +58,17 @@ def test_column_to_dates_reports_bad_positions():
     assert bad == [1]
     assert [None if v != v else str(v)[:10] for v in series.astype(object)] == [
         "2024-01-02", None, None, "2023-03-15", "2024-03-01"]
+
+
+def test_serial_zero_or_nan_on_the_epoch_is_not_a_date() -> None:
+    """A date cell holding 0, a negative serial or NaN reads as 1899-12-30 or a bare time:
+    present but not a date (Excel's first date is 1900-01-01, serial 1)."""
+    import datetime as dt
+
+    from poam_xl.dates import BAD, column_to_dates, to_date
+
+    assert to_date(dt.datetime(1899, 12, 30)) is BAD and to_date(dt.date(1899, 12, 31)) is BAD
+    assert to_date(dt.time(0, 0)) is BAD and to_date(dt.datetime(1900, 1, 1, 8)) == dt.date(1900, 1, 1)
+    series, bad = column_to_dates([dt.datetime(1899, 12, 30), dt.datetime(2026, 3, 1, 9), None])
+    assert bad == [0] and series[1] == dt.datetime(2026, 3, 1) and series.isna().tolist() == [
+        True, False, True]

@@ -85,3 +85,38 @@ def test_mixed_anchors_of_one_cell_are_not_shared() -> None:
     grids = {"S": Grid(rows=rows, problems=1)}
     assert recalc.fill(grids) == 3
     assert [rows[1][1], rows[2][1], rows[3][1]] == [2, 6, 8]
+
+
+SHEET = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+         b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+         b'<row r="1"><c r="A1" t="inlineStr"><is><t>Start</t></is></c><c r="B1" t="inlineStr">'
+         b'<is><t>Due</t></is></c><c r="C1" t="inlineStr"><is><t>Note</t></is></c></row>'
+         + b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c>%s<c r="C%d"><f>"Patch "&amp;A%d&amp;'
+                    b'IF(A%d&lt;46150,"&lt;early","late&gt;")</f></c></row>'
+                    % (r, r, 46000 + 50 * r,
+                       b'<c r="B2"><f t="shared" ref="B2:B5" si="0">A2+30</f></c>' if r == 2
+                       else b'<c r="B%d"><f t="shared" si="0"/></c>' % r, r, r, r)
+                    for r in range(2, 6))
+         + b"</sheetData></worksheet>")
+
+
+def test_formula_text_is_unescaped_and_shared_formulas_moved() -> None:
+    """The sheet XML escapes & < > (and Excel stores a filled-down formula once, ECMA-376
+    18.3.1.40): the formula computed is the one Excel shows, in both scanners."""
+    import io
+
+    from poam_xl.sheetscan import quick_bound, scan_part
+
+    quick = quick_bound(SHEET)
+    tokenized = scan_part(io.BytesIO(SHEET), "sheet1.xml")
+    assert quick is not None and quick.uncached == tokenized.uncached
+    assert tokenized.uncached[(3, 2)] == "A3+30" and tokenized.uncached[(5, 2)] == "A5+30"
+    assert tokenized.uncached[(2, 3)] == '"Patch "&A2&IF(A2<46150,"<early","late>")'
+    rows: list[list[object]] = [["Start", "Due", "Note"]]
+    for r in range(2, 6):
+        rows.append([46000 + 50 * r, U(tokenized.uncached[(r, 2)]), U(tokenized.uncached[(r, 3)])])
+    grids = {"S": Grid(rows=rows, problems=1)}
+    assert recalc.fill(grids) == 8
+    assert [row[1] for row in rows[1:]] == [46130, 46180, 46230, 46280]
+    assert [row[2] for row in rows[1:]] == ["Patch 46100<early", "Patch 46150late>",
+                                            "Patch 46200late>", "Patch 46250late>"]

@@ -453,3 +453,40 @@ def test_isolate_turns_deaths_and_hangs_into_one_line() -> None:
     with pytest.raises(LimitExceededError) as err:  # the child's own error, as it was raised
         isolate.run(_refuse, path="p.xlsx")
     assert (err.value.reason, err.value.path, err.value.cell) == ("too big", "x.xlsx", "B2")
+
+
+def test_control_characters_are_replaced_and_reported(tmp_path: Path) -> None:
+    """Text with characters XML 1.0 cannot hold (openpyxl refuses them) is written with U+FFFD
+    and the conversion report names the cell: no "internal error", nothing silent."""
+    import openpyxl
+
+    from poam_xl import convert
+    from poam_xl.reader import read
+
+    src = make_book(tmp_path / "src.xlsx")
+    poam = read(src)  # as a CSV, JSON, checklist or a workbook's _x0007_ escape can bring them
+    frame = poam.items.frame
+    frame.loc[frame.index[0], "description"] = "bell\x07and escape\x1b"
+    for fmt in ("dss", "fedramp", "emass"):
+        out = tmp_path / f"{fmt}.xlsx"
+        conv = convert.get(fmt).write(poam, out, as_of=AS_OF)  # type: ignore[misc]
+        assert any("U+FFFD" in n for n in conv.notes), (fmt, conv.notes)
+        texts = [c.value for ws in openpyxl.load_workbook(out) for r in ws.iter_rows() for c in r]
+        assert "bell\ufffdand escape\ufffd" in texts, fmt
+
+
+def test_strict_refuses_text_it_would_alter(tmp_path: Path) -> None:
+    """convert --strict writes nothing when a text would be cut or have characters replaced."""
+    import json
+
+    src = make_book(tmp_path / "src.xlsx")
+    code, text = cli("convert", str(src), str(tmp_path / "src.json"), *DAY)
+    assert code == 0, text
+    doc = json.loads((tmp_path / "src.json").read_text(encoding="utf-8"))
+    doc["items"][0]["description"] = "bell\u0007"
+    (tmp_path / "ctl.json").write_text(json.dumps(doc), encoding="utf-8")
+    out = tmp_path / "ctl.xlsx"
+    code, text = cli("convert", str(tmp_path / "ctl.json"), str(out), "--strict", *DAY)
+    assert code == 1 and "U+FFFD" in text and "POA&M!B" in text and not out.exists(), text
+    code, text = cli("convert", str(tmp_path / "ctl.json"), str(out), *DAY)
+    assert code == 0 and out.exists() and "U+FFFD" in text, text

@@ -32,6 +32,9 @@ class BatchOptions:
     limits: Limits = field(default_factory=Limits)
     timeout: float | None = 300.0  # seconds per file; None = no limit
     memory_mb: int | None = 4096  # address-space cap of a worker process; None = no cap
+    # also return the file's header, items and milestones as plain records (``records`` key:
+    # portfolio.records.file_records), so a roll-up never reads a file twice
+    records: bool = False
 
 
 def check_file(path: str | Path, options: BatchOptions, *, annotate_to: str | None = None
@@ -39,17 +42,23 @@ def check_file(path: str | Path, options: BatchOptions, *, annotate_to: str | No
     """Validate one workbook; always returns a JSON-able dict (status, error, findings, ...).
 
     Unreadable files get ``status: "unreadable"`` and a one-line ``error``; nothing raises.
+    With ``options.records``, ``records`` holds the file's header, items and milestones.
     With ``annotate_to``, a feedback copy (findings highlighted) is written there.
     """
     result: dict[str, Any] = {
         "path": str(path), "status": "unreadable", "error": None, "profile": options.profile,
         "template": "unknown", "as_of": options.as_of.isoformat(), "summary": {}, "findings": [],
+        "computed": [], "mapping": [], "skipped": [],  # every key of a read file's entry
     }
     try:
         with _deadline(options.timeout):
             report = _validate(Path(path), options)
             result.update(report.to_dict())
             result["path"] = str(path)
+            if options.records:
+                from ..portfolio.records import file_records
+
+                result["records"] = file_records(report)
             if annotate_to is not None and report.poam is not None:
                 try:  # an output problem is never the input's: the validation stands
                     result["annotated"] = _annotate(path, annotate_to, report)

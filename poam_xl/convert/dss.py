@@ -127,6 +127,7 @@ def write(poam: Poam, path: str | Path, *, as_of: dt.date | None = None, **_: An
     wb.move_sheet(model.DASHBOARD_SHEET, offset=-1)  # back before the hidden Lists sheet
     wb.active = wb.sheetnames.index(model.ITEMS.sheet)
     conv.notes += textcells.cut_note(wb)
+    conv.altered += textcells.altered(wb)
     with atomic_path(out) as tmp:
         wb.save(tmp)
     return conv

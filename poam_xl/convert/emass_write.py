@@ -101,13 +101,7 @@ def write(poam: Poam, path: str | Path, *, layout: str | None = None, **_: Any) 
         conv.notes.append(f"written in the eMASS {variant} service layout (one row per milestone)")
     report_header(poam.header, conv)  # the same header block in every layout
     conv.notes += textcells.cut_note(wb)
-    with atomic_path(out) as tmp:
-        wb.save(tmp)
-    conv.items = len(items)
-    return conv
-    items = to_items(poam, conv)
-    wb = build(poam.header, items)
-    conv.notes += textcells.cut_note(wb)
+    conv.altered += textcells.altered(wb)  # text cut or control characters replaced
     with atomic_path(out) as tmp:
         wb.save(tmp)
     conv.items = len(items)

@@ -77,6 +77,7 @@ def write(poam: Any, path: str | Path, *, revision: int = 5, **_options: Any) ->
     """Write ``poam`` as a FedRAMP POA&M workbook at ``path`` (atomically)."""
     wb, conv = build(poam, revision=revision)
     conv.notes += textcells.cut_note(wb)
+    conv.altered += textcells.altered(wb)
     with atomic_path(Path(path)) as tmp:
         wb.save(tmp)
     return conv

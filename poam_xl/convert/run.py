@@ -165,7 +165,7 @@ def losses(poam: Any, put: Conversion) -> list[str]:
             item = f"item {d['item']} " if d.get("item") is not None else ""
             out.append(f"{item}{d['field']}: {excerpt(d.get('value'))!r} has no home in the "
                        "target (dropped)")
-    return out
+    return out + put.altered
 
 
 def render(conv: Conversion) -> list[str]:

@@ -1,0 +1,104 @@
+"""`poam-xl rollup`: many POA&Ms as one portfolio workbook (or SQLite database)."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+from ..errors import shown
+from ._app import AS_OF, SAFETY, app, handle_errors, parse_as_of, reads_workbooks
+
+
+class Target(str, Enum):
+    xlsx = "xlsx"
+    sqlite = "sqlite"
+
+
+SQLITE_SUFFIXES = {".db", ".sqlite", ".sqlite3"}
+
+
+@app.command()
+@handle_errors
+@reads_workbooks(whole=False)
+def rollup(
+    paths: list[str] = typer.Argument(..., help="Workbooks, folders (searched recursively) or "
+                                      "globs such as 'inbox/**/*.xlsx'."),
+    output: Path = typer.Option(..., "--output", "-o", help="The portfolio workbook (.xlsx) or, "
+                                "with --to sqlite, the database file."),
+    to: Target | None = typer.Option(None, "--to", help="xlsx (default) or sqlite (tables items, "
+                                     "milestones, files, findings; default for .db/.sqlite)."),
+    as_of: str | None = AS_OF,
+    profile: str = typer.Option("auto", "--profile", help="auto (each file by the template it "
+                                "uses), dss, fedramp, emass, cmmc or generic."),
+    jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Parallel processes "
+                                    "(default: CPU count; 1 = one at a time)."),
+    password: str | None = typer.Option(None, "--password", envvar="POAM_XL_PASSWORD",
+                                        help="Password of encrypted workbooks."),
+    executor: str = typer.Option("process", "--executor", help="process (default) or dask."),
+) -> None:
+    """Roll many POA&Ms up into one portfolio: Items, Milestones, Files, Findings and a
+    Dashboard with charts (open items by risk and overdue items per company/system, ageing).
+
+    Files that cannot be read are listed on the Files sheet with their reason, never dropped.
+    Exit code: 2 if any file could not be read, else 0.
+
+    Example: poam-xl rollup inbox/ --output portfolio.xlsx --jobs 4
+    """
+    from .. import batch
+    from ..errors import ExitCode, UsageError
+    from ..portfolio import rollup as core
+    from ..profiles import check_name
+
+    check_name(profile)
+    target = to or (Target.sqlite if output.suffix.lower() in SQLITE_SUFFIXES else Target.xlsx)
+    if target is Target.xlsx and output.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise UsageError(f"--output {output.name}: the portfolio workbook is an .xlsx file "
+                         "(or give --to sqlite)")
+    day = parse_as_of(as_of)
+    files, skipped = batch.find_files(paths, exclude=[])
+    files = [f for f in files if f.resolve() != output.resolve()]  # never our own output
+    if not files:
+        raise UsageError(f"no .xlsx/.xlsm files found in {' '.join(paths)}")
+    safety = SAFETY[0]
+    options = batch.BatchOptions(as_of=day, profile=profile, password=password,
+                                 limits=safety.limits, timeout=safety.timeout,
+                                 memory_mb=safety.memory_mb, records=True)
+    portfolio = core.Portfolio(as_of=day)
+    streamer = None
+    if target is Target.xlsx:  # rows stream into the workbook while the workers read
+        from ..portfolio.workbook import Streamer
+
+        streamer = Streamer(portfolio)
+    order = {str(f): i for i, f in enumerate(files)}
+
+    def arrived(r: dict[str, object]) -> None:
+        if streamer is not None:
+            streamer.add(order[str(r["path"])], r)
+
+    results = batch.run(files, options, jobs=jobs, executor=executor, on_result=arrived)
+    lost = batch.skipped_results([s for s in skipped if getattr(s, "fatal", False)], profile,
+                                 day.isoformat())
+    for line in skipped:
+        typer.echo(f"poam-xl: skipped {shown(line)}", err=True)
+    notes: list[str] = []
+    if streamer is not None:
+        for i, r in enumerate(lost):
+            streamer.add(len(files) + i, r)
+        notes = streamer.save(output)
+    else:
+        from ..portfolio import sqlite
+
+        for r in results + lost:
+            core.add(portfolio, r)
+        sqlite.write(portfolio, output)
+    for f in portfolio.unreadable:
+        typer.echo(f"poam-xl: {shown(f['file'])}: {f['status']}: {shown(f['reason'])}", err=True)
+    for note in notes:
+        typer.echo(f"poam-xl: note: {note}", err=True)
+    typer.echo(f"wrote {output}: {len(portfolio.files)} files ({len(portfolio.unreadable)} not "
+               f"read), {len(portfolio.items)} items, {len(portfolio.milestones)} milestones, "
+               f"{len(portfolio.findings)} findings")
+    if portfolio.unreadable:
+        raise typer.Exit(int(ExitCode.UNREADABLE))
