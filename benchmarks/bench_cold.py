@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import shutil
 import statistics
 import subprocess
@@ -24,9 +25,12 @@ from poam_xl import template
 AS_OF = dt.date(2026, 11, 25)
 
 
+ENV = dict(os.environ)
+
+
 def timed_run(cmd: list[str]) -> float:
     start = time.perf_counter()
-    subprocess.run(cmd, capture_output=True, check=False)
+    subprocess.run(cmd, capture_output=True, check=False, env=ENV)
     return time.perf_counter() - start
 
 
@@ -37,6 +41,10 @@ def main() -> None:
     exe = shutil.which("poam-xl")
     cli = [exe] if exe else [sys.executable, "-c", "from poam_xl.cli import main; main()"]
     with tempfile.TemporaryDirectory() as folder:
+        # an installed package has its bytecode compiled (pip does it): let the warm-up run
+        # write it (to a cache folder of this run) even where PYTHONDONTWRITEBYTECODE is set
+        ENV.pop("PYTHONDONTWRITEBYTECODE", None)
+        ENV["PYTHONPYCACHEPREFIX"] = str(Path(folder) / "pycache")
         src = Path(folder) / "poam.xlsx"
         template.build(sample_items=50, as_of=AS_OF).save(src)
         cmds = {
@@ -62,7 +70,8 @@ def main() -> None:
               f"{results['import poam_xl.xl'] / results['import xlwings']:.2f}x")
         heavy = subprocess.run([sys.executable, "-c", "import sys, poam_xl.xl; print(' '.join(m for m "
                                 "in ('pandera', 'openpyxl', 'rich', 'formulas', 'lxml') if m in "
-                                "sys.modules))"], capture_output=True, text=True, check=False)
+                                "sys.modules))"], capture_output=True, text=True, check=False,
+                               env=ENV)
         print(f"heavy libraries imported by poam_xl.xl: {heavy.stdout.strip() or 'none'}")
 
 

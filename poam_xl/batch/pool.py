@@ -81,9 +81,9 @@ def run_dask(paths: list[Path], options: BatchOptions, *, jobs: int | None = Non
 
     ``scheduler`` ("tcp://host:8786"): an existing cluster, whose workers must see the files
     (and the feedback-copy folder) at the same paths; else a local cluster of ``jobs`` worker
-    processes (one thread each, ``options.memory_mb`` per worker). Each worker reads a workbook
-    in a capped child of its own (``isolate``), as a single-file run does; a file whose task
-    fails (a worker lost) is reported unreadable. UsageError when Dask is missing or the
+    processes (one thread each). Each worker reads a workbook in a capped child of its own
+    (``check_on_worker``), as a single-file run does; a file whose task fails (a worker lost)
+    is reported unreadable. UsageError when Dask is missing or the
     scheduler cannot be reached.
     """
     try:
@@ -101,22 +101,31 @@ def run_dask(paths: list[Path], options: BatchOptions, *, jobs: int | None = Non
                 raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: "
                                  f"{str(exc)[:160] or type(exc).__name__}") from None
         else:
-            memory = f"{options.memory_mb}MiB" if options.memory_mb else "auto"
             cluster = stack.enter_context(LocalCluster(
                 n_workers=max(1, jobs or os.cpu_count() or 1), threads_per_worker=1,
-                processes=True, memory_limit=memory, dashboard_address=None))
+                processes=True, dashboard_address=None))
             client = stack.enter_context(Client(cluster))
-        futures = {client.submit(check_file, name, options, annotate_to=annotate.get(name),
+        futures = {client.submit(check_on_worker, name, options, annotate_to=annotate.get(name),
                                  pure=False): i for i, name in enumerate(names)}
-        for fut in as_completed(futures):
+        for fut, result in as_completed(futures, with_results=True, raise_errors=False):
             i = futures[fut]
             if fut.status == "finished":
-                results[i] = fut.result()
+                results[i] = result
             else:  # the task itself failed (its workers died): this file only
                 results[i] = _crashed(names[i], options, _task_error(fut))
             if on_result is not None:
                 on_result(results[i])
     return [results[i] for i in range(len(names))]
+
+
+def check_on_worker(name: str, options: BatchOptions, annotate_to: str | None = None
+                    ) -> dict[str, Any]:
+    """``check_file`` on a Dask worker, each workbook read in a capped child of the worker
+    (``isolate``: ``options.timeout``, ``options.memory_mb``), as the CLI reads one file: a
+    hostile workbook costs that child, not the worker."""
+    if not isolate.SETTINGS.enabled:
+        isolate.configure(enabled=True, timeout=options.timeout, memory_mb=options.memory_mb)
+    return check_file(name, options, annotate_to=annotate_to)
 
 
 def _task_error(fut: Any) -> str:
