@@ -83,8 +83,7 @@ def run_dask(paths: list[Path], options: BatchOptions, *, jobs: int | None = Non
     (and the feedback-copy folder) at the same paths; else a local cluster of ``jobs`` worker
     processes (one thread each). Each worker reads a workbook in a capped child of its own
     (``check_on_worker``), as a single-file run does; a file whose task fails (a worker lost)
-    is reported unreadable. UsageError when Dask is missing or the
-    scheduler cannot be reached.
+    is reported unreadable. UsageError when Dask is missing or the scheduler cannot be reached.
     """
     try:
         from dask.distributed import Client, LocalCluster, as_completed
