@@ -1,13 +1,20 @@
 """Computed columns: due date from risk level, days open, days overdue, flag, priority order.
 
-One implementation, vectorised over a table; the scalar helpers (used by the Excel worksheet
-functions) call the same code with a one-row table, so a UDF and `poam-xl update` can never
-disagree. ``as_of`` is always passed in; nothing here reads the clock.
+One implementation of the day rules, on **day numbers** (whole days since 1970-01-01: a Python
+``int`` for one item, an ``int64`` numpy array for a table). ``add_days`` (calendar or business
+days, Excel WORKDAY semantics), ``flag_of`` and ``overdue_of`` are the rules; ``derive`` applies
+them to a whole table (``add_days`` on arrays; ``flag_of``/``overdue_of`` once per distinct
+number of days late) and ``due_date``/``item_status`` apply them to one item (the Excel
+worksheet functions in ``udf.py`` call those), so a UDF and `poam-xl update` cannot disagree.
+``as_of`` is always passed in; nothing here reads the clock.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,41 +23,109 @@ from . import model
 from .policy import Policy
 
 DERIVED = ("due_date", "proposed_milestone", "days_open", "days_overdue", "flag", "explanation")
+NAT = np.iinfo(np.int64).min  # a blank date in an int64 day-number array (numpy's NaT)
+_EPOCH = dt.date(1970, 1, 1).toordinal()
+_CLOSED = frozenset(model.CLOSED_STATUSES)
 
 
-def is_open(status: pd.Series) -> pd.Series:
+# ---------------------------------------------------------------- the rules, on day numbers
+def day_number(day: dt.date) -> int:
+    """A date -> its day number (days since 1970-01-01; a datetime's time part is dropped)."""
+    return day.toordinal() - _EPOCH
+
+
+def from_day_number(n: int) -> dt.date:
+    return dt.date.fromordinal(n + _EPOCH)
+
+
+def status_is_open(status: str | None) -> bool:
     """Open = anything not Completed/Closed, a blank Status included (an unlabelled item is not
     done): the one definition derive, the dashboard, the rules and the profiles share."""
-    return ~status.isin(model.CLOSED_STATUSES)
+    return status not in _CLOSED
+
+
+@lru_cache(maxsize=64)
+def _holidays(holidays: tuple[dt.date, ...]) -> np.ndarray:
+    return np.array(holidays, dtype="datetime64[D]").reshape(-1)
+
+
+def add_days(start: Any, n: Any, pol: Policy) -> Any:
+    """Day number(s) ``start`` + ``n`` days of the policy's kind (an int, or int64 arrays).
+
+    Business days follow Excel WORKDAY: the n-th Monday-Friday, non-holiday day after the start
+    (a weekend or holiday start counts from the business day before it), so a sheet formula
+    agrees with us.
+    """
+    if pol.day_count != "business":
+        return start + n
+    out = np.busday_offset(np.asarray(start, dtype="int64").astype("datetime64[D]"), n,
+                           roll="backward", holidays=_holidays(pol.holidays)).astype("int64")
+    return out if out.ndim else int(out)
+
+
+def elapsed(start: Any, end: Any) -> Any:
+    """Days from day number(s) ``start`` to ``end`` (days open: identified -> completion or
+    as-of; days late: target -> as-of)."""
+    return end - start
+
+
+def overdue_of(late: int) -> int:
+    """Days overdue of an open item ``late`` days past its target (0 when not yet due)."""
+    return late if late > 0 else 0
+
+
+def flag_of(late: int, pol: Policy) -> str:
+    """The flag of an open item ``late`` days past its target (negative: days ahead)."""
+    if late > pol.late_days:
+        return late_flag(pol)
+    if late > 0:
+        return "OVERDUE"
+    if -late <= pol.due_soon_days:
+        return "DUE SOON"
+    return ""
 
 
 def late_flag(pol: Policy) -> str:
     return f"{pol.late_days}+ DAYS LATE"
 
 
-def _ts(day: dt.date) -> pd.Timestamp:
-    return pd.Timestamp(day)
+def _per_value(rule: Callable[[int], Any], late: np.ndarray) -> np.ndarray:
+    """``rule`` applied to each distinct value of ``late`` once, spread back over the array."""
+    values, where = np.unique(late, return_inverse=True)
+    return np.array([rule(int(v)) for v in values] or [None], dtype=object)[where.reshape(-1)]
+
+
+# ---------------------------------------------------------------- tables
+def is_open(status: pd.Series) -> pd.Series:
+    """``status_is_open`` of each row (canonical status values)."""
+    return ~status.isin(model.CLOSED_STATUSES)
+
+
+def _days_of(s: pd.Series) -> np.ndarray:
+    days: np.ndarray = pd.to_datetime(s).to_numpy().astype("datetime64[D]").astype("int64")
+    return days
+
+
+def _dates_of(days: np.ndarray, index: pd.Index) -> pd.Series:
+    return pd.Series(days.astype("datetime64[D]").astype("datetime64[ns]"), index=index)
+
+
+def _due_days(identified: np.ndarray, risk: pd.Series, pol: Policy) -> np.ndarray:
+    n = risk.map(pol.days).astype("Float64").fillna(-1).to_numpy(dtype="int64", na_value=-1)
+    ok = (identified != NAT) & (n >= 0)
+    out = np.full(len(identified), NAT, dtype="int64")
+    if ok.any():
+        out[ok] = add_days(identified[ok], n[ok], pol)
+    return out
 
 
 def due_dates(identified: pd.Series, risk: pd.Series, pol: Policy) -> pd.Series:
     """Date Identified + the policy's days for the Risk Level (calendar or business days)."""
-    days = risk.map(pol.days).astype("Float64")
-    ok = identified.notna() & days.notna()
-    out = pd.Series(pd.NaT, index=identified.index, dtype="datetime64[ns]")
-    if not ok.any():
-        return out
-    base = identified[ok]
-    n = days[ok].astype("int64")
-    if pol.day_count == "business":
-        start = base.values.astype("datetime64[D]")
-        hol = np.array(pol.holidays, dtype="datetime64[D]").reshape(-1)
-        # Excel WORKDAY semantics: the n-th business day after the start (a weekend or holiday
-        # start counts from the business day before it), so a sheet formula agrees with us
-        shifted = np.busday_offset(start, n.to_numpy(), roll="backward", holidays=hol)
-        out.loc[ok] = pd.to_datetime(shifted).astype("datetime64[ns]")
-    else:
-        out.loc[ok] = base + pd.to_timedelta(n.to_numpy(), unit="D")
-    return out
+    return _dates_of(_due_days(_days_of(identified), risk, pol), identified.index)
+
+
+def _int64(values: np.ndarray, ok: np.ndarray) -> pd.arrays.IntegerArray:
+    return pd.arrays.IntegerArray(np.where(ok, values, 0).astype("int64"), ~ok)
 
 
 def derive(items: pd.DataFrame, pol: Policy, as_of: dt.date) -> pd.DataFrame:
@@ -58,34 +133,33 @@ def derive(items: pd.DataFrame, pol: Policy, as_of: dt.date) -> pd.DataFrame:
 
     ``items`` needs status, risk_level, date_identified, milestone_date and completion_date.
     """
-    today = _ts(as_of)
-    status = items["status"]
-    open_ = is_open(status)
-    identified = items["date_identified"]
-    due = due_dates(identified, items["risk_level"], pol)
-    milestone = items["milestone_date"]
-    target = milestone.where(milestone.notna(), due)
-    end = items["completion_date"].where(~open_ & items["completion_date"].notna(), today)
-    days_open = (end - identified).dt.days.astype("Int64")
-    late = (today - target).dt.days.astype("Int64")
-    days_overdue = late.clip(lower=0).where(open_ & target.notna())
-    ahead = -late
-    flag = pd.Series("", index=items.index, dtype=object)
-    soon = open_ & ahead.notna() & (ahead >= 0) & (ahead <= pol.due_soon_days)
-    flag[soon.fillna(False).astype(bool)] = "DUE SOON"
-    over = open_ & late.notna() & (late > 0)
-    flag[over.fillna(False).astype(bool)] = "OVERDUE"
-    very = open_ & late.notna() & (late > pol.late_days)
-    flag[very.fillna(False).astype(bool)] = late_flag(pol)
+    today = day_number(as_of)
+    index = items.index
+    open_ = is_open(items["status"]).to_numpy(dtype=bool)
+    identified = _days_of(items["date_identified"])
+    due = _due_days(identified, items["risk_level"], pol)
+    milestone = _days_of(items["milestone_date"])
+    target = np.where(milestone != NAT, milestone, due)
+    completion = _days_of(items["completion_date"])
+    end = np.where(~open_ & (completion != NAT), completion, today)
+    live = open_ & (target != NAT)
+    late = elapsed(target[live], today)
+    overdue = np.zeros(len(index), dtype="int64")
+    overdue[live] = _per_value(overdue_of, late).astype("int64") if live.any() else 0
+    flag = np.full(len(index), "", dtype=object)
+    if live.any():
+        flag[live] = _per_value(lambda v: flag_of(v, pol), late)
+    due_s = _dates_of(due, index)
     out = pd.DataFrame({
-        "due_date": due,
+        "due_date": due_s,
         # a blank Milestone Date is proposed from the policy for open items only
-        "proposed_milestone": target.where(open_, milestone),
-        "days_open": days_open,
-        "days_overdue": days_overdue.astype("Int64"),
-        "flag": flag,
-    }, index=items.index)
-    out["explanation"] = explain(identified, items["risk_level"], due, pol, as_of)
+        "proposed_milestone": _dates_of(np.where(open_, target, milestone), index),
+        "days_open": _int64(elapsed(identified, end), identified != NAT),
+        "days_overdue": _int64(overdue, live),
+        "flag": pd.Series(flag, index=index, dtype=object),
+    }, index=index)
+    out["explanation"] = explain(pd.to_datetime(items["date_identified"]).astype("datetime64[ns]"),
+                                 items["risk_level"], due_s, pol, as_of)
     return out
 
 
@@ -140,30 +214,33 @@ def priority_order(items: pd.DataFrame, derived: pd.DataFrame) -> pd.Index:
     return key.sort_values(["rank", "over", "due"], kind="stable", na_position="last").index
 
 
-# ---------------------------------------------------------------- scalar forms (UDFs)
-def _one(risk: str | None, identified: dt.date | None, status: str | None = "Open",
-         milestone: dt.date | None = None, completion: dt.date | None = None) -> pd.DataFrame:
-    def ts(d: dt.date | None) -> object:
-        return pd.Timestamp(d) if d else pd.NaT
-
-    return pd.DataFrame({
-        "status": [status], "risk_level": [risk],
-        "date_identified": pd.Series([ts(identified)], dtype="datetime64[ns]"),
-        "milestone_date": pd.Series([ts(milestone)], dtype="datetime64[ns]"),
-        "completion_date": pd.Series([ts(completion)], dtype="datetime64[ns]"),
-    })
-
-
+# ---------------------------------------------------------------- one item (the UDFs)
 def due_date(risk: str | None, identified: dt.date | None, pol: Policy) -> dt.date | None:
-    frame = _one(risk, identified)
-    d = due_dates(frame["date_identified"], frame["risk_level"], pol).iloc[0]
-    return None if pd.isna(d) else d.date()
+    """Date Identified + the policy's days for a canonical Risk Level; None if either is blank."""
+    n = pol.days.get(risk) if risk is not None else None
+    if n is None or identified is None:
+        return None
+    return from_day_number(add_days(day_number(identified), n, pol))
 
 
 def item_status(status: str | None, risk: str | None, identified: dt.date | None,
                 milestone: dt.date | None, pol: Policy, as_of: dt.date,
                 completion: dt.date | None = None, due: dt.date | None = None) -> dict[str, object]:
-    """Days open, days overdue and flag of one item (same code path as the table)."""
-    frame = _one(risk, identified, status, milestone or due, completion)
-    row = derive(frame, pol, as_of).iloc[0]
-    return {k: (None if pd.isna(row[k]) else row[k]) for k in ("days_open", "days_overdue", "flag")}
+    """Days open, days overdue and flag of one item, as ``derive`` computes them for a row.
+
+    The target is the Milestone Date, else ``due``, else the policy due date; days are ints
+    (None when a date is blank), the flag a string ("" for none).
+    """
+    open_ = status_is_open(status)
+    target = milestone or due or due_date(risk, identified, pol)
+    end = completion if (not open_ and completion is not None) else as_of
+    days_open = None if identified is None else days_open_of(identified, end)
+    if not open_ or target is None:
+        return {"days_open": days_open, "days_overdue": None, "flag": ""}
+    late = elapsed(day_number(target), day_number(as_of))
+    return {"days_open": days_open, "days_overdue": overdue_of(late), "flag": flag_of(late, pol)}
+
+
+def days_open_of(identified: dt.date, end: dt.date) -> int:
+    """Days open of an item identified on ``identified``, as of ``end`` (as-of, or completion)."""
+    return elapsed(day_number(identified), day_number(end))  # type: ignore[no-any-return]

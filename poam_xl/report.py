@@ -1,4 +1,5 @@
-"""Render validation results: console (rich), JSON, CSV, JUnit XML. Formatting only, no verdicts.
+"""Render validation results: console (rich, on a terminal), plain text, JSON, CSV, JUnit XML.
+Formatting only, no verdicts.
 
 Every renderer takes per-file dicts in the shape of ``Report.to_dict()`` (also what the batch
 runner returns), so one file and a folder of files render the same way.
@@ -11,7 +12,6 @@ import io
 import json
 from collections.abc import Iterable
 from typing import Any
-from xml.sax.saxutils import quoteattr
 
 from . import __version__
 from .errors import shown as shown_path
@@ -65,6 +65,8 @@ def summary_csv(files: list[dict[str, Any]], escape_formulas: bool = True) -> st
 
 def to_junit(files: list[dict[str, Any]]) -> str:
     """JUnit XML: one test suite per file, one test case per rule (failed if it has findings)."""
+    from xml.sax.saxutils import quoteattr
+
     from .catalogue import applicable
 
     out = ['<?xml version="1.0" encoding="UTF-8"?>', "<testsuites name=\"poam-xl\">"]
@@ -137,8 +139,96 @@ def _q(count: Any) -> str:
     return "?" if count is None else str(count)
 
 
-def to_console(f: dict[str, Any], console: Any) -> None:
-    """A rich table of one file's findings, grouped by item, then its summary line."""
+SUMMARY_OVER = 60  # more findings than this: the table summarises by rule (--all: every one)
+FIRST_PER_RULE = 3  # rows shown per rule in a summarised table
+FIRST_CELLS = 4  # cells named per rule in the summary
+
+
+def rule_summary(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per rule, most findings first: {rule, severity, count, title, cells (the first
+    FIRST_CELLS 'where's), findings (all of that rule, in sheet order)}."""
+    from .catalogue import all_rules
+
+    titles = {rid: r.title for rid, r in all_rules().items()}
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for x in findings:
+        groups.setdefault(x["rule"], []).append(x)
+    rows = [{"rule": rid, "severity": xs[0]["severity"], "count": len(xs),
+             "title": titles.get(rid, ""), "cells": [x["where"] for x in xs if x.get("where")][:FIRST_CELLS],
+             "findings": xs} for rid, xs in groups.items()]
+    rows.sort(key=lambda r: (r["severity"] != "error", -r["count"], r["rule"]))
+    return rows
+
+
+def _ordered(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(findings, key=lambda x: (x.get("item") is None, str(x.get("item") or ""),
+                                           x.get("sheet") or "", x.get("cell") or ""))
+
+
+def _summary_line(f: dict[str, Any], path: str) -> str:
+    s = f.get("summary") or {}
+    status = f.get("status", "ok")
+    return (f"{path}: {status.upper()} — {plural(s.get('errors', 0), 'error')}, "
+            f"{plural(s.get('warnings', 0), 'warning')}; "
+            f"{plural(s.get('items', 0), 'item')}, {_q(s.get('open', 0))} open, "
+            f"{_q(s.get('overdue', 0))} overdue, {_q(s.get('due_soon', 0))} due soon "
+            f"(as of {f.get('as_of')}, template {f.get('template')})")
+
+
+def _more(shown: int, total: int) -> str:
+    return f"… {total - shown:,} more (--all prints every finding)"
+
+
+def to_text(f: dict[str, Any], all_findings: bool = False) -> str:
+    """One file's report as plain text (for a file or a pipe: no terminal layout, so thousands
+    of findings print as fast as JSON). Over SUMMARY_OVER findings (unless ``all_findings``): a
+    summary by rule (rule, severity, count, title, first cells), then the first FIRST_PER_RULE
+    findings of each rule; else every finding grouped by item. Ends with the summary line."""
+    path = str(shown_path(f.get("path")))
+    if f.get("error"):
+        label = "SKIPPED" if f.get("status") == "skipped" else "UNREADABLE"
+        return f"{path}: {label}: {shown_path(f['error'])}\n"
+    findings = f.get("findings") or []
+    out: list[str] = []
+
+    def row(x: dict[str, Any], item: str) -> None:
+        out.append(f"  {item:<8} {x.get('where') or '':<16} {x['severity']:<8} {x['rule']}  {x['message']}")
+        if x.get("hint"):
+            out.append(f"  {'':<8} {'':<16} {'':<8} → {x['hint']}")
+
+    if findings and (all_findings or len(findings) <= SUMMARY_OVER):
+        out.append(f"{path}: {plural(len(findings), 'finding')}")
+        last: object = object()
+        for x in _ordered(findings):
+            item = x.get("item")
+            row(x, "" if item == last else ("-" if item is None else str(item)))
+            last = item
+    elif findings:
+        rules = rule_summary(findings)
+        out.append(f"{path}: {len(findings):,} findings of {plural(len(rules), 'rule')} (the first "
+                   f"{FIRST_PER_RULE} of each below; --all prints every finding)")
+        out.append(f"  {'rule':<34} {'severity':<8} {'count':>7}  title / first cells")
+        for r in rules:
+            out.append(f"  {r['rule']:<34} {r['severity']:<8} {r['count']:>7,}  {r['title']}")
+            if r["cells"]:
+                more = ", …" if r["count"] > len(r["cells"]) else ""
+                out.append(f"  {'':<34} {'':<8} {'':>7}  {', '.join(r['cells'])}{more}")
+        for r in rules:
+            out.append("")
+            out.append(f"{r['rule']} ({r['severity']}, {r['count']:,}): {r['title']}")
+            for x in r["findings"][:FIRST_PER_RULE]:
+                row(x, "-" if x.get("item") is None else str(x["item"]))
+            if r["count"] > FIRST_PER_RULE:
+                out.append(f"  {_more(FIRST_PER_RULE, r['count'])}")
+        out.append("")
+    out.append(_summary_line(f, path))
+    return "\n".join(out) + "\n"
+
+
+def to_console(f: dict[str, Any], console: Any, all_findings: bool = False) -> None:
+    """A rich table of one file's findings, grouped by item, then its summary line (on a
+    terminal). Over SUMMARY_OVER findings (unless ``all_findings``): a table by rule, then the
+    first FIRST_PER_RULE findings of each rule."""
     from rich.table import Table
     from rich.text import Text
 
@@ -148,20 +238,31 @@ def to_console(f: dict[str, Any], console: Any) -> None:
         console.print(Text(f"{path}: {label}: {shown_path(f['error'])}", style="bold red"), soft_wrap=True)
         return
     findings = f.get("findings") or []
-    s = f.get("summary") or {}
+    many = len(findings) > SUMMARY_OVER and not all_findings
+    if many:
+        rules = rule_summary(findings)
+        summary = Table(title=f"{path}: {len(findings):,} findings by rule (--all prints every "
+                        "finding)", title_justify="left")
+        for name in ("Rule", "Severity", "Count", "Title", "First cells"):
+            summary.add_column(name, overflow="fold", justify="right" if name == "Count" else "left")
+        for r in rules:
+            style = "red" if r["severity"] == "error" else "yellow"
+            summary.add_row(r["rule"], Text(r["severity"], style=style), f"{r['count']:,}", r["title"],
+                            ", ".join(r["cells"]) + (", …" if r["count"] > len(r["cells"]) else ""))
+        console.print(summary)
+        findings = [x for r in rules for x in r["findings"][:FIRST_PER_RULE]]
     if findings:
-        table = Table(title=str(path), show_lines=False, title_justify="left")
+        table = Table(title=str(path) + (f" (the first {FIRST_PER_RULE} of each rule)" if many else ""),
+                      show_lines=False, title_justify="left")
         table.add_column("Item", no_wrap=True)
         table.add_column("Cell", no_wrap=True)
         table.add_column("Severity", no_wrap=True)
         table.add_column("Rule", overflow="fold", max_width=28)
         table.add_column("Message / hint", overflow="fold", ratio=1)
-        ordered = sorted(findings, key=lambda x: (x.get("item") is None, str(x.get("item") or ""),
-                                                  x.get("sheet") or "", x.get("cell") or ""))
         last = object()
-        for x in ordered:
+        for x in findings if many else _ordered(findings):
             item = x.get("item")
-            shown = "" if item == last else ("-" if item is None else str(item))
+            shown = "" if item == last and not many else ("-" if item is None else str(item))
             last = item
             style = "red" if x["severity"] == "error" else "yellow"
             msg = Text(x["message"])
@@ -171,10 +272,4 @@ def to_console(f: dict[str, Any], console: Any) -> None:
         console.print(table)
     status = f.get("status", "ok")
     style = {"ok": "green", "warnings": "yellow"}.get(status, "red")
-    console.print(Text(
-        f"{path}: {status.upper()} — {plural(s.get('errors', 0), 'error')}, "
-        f"{plural(s.get('warnings', 0), 'warning')}; "
-        f"{plural(s.get('items', 0), 'item')}, {_q(s.get('open', 0))} open, "
-        f"{_q(s.get('overdue', 0))} overdue, {_q(s.get('due_soon', 0))} due soon "
-        f"(as of {f.get('as_of')}, template {f.get('template')})",
-        style=style), soft_wrap=True)
+    console.print(Text(_summary_line(f, str(path)), style=style), soft_wrap=True)

@@ -8,15 +8,16 @@ table's ``index`` (= Excel row) and ``column`` (= model key) give each finding i
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import pandera.pandas as pa
-from pandera.errors import SchemaErrors
 
 from . import model
 from .findings import Finding, RuleSet, Severity
 from .values import excerpt, item_prefix, plain
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 # pandera's built-in check names -> our rule suffixes
 _BUILTIN = {"not_nullable": "required", "field_uniqueness": "unique"}
@@ -65,7 +66,10 @@ declare_rules(RULES, model.MILESTONES)
 
 @functools.lru_cache(maxsize=32)
 def build(table: model.Table, present: frozenset[str]) -> pa.DataFrameSchema:
-    """The pandera schema for the columns of ``table`` that the workbook has."""
+    """The pandera schema for the columns of ``table`` that the workbook has (pandera is
+    imported here, when a table is first checked, not when the rule catalogue is read)."""
+    import pandera.pandas as pa
+
     columns: dict[str, pa.Column] = {}
     for c in table.columns:
         if c.derived or c.key not in present:
@@ -85,6 +89,8 @@ def build(table: model.Table, present: frozenset[str]) -> pa.DataFrameSchema:
 def column_findings(frame: pd.DataFrame, table: model.Table, present: set[str], letters: dict[str, str],
           sheet: str, items: pd.Series | None = None) -> list[Finding]:
     """Run the schema lazily and turn its failure table into findings at cells."""
+    from pandera.errors import SchemaErrors
+
     schema = build(table, frozenset(present))
     try:
         schema.validate(frame, lazy=True)

@@ -13,13 +13,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from openpyxl.utils import get_column_letter
 
 from . import dates, model, policy
 from .coerce import Invalid, as_text, convert, filled, split_word_date, take_problems
 from .errors import TemplateError
 from .grids import CellProblem, Grid
 from .poam import Poam, TableData
+from .values import column_letter as get_column_letter
 
 HEADER_SCAN_ROWS = 40  # a table's header row must sit within the sheet's first rows
 

@@ -16,12 +16,12 @@ Every reader, rule, writer and shell goes through here:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from openpyxl.utils.cell import column_index_from_string, get_column_letter
 
 __all__ = [
     "FORMULA_START", "blank_mask", "cell_ref", "column_index", "column_letter", "escape_formula",
@@ -125,26 +125,32 @@ def is_ref(ref: str | None) -> bool:
 
 def cell_ref(row: int, col: int) -> str:
     """(12, 5) -> 'E12'."""
-    return f"{get_column_letter(col)}{row}"
+    return f"{column_letter(col)}{row}"
 
 
 def column_index(letters: str) -> int:
-    """'E' -> 5 (openpyxl's table lookup); letters past Excel's XFD are counted too ('ZZZ' ->
-    18278), so a scanner can tell how far out of range a hostile reference reaches."""
-    try:
-        return int(column_index_from_string(letters.upper()))
-    except ValueError:
-        n = 0
-        for ch in letters.upper():
-            if not "A" <= ch <= "Z":
-                raise ValueError(f"not column letters: {letters!r}") from None
-            n = n * 26 + ord(ch) - 64
-        return n
+    """'E' -> 5; letters past Excel's XFD are counted too ('ZZZ' -> 18278), so a scanner can
+    tell how far out of range a hostile reference reaches. ValueError for anything else.
+    (Bijective base 26, as openpyxl's column_index_from_string: kept here so reading a cell
+    reference does not import openpyxl.)"""
+    n = 0
+    for ch in letters.upper():
+        if not "A" <= ch <= "Z":
+            raise ValueError(f"not column letters: {letters!r}")
+        n = n * 26 + ord(ch) - 64
+    return n
 
 
+@functools.lru_cache(maxsize=4096)
 def column_letter(index: int) -> str:
-    """5 -> 'E'."""
-    return str(get_column_letter(index))
+    """5 -> 'E' (1 = A ... 16384 = XFD); ValueError outside 1..18278."""
+    if not 1 <= index <= 18278:
+        raise ValueError(f"column {index} is out of range")
+    out = ""
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
 
 
 # ---------------------------------------------------------------- message wording

@@ -13,16 +13,19 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from itertools import groupby
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import dashboard, derive, feedback, model, template
+from . import dashboard, derive, feedback, model
 from .errors import PoamXlError
-from .reader import Grid, read_grid
 from .report import plural
-from .update import WRITTEN
-from .validation import Report
-from .validation import validate as run_validation
 from .values import is_blank, is_ref, plain, split_ref
+
+if TYPE_CHECKING:
+    from .reader import Grid
+    from .validation import Report
+
+# A button press imports this module: the reader, validation (pandera), write-back (lxml,
+# openpyxl) and template modules are imported in the functions that use them.
 
 PROFILE = "dss"
 SKIP_SHEETS = (model.FINDINGS_SHEET, "xlwings.conf")
@@ -33,6 +36,8 @@ _EXPLAINED = re.compile(r"^(due \d{4}-\d{2}-\d{2} = |no due date: )")  # derive.
 # ---------------------------------------------------------------- reading
 def grids(book: Any) -> dict[str, Grid]:
     """Every sheet's values in one bulk read per sheet (the used range, as a 2-D list)."""
+    from .reader import Grid
+
     out: dict[str, Grid] = {}
     for sheet in book.sheets:
         if sheet.name in SKIP_SHEETS:
@@ -45,6 +50,9 @@ def grids(book: Any) -> dict[str, Grid]:
 
 def report_of(book: Any, as_of: dt.date) -> Report:
     """The same Report `poam-xl validate` makes, from the open workbook's values."""
+    from .reader import read_grid
+    from .validation import validate as run_validation
+
     poam = read_grid(grids(book), source=getattr(book, "name", None))
     return run_validation(poam, profile=PROFILE, as_of=as_of)
 
@@ -73,6 +81,9 @@ def _items_sheet(book: Any, report: Report) -> Any:
 # ---------------------------------------------------------------- update / flag
 def update_book(book: Any, as_of: dt.date) -> str:
     """Due Date, blank Milestone Dates, Days Open, Days Overdue, Flag: as `poam-xl update`."""
+    from .template import DATE_FORMAT
+    from .update import WRITTEN
+
     report = report_of(book, as_of)
     assert report.poam is not None and report.derived is not None
     table, derived = report.poam.items, report.derived
@@ -84,7 +95,7 @@ def update_book(book: Any, as_of: dt.date) -> str:
             values = [None] * (hi - lo + 1)
             for row, v in derived[col].items():
                 values[int(row) - lo] = plain(v)
-            fmt = template.DATE_FORMAT if model.ITEMS.column(key).kind == "date" else None
+            fmt = DATE_FORMAT if model.ITEMS.column(key).kind == "date" else None
             _column(sheet, table.letters[key], lo, values, fmt)
     if "due_date" in table.letters:  # each due date explains itself, as `poam-xl update` does
         for row, text in derived["explanation"].items():
@@ -98,7 +109,7 @@ def update_book(book: Any, as_of: dt.date) -> str:
         # write only the blank cells, run by run: typed dates, text, formulas and their number
         # formats stay exactly as the user left them
         for start, run in _runs(sorted(fill)):
-            _column(sheet, letter, start, [fill[r] for r in run], template.DATE_FORMAT)
+            _column(sheet, letter, start, [fill[r] for r in run], DATE_FORMAT)
         proposed = len(fill)
     refresh_dashboard_from(book, report)
     return (f"poam-xl: updated {plural(len(derived), 'item')}, "
@@ -175,6 +186,8 @@ def sort_book(book: Any, as_of: dt.date) -> str:
 # ---------------------------------------------------------------- new item
 def new_item_book(book: Any, as_of: dt.date) -> str:
     """A row under the last item: next Item Number, Date Identified today, Status Open."""
+    from .template import DATE_FORMAT
+
     report = report_of(book, as_of)
     assert report.poam is not None and report.items is not None
     table = report.poam.items
@@ -188,7 +201,7 @@ def new_item_book(book: Any, as_of: dt.date) -> str:
             cell = sheet.range(f"{table.letters[key]}{row}")
             cell.value = v
             if key == "date_identified":
-                cell.number_format = template.DATE_FORMAT
+                cell.number_format = DATE_FORMAT
     return f"poam-xl: added item {number} on row {row}"
 
 
@@ -306,6 +319,8 @@ def _run(action: Callable[[Any, dt.date], Any], title: str, book: Any = None) ->
         app.screen_updating = False
         app.status_bar = f"poam-xl: {title} ..."
         result = action(book, dt.date.today())  # the clock is read here, in the shell only
+        from .validation import Report
+
         line = summary_line(result) if isinstance(result, Report) else str(result)
     except PoamXlError as exc:
         line = f"poam-xl could not {title.lower()}: {exc}"

@@ -36,8 +36,8 @@ def test_due_date_matches_derive(risk, ident, expected_risk):
     (("High", "not a date"), udf.VALUE),
     (("High", True), udf.VALUE),
     (("High", -5.0), udf.VALUE),
-    (("High", None), ""),
-    (("", D(2026, 1, 1)), ""),
+    (("High", None), None),  # a blank input: an empty cell
+    (("", D(2026, 1, 1)), None),
     (("High", D(2026, 1, 1), [["High risk: days allowed", "thirty"]]), udf.VALUE),
     (("High", D(2026, 1, 1), object()), udf.VALUE),
 ])
@@ -56,7 +56,7 @@ def test_due_date_bad_inputs(args, expected):
 def test_flag_and_overdue_match_derive(status, milestone, due):
     canon = status.strip().title() if status != "In Progress" else status
     core = derive.item_status(canon, None, None, milestone, policy.DEFAULT, AS_OF, due=due)
-    assert udf.POAM_FLAG(status, milestone, due, AS_OF) == (core["flag"] or "")
+    assert udf.POAM_FLAG(status, milestone, due, AS_OF) == (core["flag"] or None)
     overdue = bool(core["days_overdue"] is not None and core["days_overdue"] > 0)
     assert udf.POAM_IS_OVERDUE(status, milestone, due, AS_OF) is overdue
 
@@ -77,8 +77,8 @@ def test_flag_bad_inputs(args):
 
 
 def test_blank_status_is_blank():
-    assert udf.POAM_FLAG(None, None, D(2026, 1, 1), AS_OF) == ""
-    assert udf.POAM_IS_OVERDUE("  ", None, D(2026, 1, 1), AS_OF) == ""
+    assert udf.POAM_FLAG(None, None, D(2026, 1, 1), AS_OF) is None
+    assert udf.POAM_IS_OVERDUE("  ", None, D(2026, 1, 1), AS_OF) is None
 
 
 @pytest.mark.parametrize("ident, as_of", [(D(2026, 1, 1), D(2026, 2, 1)),
@@ -94,7 +94,7 @@ def test_days_open_matches_derive(ident, as_of):
 
 def test_days_open_bad_and_blank():
     assert udf.POAM_DAYS_OPEN("x") == udf.VALUE
-    assert udf.POAM_DAYS_OPEN(None) == ""
+    assert udf.POAM_DAYS_OPEN(None) is None
     assert udf.POAM_DAYS_OPEN(D(2026, 1, 1), "never") == udf.VALUE
 
 

@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 
 from poam_xl import dashboard, feedback, model, template, update, validation, xl
+from poam_xl.reader import read_grid
 from tests.fakes_xlwings import Book
 from tests.helpers import AS_OF, col_letter, item_ref, make_book
 
@@ -176,7 +177,7 @@ def test_new_item_button(broken):
     status_ref = f"{col_letter('status')}{row}"
     assert any(status_ref in dv.sqref for dv in ws.data_validations.dataValidation
                if dv.type == "list"), "dropdown in place"
-    again = validation.validate(xl.read_grid(xl.grids(book)), as_of=AS_OF)
+    again = validation.validate(read_grid(xl.grids(book)), as_of=AS_OF)
     assert int(again.items["item_number"].max()) == 13
 
 

@@ -10,6 +10,7 @@ same function maps under Dask (``executor="dask"``) or Ray::
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -26,18 +27,20 @@ from .check import BatchOptions, _init_worker, check_file
 def run(paths: list[Path], options: BatchOptions, *, jobs: int | None = None,
         annotate: dict[str, str] | None = None,
         on_result: Callable[[dict[str, Any]], None] | None = None,
-        executor: str = "process") -> list[dict[str, Any]]:
+        executor: str = "process", scheduler: str | None = None) -> list[dict[str, Any]]:
     """``check_file`` over ``paths`` (in input order), ``jobs`` processes; 1 = in this process.
 
-    ``executor`` "dask" maps the same function on a local Dask cluster of ``jobs`` workers
-    (UsageError when Dask is not installed); "process" (the default) uses a process pool.
+    ``executor`` "dask" maps the same function on Dask (``run_dask``: the cluster at
+    ``scheduler``, else a local one of ``jobs`` workers; UsageError when Dask is not installed);
+    "process" (the default) uses a process pool.
 
     A worker that dies (a parser aborting, the memory or CPU cap) loses only its file: the
     unfinished files are retried a few at a time, then alone, and a file that kills its
     worker on its own is reported unreadable.
     """
     if executor == "dask":
-        return run_dask(paths, options, jobs=jobs, annotate=annotate, on_result=on_result)
+        return run_dask(paths, options, jobs=jobs, annotate=annotate, on_result=on_result,
+                        scheduler=scheduler)
     if executor != "process":
         raise UsageError(f"--executor must be process or dask, not {executor!r}")
     jobs = max(1, jobs or os.cpu_count() or 1)
@@ -71,22 +74,66 @@ def run(paths: list[Path], options: BatchOptions, *, jobs: int | None = None,
 
 def run_dask(paths: list[Path], options: BatchOptions, *, jobs: int | None = None,
              annotate: dict[str, str] | None = None,
-             on_result: Callable[[dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
-    """``check_file`` over ``paths`` on a local Dask cluster (one thread per worker process)."""
+             on_result: Callable[[dict[str, Any]], None] | None = None,
+             scheduler: str | None = None) -> list[dict[str, Any]]:
+    """``check_file`` over ``paths`` on Dask, results in input order (the same dicts the
+    process pool returns, file for file).
+
+    ``scheduler`` ("tcp://host:8786"): an existing cluster, whose workers must see the files
+    (and the feedback-copy folder) at the same paths; else a local cluster of ``jobs`` worker
+    processes (one thread each). Each worker reads a workbook in a capped child of its own
+    (``check_on_worker``), as a single-file run does; a file whose task fails (a worker lost)
+    is reported unreadable. UsageError when Dask is missing or the scheduler cannot be reached.
+    """
     try:
-        from dask.distributed import Client, LocalCluster
+        from dask.distributed import Client, LocalCluster, as_completed
     except ImportError:
         raise UsageError("--executor dask needs Dask: pip install 'poam-xl[dask]'") from None
     annotate = annotate or {}
-    with LocalCluster(n_workers=jobs or None, threads_per_worker=1) as cluster, \
-            Client(cluster) as client:
-        futures = [client.submit(check_file, str(f), options, annotate_to=annotate.get(str(f)),
-                                 pure=False) for f in paths]
-        results: list[dict[str, Any]] = client.gather(futures)
-    for r in results:
-        if on_result is not None:
-            on_result(r)
-    return results
+    names = [str(p) for p in paths]
+    results: dict[int, dict[str, Any]] = {}
+    with contextlib.ExitStack() as stack:
+        if scheduler:
+            try:
+                client = stack.enter_context(Client(scheduler, timeout="20s"))
+            except (OSError, TimeoutError) as exc:
+                raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: "
+                                 f"{str(exc)[:160] or type(exc).__name__}") from None
+        else:
+            cluster = stack.enter_context(LocalCluster(
+                n_workers=max(1, jobs or os.cpu_count() or 1), threads_per_worker=1,
+                processes=True, dashboard_address=None))
+            client = stack.enter_context(Client(cluster))
+        futures = {client.submit(check_on_worker, name, options, annotate_to=annotate.get(name),
+                                 pure=False): i for i, name in enumerate(names)}
+        for fut, result in as_completed(futures, with_results=True, raise_errors=False):
+            i = futures[fut]
+            if fut.status == "finished":
+                results[i] = result
+            else:  # the task itself failed (its workers died): this file only
+                results[i] = _crashed(names[i], options, _task_error(fut))
+            if on_result is not None:
+                on_result(results[i])
+    return [results[i] for i in range(len(names))]
+
+
+def check_on_worker(name: str, options: BatchOptions, annotate_to: str | None = None
+                    ) -> dict[str, Any]:
+    """``check_file`` on a Dask worker, each workbook read in a capped child of the worker
+    (``isolate``: ``options.timeout``, ``options.memory_mb``), as the CLI reads one file: a
+    hostile workbook costs that child, not the worker."""
+    if not isolate.SETTINGS.enabled:
+        isolate.configure(enabled=True, timeout=options.timeout, memory_mb=options.memory_mb)
+    return check_file(name, options, annotate_to=annotate_to)
+
+
+def _task_error(fut: Any) -> str:
+    try:
+        exc = fut.exception()
+    except Exception as err:  # cancelled, or the scheduler went away
+        exc = err
+    return (f"the Dask task failed ({type(exc).__name__}: {str(exc)[:160]}): a worker lost "
+            "on this file (out of memory?)")
 
 
 def _pool(indices: list[int], names: list[str], options: BatchOptions, annotate: dict[str, str],

@@ -53,6 +53,9 @@ def validate(
                                         "POAM_XL_PASSWORD)."),
     executor: str = typer.Option("process", "--executor", help="process (default) or dask "
                                  "(a local Dask cluster; pip install 'poam-xl[dask]')."),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="With --executor dask: an "
+                                         "existing Dask cluster's scheduler (tcp://host:8786); "
+                                         "its workers must see the files at the same paths."),
     map_: list[str] = typer.Option([], "--map", help="Your own mapping of a header to a field: "
                                    "'Header=field' (repeatable; field 'keep' = no field)."),
     mapping_file: Path | None = typer.Option(None, "--mapping", help="A mapping file (TOML, "
@@ -61,6 +64,9 @@ def validate(
                                              "the read used (one workbook) to this file."),
     show_mapping: bool = typer.Option(False, "--show-mapping", help="Print how each header "
                                       "was read (template, sheet, column, field or kept)."),
+    all_findings: bool = typer.Option(False, "--all", help="Table output: every finding (by "
+                                      "default a file with over 60 findings is summarised by "
+                                      "rule, with the first rows of each)."),
 ) -> None:
     """Validate POA&M workbooks and report findings per file; a bad file never stops the batch.
 
@@ -87,11 +93,14 @@ def validate(
     targets = batch.annotate_targets(files, out_dir) if annotate and out_dir else {}
     if out_dir is not None:
         batch.prepare(out_dir)
-    results = _run(files, options, jobs, targets, executor, quiet=len(files) == 1)
+    if scheduler and executor != "dask":
+        raise UsageError("--scheduler is the address of a Dask cluster: use it with --executor dask")
+    results = _run(files, options, jobs, targets, executor, quiet=len(files) == 1,
+                   scheduler=scheduler)
     for line in skipped:
         typer.echo(f"poam-xl: skipped {shown(line)}", err=True)
     results += batch.skipped_results(skipped, profile, day.isoformat())  # listed, never lost
-    _emit(results, fmt, output if out_dir is None else None)
+    _emit(results, fmt, output if out_dir is None else None, all_findings)
     if show_mapping:
         from .. import report
 
@@ -127,11 +136,12 @@ def _output_dir(output: Path | None, annotate: bool) -> Path | None:
 
 
 def _run(files: list[Path], options: Any, jobs: int | None, targets: dict[str, str],
-         executor: str, quiet: bool) -> list[dict[str, Any]]:
+         executor: str, quiet: bool, scheduler: str | None = None) -> list[dict[str, Any]]:
     from .. import batch
 
     if quiet or executor != "process":
-        return batch.run(files, options, jobs=jobs, annotate=targets, executor=executor)
+        return batch.run(files, options, jobs=jobs, annotate=targets, executor=executor,
+                         scheduler=scheduler)
     if sys.stderr.isatty():
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
@@ -149,23 +159,24 @@ def _run(files: list[Path], options: Any, jobs: int | None, targets: dict[str, s
     return batch.run(files, options, jobs=jobs, annotate=targets, on_result=line)
 
 
-def _emit(results: list[dict[str, Any]], fmt: OutputFormat, output: Path | None) -> None:
+def _emit(results: list[dict[str, Any]], fmt: OutputFormat, output: Path | None,
+          all_findings: bool = False) -> None:
     from .. import report
     from ..write import atomic_path
 
-    if fmt is OutputFormat.table and output is None:
+    if fmt is OutputFormat.table and output is None and sys.stdout.isatty():
         from rich.console import Console
 
         console = Console(soft_wrap=False)
         for r in results:
-            report.to_console(r, console)
+            report.to_console(r, console, all_findings)
         if len(results) > 1:
             typer.echo(_totals(results))
         return
     text = {OutputFormat.json: lambda: report.to_json(results),
             OutputFormat.csv: lambda: report.to_csv(results),
             OutputFormat.junit: lambda: report.to_junit(results),
-            OutputFormat.table: lambda: _plain(results)}[fmt]()
+            OutputFormat.table: lambda: _plain(results, all_findings)}[fmt]()
     if output is None:
         sys.stdout.write(text)
         return
@@ -174,18 +185,12 @@ def _emit(results: list[dict[str, Any]], fmt: OutputFormat, output: Path | None)
     typer.echo(f"wrote {output}", err=True)
 
 
-def _plain(results: list[dict[str, Any]]) -> str:
-    from io import StringIO
-
-    from rich.console import Console
-
+def _plain(results: list[dict[str, Any]], all_findings: bool) -> str:
+    """The table output for a file or a pipe: plain text, no terminal layout."""
     from .. import report
 
-    buf = StringIO()
-    console = Console(file=buf, width=120, no_color=True)
-    for r in results:
-        report.to_console(r, console)
-    return buf.getvalue() + _totals(results) + "\n"
+    text = "".join(report.to_text(r, all_findings) for r in results)
+    return text + (_totals(results) + "\n" if len(results) > 1 else "")
 
 
 def _totals(results: list[dict[str, Any]]) -> str:

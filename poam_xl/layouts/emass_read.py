@@ -11,13 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-
 from .. import dates, kept, model, records
 from ..errors import TemplateError
 from ..grids import Grid
 from ..poam import Conversion, Invalid, Poam
 from ..tables import HEADER_SCAN_ROWS
+from ..values import column_letter as get_column_letter
 from ..values import plain
 from . import emass as L
 from . import emass_service

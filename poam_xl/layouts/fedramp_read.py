@@ -7,7 +7,6 @@ import re
 from typing import Any
 
 import pandas as pd
-from openpyxl.utils import get_column_letter
 
 from .. import dates, kept, model
 from ..coerce import frame_from_records
@@ -16,6 +15,7 @@ from ..grids import Grid
 from ..poam import Conversion, Invalid, Poam, TableData
 from ..records import records
 from ..tables import find_table, read_layout
+from ..values import column_letter as get_column_letter
 from ..values import plain
 from . import text
 from .fedramp import (
