@@ -8,6 +8,7 @@ is present but is not a date.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable
 
@@ -63,6 +64,7 @@ def to_serial(day: dt.date, date1904: bool = False) -> int:
     return serial - 1 if serial <= 60 else serial
 
 
+@functools.lru_cache(maxsize=4096)  # a POA&M repeats its dates: parse each text once
 def parse_text(text: str) -> dt.date | None:
     """A text date in a common format ('2024-03-01', '3/1/2024', '1 Mar 2024', with time)."""
     s = " ".join(text.replace(",", " ").split())

@@ -28,13 +28,15 @@ Overrides = tuple[tuple[str, str | None], ...]  # the user's own (normalised hea
 
 
 def read(path: str | Path, *, layout: LayoutArg = layouts.ORDER, limits: Limits = Limits(),
-         password: str | None = None, mapping: Overrides = ()) -> Poam:
+         password: str | None = None, mapping: Overrides = (),
+         grids: dict[str, Grid] | None = None) -> Poam:
     """Read a POA&M workbook (.xlsx/.xlsm/.xls/.xlsb/.ods) in ``layout`` (a name, a Layout, or
     names tried in order: the first whose tables the workbook has; default every layout, so
     FedRAMP, eMASS, DSS, CMMC and generic POA&Ms are each read in their own);
-    ``mapping``: your own header -> field pairs (``usermap.parse``). ``Poam.template`` names
-    the template found. Raises WorkbookError (unreadable, too big, encrypted) or TemplateError
-    (no table of that layout) naming the file."""
+    ``mapping``: your own header -> field pairs (``usermap.parse``); ``grids``: this file's
+    sheets when already loaded (``load_grids`` with the same limits: they are not loaded
+    again). ``Poam.template`` names the template found. Raises WorkbookError (unreadable, too
+    big, encrypted) or TemplateError (no table of that layout) naming the file."""
     p = Path(path)
     if password is not None:
         from .crypto import decrypted_copy
@@ -49,7 +51,8 @@ def read(path: str | Path, *, layout: LayoutArg = layouts.ORDER, limits: Limits 
             poam.source = str(p)
             return poam
     info = inspect(p, limits)
-    grids = load_grids(info, limits)
+    if grids is None:
+        grids = load_grids(info, limits)
     poam = read_grid(grids, date1904=info.date1904, source=str(p), layout=layout, mapping=mapping)
     poam.invalid += [Invalid("text", "", name, cell_ref(r, c), n, TOO_LONG)  # issue 14: over-long
                      for name, g in grids.items() for r, c, n in g.long_text]

@@ -18,12 +18,29 @@ from .values import plain
 
 def records(frame: pd.DataFrame | None, keys: Iterable[str] | None = None) -> list[dict[str, Any]]:
     """Rows of a table frame as dicts of plain values (``values.plain``), in row order; only
-    ``keys`` (those the frame has) when given, else every column. The index is dropped."""
+    ``keys`` (those the frame has) when given, else every column. The index is dropped.
+
+    Converted a column at a time (``plain_column``), then zipped into rows."""
     if frame is None:
         return []
     cols = list(frame.columns) if keys is None else [k for k in keys if k in frame.columns]
-    return [{k: plain(v) for k, v in zip(cols, row, strict=True)}
-            for row in frame[cols].itertuples(index=False, name=None)]
+    columns = [plain_column(frame[k]) for k in cols]
+    return [dict(zip(cols, row, strict=True)) for row in zip(*columns, strict=True)] if cols else [
+        {} for _ in range(len(frame))]
+
+
+def plain_column(column: pd.Series) -> list[Any]:
+    """``[values.plain(v) for v in column]``, with the typed columns converted in bulk."""
+    dtype = column.dtype
+    if dtype.kind == "M" and getattr(dtype, "tz", None) is None:  # datetime64: dates or None
+        return column.to_numpy("datetime64[D]").astype(object).tolist()  # type: ignore[no-any-return]
+    if str(dtype) == "Int64":
+        return column.to_numpy(dtype=object, na_value=None).tolist()  # type: ignore[no-any-return]
+    return [v if type(v) is str and v.strip() else None if v is None else plain(v)
+            for v in column.tolist()]
+
+
+_SIMPLE = (str, int, float, bool, dt.date, dt.datetime, type(None))
 
 
 def parse(kind: str, value: Any) -> Any:
@@ -44,6 +61,8 @@ def parse(kind: str, value: Any) -> Any:
 
 def same(a: Any, b: Any) -> bool:
     """Equal after normalising blanks, surrounding space, dates and whole numbers."""
+    if type(a) is type(b) and type(a) in _SIMPLE and a == b:  # equal already: equal normalised
+        return True
     a, b = plain(a), plain(b)
     if isinstance(a, str):
         a = a.strip() or None

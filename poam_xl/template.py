@@ -106,11 +106,13 @@ def _head_row(ws: Worksheet, row: int, columns: tuple[model.Column, ...]) -> Non
     ws.row_dimensions[row].height = 45
 
 
+ITEM_CELL = textcells.CellStyle(alignment=WRAP_TOP, border=BORDER)
+DATE_CELL = textcells.CellStyle(alignment=WRAP_TOP, border=BORDER, number_format=DATE_FORMAT)
+
+
 def _cell_format(c: Any, col: model.Column) -> None:
     """An item cell as printed: thin borders, wrapped top-aligned text, dates as yyyy-mm-dd."""
-    c.alignment, c.border = WRAP_TOP, BORDER
-    if col.kind == "date":
-        c.number_format = DATE_FORMAT
+    (DATE_CELL if col.kind == "date" else ITEM_CELL).apply(c)
 
 
 def write_rows(ws: Worksheet, first: int, columns: tuple[model.Column, ...],

@@ -9,28 +9,62 @@ characters is cut there and recorded (``cuts``), never silently; control charact
 cannot hold (U+0000-U+0008, U+000B, U+000C, U+000E-U+001F) become U+FFFD, recorded the same
 way (``replaced``). Write-only sheets (large
 workbooks: the portfolio roll-up) append rows through ``row(ws, values)``, the same rule.
+
+``CellStyle`` formats many cells at the cost of one: openpyxl looks each font, fill, border and
+alignment up in the workbook's style tables per assignment; a CellStyle does that once per
+workbook and copies the result (``put(..., style=...)``, ``CellStyle.apply``).
 """
 
 from __future__ import annotations
 
 import re
+import weakref
+from copy import copy
 from typing import Any
 
 MAX_TEXT = 32_767  # Excel's limit of characters in a cell
 RISKY = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may take for a formula
 
 
-def put(ws: Any, row: int, col: int, value: Any) -> Any:
-    """Write ``value`` at (row, col) of openpyxl worksheet ``ws``; returns the cell."""
+class CellStyle:
+    """Cell format attributes (openpyxl ``font``, ``fill``, ``border``, ``alignment``,
+    ``number_format`` objects by name), set as ``setattr`` would set them, but looked up in the
+    workbook's style tables once per workbook and starting format, then copied."""
+
+    def __init__(self, **attrs: Any) -> None:
+        self.attrs = attrs
+        self._done: weakref.WeakKeyDictionary[Any, dict[tuple[int, ...], Any]] = (
+            weakref.WeakKeyDictionary())
+
+    def apply(self, cell: Any) -> Any:
+        """Set this format's attributes on ``cell`` (others it has stay); returns the cell."""
+        done = self._done.setdefault(cell.parent.parent, {})
+        before = tuple(cell._style) if cell._style is not None else ()
+        after = done.get(before)
+        if after is None:
+            for name, value in self.attrs.items():
+                setattr(cell, name, value)
+            done[before] = copy(cell._style)
+        else:
+            cell._style = copy(after)
+        return cell
+
+
+def put(ws: Any, row: int, col: int, value: Any, style: CellStyle | None = None) -> Any:
+    """Write ``value`` at (row, col) of openpyxl worksheet ``ws``, formatted with ``style`` when
+    given; returns the cell."""
     if isinstance(value, str):
         value = _fit(ws, value, row, col)
         cell = ws.cell(row, col)
         cell.value = value  # openpyxl marks text starting with '=' as a formula ...
         cell.data_type = "s"  # ... which it is not: it is text
+        if style is not None:  # before the quote prefix (a copied format would drop it)
+            style.apply(cell)
         if value.lstrip(" ").startswith(RISKY):
             cell.quotePrefix = True
         return cell
-    return ws.cell(row, col, value)
+    cell = ws.cell(row, col, value)
+    return cell if style is None else style.apply(cell)
 
 
 def row(ws: Any, values: list[Any]) -> list[Any]:
@@ -76,11 +110,11 @@ def _fit(ws: Any, value: str, row: int, col: int) -> str:
 
 
 def literal_text(ws: Any) -> None:
-    """A last guard over a whole sheet: cells whose text openpyxl took for a formula stay text."""
-    for row in ws.iter_rows():
-        for cell in row:
-            if cell.data_type == "f" and isinstance(cell.value, str):
-                cell.data_type = "s"
+    """A last guard over a whole sheet: cells whose text openpyxl took for a formula stay text.
+    (Only the cells the sheet holds are visited: none is created.)"""
+    for cell in ws._cells.values():
+        if cell.data_type == "f" and isinstance(cell.value, str):
+            cell.data_type = "s"
 
 
 def cuts(wb: Any) -> list[str]:

@@ -21,7 +21,7 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
-from .. import __version__, dates, kept, model, records, safeload
+from .. import __version__, dates, jsontext, kept, model, records, safeload
 from ..errors import TemplateError
 from ..poam import Conversion, Poam
 from ..policy import from_settings
@@ -194,8 +194,7 @@ def read_json(path: str | Path, **_: Any) -> tuple[Poam, Conversion]:
 
 def write_json(poam: Poam, path: str | Path, **_: Any) -> Conversion:
     doc = to_document(poam)
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    jsontext.write(path, doc)
     conv = Conversion(source=poam.source or "", target=str(path), items=len(doc["items"]))
     if doc["unlinked_milestones"]:
         conv.notes.append(

@@ -13,7 +13,7 @@ from .. import dashboard_sheet, derive, kept, model, records, template, textcell
 from ..errors import TemplateError, UsageError
 from ..package import Limits, inspect
 from ..poam import Conversion
-from ..reader import Poam, load_grids, read_grid
+from ..reader import Grid, Poam, load_grids, read_grid
 from ..values import plain
 from ..write import atomic_path
 from .format import Format
@@ -37,11 +37,14 @@ def detect(path: Path) -> bool:
 
 
 def read(path: str | Path, *, limits: Limits = Limits(),
-         mapping: tuple[tuple[str, str | None], ...] = (), **_: Any) -> tuple[Poam, Conversion]:
+         mapping: tuple[tuple[str, str | None], ...] = (), grids: dict[str, Grid] | None = None,
+         **_: Any) -> tuple[Poam, Conversion]:
     """reader.read plus the extra header labels this writer puts beside the header block;
-    ``mapping``: your own header -> field pairs (usermap)."""
+    ``mapping``: your own header -> field pairs (usermap); ``grids``: its sheets when already
+    loaded (format detection)."""
     info = inspect(path, limits)
-    grids = load_grids(info, limits)
+    if grids is None:
+        grids = load_grids(info, limits)
     try:
         poam = read_grid(grids, date1904=info.date1904, source=str(path), mapping=mapping)
     except TemplateError as exc:

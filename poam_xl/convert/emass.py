@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import PoamXlError
-from ..grids import load_grids
+from ..grids import Grid, load_grids
 from ..layouts import emass as L
 from ..layouts import emass_read
 from ..package import Limits, inspect
@@ -28,9 +28,11 @@ def detect(path: Path) -> bool:
         return False
 
 
-def read(path: str | Path, *, limits: Limits = Limits(), **_: Any) -> tuple[Poam, Conversion]:
-    """Read an eMASS POA&M import workbook into the DSS column model (with a Conversion report)."""
-    poam = read_workbook(path, layout="emass", limits=limits)
+def read(path: str | Path, *, limits: Limits = Limits(), grids: dict[str, Grid] | None = None,
+         **_: Any) -> tuple[Poam, Conversion]:
+    """Read an eMASS POA&M import workbook into the DSS column model (with a Conversion report);
+    ``grids``: its sheets when already loaded (format detection)."""
+    poam = read_workbook(path, layout="emass", limits=limits, grids=grids)
     assert poam.conversion is not None
     return poam, poam.conversion
 
@@ -45,6 +47,7 @@ FORMAT = Format(
     title="eMASS POA&M import workbook (DoD RMF)",
     extensions=(".xlsx", ".xlsm"),
     detect=detect,
+    detect_grids=emass_read.detect,
     read=read,
     write=write,
     mapping=L.mapping,

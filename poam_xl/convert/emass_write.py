@@ -111,6 +111,8 @@ def write(poam: Poam, path: str | Path, *, layout: str | None = None, **_: Any) 
 GREEN = PatternFill("solid", fgColor="007A3D")
 GREY = PatternFill("solid", fgColor=feedback.CLOSED)
 WRAP = Alignment(wrap_text=True, vertical="top")
+WRAPPED = textcells.CellStyle(alignment=WRAP)
+WRAPPED_DATE = textcells.CellStyle(alignment=WRAP, number_format="mm/dd/yyyy")
 
 
 def build(header: dict[str, Any], items: list[dict[str, Any]]) -> Workbook:
@@ -126,12 +128,10 @@ def build(header: dict[str, Any], items: list[dict[str, Any]]) -> Workbook:
             col = column_index_from_string(f.letter)
             if f.kind == "lines":
                 for k, v in enumerate(e[f.key]):
-                    textcells.put(ws, row + k, col, v).alignment = WRAP
+                    textcells.put(ws, row + k, col, v, WRAPPED)
             elif e.get(f.key) not in (None, ""):
-                cell = textcells.put(ws, row, col, e[f.key])
-                cell.alignment = WRAP
-                if f.kind == "date" and isinstance(e[f.key], dt.date):
-                    cell.number_format = "mm/dd/yyyy"
+                dated = f.kind == "date" and isinstance(e[f.key], dt.date)
+                textcells.put(ws, row, col, e[f.key], WRAPPED_DATE if dated else WRAPPED)
         row += n
     textcells.literal_text(ws)
     lookup = wb.create_sheet(L.LOOKUP_SHEET)

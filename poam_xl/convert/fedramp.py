@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EncryptedWorkbookError, LimitExceededError, PoamXlError, WorkbookError
-from ..grids import load_grids
+from ..grids import Grid, load_grids
 from ..layouts import fedramp_read, fedramp_records
 from ..package import Limits, inspect
 from ..poam import Conversion, Poam
@@ -28,9 +28,11 @@ def detect(path: Path) -> bool:
         return False
 
 
-def read_workbook(path: str | Path, *, limits: Limits = Limits(), **_options: Any
+def read_workbook(path: str | Path, *, limits: Limits = Limits(),
+                  grids: dict[str, Grid] | None = None, **_options: Any
                   ) -> tuple[Poam, Conversion]:
-    """FedRAMP workbook -> (Poam in the DSS column model, what was kept where)."""
+    """FedRAMP workbook -> (Poam in the DSS column model, what was kept where); ``grids``: its
+    sheets when already loaded (format detection)."""
     p = Path(path)
     try:
         info = inspect(p, limits)
@@ -39,8 +41,8 @@ def read_workbook(path: str | Path, *, limits: Limits = Limits(), **_options: An
     except WorkbookError as exc:
         raise WorkbookError(f"{exc.reason}; expected a FedRAMP POA&M template workbook (.xlsx)",
                             path=str(p)) from None
-    poam = read_grid(load_grids(info, limits), date1904=info.date1904, source=str(p),
-                     layout="fedramp")
+    poam = read_grid(load_grids(info, limits) if grids is None else grids,
+                     date1904=info.date1904, source=str(p), layout="fedramp")
     assert poam.conversion is not None
     return poam, poam.conversion
 
@@ -55,6 +57,7 @@ FORMAT = Format(
     title="FedRAMP POA&M template (Rev5 v2.1; Rev4 read)",
     extensions=(".xlsx", ".xlsm"),
     detect=detect,
+    detect_grids=fedramp_read.detect,
     read=read_workbook,
     write=write,
     mapping=fedramp_records.mapping,

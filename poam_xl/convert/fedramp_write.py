@@ -45,6 +45,8 @@ HEAD_FILL = PatternFill("solid", fgColor=feedback.NAVY)
 THIN = Side(style="thin", color="A6A6A6")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="top")
+CELL = textcells.CellStyle(alignment=WRAP, border=BORDER)
+DATE_CELL = textcells.CellStyle(alignment=WRAP, border=BORDER, number_format=DATE_FORMAT)
 WIDTHS = {
     "description": 40,
     "fr_weakness_name": 30,
@@ -88,7 +90,7 @@ def build(poam: Any, *, revision: int = 5) -> tuple[Workbook, Conversion]:
     conv = Conversion(source="poam", target="fedramp")
     fields = [f for f in FIELDS if revision >= 5 or f[1] in REV4_KEYS]
     items = records.item_records(poam)
-    miles = records.milestone_records(poam)
+    by_item = records.milestones_by_item(poam)
     header = dict(poam.header)
     impact = header.get("Impact Level")
     rows: dict[str, list[dict[str, Any]]] = {s: [] for s in SHEETS}
@@ -98,7 +100,7 @@ def build(poam: Any, *, revision: int = 5) -> tuple[Workbook, Conversion]:
             for key, label in HEAD_ONLY.items()
             if i == 0 and kept.text_of(header.get(key))
         }
-        mine = [m for m in miles if m.get("item_number") == rec.get("item_number")]
+        mine = by_item.get(rec.get("item_number"), [])
         fr, sheet, labels = to_fedramp(rec, mine, extra)
         if revision < 5 and fr.get("fr_service_name"):  # Rev4 has no Service Name column
             fr["comments"] = pack(fr["comments"], {"Service Name": fr["fr_service_name"]})
@@ -172,10 +174,8 @@ def _poam_sheet(
             value = fr.get(key)
             if value is None or value == "":
                 continue
-            c = textcells.put(ws, FIRST_ROW + i, j, value)  # text stays text (issue 14)
-            c.alignment, c.border = WRAP, BORDER
-            if kind == "date":
-                c.number_format = DATE_FORMAT
+            # text stays text (issue 14)
+            textcells.put(ws, FIRST_ROW + i, j, value, DATE_CELL if kind == "date" else CELL)
     _validations(ws, fields, FIRST_ROW + max(MIN_ROWS, len(rows) + 1000))
     ws.row_dimensions[5].height = 45
     if sheet in (OPEN, CLOSED):

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..grids import Grid
 from ..poam import Conversion, Poam
 
 
@@ -20,3 +21,5 @@ class Format:
     read: Callable[..., tuple[Poam, Conversion]] | None
     write: Callable[..., Conversion] | None  # write(poam, path, **options) -> Conversion
     mapping: Callable[[], list[tuple[str, str, str]]]  # (our column, their field, note)
+    # the same content check on a workbook's sheets already loaded (one load for every format)
+    detect_grids: Callable[[dict[str, Grid]], bool] | None = None

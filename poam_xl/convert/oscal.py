@@ -13,17 +13,15 @@ UUIDs are uuid5 of the workbook identity and the item number: re-converting neve
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from pathlib import Path
 from typing import Any
 
-from .. import kept, model, records
+from .. import jsontext, kept, model, records
 from ..errors import PoamXlError
 from ..layouts.fedramp import LABEL as FR_LABEL
 from ..layouts.fedramp import side
 from ..poam import Conversion
-from ..write import atomic_path
 from . import oscal_read
 from .format import Format
 from .oscal_model import (
@@ -58,11 +56,11 @@ def build(poam: Any, *, as_of: dt.date | None = None) -> tuple[dict[str, Any], C
     stamp = ts(as_of)
     conv = Conversion(source="poam", target="oscal")
     party = uid("party")
-    miles = records.milestone_records(poam)
+    by_item = records.milestones_by_item(poam)
     items, observations, risks = [], [], []
     for n, rec in enumerate(records.item_records(poam), start=1):
         num = rec.get("item_number") or n
-        mine = [m for m in miles if m.get("item_number") == rec.get("item_number")]
+        mine = by_item.get(rec.get("item_number"), [])
         item, obs, risk = _item(rec, mine, num, lambda *p, _n=num: uid(_n, *p), stamp, party, conv)
         items.append(item)
         observations.append(obs)
@@ -93,11 +91,12 @@ def build(poam: Any, *, as_of: dt.date | None = None) -> tuple[dict[str, Any], C
         ],
         "remarks": kept.pack(None, {_label(k): v for k, v in other.items()}, lambda _l: "poam-xl"),
     }
-    doc = {
-        "plan-of-action-and-milestones": _clean(
-            {
+    doc = {  # items, observations and risks are clean already (_item)
+        "plan-of-action-and-milestones": {
+            k: v
+            for k, v in {
                 "uuid": uid("poam"),
-                "metadata": metadata,
+                "metadata": _clean(metadata),
                 "system-id": {
                     "identifier-type": "http://ietf.org/rfc/rfc4122",
                     "id": uid("system"),
@@ -105,8 +104,9 @@ def build(poam: Any, *, as_of: dt.date | None = None) -> tuple[dict[str, Any], C
                 "observations": observations or None,
                 "risks": risks or None,
                 "poam-items": items,
-            }
-        )
+            }.items()
+            if v is not None and v != [] and v != {}
+        }
     }
     conv.items = len(items)
     conv.notes.append(
@@ -326,8 +326,7 @@ def write(poam: Any, path: str | Path, *, as_of: dt.date | None = None, **_: Any
         raise PoamXlError(
             f"OSCAL output fails the OSCAL {OSCAL_VERSION} schema: {problems[0]}", path=str(path)
         )
-    with atomic_path(Path(path)) as tmp:
-        tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    jsontext.write(Path(path), doc)
     return conv
 
 

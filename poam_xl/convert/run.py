@@ -12,7 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .. import bulk
 from ..errors import PoamXlError, UsageError, ValuesLostError, WorkbookError, WriteError, shown
+from ..grids import Grid, load_grids
+from ..package import inspect
 from ..write import atomic_path
 from . import FORMATS, Conversion, get
 
@@ -21,24 +24,50 @@ DETECT_ORDER = ("emass", "fedramp", "oscal", "json", "dss", "csv")
 BY_EXTENSION = {".csv": "csv", ".json": "json", ".xlsx": "dss", ".xlsm": "dss"}
 
 
-def sniff(path: Path) -> str | None:
-    """The first format whose content check accepts the file."""
+class _Sheets:
+    """A workbook's sheets loaded once for every format's content check (None: not a workbook)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.loaded = path, False
+        self.grids: dict[str, Grid] | None = None
+
+    def get(self) -> dict[str, Grid] | None:
+        if not self.loaded:
+            self.loaded = True
+            try:
+                self.grids = load_grids(inspect(self.path))
+            except PoamXlError:
+                self.grids = None
+        return self.grids
+
+
+def sniff(path: Path, sheets: _Sheets | None = None, *, by_extension: bool = False) -> str | None:
+    """The first format whose content check accepts the file. Workbook formats check the sheets
+    loaded once (``sheets``). ``by_extension``: the DSS reader's check (a whole read) is skipped
+    when the extension names DSS: the answer is DSS either way."""
+    sheets = sheets or _Sheets(path)
     for name in DETECT_ORDER:
         fmt = get(name)
         if fmt is not None and fmt.read is not None:
+            if by_extension and name == "dss" and BY_EXTENSION.get(path.suffix.lower()) == "dss":
+                return name
             try:
-                if fmt.detect(path):
+                if fmt.detect_grids is not None:
+                    grids = sheets.get()
+                    if grids is not None and fmt.detect_grids(grids):
+                        return name
+                elif fmt.detect(path):
                     return name
             except Exception:
                 continue
     return None
 
 
-def input_format(path: Path, explicit: str | None) -> str:
+def input_format(path: Path, explicit: str | None, sheets: _Sheets | None = None) -> str:
     if explicit:
         get(explicit)  # unknown names raise UsageError
         return explicit
-    found = sniff(path) or BY_EXTENSION.get(path.suffix.lower())
+    found = sniff(path, sheets, by_extension=True) or BY_EXTENSION.get(path.suffix.lower())
     if found is None:
         raise UsageError(
             f"{path}: cannot tell the input format from its content or extension; "
@@ -70,6 +99,7 @@ def _call(fn: Callable[..., Any], *args: Any, **options: Any) -> Any:
     return fn(*args, **options)
 
 
+@bulk.paused()  # records, documents and cells by the hundred thousand: no collector pauses
 def convert(
     src: str | Path,
     out: str | Path,
@@ -98,14 +128,16 @@ def convert(
         raise WriteError("refusing to overwrite the input file; choose another output", path=out)
     if out.exists() and not force:
         raise WriteError("already exists (use --force to overwrite)", path=out)
-    fin, fout = input_format(src, from_), output_format(out, to)
+    sheets = _Sheets(src)
+    fin, fout = input_format(src, from_, sheets), output_format(out, to)
     reader, writer = get(fin), get(fout)
     if reader.read is None:
         raise UsageError(f"format {fin!r} can only be written, not read")
     if writer.write is None:
         raise UsageError(f"format {fout!r} can only be read, not written")
     try:
-        poam, got = _call(reader.read, src, mapping=mapping)
+        poam, got = _call(reader.read, src, mapping=mapping,
+                          grids=sheets.grids if sheets.loaded else None)
     except PoamXlError as exc:
         seen = sniff(src)
         if seen and seen != fin:

@@ -72,8 +72,10 @@ def _number(poam_id: str | None) -> int | None:
     return int(m.group(1)) if m and 0 < int(m.group(1)) < 10**9 else None
 
 
-def base_dss(fr: dict[str, Any], sheet: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """A FedRAMP row -> (DSS record, milestones), restoring anything a kept block carries."""
+def base_dss(fr: dict[str, Any], sheet: str, *, milestones: bool = True
+             ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A FedRAMP row -> (DSS record, milestones), restoring anything a kept block carries;
+    ``milestones=False``: the record only (no milestones parsed, an empty list)."""
     user, block = kept.unpack(fr.get("comments"))
     fr = dict(fr)
     for key in ONLY:  # a kept FedRAMP field fills a column this file lacks (Rev4 Service Name)
@@ -92,8 +94,8 @@ def base_dss(fr: dict[str, Any], sheet: str) -> tuple[dict[str, Any], list[dict[
     fp = model.canonical_choice(fr.get("fr_false_positive"), YES_NO_PENDING) == "Yes"
     rec["closure_reason"] = ("False Positive" if fp else "Remediated") if closed else None
     rec["item_number"] = _number(fr.get("fr_poam_id"))
-    miles = parse_milestones(fr.get("fr_planned_milestones"))
-    if MILESTONE_LABEL in block:
+    miles = parse_milestones(fr.get("fr_planned_milestones")) if milestones else []
+    if milestones and MILESTONE_LABEL in block:
         try:
             stored = json.loads(block[MILESTONE_LABEL])
             if milestone_pairs(stored) == milestone_pairs(miles) or not miles:
@@ -207,7 +209,8 @@ def to_fedramp(
         if label not in fields:
             continue
         trial = {k: v for k, v in fields.items() if k != label}
-        back, _m = base_dss({**fr, "comments": pack(fr["comments"], trial)}, sheet)
+        back, _m = base_dss({**fr, "comments": pack(fr["comments"], trial)}, sheet,
+                            milestones=False)
         if _same(back.get(key), rec.get(key)):
             fields = trial
     fr["comments"] = pack(fr["comments"], fields)
