@@ -2,8 +2,10 @@
 
 Each converts its cell arguments, then calls the one implementation of the day rules in
 ``derive`` (``derive.due_date`` / ``derive.item_status``: the scalar entry points of the rules
-``derive.derive`` applies to a table in `poam-xl update`). Bad input gives an Excel-style error
-text ("#VALUE!"), a blank input an empty cell (None), never a Python traceback. A call takes
+``derive.derive`` applies to a table in `poam-xl update`). Bad input gives Excel's #VALUE!
+error (a real error value on Windows, see ``VALUE``), a blank input an empty result (None:
+xlwings writes an empty string; Excel's ISBLANK is FALSE for every formula cell, use
+``=LEN(cell)=0``), never a Python traceback. A call takes
 microseconds (benchmarks/bench_udf.py): no table is built per cell, and a policy range is
 parsed once per distinct content. Import with the "Import Functions" button (xlwings.conf:
 UDF Modules = poam_xl.udf).
@@ -20,7 +22,23 @@ from . import dates, derive, model, policy
 from .values import is_blank
 
 F = TypeVar("F", bound=Callable[..., Any])
-VALUE = "#VALUE!"
+# CVErr(xlErrValue = 2015) as COM carries it: a VT_ERROR VARIANT holding SCODE 0x800A07DF (the
+# code xlwings itself reads back for a #VALUE! cell, xlwings/_xlwindows.py cell_errors).
+XL_ERR_VALUE = -2146826273
+
+
+def _value_error() -> Any:
+    """#VALUE! as Excel takes it from the UDF server: a real error (ISERROR is TRUE) through
+    pywin32 on Windows; the text "#VALUE!" where there is no COM (macOS, headless tests)."""
+    try:
+        import pythoncom
+        from win32com.client import VARIANT
+    except ImportError:
+        return "#VALUE!"
+    return VARIANT(pythoncom.VT_ERROR, XL_ERR_VALUE)
+
+
+VALUE = _value_error()
 
 try:  # xlwings is a dependency, but keep the functions importable without it
     import xlwings as xw

@@ -128,3 +128,32 @@ def test_policy_table_brings_its_holidays(tmp_path):
     table = [[c.value for c in row] for row in wb["Policy"][ref]]
     got = udf.POAM_DUE_DATE("High", dt.date(2026, 11, 20), table)
     assert got == derive.due_date("High", dt.date(2026, 11, 20), read(path).policy) == dt.date(2027, 1, 5)
+
+
+def test_value_error_is_a_com_error_variant_where_pywin32_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On Windows the functions return a VT_ERROR VARIANT with #VALUE!'s SCODE (what Excel shows
+    as a real #VALUE!, ISERROR TRUE), built with pywin32's VARIANT; text elsewhere."""
+    import importlib
+    import sys
+    import types
+
+    class VARIANT:  # pywin32's win32com.client.VARIANT keeps these two attributes
+        def __init__(self, vt: int, value: object) -> None:
+            self.varianttype, self.value = vt, value
+
+    pythoncom = types.ModuleType("pythoncom")
+    pythoncom.VT_ERROR = 10  # type: ignore[attr-defined]
+    client = types.ModuleType("win32com.client")
+    client.VARIANT = VARIANT  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "pythoncom", pythoncom)
+    monkeypatch.setitem(sys.modules, "win32com", types.ModuleType("win32com"))
+    monkeypatch.setitem(sys.modules, "win32com.client", client)
+    try:
+        windows = importlib.reload(udf)
+        err = windows.POAM_DUE_DATE("Severe", D(2026, 1, 1))
+        assert isinstance(err, VARIANT) and (err.varianttype, err.value) == (10, -2146826273)
+        assert windows.POAM_DUE_DATE("High", D(2026, 1, 1)) == D(2026, 1, 31)
+    finally:
+        monkeypatch.undo()
+        importlib.reload(udf)
+    assert udf.VALUE == "#VALUE!"
