@@ -304,4 +304,4 @@ def test_macro_workbook_must_keep_xlsm_and_wrong_template_is_explained(tmp_path)
     assert not (tmp_path / "out.xlsx").exists()
     fr = official_book(tmp_path / "fr.xlsx", "fedramp", sample=2)
     with pytest.raises(WorkbookError, match="--profile fedramp"):
-        update_workbook(fr, tmp_path / "x.xlsx", run(fr, as_of=AS_OF))
+        update_workbook(fr, tmp_path / "x.xlsx", run(fr, as_of=AS_OF, profile="dss"))
