@@ -136,3 +136,16 @@ def test_exit_code(statuses: list[str], severities: list[str], fail_on: str, cod
     results[-1 if statuses[-1] != "unreadable" else 0]["findings"] = [
         {"severity": s} for s in severities]
     assert batch.exit_code(results, fail_on) == code
+
+
+def test_report_names_skip_skipped_files_and_control_characters(tmp_path: Path) -> None:
+    from poam_xl.batch.output import unique_names, write_reports
+
+    assert unique_names([Path("in/bad\nname.xlsx")]) == {"in/bad\nname.xlsx": "bad_name"}
+    results = [{"path": "in/~$poam.xlsx", "status": "skipped", "error": "a lock file"},
+               {"path": "in/bad\nname.xlsx", "status": "ok", "error": None, "summary": {},
+                "findings": []}]
+    write_reports(results, tmp_path)
+    assert results[0]["report"] is None and results[1]["report"] == "bad_name.json"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad_name.json", "summary.csv",
+                                                          "summary.json"]

@@ -166,11 +166,11 @@ def test_no_table_is_a_template_error_naming_the_file(tmp_path):
 
 @pytest.mark.skipif(not REALWORLD.exists(), reason="../shared/realworld is absent")
 def test_foreign_templates_are_not_mistaken_for_dss():
-    for name, template in (("fedramp-gov__FedRAMP-POAM-Template.xlsx", "fedramp-rev5-v2.1"),
+    for name, expected in (("fedramp-gov__FedRAMP-POAM-Template.xlsx", "fedramp-rev5-v2.1"),
                            ("ckl2POAM__POA&M Template.xlsm", "emass-classic")):
         with pytest.raises(TemplateError):
             read(REALWORLD / "workbooks" / name, layout="dss")
-        assert read(REALWORLD / "workbooks" / name).template == template  # default: any layout
+        assert read(REALWORLD / "workbooks" / name).template == expected  # default: any layout
 
 
 def test_policy_sheet_values_are_read(tmp_path):

@@ -18,6 +18,7 @@ STEM_BYTES = 200
 
 
 def _fit(stem: str, limit: int) -> str:
+    stem = "".join("_" if ord(ch) < 32 or ord(ch) == 127 else ch for ch in stem)  # no \n in names
     raw = stem.encode("utf-8", "surrogateescape")
     return stem if len(raw) <= limit else raw[:limit].decode("utf-8", "ignore").rstrip(". ")
 
@@ -58,7 +59,7 @@ def write_reports(results: list[dict[str, Any]], out_dir: Path) -> int:
     number of per-file reports."""
     names = unique_names([Path(r["path"]) for r in results])
     for r in results:  # each file's report (and feedback copy) is named in the summaries
-        r["report"] = f"{names[r['path']]}.json"
+        r["report"] = None if r.get("status") == "skipped" else f"{names[r['path']]}.json"
         if r.get("annotated"):
             r["feedback"] = Path(r["annotated"]).name
     for r in results:
