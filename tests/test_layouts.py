@@ -154,3 +154,28 @@ def test_header_block(name: str, corpus: dict[str, Path]) -> None:
     poam = _read(case, corpus)
     for key, want in case.expect.header.items():
         assert _same(poam.header.get(key), want), (key, poam.header.get(key), want)
+
+
+def test_columns_without_header_text_but_with_data_are_kept(tmp_path) -> None:
+    """A merged header over two columns, and a column with data under an empty header: both
+    kept (named by the merged title or the letter) and shown in the mapping, never dropped."""
+    import openpyxl
+
+    from poam_xl.reader import read
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "POAM"
+    ws.append(["POA&M ID", "Weakness Description", None, "Remediation Plan", "Status",
+               "Scheduled Completion Date", None])
+    ws.merge_cells("B1:C1")
+    ws.append(["P-1", "TLS 1.0 enabled", "on web01", "Disable TLS 1.0", "Open", "2026-12-01", "N-1"])
+    ws.append(["P-2", "Weak ciphers", "on web02", "Remove RC4", "Open", "2026-12-15", None])
+    wb.save(tmp_path / "noheader.xlsx")
+    poam = read(tmp_path / "noheader.xlsx")
+    labels = {m["header"]: m for m in poam.mapping()}
+    assert labels["Weakness Description (C)"]["kept"] and labels["Column G"]["kept"]
+    assert len(poam.items.frame) == 2
+    kept = [tag for tags in poam.items.kept.values() for tag in tags]
+    assert ("column", "Weakness Description (C)", "on web01") in kept
+    assert ("column", "Column G", "N-1") in kept

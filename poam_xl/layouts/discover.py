@@ -100,6 +100,12 @@ def _cell(grid: Grid, row: int, col: int) -> str:
     return _text(grid.rows[i][j])
 
 
+def _holds_data(grid: Grid, row: int, col: int) -> bool:
+    """Any text or value below header row ``row`` in column ``col``."""
+    j = col - grid.col0
+    return any(j < len(r) and _text(r[j]) for r in grid.rows[row - grid.row0 + 1:])
+
+
 def _group_row(grid: Grid, row: int, cols: Iterable[int]) -> bool:
     """Row ``row`` holds group titles over the field names below: two or more different texts,
     each merged across several columns or down into the row below (a single title, or a header
@@ -145,7 +151,13 @@ def header_columns(grid: Grid, row: int, overrides: dict[str, str | None] | None
             group = _cell(grid, *top)
             if not name and m and m[1][0] >= row:  # one title merged down over both rows
                 name, group = group, ""
-        if not name:
+        if not name:  # no header text: a column that holds data is kept, never dropped
+            if _holds_data(grid, row, c):
+                m = _merge_at(grid, row, c)
+                title = _cell(grid, *m[0]) if m and m[0] != (row, c) else ""
+                where = column_letter(c)
+                out.append(HeaderColumn(c, f"{title} ({where})" if title else f"Column {where}",
+                                        None, True, None))
             continue
         label = f"{group} {name}" if group else name
         target, exact = _match(label, overrides)
