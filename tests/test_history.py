@@ -128,3 +128,16 @@ def test_one_version_is_a_usage_error(tmp_path):
     one = write_poam(tmp_path / "one.xlsx", header(), [item(1, "High", D(2026, 1, 1))])
     res = CliRunner().invoke(app, ["history", str(one)])
     assert res.exit_code == 2 and "at least two versions" in res.stderr
+
+
+def test_blank_dates_are_blank_not_nat() -> None:
+    """A blank date cell is pandas' NaT (itself a datetime): plain() makes it None, so a closure
+    without Date Identified has no days to close instead of NaN."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from poam_xl.portfolio.records import plain
+
+    assert plain(pd.NaT) is None and plain(pd.Timestamp("2026-03-01")) == dt.date(2026, 3, 1)
+    assert plain(dt.datetime(2026, 3, 1, 9)) == dt.date(2026, 3, 1)

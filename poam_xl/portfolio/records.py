@@ -74,10 +74,8 @@ def plain(value: Any) -> Any:
         return None
     if isinstance(value, str | bool):
         return value
-    if isinstance(value, pd.Timestamp):
+    if isinstance(value, dt.datetime):  # pd.Timestamp and pd.NaT are datetimes too
         return None if pd.isna(value) else value.date()
-    if isinstance(value, dt.datetime):
-        return value.date()
     if isinstance(value, dt.date):
         return value
     try:
