@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -152,9 +155,37 @@ def filled_template(
     openpyxl load and save of the 4,000-formula template takes seconds)."""
     default = (base is None and first_open_row == 9 and open_items is OPEN_ITEMS
                and closed is CLOSED_ITEMS and config is CONFIG_ITEMS)
-    if default and _FILLED:
-        shutil.copyfile(_FILLED[0], path)
+    if default:
+        with _shared_lock():  # one build per test run, shared by the xdist workers
+            keep = _shared_dir() / "filled.xlsx"
+            if not keep.exists():
+                _fill(keep, open_items, closed, config, first_open_row, base)
+            shutil.copyfile(keep, path)
         return path
+    return _fill(path, open_items, closed, config, first_open_row, base)
+
+
+def _shared_dir() -> Path:
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"pid{os.getpid()}"
+    folder = Path(tempfile.gettempdir()) / f"poam-fedramp-{run}"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+@contextlib.contextmanager
+def _shared_lock() -> Iterator[None]:
+    import fcntl
+
+    with (_shared_dir() / "lock").open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _fill(path: Path, open_items: list[dict[str, Any]], closed: list[dict[str, Any]],
+          config: list[dict[str, Any]], first_open_row: int, base: Path | None) -> Path:
     wb = openpyxl.load_workbook(base or need_template())
     for sheet, items, first in (
         (fr_layout.OPEN, open_items, first_open_row),
@@ -169,11 +200,4 @@ def filled_template(
             for label, value in item.items():
                 ws.cell(first + i, col[label], value)
     wb.save(path)
-    if default:
-        keep = Path(tempfile.mkdtemp(prefix="poam-fedramp-")) / path.name
-        shutil.copyfile(path, keep)
-        _FILLED.append(keep)
     return path
-
-
-_FILLED: list[Path] = []  # the default filled template of this test process
