@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-import pytest
 
 from poam_xl.convert import fedramp
 from poam_xl.layouts import fedramp as fr_layout
-from tests.helpers import REALWORLD
+from tests.helpers import REALWORLD, require_shared
 
 TEMPLATE = REALWORLD / "workbooks" / "fedramp-gov__FedRAMP-POAM-Template.xlsx"
 D = dt.date
@@ -126,9 +125,7 @@ HEADER = {
 
 
 def need_template() -> Path:
-    if not TEMPLATE.exists():
-        pytest.skip(f"real FedRAMP template not found at {TEMPLATE} (shared/realworld absent)")
-    return TEMPLATE
+    return require_shared(TEMPLATE)
 
 
 def blank_book(path: Path) -> Path:

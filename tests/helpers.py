@@ -70,6 +70,20 @@ def workbook_content(path: Path) -> dict[str, Any]:
     return out
 
 
+def require_shared(path: Path) -> Path:
+    """A file of ../shared (the tests read the real files from there). Under CI its absence is a
+    failure, like a missing soffice; elsewhere the test is skipped with the reason."""
+    import os
+
+    import pytest
+
+    if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} is missing: the tests need ../shared beside the project")
+        pytest.skip(f"{path} is absent (../shared not beside the project)")
+    return path
+
+
 def require_soffice() -> str:
     """LibreOffice's soffice; scripts/test installs it, so under CI its absence is a failure."""
     import os

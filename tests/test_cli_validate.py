@@ -15,7 +15,7 @@ from openpyxl.workbook import Workbook
 from typer.testing import CliRunner
 
 from poam_xl.cli import app
-from tests.helpers import AS_OF, item_ref, make_book, sha256
+from tests.helpers import AS_OF, item_ref, make_book, require_shared, sha256
 
 RUNNER = CliRunner()
 ROOT = os.geteuid() == 0  # root ignores file modes: assert on hashes, skip "permission denied"
@@ -178,8 +178,7 @@ def test_other_template_is_a_finding_not_a_crash() -> None:
     from tests.helpers import REALWORLD
 
     fedramp = REALWORLD / "workbooks" / "fedramp-gov__FedRAMP-POAM-Template.xlsx"
-    if not fedramp.exists():
-        pytest.skip("shared real-world files not present")
+    require_shared(fedramp)
     code, out, _ = run(str(fedramp), "--format", "json", "--profile", "dss")
     f = json.loads(out)["files"][0]
     assert code == 1 and f["template"] == "fedramp-rev5-v2.1"

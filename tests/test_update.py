@@ -24,7 +24,16 @@ from poam_xl.cli import app
 from poam_xl.errors import UsageError, WriteError
 from poam_xl.update import backup_path, update_workbook
 from poam_xl.validation import validate
-from tests.helpers import AS_OF, REALWORLD, col_letter, item_ref, make_book, official_book, sha256
+from tests.helpers import (
+    AS_OF,
+    REALWORLD,
+    col_letter,
+    item_ref,
+    make_book,
+    official_book,
+    require_shared,
+    sha256,
+)
 from tests.test_xlsxpatch import changed_members, lo_convert
 
 VBA_SOURCE = Path(__import__("xlwings").__file__).parent / "quickstart.xlsm"
@@ -258,8 +267,7 @@ def test_cli_update(xlsm: Path, tmp_path: Path) -> None:
 
 def test_realworld_emass_xlsm(tmp_path: Path) -> None:
     saf = REALWORLD / "workbooks" / "saf__converted-RHEL8V1R3.ckl-2026-03-03-0034.xlsm"
-    if not saf.exists():
-        pytest.skip(f"{saf} is absent (../shared/realworld not mounted)")
+    require_shared(saf)
     before = sha256(saf)
     out = tmp_path / "saf.xlsm"
     result = update_workbook(saf, out, validate(saf, profile="emass", as_of=AS_OF))

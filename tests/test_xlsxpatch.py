@@ -15,7 +15,7 @@ from openpyxl.comments import Comment
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from poam_xl.xlsxpatch import NS, Workbook, clean_text, q
-from tests.helpers import REALWORLD, make_book, require_soffice
+from tests.helpers import REALWORLD, make_book, require_shared, require_soffice
 
 SAF = REALWORLD / "workbooks" / "saf__converted-RHEL8V1R3.ckl-2026-03-03-0034.xlsm"
 
@@ -195,8 +195,7 @@ def test_clean_text_escapes_and_caps() -> None:
 
 
 def test_realworld_xlsm_keeps_vba_and_x14_validations(tmp_path: Path) -> None:
-    if not SAF.exists():
-        pytest.skip(f"{SAF} is absent (../shared/realworld not mounted)")
+    require_shared(SAF)
     out = tmp_path / "saf.xlsm"
     with Workbook(SAF) as wb:
         part = wb.sheet_parts["POA&M"]
