@@ -77,6 +77,15 @@ def parse_as_of(value: str | None) -> dt.date:
 
 
 AS_OF = typer.Option(None, "--as-of", help="Date to compute due/overdue from (YYYY-MM-DD; default today).")
+# the options of the verbs that read a batch of workbooks (validate, rollup), declared once
+INPUTS = typer.Argument(..., help="Workbooks, folders (searched recursively for "
+                        ".xlsx/.xlsm/.xls/.xlsb/.ods) or globs such as 'inbox/**/*.xlsx'.")
+PROFILE = typer.Option("auto", "--profile", help="Rule set: auto (each file by the template it "
+                       "uses), dss, fedramp, emass, cmmc or generic.")
+JOBS = typer.Option(None, "--jobs", "-j", min=1, help="Parallel processes (default: CPU count; "
+                    "1 = in this process).")
+PASSWORD = typer.Option(None, "--password", envvar="POAM_XL_PASSWORD",
+                        help="Password of encrypted workbooks (or set POAM_XL_PASSWORD).")
 
 # The safety options of every verb that reads a workbook, defined once (``reads_workbooks``).
 LIMIT_OPTIONS: dict[str, tuple[Any, Any]] = {

@@ -8,7 +8,18 @@ from pathlib import Path
 import typer
 
 from ..errors import shown
-from ._app import AS_OF, SAFETY, app, handle_errors, parse_as_of, reads_workbooks
+from ._app import (
+    AS_OF,
+    INPUTS,
+    JOBS,
+    PASSWORD,
+    PROFILE,
+    SAFETY,
+    app,
+    handle_errors,
+    parse_as_of,
+    reads_workbooks,
+)
 
 
 class Target(str, Enum):
@@ -23,19 +34,15 @@ SQLITE_SUFFIXES = {".db", ".sqlite", ".sqlite3"}
 @handle_errors
 @reads_workbooks(whole=False)
 def rollup(
-    paths: list[str] = typer.Argument(..., help="Workbooks, folders (searched recursively) or "
-                                      "globs such as 'inbox/**/*.xlsx'."),
+    paths: list[str] = INPUTS,
     output: Path = typer.Option(..., "--output", "-o", help="The portfolio workbook (.xlsx) or, "
                                 "with --to sqlite, the database file."),
     to: Target | None = typer.Option(None, "--to", help="xlsx (default) or sqlite (tables items, "
                                      "milestones, files, findings; default for .db/.sqlite)."),
     as_of: str | None = AS_OF,
-    profile: str = typer.Option("auto", "--profile", help="auto (each file by the template it "
-                                "uses), dss, fedramp, emass, cmmc or generic."),
-    jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Parallel processes "
-                                    "(default: CPU count; 1 = one at a time)."),
-    password: str | None = typer.Option(None, "--password", envvar="POAM_XL_PASSWORD",
-                                        help="Password of encrypted workbooks."),
+    profile: str = PROFILE,
+    jobs: int | None = JOBS,
+    password: str | None = PASSWORD,
     executor: str = typer.Option("process", "--executor", help="process (default) or dask."),
 ) -> None:
     """Roll many POA&Ms up into one portfolio: Items, Milestones, Files, Findings and a

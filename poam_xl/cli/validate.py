@@ -10,7 +10,18 @@ from typing import Any
 import typer
 
 from ..errors import shown
-from ._app import AS_OF, SAFETY, app, handle_errors, parse_as_of, reads_workbooks
+from ._app import (
+    AS_OF,
+    INPUTS,
+    JOBS,
+    PASSWORD,
+    PROFILE,
+    SAFETY,
+    app,
+    handle_errors,
+    parse_as_of,
+    reads_workbooks,
+)
 
 
 class OutputFormat(str, Enum):
@@ -33,11 +44,9 @@ OUTPUT_SUFFIXES = {".json", ".csv", ".xml", ".txt", ".junit"}
 @handle_errors
 @reads_workbooks(whole=False)
 def validate(
-    paths: list[str] = typer.Argument(..., help="Workbooks, folders (searched recursively for "
-                                      ".xlsx/.xlsm/.xls/.xlsb/.ods) or globs such as 'inbox/**/*.xlsx'."),
+    paths: list[str] = INPUTS,
     as_of: str | None = AS_OF,
-    profile: str = typer.Option("auto", "--profile", help="Rule set: auto (each file by the "
-                                "template it uses), dss, fedramp, emass, cmmc or generic."),
+    profile: str = PROFILE,
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output on stdout."),
     output: Path | None = typer.Option(None, "--output", "-o", help="A file for the --format "
                                        "output, or a folder for per-file JSON reports plus "
@@ -46,11 +55,8 @@ def validate(
                                   "file's feedback copy (findings highlighted) there."),
     fail_on: FailOn = typer.Option(FailOn.error, "--fail-on", help="Exit 1 when findings of this "
                                    "severity or worse exist."),
-    jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Parallel processes "
-                                    "(default: CPU count; 1 = in this process)."),
-    password: str | None = typer.Option(None, "--password", envvar="POAM_XL_PASSWORD",
-                                        help="Password of encrypted workbooks (or set "
-                                        "POAM_XL_PASSWORD)."),
+    jobs: int | None = JOBS,
+    password: str | None = PASSWORD,
     executor: str = typer.Option("process", "--executor", help="process (default) or dask "
                                  "(a local Dask cluster; pip install 'poam-xl[dask]')."),
     scheduler: str | None = typer.Option(None, "--scheduler", help="With --executor dask: an "
