@@ -32,6 +32,8 @@ class Grid:
     # merged ranges as ((first row, first col), (last row, last col)), 1-based Excel numbers
     merges: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     tables: list[TableDef] = field(default_factory=list)  # the sheet's Excel Tables
+    # memo of layout discovery: column offset -> index in ``rows`` of its last filled cell (-1)
+    last_filled: dict[int, int] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass(frozen=True)

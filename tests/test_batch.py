@@ -149,3 +149,24 @@ def test_report_names_skip_skipped_files_and_control_characters(tmp_path: Path) 
     assert results[0]["report"] is None and results[1]["report"] == "bad_name.json"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad_name.json", "summary.csv",
                                                           "summary.json"]
+
+
+def test_warm_loads_the_checker_before_children_fork(tmp_path: Path) -> None:
+    """``batch.run`` warms the parent on a workbook of its own before forking a child per file
+    (--jobs 1) or pool workers: pandera and the item schema are loaded once, not per file; the
+    user's files are not read in the parent."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, datetime as dt\n"
+        "from poam_xl.batch import check\n"
+        "from poam_xl import schema\n"
+        "assert 'pandera' not in sys.modules\n"
+        "check.warm(check.BatchOptions(as_of=dt.date(2026, 11, 25)))\n"
+        "print('pandera' in sys.modules, schema.build.cache_info().currsize > 0)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=tmp_path,
+                         env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
+    assert out.stdout.split() == ["True", "True"]

@@ -179,3 +179,28 @@ def test_columns_without_header_text_but_with_data_are_kept(tmp_path) -> None:
     kept = [tag for tags in poam.items.kept.values() for tag in tags]
     assert ("column", "Weakness Description (C)", "on web01") in kept
     assert ("column", "Column G", "N-1") in kept
+
+
+def test_unlabelled_columns_of_numbers_and_dates_are_kept(tmp_path) -> None:
+    """The kind of 'lost without a word': a column under an empty header that holds only
+    numbers or dates (no text) is data too, and is kept like a text column."""
+    import datetime as dt
+
+    import openpyxl
+
+    from poam_xl.reader import read
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "POAM"
+    ws.append(["POA&M ID", "Weakness Description", "Status", "Scheduled Completion Date",
+               None, None, None])
+    ws.append(["P-1", "TLS 1.0 enabled", "Open", "2026-12-01", 7.5, None, None])
+    ws.append(["P-2", "Weak ciphers", "Open", "2026-12-15", None, dt.datetime(2026, 3, 4), None])
+    wb.save(tmp_path / "numbers.xlsx")
+    poam = read(tmp_path / "numbers.xlsx")
+    labels = {m["header"]: m for m in poam.mapping()}
+    assert labels["Column E"]["kept"] and labels["Column F"]["kept"]
+    assert "Column G" not in labels  # empty all the way down: nothing to keep
+    kept = {tag[1] for tags in poam.items.kept.values() for tag in tags}
+    assert {"Column E", "Column F"} <= kept

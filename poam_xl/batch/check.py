@@ -91,6 +91,22 @@ def _exists(p: Path) -> bool:
         return False
 
 
+def warm(options: BatchOptions) -> None:
+    """Validate a two-item workbook of our own (written to a temporary folder) in this
+    process, so that processes forked from it afterwards (``--jobs 1``'s child per file, pool
+    workers) start with pandera, the schemas and the rule catalogue loaded instead of each
+    paying for them (about 0.3 s a file on the 2-core machine). Reads no user file; a failure
+    here only means a colder start, never an error."""
+    import tempfile
+
+    from .. import template
+
+    with contextlib.suppress(Exception), tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "warm.xlsx"
+        template.build(sample_items=2, as_of=options.as_of, seed=0).save(path)
+        _validate(path, BatchOptions(as_of=options.as_of, profile=options.profile))
+
+
 def _validate(path: Path, options: BatchOptions) -> Any:
     from ..validation import validate
 

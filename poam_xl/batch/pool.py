@@ -21,7 +21,7 @@ from typing import Any
 from .. import isolate
 from ..errors import PoamXlError, UsageError
 from ..findings import SEVERITY_ORDER
-from .check import BatchOptions, _init_worker, check_file
+from .check import BatchOptions, _init_worker, check_file, warm
 
 
 def run(paths: list[Path], options: BatchOptions, *, jobs: int | None = None,
@@ -53,6 +53,8 @@ def run(paths: list[Path], options: BatchOptions, *, jobs: int | None = None,
         if on_result is not None:
             on_result(r)
 
+    if len(names) > 1 and not isolate.SETTINGS.inside:
+        warm(options)  # the forked children below start warm, not each cold
     if jobs == 1 or len(names) == 1:  # each file in a capped child of its own (isolate)
         for i, name in enumerate(names):
             done(i, check_alone(name, options, annotate.get(name)))

@@ -100,10 +100,21 @@ def _cell(grid: Grid, row: int, col: int) -> str:
     return _text(grid.rows[i][j])
 
 
+def _filled(v: object) -> bool:
+    return bool(v.strip()) if isinstance(v, str) else v is not None
+
+
 def _holds_data(grid: Grid, row: int, col: int) -> bool:
-    """Any text or value below header row ``row`` in column ``col``."""
+    """Any text or value (a number, a date, an error) below header row ``row`` in column
+    ``col``. The column's last filled row is found once per grid (bottom-up) and memoised, so
+    the many candidate header rows of a long sheet cost one scan per column, not one each."""
     j = col - grid.col0
-    return any(j < len(r) and _text(r[j]) for r in grid.rows[row - grid.row0 + 1:])
+    last = grid.last_filled.get(j)
+    if last is None:
+        last = next((i for i in range(len(grid.rows) - 1, -1, -1)
+                     if j < len(grid.rows[i]) and _filled(grid.rows[i][j])), -1)
+        grid.last_filled[j] = last
+    return last > row - grid.row0
 
 
 def _group_row(grid: Grid, row: int, cols: Iterable[int]) -> bool:
