@@ -40,6 +40,8 @@ _NAMES = {
 
 
 def _out(value: Any) -> Any:
+    if value is None or type(value) is str:  # most cells: records hold plain values already
+        return value if value is None or value.strip() else None
     v = plain(value)
     return v.isoformat() if isinstance(v, dt.date) else v
 

@@ -182,11 +182,8 @@ def to_dss(
         "fr_status_date",
         "fr_false_positive",
     )
-    for key in derivable:
-        trial = {k: v for k, v in fields.items() if k != LABEL[key]}
-        back, _sheet = base_fedramp({**rec, "comments": pack(user, trial)}, miles)
-        if _same(back.get(key), fr.get(key)):
-            fields = trial
+    fields = _without_derivable(fields, {LABEL[key]: key for key in derivable}, fr, lambda rest:
+                                base_fedramp({**rec, "comments": pack(user, rest)}, miles)[0])
     rec["comments"] = pack(user, fields)
     return rec, miles, list(fields)
 
@@ -204,17 +201,24 @@ def to_fedramp(
         m.get("status") or m.get("completed_date") or m.get("changes") for m in miles
     ):
         fields[MILESTONE_LABEL] = _milestone_json(miles)
-    for key in DSS_ONLY:  # drop what the FedRAMP row already gives back
-        label = DSS_LABEL[key]
-        if label not in fields:
-            continue
-        trial = {k: v for k, v in fields.items() if k != label}
-        back, _m = base_dss({**fr, "comments": pack(fr["comments"], trial)}, sheet,
-                            milestones=False)
-        if _same(back.get(key), rec.get(key)):
-            fields = trial
+    fields = _without_derivable(  # drop what the FedRAMP row already gives back
+        fields, {DSS_LABEL[key]: key for key in DSS_ONLY}, rec, lambda rest: base_dss(
+            {**fr, "comments": pack(fr["comments"], rest)}, sheet, milestones=False)[0])
     fr["comments"] = pack(fr["comments"], fields)
     return fr, sheet, list(fields)
+
+
+def _without_derivable(fields: dict[str, Any], labels: dict[str, str], want: dict[str, Any],
+                       back: Any) -> dict[str, Any]:
+    """``fields`` without each kept label (of ``labels``: label -> key) whose value the other
+    side derives again on its own: ``back(fields without every such label)`` gives the derived
+    row once (each derived key depends on its own tag only), compared with ``want`` key by key."""
+    present = {label: key for label, key in labels.items() if label in fields}
+    if not present:
+        return fields
+    derived = back({k: v for k, v in fields.items() if k not in present})
+    return {k: v for k, v in fields.items()
+            if k not in present or not _same(derived.get(present[k]), want.get(present[k]))}
 
 
 def _milestone_json(miles: list[dict[str, Any]]) -> str:
