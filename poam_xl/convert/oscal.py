@@ -306,11 +306,20 @@ def _risk(
 
 def _clean(obj: Any) -> Any:
     """Drop None values and empty lists (OSCAL forbids empty arrays and nulls)."""
-    if isinstance(obj, dict):
-        out = {k: _clean(v) for k, v in obj.items() if v is not None and v != []}
-        return {k: v for k, v in out.items() if v is not None and v != [] and v != {}}
-    if isinstance(obj, list):
-        return [_clean(v) for v in obj]
+    kind = type(obj)
+    if kind is dict:
+        out = {}
+        for k, v in obj.items():
+            if v is None:
+                continue
+            if type(v) is dict or type(v) is list:
+                v = _clean(v)
+                if not v:  # {} or [] (also a dict left empty by its own None values)
+                    continue
+            out[k] = v
+        return out
+    if kind is list:
+        return [_clean(v) if type(v) is dict or type(v) is list else v for v in obj]
     return obj
 
 
