@@ -2,7 +2,9 @@
 
 Generates its input (raw sheet XML: fast), validates it in a fresh process and reports that
 process's peak RSS, next to the peak of a process that only imports poam-xl.
-Run: python benchmarks/bench_memory.py [--items 100000]
+``--milestones N`` generates the input with N milestone rows too (the issue's variant:
+``--milestones 300000``; built with openpyxl, slower to generate).
+Run: python benchmarks/bench_memory.py [--items 100000] [--milestones 300000]
 """
 
 from __future__ import annotations
@@ -65,11 +67,20 @@ def peak_mb(arg: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--milestones", type=int, default=0)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         src = Path(folder) / "huge.xlsx"
-        make_input(src, args.items)
-        print(f"input: {args.items:,} items, {src.stat().st_size / 1024**2:.1f} MB")
+        if args.milestones:
+            sys.path.insert(0, str(Path(__file__).resolve().parent))
+            from bench_update import make_input as with_milestones
+
+            miles = with_milestones(src, args.items, args.milestones)
+        else:
+            make_input(src, args.items)
+            miles = 0
+        print(f"input: {args.items:,} items, {miles:,} milestones, "
+              f"{src.stat().st_size / 1024**2:.1f} MB")
         base = peak_mb("-")
         peak = peak_mb(str(src))
         print(f"peak RSS, imports only:        {base:7.0f} MB")
