@@ -23,9 +23,10 @@ from poam_xl import template
 # VmHWM (peak RSS of this process image); ru_maxrss would carry the parent's peak over exec
 CHILD = """
 import datetime as dt, re, sys
+from poam_xl.package import Limits
 from poam_xl.validation import validate
-if sys.argv[1] != "-":
-    r = validate(sys.argv[1], as_of=dt.date(2026, 11, 25))
+if sys.argv[1] != "-":  # 300,000 milestone rows exceed the default 200,000-row safety limit
+    r = validate(sys.argv[1], as_of=dt.date(2026, 11, 25), limits=Limits(max_rows=1_000_000))
     print(r.status, r.summary["items"], file=sys.stderr)
 print(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read()).group(1))
 """
@@ -57,8 +58,9 @@ def make_input(path: Path, items: int) -> None:
 
 
 def peak_mb(arg: str) -> float:
-    proc = subprocess.run([sys.executable, "-c", CHILD, arg], capture_output=True, text=True,
-                          check=True)
+    proc = subprocess.run([sys.executable, "-c", CHILD, arg], capture_output=True, text=True)
+    if proc.returncode:
+        raise SystemExit(f"validate failed: {proc.stderr.strip().splitlines()[-3:]}")
     if proc.stderr.strip():
         print("  validated:", proc.stderr.strip().splitlines()[-1])
     return int(proc.stdout.split()[-1]) / 1024  # KiB
