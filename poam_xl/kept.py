@@ -59,6 +59,8 @@ def join_tags(plain: str | None, tags: Sequence[Tag]) -> str | None:
 
 def text_of(value: Any) -> str | None:
     """A kept value as text: dates ISO, whole floats without '.0', blanks None."""
+    if type(value) is str:  # most values: no conversion
+        return value.strip() or None
     return text(value).strip() or None
 
 

@@ -10,6 +10,8 @@ owner, resources, residual risk, milestones). Derived columns are written by the
 
 from __future__ import annotations
 
+import functools
+
 import re
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -75,7 +77,7 @@ class Table:
                 return c
         raise KeyError(key)
 
-    @property
+    @functools.cached_property  # asked per row by writers; a frozen Table never changes
     def keys(self) -> tuple[str, ...]:
         return tuple(c.key for c in self.columns)
 

@@ -232,3 +232,50 @@ def test_a_poam_without_items_is_refused_with_a_clear_error(tmp_path: Path) -> N
     with pytest.raises(PoamXlError, match="at least one poam-item"):
         oscal.write(empty, tmp_path / "empty.json")
     assert not (tmp_path / "empty.json").exists()
+
+
+def test_item_uuids_equal_the_standard_uuid5() -> None:
+    """The writer's uuid5 (no UUID objects) is RFC 4122 version 5: equal to uuid.uuid5."""
+    import uuid
+
+    from poam_xl.convert.oscal_model import UUID_NS, uuid5
+
+    names = ["", "a", "Acme/7/observation", "é ü 漢字/12/task/3", "x" * 500]
+    for name in names:
+        assert uuid5(name) == str(uuid.uuid5(UUID_NS, name))
+    assert len({uuid5(n) for n in names}) == len(names)
+
+
+def _nulls_or_empties(obj: Any, where: str = "") -> list[str]:
+    if isinstance(obj, dict):
+        found = [f"{where}/{k}" for k, v in obj.items() if v is None or v == [] or v == {}]
+        return found + [p for k, v in obj.items() for p in _nulls_or_empties(v, f"{where}/{k}")]
+    if isinstance(obj, list):
+        return [p for i, v in enumerate(obj) for p in _nulls_or_empties(v, f"{where}[{i}]")]
+    return []
+
+
+@pytest.mark.parametrize("source", ["sparse", "fedramp"])
+def test_documents_hold_no_nulls_or_empty_arrays(tmp_path: Path, source: str) -> None:
+    """OSCAL forbids nulls and empty arrays: none anywhere, for items with blank dates,
+    milestones without planned dates or text, closed items and FedRAMP deviations."""
+    if source == "fedramp":
+        poam = read_workbook(filled_template(tmp_path / "fr.xlsx"))[0]
+    else:
+        from poam_xl import template
+
+        def blank_out(wb: Any) -> None:
+            ws, ms = wb[model.ITEMS.sheet], wb[model.MILESTONES.sheet]
+            heads = {c.value: c.column for c in ws[template.TABLE_HEADER_ROW] if c.value}
+            blank = [heads[c.header] for c in model.ITEM_COLUMNS
+                     if c.header in heads and c.key not in ("item_number", "description")]
+            for row in range(template.FIRST_ROW, template.FIRST_ROW + 4):
+                for col in blank:
+                    ws.cell(row, col).value = None
+            for row in ms.iter_rows(min_row=2, max_row=6):
+                row[1].value = row[2].value = row[3].value = None
+        poam = reader.read(make_book(tmp_path / "sparse.xlsx", sample=12, edit=blank_out))
+    doc, _conv = oscal.build(poam, as_of=AS_OF)
+    assert errors(doc) == []
+    assert _nulls_or_empties(doc) == []
+    assert oscal._clean(doc) == doc

@@ -25,11 +25,13 @@ from .. import __version__, dates, jsontext, kept, model, records, safeload
 from ..errors import TemplateError
 from ..poam import Conversion, Poam
 from ..policy import from_settings
-from ..values import escape_formula, plain, unescape_formula
+from ..values import FORMULA_START, escape_formula, plain, unescape_formula
 from ..write import atomic_path
 from .format import Format
 
 FORMAT_ID = "poam-xl/items-1"
+_ENCODER = json.JSONEncoder(ensure_ascii=False)  # a milestones cell: json.dumps, reused
+_RISKY_START = frozenset((*FORMULA_START, "'"))  # first characters escape_formula may act on
 MILESTONES_COLUMN = "milestones"
 MS_KEYS = tuple(k for k in model.MILESTONES.keys if k != "item_number")
 _NAMES = {
@@ -46,27 +48,53 @@ def _out(value: Any) -> Any:
     return v.isoformat() if isinstance(v, dt.date) else v
 
 
-def _milestones(poam: Poam) -> tuple[dict[Any, list[dict[str, Any]]], list[dict[str, Any]]]:
-    numbers = {r.get("item_number") for r in records.item_records(poam)}
+def _out_column(values: list[Any]) -> list[Any]:
+    """``[_out(v) for v in values]``, a column of one type (text, dates, whole numbers) at once."""
+    kinds = set(map(type, values))
+    kinds.discard(type(None))
+    if kinds <= {str}:
+        return [v if v is not None and v.strip() else None for v in values]
+    if kinds == {dt.date}:
+        return [None if v is None else v.isoformat() for v in values]
+    if kinds == {int}:
+        return values
+    return [_out(v) for v in values]
+
+
+def _documents(recs: list[dict[str, Any]], keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Records -> JSON objects of ``keys`` (plain types, ISO dates), converted a column at a time."""
+    if not recs:
+        return []
+    columns = [_out_column([r.get(k) for r in recs]) for k in keys]
+    return [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def _milestones(poam: Poam, numbers: set[Any]
+                ) -> tuple[dict[Any, list[dict[str, Any]]], list[dict[str, Any]]]:
+    """Milestone objects by the item number they name (one of ``numbers``), and the rest."""
+    recs = records.milestone_records(poam)
+    by_item: dict[Any, list[dict[str, Any]]] = {}  # in order of first appearance
+    for rec, doc in zip(recs, _documents(recs, model.MILESTONES.keys), strict=True):
+        by_item.setdefault(rec.get("item_number"), []).append(doc)
     linked: dict[Any, list[dict[str, Any]]] = {}
     unlinked: list[dict[str, Any]] = []
-    for num, recs in records.milestones_by_item(poam).items():
-        for m in recs:
-            if num in numbers:
-                linked.setdefault(num, []).append({k: _out(m.get(k)) for k in MS_KEYS})
-            else:
-                unlinked.append({k: _out(m.get(k)) for k in model.MILESTONES.keys})
+    for num, docs in by_item.items():
+        if num in numbers:
+            for doc in docs:
+                del doc["item_number"]
+            linked[num] = docs
+        else:
+            unlinked.extend(docs)
     return linked, unlinked
 
 
 def to_document(poam: Poam) -> dict[str, Any]:
     """The JSON document of a Poam (plain types, ISO dates)."""
-    linked, unlinked = _milestones(poam)
-    items = []
-    for rec in records.item_records(poam):
-        d = {k: _out(rec.get(k)) for k in model.ITEMS.keys}
+    recs = records.item_records(poam)
+    linked, unlinked = _milestones(poam, {r.get("item_number") for r in recs})
+    items = _documents(recs, model.ITEMS.keys)
+    for rec, d in zip(recs, items, strict=True):
         d[MILESTONES_COLUMN] = linked.get(rec.get("item_number"), [])
-        items.append(d)
     pol = poam.policy
     return {
         "poam-xl": __version__,
@@ -268,19 +296,16 @@ def write_csv(
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow([*model.ITEMS.keys, MILESTONES_COLUMN])
-    for item in doc["items"]:
-        cells = [item[k] for k in model.ITEMS.keys]
-        cells.append(
-            json.dumps(item[MILESTONES_COLUMN], ensure_ascii=False)
-            if item[MILESTONES_COLUMN]
-            else ""
-        )
-        w.writerow(
-            [
-                "" if v is None else escape_formula(v) if escape_formulas and isinstance(v, str) else v
-                for v in cells
-            ]
-        )
+    keys, encode = model.ITEMS.keys, _ENCODER.encode
+    w.writerows(
+        [
+            "" if v is None else escape_formula(v)
+            if escape_formulas and isinstance(v, str) and v[:1] in _RISKY_START else v
+            for v in [*(item[k] for k in keys),
+                      encode(item[MILESTONES_COLUMN]) if item[MILESTONES_COLUMN] else ""]
+        ]
+        for item in doc["items"]
+    )
     with atomic_path(path) as tmp:
         tmp.write_text(buf.getvalue(), encoding="utf-8-sig", newline="")
     conv = Conversion(source=poam.source or "", target=str(path), items=len(doc["items"]))

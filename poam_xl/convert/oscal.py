@@ -13,7 +13,6 @@ UUIDs are uuid5 of the workbook identity and the item number: re-converting neve
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +34,10 @@ from .oscal_model import (
     NS,
     OSCAL_VERSION,
     PROP_KEYS,
-    UUID_NS,
     identity,
     slug,
     ts,
+    uuid5,
 )
 from .oscal_schema import errors as schema_errors
 
@@ -51,7 +50,7 @@ def build(poam: Any, *, as_of: dt.date | None = None) -> tuple[dict[str, Any], C
     who = identity(header)
 
     def uid(*parts: object) -> str:
-        return str(uuid.uuid5(UUID_NS, "/".join([who, *map(str, parts)])))
+        return uuid5("/".join([who, *map(str, parts)]))
 
     stamp = ts(as_of)
     conv = Conversion(source="poam", target="oscal")
@@ -171,7 +170,7 @@ def _item(
     if rec.get("date_identified") is None:
         props.append(_prop("date-identified-missing", "true"))
     obs_uuid, risk_uuid = uid("observation"), uid("risk")
-    item = {
+    item = _compact({
         "uuid": uid("item"),
         "title": title,
         "description": desc or title,
@@ -179,7 +178,7 @@ def _item(
         "related-observations": [{"observation-uuid": obs_uuid}],
         "related-risks": [{"risk-uuid": risk_uuid}],
         "remarks": kept.pack(user, tags, side),
-    }
+    })
     obs = {
         "uuid": obs_uuid,
         "title": title,
@@ -188,8 +187,10 @@ def _item(
         "types": ["finding"],
         "collected": ts(rec.get("date_identified")) or stamp,
     }
+    if obs["collected"] is None:
+        del obs["collected"]
     risk = _risk(rec, fr, miles, uid, title, desc or title, stamp, party, obs_uuid)
-    return _clean(item), _clean(obs), _clean(risk)
+    return item, obs, risk
 
 
 def _status(rec: dict[str, Any], fr: dict[str, Any]) -> str:
@@ -226,7 +227,8 @@ def _risk(
     tasks = []
     for i, m in enumerate(miles, start=1):
         text = (m.get("milestone") or f"Milestone {i}").strip()
-        task = {
+        when = ts(m.get("planned_date")) if m.get("planned_date") else None
+        task = _compact({
             "uuid": uid("task", i),
             "type": "milestone",
             "title": text.split("\n")[0],
@@ -237,21 +239,19 @@ def _risk(
                 if kept.text_of(m.get(k))
             ]
             or None,
-            "timing": {"on-date": {"date": ts(m.get("planned_date"))}}
-            if m.get("planned_date")
-            else None,
+            "timing": {"on-date": {"date": when}} if when else None,
             "remarks": kept.text_of(m.get("changes")),
-        }
+        })
         tasks.append(task)
     closed = rec.get("status") in model.CLOSED_STATUSES
     remediation = (
-        {
+        _compact({
             "uuid": uid("remediation"),
             "lifecycle": "completed" if closed else "planned",
             "title": "Mitigation plan",
             "description": rec.get("mitigation") or NO_PLAN,
             "tasks": tasks or None,
-        }
+        })
         if rec.get("mitigation") or tasks
         else None
     )
@@ -261,7 +261,7 @@ def _risk(
         answer = str(fr.get(key) or "").strip().lower()
         if answer in ("yes", "pending"):
             log.append(
-                {
+                _compact({
                     "uuid": uid("log", key),
                     "title": f"{FR_LABEL[key]} deviation",
                     "description": kept.text_of(fr.get("fr_deviation_rationale")),
@@ -269,7 +269,7 @@ def _risk(
                     "status-change": "deviation-approved"
                     if answer == "yes"
                     else "deviation-requested",
-                }
+                })
             )
     if closed:
         log.append(
@@ -285,7 +285,7 @@ def _risk(
         for k in DEVIATIONS
         if str(fr.get(k) or "").strip().lower() in ("yes", "pending")
     ]
-    return {
+    return _compact({
         "uuid": uid("risk"),
         "title": title,
         "description": desc,
@@ -301,7 +301,13 @@ def _risk(
         "remediations": [remediation] if remediation else None,
         "risk-log": {"entries": log} if log else None,
         "related-observations": [{"observation-uuid": obs_uuid}],
-    }
+    })
+
+
+def _compact(obj: dict[str, Any]) -> dict[str, Any]:
+    """``obj`` without None values and empty lists or objects, one level deep (OSCAL forbids
+    nulls and empty arrays; the writers build nested objects with it from the inside out)."""
+    return {k: v for k, v in obj.items() if v is not None and v != [] and v != {}}
 
 
 def _clean(obj: Any) -> Any:
