@@ -4,17 +4,25 @@ Each sheet part is tokenized (package.scan_sheets) before calamine allocates any
 sheet whose cells reach XFD1048576 or hold a million rows is refused with a clear message
 instead of aborting the process; error values and formulas without cached values, which
 calamine reads as blanks, are put back into the grid as ``CellProblem`` markers.
+
+A workbook with two or more big sheets (parts of 1 MiB or more, 64 MiB at most together) on a
+machine with two or more cores has its sheets parsed in two worker threads, each sheet as soon
+as its scan passed, while the next sheet is scanned (calamine parses without holding the GIL);
+the result is the same either way.
 """
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import isolate, tableparts
 from .errors import LimitExceededError, WorkbookError
-from .package import READ_ONLY_KINDS, Budget, Limits, PackageInfo, count_parts, effective, scan_sheets
+from .package import READ_ONLY_KINDS, Budget, Limits, PackageInfo, count_parts, effective, iter_scans
 from .sheetscan import MAX_TEXT, SheetScan
 from .tableparts import TableDef
 
@@ -65,26 +73,94 @@ def load_grids(info: PackageInfo, limits: Limits = Limits(),
 
 
 def _load(info: PackageInfo, limits: Limits, sheets: Sequence[str] | None) -> dict[str, Grid]:
-    from python_calamine import CalamineError, CalamineWorkbook  # lazy: keeps CLI start fast
+    from python_calamine import CalamineError  # lazy: keeps CLI start fast
 
     scans: dict[str, SheetScan] = {}
     budget = Budget(info, limits)
-    if info.kind == "xlsx":
-        count_parts(info, limits)
-        scans = scan_sheets(info, limits, sheets)  # before calamine allocates anything
-        budget.cells = sum(s.span for s in scans.values())
-    try:
-        if info.kind != "xlsx" or info.path.suffix.lower() in (".xlsx", ".xlsm", ".xltx", ".xltm"):
-            wb = CalamineWorkbook.from_path(str(info.path))
-        else:  # a workbook under another name (no extension): calamine goes by content
-            with info.path.open("rb") as fh:
-                wb = CalamineWorkbook.from_filelike(fh)
-    except (CalamineError, ValueError, OSError) as exc:
-        raise WorkbookError(_unreadable(info, exc), path=info.path) from None
-    except BaseException as exc:  # a Rust panic arrives as pyo3's PanicException(BaseException)
-        if not _is_panic(exc):
-            raise
-        raise WorkbookError(_unreadable(info, exc), path=info.path) from None
+    with _parse_pool(info, sheets) as pool:
+        if info.kind == "xlsx":
+            count_parts(info, limits)
+            # each sheet is scanned before calamine allocates anything for it; with a pool, a
+            # scanned sheet is parsed in a worker thread while the next one is scanned
+            for name, scan in iter_scans(info, budget, sheets):
+                scans[name] = scan
+                pool.submit(name)
+        try:
+            wb = _open(info)
+        except (CalamineError, ValueError, OSError) as exc:
+            raise WorkbookError(_unreadable(info, exc), path=info.path) from None
+        except BaseException as exc:  # a Rust panic arrives as pyo3's PanicException
+            if not _is_panic(exc):
+                raise
+            raise WorkbookError(_unreadable(info, exc), path=info.path) from None
+        return _grids(info, limits, sheets, wb, scans, budget, pool)
+
+
+def _open(info: PackageInfo) -> Any:
+    from python_calamine import CalamineWorkbook
+
+    if info.kind != "xlsx" or info.path.suffix.lower() in _BOOK_SUFFIXES:
+        return CalamineWorkbook.from_path(str(info.path))
+    with info.path.open("rb") as fh:  # a workbook under another name: calamine goes by content
+        return CalamineWorkbook.from_filelike(fh)
+
+
+_BOOK_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm")
+PARALLEL_PART_BYTES = 1024**2  # two sheet parts this big or bigger: parsed in two threads
+# ... unless together they are bigger than this: two sheets parsed at once hold two calamine
+# grids at once (+70 MB at 100,000 items and 300,000 milestones); memory comes first there
+PARALLEL_MAX_BYTES = 64 * 1024**2
+
+
+class _ParsePool:
+    """Sheets parsed by python-calamine in two worker threads (calamine releases the GIL while
+    it parses), each with its own workbook handle (one handle cannot parse two sheets at once).
+    Used for a workbook with two or more big sheets on a machine with two or more cores;
+    otherwise ``submit`` does nothing and ``sheet`` parses in the calling thread."""
+
+    def __init__(self, info: PackageInfo, threads: int) -> None:
+        self.info = info
+        self.futures: dict[str, Future[Any]] = {}
+        self.local = threading.local()
+        self.executor = (ThreadPoolExecutor(threads, thread_name_prefix="poam-xl-sheet")
+                         if threads > 1 else None)
+
+    def __enter__(self) -> _ParsePool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+
+    def submit(self, name: str) -> None:
+        if self.executor is not None:
+            self.futures[name] = self.executor.submit(self._parse, name)
+
+    def _parse(self, name: str) -> Any:
+        wb = getattr(self.local, "wb", None)
+        if wb is None:
+            wb = self.local.wb = _open(self.info)
+        return wb.get_sheet_by_name(name)
+
+    def sheet(self, wb: Any, name: str) -> Any:
+        """The parsed sheet ``name`` (raises what calamine raised, in this thread)."""
+        future = self.futures.pop(name, None)
+        return wb.get_sheet_by_name(name) if future is None else future.result()
+
+
+def _parse_pool(info: PackageInfo, sheets: Sequence[str] | None) -> _ParsePool:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    big = [size for n, part in info.sheet_parts.items()
+           if (sheets is None or n in sheets)
+           and (size := info.part_sizes.get(part, 0)) >= PARALLEL_PART_BYTES]
+    worth = (info.kind == "xlsx" and info.path.suffix.lower() in _BOOK_SUFFIXES and len(big) >= 2
+             and sum(big) <= PARALLEL_MAX_BYTES and (cores or 1) >= 2)
+    return _ParsePool(info, 2 if worth else 1)
+
+
+def _grids(info: PackageInfo, limits: Limits, sheets: Sequence[str] | None, wb: Any,
+           scans: dict[str, SheetScan], budget: Budget, pool: _ParsePool) -> dict[str, Grid]:
+    """Every wanted sheet of the open workbook as a Grid, its budget checked (see _load)."""
     grids: dict[str, Grid] = {}
     tables = tableparts.read(info.path, info.sheet_parts) if info.has_tables else {}
     states = {m.name: str(m.visible).split(".")[-1].lower() for m in wb.sheets_metadata}
@@ -97,7 +173,7 @@ def _load(info: PackageInfo, limits: Limits, sheets: Sequence[str] | None) -> di
             continue
         scan = scans.get(name, SheetScan())
         try:
-            sh = wb.get_sheet_by_name(name)
+            sh = pool.sheet(wb, name)
         except BaseException as exc:  # chart sheets, corrupt sheet XML, a Rust panic
             if not isinstance(exc, Exception) and not _is_panic(exc):
                 raise

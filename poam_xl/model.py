@@ -11,7 +11,6 @@ owner, resources, residual risk, milestones). Derived columns are written by the
 from __future__ import annotations
 
 import functools
-
 import re
 from dataclasses import dataclass, replace
 from typing import Literal

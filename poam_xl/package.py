@@ -10,7 +10,7 @@ import io
 import re
 import zipfile
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -225,19 +225,25 @@ def scan_sheets(info: PackageInfo, limits: Limits = Limits(), sheets: Sequence[s
     over the package: time and memory grow linearly with the file (one zip directory read,
     one streaming pass per part). Raises LimitExceededError past a workbook-wide budget
     (sheets, cells, rows with content, columns, error cells) or WorkbookError naming the part."""
+    return dict(iter_scans(info, Budget(info, limits), sheets))
+
+
+def iter_scans(info: PackageInfo, budget: Budget, sheets: Sequence[str] | None = None
+               ) -> Iterator[tuple[str, SheetScan]]:
+    """``scan_sheets`` one sheet at a time, in workbook order: each (name, scan) is yielded once
+    its limits and the workbook-wide ``budget`` so far are checked, so a reader can start on a
+    sheet while the next is scanned. Raises as ``scan_sheets``."""
     names = [n for n in info.sheet_parts if sheets is None or n in sheets]
-    out: dict[str, SheetScan] = {}
-    budget = Budget(info, limits)
+    limits = budget.limits
     try:
         with zipfile.ZipFile(info.path) as zf:
             for name in names:
-                out[name] = budget.add(name, _scan_part(zf, info, info.sheet_parts[name], limits,
+                yield name, budget.add(name, _scan_part(zf, info, info.sheet_parts[name], limits,
                                                         budget.problems))
     except KeyError as exc:
         raise WorkbookError(f"corrupt workbook: missing part {exc}", path=info.path) from None
     except ZIP_ERRORS as exc:
         raise WorkbookError(f"corrupt or truncated workbook ({exc})", path=info.path) from None
-    return out
 
 
 def scan_sheet(info: PackageInfo, part: str, limits: Limits = Limits()) -> SheetScan:

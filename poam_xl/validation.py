@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import dashboard, model, profiles, rules, schema, structure
+from . import bulk, dashboard, model, profiles, rules, schema, structure
 from .derive import derive
 from .errors import TemplateError
 from .findings import Finding, sort_key
@@ -97,6 +97,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+@bulk.paused()  # cells, records and findings by the hundred thousand: no collector pauses
 def validate(source: str | Path | Poam, *, profile: str = "auto", as_of: dt.date | None = None,
              **read_options: Any) -> Report:
     """Validate one workbook (path or an already-read Poam) under ``profile``.

@@ -197,3 +197,62 @@ def test_a_workbook_under_another_extension_is_read_by_its_content(tmp_path):
     renamed = tmp_path / "sent-as.xls"
     renamed.write_bytes(src.read_bytes())
     assert len(read(renamed).items.frame) == 3
+
+
+def _corrupt_second_sheet(path: Path) -> Path:
+    """A workbook whose second sheet calamine cannot parse (a number cell holding text)."""
+    import zipfile
+
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = 1
+    wb.create_sheet("Two")["A1"] = 2
+    wb.save(path.with_suffix(".src.xlsx"))
+    with zipfile.ZipFile(path.with_suffix(".src.xlsx")) as zin, zipfile.ZipFile(path, "w") as zout:
+        for name in zin.namelist():
+            data = zin.read(name)
+            if name == "xl/worksheets/sheet2.xml":
+                data = data.replace(b"<v>2</v>", b"<v>abc</v>")
+            zout.writestr(name, data)
+    return path
+
+
+def test_sheets_parsed_in_worker_threads_read_exactly_as_in_one_thread(tmp_path, monkeypatch):
+    """Big sheets are parsed by calamine in two threads (grids._ParsePool): every workbook -
+    the shared real-world and fault files, a sample with error values and uncached formulas,
+    one with a corrupt second sheet - gives the same grids, or the same error, either way."""
+    from poam_xl import grids, isolate
+    from poam_xl.errors import PoamXlError
+    from poam_xl.package import inspect
+
+    def with_problems(wb: openpyxl.Workbook) -> None:
+        ws = wb[model.ITEMS.sheet]
+        ws.cell(template.FIRST_ROW, 3).value = "=1/0"  # no cached value
+        wb["Milestones"]["B2"] = "=NA()"
+
+    paths = sorted(p for p in REALWORLD.parent.rglob("*") if p.suffix in (".xlsx", ".xlsm"))
+    paths += [make_book(tmp_path / "problems.xlsx", sample=30, edit=with_problems),
+              _corrupt_second_sheet(tmp_path / "corrupt.xlsx")]
+    threaded = []
+    real_parse = grids._ParsePool._parse
+
+    def spy(self: grids._ParsePool, name: str) -> object:
+        threaded.append(self.info.path)
+        return real_parse(self, name)
+
+    monkeypatch.setattr(grids._ParsePool, "_parse", spy)
+    monkeypatch.setattr(isolate.SETTINGS, "enabled", False)  # in this process: the spy sees it
+
+    def outcome(path: Path) -> object:
+        try:
+            return {n: (g.rows, g.row0, g.col0, g.state, g.merges, g.problems, g.long_text)
+                    for n, g in grids.load_grids(inspect(path)).items()}
+        except PoamXlError as exc:
+            return str(exc)
+
+    for path in paths:
+        monkeypatch.setattr(grids, "PARALLEL_PART_BYTES", 10**12)
+        alone = outcome(path)
+        monkeypatch.setattr(grids, "PARALLEL_PART_BYTES", 0)
+        assert outcome(path) == alone, path
+    assert len(set(threaded)) >= 8  # the multi-sheet workbooks really went through the threads
+    assert "sheet 'Two' is corrupt" in str(outcome(tmp_path / "corrupt.xlsx"))
