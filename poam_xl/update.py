@@ -111,7 +111,8 @@ def update_workbook(src: str | Path, dst: str | Path, report: Report, *, sort: s
 def update_file(file: str | Path, output: str | Path | None, *, profile: str = "auto",
                 as_of: Any = None, sort: str | None = None, backup: bool = False,
                 fix_text_dates: bool = False) -> UpdateResult:
-    """Validate ``file`` and write its update to ``output`` (None: in place).
+    """Validate ``file`` and write its update to ``output`` (None: in place). An ``output``
+    that is ``file`` itself (or a link to it) raises WriteError: in place is asked for by None.
 
     In place, the file's bytes are read once: that version is validated and patched, and it is
     replaced only if the file on disk is still that version when the result is ready (else
@@ -123,7 +124,10 @@ def update_file(file: str | Path, output: str | Path | None, *, profile: str = "
     from .validation import validate
 
     src = Path(file)
-    if output is not None and Path(output).resolve() != src.resolve():
+    if output is not None and Path(output).resolve() == src.resolve():
+        raise WriteError("--output names the input file (or a link to it): refusing to overwrite "
+                         "it; use --in-place to replace it safely", path=str(output))
+    if output is not None:
         return update_workbook(src, output, validate(src, profile=profile, as_of=as_of), sort=sort,
                                fix_text_dates=fix_text_dates)
     _targets(src, src)

@@ -160,28 +160,52 @@ def swap_in_place(snap: Snapshot, shown: str | Path) -> Iterator[Path]:
 
 
 def check_extension(src: str | Path, dst: str | Path) -> None:
-    """Refuse an output name Excel would reject: macros (VBA) only in .xlsm, none in .xlsx;
-    refuse write-back to a workbook poam-xl only reads (.xls, .xlsb, .ods, Strict OOXML).
+    """Refuse an output name Excel would reject, and write-back to a workbook poam-xl only
+    reads (.xls, .xlsb, .ods, Strict OOXML). Raises WriteError.
 
-    Excel will not open a macro-enabled package named .xlsx (or a plain one named .xlsm):
-    "the file format or file extension is not valid".
+    Excel opens a package only when its extension matches the workbook part's content type
+    ([Content_Types].xml; ECMA-376 Part 2 §10.1.2): ``...sheet.macroEnabled.main+xml`` is
+    .xlsm (with or without a VBA project: Excel saves either), ``...sheet.main+xml`` is .xlsx
+    (template types: .xltm / .xltx); otherwise "the file format or file extension is not
+    valid". A write-back keeps the content type, so the output takes the input's kind.
     """
-    import zipfile
-
     from .package import inspect
 
     why = inspect(src).writable
     if why is not None:
         raise WriteError(why, path=src)
-    with zipfile.ZipFile(src) as zf:
-        has_vba = "xl/vbaProject.bin" in zf.namelist()
+    macro = macro_enabled(src)
     suffix = Path(dst).suffix.lower()
-    if has_vba and suffix not in (".xlsm", ".xltm"):
-        raise WriteError("the workbook contains macros (VBA): name the output .xlsm, Excel refuses "
-                         "macros in a .xlsx", path=dst)
-    if not has_vba and suffix in (".xlsm", ".xltm"):
-        raise WriteError("the workbook has no macros: name the output .xlsx, Excel refuses a "
-                         "plain workbook named .xlsm", path=dst)
+    if macro and suffix not in (".xlsm", ".xltm"):
+        raise WriteError("the workbook is macro-enabled (an .xlsm, VBA or not): name the output "
+                         ".xlsm, Excel refuses a macro-enabled workbook named .xlsx", path=dst)
+    if not macro and suffix in (".xlsm", ".xltm"):
+        raise WriteError("the workbook is not macro-enabled: name the output .xlsx, Excel refuses "
+                         "a plain workbook named .xlsm", path=dst)
+
+
+MACRO_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+MACRO_TEMPLATE_TYPE = "application/vnd.ms-excel.template.macroEnabled.main+xml"
+
+
+def macro_enabled(path: str | Path) -> bool:
+    """True when the workbook part's content type is macro-enabled (.xlsm/.xltm); a package
+    without that entry is macro-enabled when it holds a VBA project (xl/vbaProject.bin)."""
+    import zipfile
+
+    from defusedxml import ElementTree as SafeET
+
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        try:
+            root = SafeET.fromstring(zf.read("[Content_Types].xml"))
+        except Exception:  # missing or unreadable: the VBA project decides
+            root = None
+    for node in root if root is not None else ():
+        if node.tag.rpartition("}")[2] == "Override" and \
+                node.get("PartName", "").lower() == "/xl/workbook.xml":
+            return node.get("ContentType", "") in (MACRO_TYPE, MACRO_TEMPLATE_TYPE)
+    return "xl/vbaProject.bin" in names
 
 
 @contextlib.contextmanager

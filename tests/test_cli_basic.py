@@ -62,7 +62,7 @@ def test_new_in_other_frameworks_layouts(tmp_path):
     from poam_xl.reader import recognise
     from poam_xl.validation import validate
 
-    for profile, template in (("fedramp", "fedramp-rev5-v2.1"), ("emass", "emass-classic"), ("cmmc", "dss")):
+    for profile, template in (("fedramp", "fedramp-rev5-v2.1"), ("emass", "emass-classic"), ("cmmc", "cmmc")):
         out = tmp_path / f"{profile}.xlsx"
         res = runner.invoke(app, ["new", str(out), "--profile", profile, "--sample", "4",
                                   "--as-of", "2026-11-25"])

@@ -143,3 +143,19 @@ def test_score_below_threshold(tmp_path: Path) -> None:
 def test_same_requirement_twice_counts_once(tmp_path: Path) -> None:
     _got, summary = findings(cmmc_book(tmp_path / "d.xlsx", ("3.1.3", "AC.L2-3.1.3")))
     assert summary["sprs_score"] == 109
+
+
+def test_auto_picks_cmmc_for_a_cmmc_poam_on_the_dss_form(tmp_path: Path) -> None:
+    """--profile auto: C/W/S of 800-171 requirements written as CMMC practices (or an SPRS /
+    CMMC title) is a CMMC POA&M (its rules and score, the DSS header kept); bare 800-171
+    numbers on the DSS form stay DSS (a DFARS 7012 POA&M is not necessarily a CMMC one)."""
+    practices = cmmc_book(tmp_path / "practices.xlsx", cws=("AC.L2-3.1.3", "AC.L2-3.1.10",
+                                                             "SC.L2-3.13.11"))
+    auto = validate(practices, as_of=AS_OF)
+    assert (auto.profile, auto.template) == ("cmmc", "cmmc")
+    assert auto.summary["sprs_score"] == 105 and auto.summary["cage_code"]
+    bare = cmmc_book(tmp_path / "bare.xlsx", cws=("3.1.3", "3.1.10", "3.13.11"))
+    plain = validate(bare, as_of=AS_OF)
+    assert (plain.profile, plain.template) == ("dss", "dss") and "sprs_score" not in plain.summary
+    forced = validate(practices, profile="dss", as_of=AS_OF)
+    assert not [f for f in forced.findings if f.rule.startswith(("template.", "cmmc."))]

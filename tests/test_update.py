@@ -313,3 +313,56 @@ def test_macro_workbook_must_keep_xlsm_and_wrong_template_is_explained(tmp_path)
     fr = official_book(tmp_path / "fr.xlsx", "fedramp", sample=2)
     with pytest.raises(WorkbookError, match="--profile fedramp"):
         update_workbook(fr, tmp_path / "x.xlsx", run(fr, as_of=AS_OF, profile="dss"))
+
+
+def test_output_naming_the_input_is_refused_not_an_in_place_write(tmp_path: Path) -> None:
+    """`update X --output X` (or a link to X) never rewrites X: in place is --in-place only."""
+    src = make_book(tmp_path / "poam.xlsx")
+    link = tmp_path / "link.xlsx"
+    link.symlink_to(src)
+    before = sha256(src)
+    for out in (src, link, tmp_path / "." / "poam.xlsx"):
+        result = CliRunner().invoke(app, ["update", str(src), "--output", str(out),
+                                          "--as-of", "2026-11-25"])
+        assert result.exit_code != 0, out
+        assert "refusing to overwrite" in result.output and "--in-place" in result.output
+        assert "Traceback" not in result.output
+    assert sha256(src) == before and link.is_symlink()
+
+
+def _macro_enabled_without_vba(path: Path) -> Path:
+    """An .xlsm as Excel saves a workbook with no macros: macro-enabled content type, no VBA."""
+    plain = make_book(path.with_suffix(".plain.xlsx"))
+    with zipfile.ZipFile(plain) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name in zin.namelist():
+            data = zin.read(name)
+            if name == "[Content_Types].xml":
+                data = data.replace(b"spreadsheetml.sheet.main+xml",
+                                    b"PLACEHOLDER").replace(
+                    b"application/vnd.openxmlformats-officedocument.PLACEHOLDER",
+                    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")
+                assert b"macroEnabled" in data
+            zout.writestr(name, data)
+    return path
+
+
+def test_a_macro_enabled_workbook_without_vba_is_written_back_as_xlsm(tmp_path: Path) -> None:
+    """The content type decides .xlsm vs .xlsx (what Excel checks), not a VBA project."""
+    from poam_xl.write import macro_enabled
+
+    src = _macro_enabled_without_vba(tmp_path / "novba.xlsm")
+    assert macro_enabled(src) and not macro_enabled(tmp_path / "novba.plain.xlsx")
+    run = CliRunner().invoke
+    refused = run(app, ["update", str(src), "--output", str(tmp_path / "out.xlsx"),
+                        "--as-of", "2026-11-25"])
+    assert refused.exit_code != 0 and "name the output .xlsm" in refused.output
+    assert not (tmp_path / "out.xlsx").exists()
+    ok = run(app, ["update", str(src), "--output", str(tmp_path / "out.xlsm"), "--as-of", "2026-11-25"])
+    assert ok.exit_code == 0, ok.output
+    assert macro_enabled(tmp_path / "out.xlsm")
+    assert run(app, ["update", str(src), "--in-place", "--as-of", "2026-11-25"]).exit_code == 0
+    assert macro_enabled(src)
+    assert openpyxl.load_workbook(src, keep_vba=True)["POA&M"].max_row > 10
+    plain_named_xlsm = run(app, ["update", str(tmp_path / "novba.plain.xlsx"), "--output",
+                                 str(tmp_path / "p.xlsm"), "--as-of", "2026-11-25"])
+    assert plain_named_xlsm.exit_code != 0 and "name the output .xlsx" in plain_named_xlsm.output

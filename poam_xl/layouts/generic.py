@@ -61,29 +61,45 @@ def _foreign_template(found: discover.Found) -> str | None:
 
 
 def recognise(found: discover.Found, grids: dict[str, Grid]) -> str:
-    """'dss' (the DSS form's own columns or header block), 'cmmc' (C/W/S names NIST SP 800-171
-    requirements) or 'generic'."""
+    """'cmmc' (C/W/S names NIST SP 800-171 requirements and the POA&M says it is a CMMC one),
+    'dss' (the DSS form's own columns or header block) or 'generic'."""
+    dss = dss_form(found, grids)
+    if _cmmc(found, grids):
+        return "cmmc"
+    return "dss" if dss else "generic"
+
+
+def dss_form(found: discover.Found, grids: dict[str, Grid]) -> bool:
+    """The items table has the DSS form's own columns, or its header block two DSS labels."""
     first = found.first
     labels = {model.normalise_header(c.label) for c in first.columns}
+    if labels & DSS_SIGNS:
+        return True
     grid = grids[first.sheet]
     header, _cells = _header_block(grid, first.sheet, min(first.header_rows or (first.header_row,)),
                                    model.HEADER_FIELDS, False, [])
     filled = {k for k, v in header.items() if v not in (None, "")}
-    if labels & DSS_SIGNS or len(DSS_HEADER_SIGNS & filled) >= 2:
-        return "dss"
+    return len(DSS_HEADER_SIGNS & filled) >= 2
+
+
+def _cmmc(found: discover.Found, grids: dict[str, Grid]) -> bool:
+    """C/W/S holds NIST SP 800-171 requirements (half its values or more) and the POA&M also
+    says it is a CMMC one: an SPRS points column, practice ids ("AC.L2-3.1.1"), or NIST SP
+    800-171 / CMMC / SPRS / CUI above the table. 800-171 ids alone could be any tracker's (a
+    DSS POA&M under DFARS 252.204-7012 lists them too): that stays DSS (or generic)."""
+    first = found.first
+    grid = grids[first.sheet]
     cws = next((c for c in first.columns if c.target == "cws"), None)
     if cws is None:
-        return "generic"
+        return False
     j = cws.col - grid.col0
     column = [r[j] if j < len(r) else None for r in grid.rows[first.header_row - grid.row0 + 1:]]
     if sp800171.share_of_requirements(column) < 0.5:
-        return "generic"
-    # 800-171 ids alone could be any tracker's: a CMMC POA&M also says so (SPRS points column,
-    # practice ids "AC.L2-3.1.1", or NIST SP 800-171 / CMMC in its title)
+        return False
+    labels = {model.normalise_header(c.label) for c in first.columns}
     above = " ".join(str(v) for r in grid.rows[: first.header_row - grid.row0] for v in r if v)
-    signs = (labels & CMMC_HEADERS or CMMC_TITLE.search(above)
-             or any(isinstance(v, str) and PRACTICE.search(v) for v in column))
-    return "cmmc" if signs else "generic"
+    return bool(labels & CMMC_HEADERS or CMMC_TITLE.search(above)
+                or any(isinstance(v, str) and PRACTICE.search(v) for v in column))
 
 
 def read_grids(grids: dict[str, Grid], *, date1904: bool = False, source: str | None = None,
@@ -100,7 +116,9 @@ def read_grids(grids: dict[str, Grid], *, date1904: bool = False, source: str | 
     if foreign:
         raise TemplateError(f"this is {foreign} workbook, read by its own layout", path=source)
     template = recognise(found, grids)
-    layout = {"dss": model.DSS, "cmmc": CMMC}.get(template, GENERIC)
+    # a CMMC POA&M kept on the DSS form is read as the DSS form (its header block, its columns)
+    layout = model.DSS if template == "dss" or (template == "cmmc" and dss_form(found, grids)) \
+        else CMMC if template == "cmmc" else GENERIC
     conv = Conversion(source=source or template, target="poam")
     invalid: list[Invalid] = []
     parts = [_read_part(grids[c.sheet], c, layout, date1904, invalid) for c in found.parts]
