@@ -39,6 +39,8 @@ def test_find_files_in_folders(inbox: Path) -> None:
     # .xls/.xlsb/.ods are read (python-calamine) for validation: found like the others
     assert names(files) == ["broken.xlsx", "good.xlsx", "old.xls", "second.xlsm"]
     assert any("~$good.xlsx" in s and "lock file" in s for s in skipped)
+    assert any(".hidden.xlsx" in s and "hidden file" in s for s in skipped)  # listed, not silent
+    assert not any(".git" in s for s in skipped)  # hidden folders are not searched
     assert any("symlink loop" in s for s in skipped)
 
 
@@ -145,7 +147,7 @@ def test_report_names_skip_skipped_files_and_control_characters(tmp_path: Path) 
     results = [{"path": "in/~$poam.xlsx", "status": "skipped", "error": "a lock file"},
                {"path": "in/bad\nname.xlsx", "status": "ok", "error": None, "summary": {},
                 "findings": []}]
-    write_reports(results, tmp_path)
+    assert write_reports(results, tmp_path) == 1  # reports written: the skipped file has none
     assert results[0]["report"] is None and results[1]["report"] == "bad_name.json"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad_name.json", "summary.csv",
                                                           "summary.json"]

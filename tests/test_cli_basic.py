@@ -76,3 +76,14 @@ def test_new_with_unknown_profile_is_one_line_exit_2(tmp_path):
     res = runner.invoke(app, ["new", str(tmp_path / "x.xlsx"), "--profile", "nist"])
     assert res.exit_code == 2 and "unknown profile" in res.output
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_a_closed_pipe_ends_quietly_like_unix_tools():
+    """`poam-xl rules | head -1`: the reader leaves; no error line, exit 141 (128 + SIGPIPE)."""
+    proc = subprocess.Popen([sys.executable, "-m", "poam_xl", "convert", "--show-mapping", "fedramp"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # before the first line is written
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141, err
+    assert err == ""

@@ -41,7 +41,8 @@ def find_files(args: Iterable[str | Path], exclude: Iterable[Path] = ()
                ) -> tuple[list[Path], list[str]]:
     """Files named, found in folders (recursively) or matched by globs; plus what was skipped.
 
-    Folders yield .xlsx/.xlsm files only, never Office lock files (``~$*``) or hidden files;
+    Folders yield .xlsx/.xlsm files only, never Office lock files (``~$*``) or hidden files
+    (both listed as skipped, with the reason; hidden folders are not searched);
     symlinked folders are followed once (a symlink loop is visited once, not forever). A name
     that matches nothing is kept, so the report says "file not found" for it.
     """
@@ -118,6 +119,9 @@ def _walk(root: Path, skipped: list[str], excluded: set[tuple[int, int]]) -> lis
             if name.startswith("~$"):
                 skipped.append(Skipped(Path(folder) / name, "Office lock file (the workbook is "
                                        "open in Excel)"))
+            elif name.startswith(".") and name.lower().endswith(SUFFIXES):
+                skipped.append(Skipped(Path(folder) / name, "hidden file (a macOS ._ copy, or "
+                                       "hidden on purpose): name it to read it"))
             elif _wanted(name):
                 out.append(Path(folder) / name)
     return out

@@ -56,7 +56,7 @@ def prepare(folder: Path) -> None:
 
 def write_reports(results: list[dict[str, Any]], out_dir: Path) -> int:
     """Per-file JSON reports, summary.json and summary.csv, each written atomically; returns the
-    number of per-file reports."""
+    number of per-file reports written (a skipped file has a summary row, no report)."""
     names = unique_names([Path(r["path"]) for r in results])
     for r in results:  # each file's report (and feedback copy) is named in the summaries
         r["report"] = None if r.get("status") == "skipped" else f"{names[r['path']]}.json"
@@ -68,9 +68,10 @@ def write_reports(results: list[dict[str, Any]], out_dir: Path) -> int:
         with atomic_path(out_dir / f"{names[r['path']]}.json") as tmp:
             tmp.write_text(json.dumps(r, indent=2, ensure_ascii=False, default=str) + "\n",
                            encoding="utf-8")
+    written = sum(1 for r in results if r.get("status") != "skipped")
     with atomic_path(out_dir / f"{RESERVED}.json") as tmp:
         tmp.write_text(report.to_json([{k: v for k, v in r.items() if k != "findings"}
                                        for r in results]), encoding="utf-8")
     with atomic_path(out_dir / f"{RESERVED}.csv") as tmp:
         tmp.write_text(report.summary_csv(results), encoding="utf-8")
-    return len(results)
+    return written

@@ -34,6 +34,18 @@ def fail(message: str, code: ExitCode = ExitCode.UNREADABLE) -> None:
     raise typer.Exit(int(code))
 
 
+PIPE_CLOSED = 141  # 128 + SIGPIPE: what Unix tools exit with when their reader goes away
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real stdout (a test runner's capture): nothing to do
+        pass
+
+
 def handle_errors(func: F) -> F:
     """Map the library's exceptions to one-line messages and exit codes (nowhere else does this)."""
 
@@ -49,6 +61,9 @@ def handle_errors(func: F) -> F:
             fail(str(exc), ExitCode.UNREADABLE)
         except KeyboardInterrupt:
             fail("interrupted", ExitCode.UNREADABLE)
+        except BrokenPipeError:  # the reader of our output left (`| head`): stop quietly
+            _quiet_stdout()
+            raise typer.Exit(PIPE_CLOSED) from None
         except OSError as exc:  # the file system (full disk, read-only, a name too long ...)
             if DEBUG["on"]:
                 raise
