@@ -15,7 +15,8 @@ from typing import Any
 
 from .values import plain
 
-__all__ = ["MINE", "TAG", "Tag", "join_tags", "pack", "split_tags", "text", "text_of", "unpack"]
+__all__ = ["MINE", "TAG", "Tag", "join_tags", "pack", "split_tags", "text", "text_of", "unpack",
+           "value_of"]
 
 TAG = re.compile(r"^\[(FedRAMP|OSCAL|eMASS|poam-xl|csv|json|column) ([^\]\n]+)\] ?", re.MULTILINE)
 Tag = tuple[str, str, str]  # (side, field label, value text)
@@ -32,6 +33,27 @@ def text(value: Any) -> str:
     if isinstance(v, dt.date):
         return v.isoformat()
     return str(v)
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?)?")
+_NUMBER = re.compile(r"-?(0|[1-9]\d{0,14})(\.\d{1,15})?")
+
+
+def value_of(tag_text: str) -> Any:
+    """The value a tag's text stands for, where ``text`` wrote it so: '4711' -> 4711, '2.5' ->
+    2.5, '2026-01-05' -> a date, '2026-01-05 10:30:00' -> a datetime; anything else (
+    '00123', '0.10', '1e3', ' 7', 'TBD') stays the text it is. Used where a kept column becomes a
+    column again (a number stays a number, a date a date)."""
+    if _NUMBER.fullmatch(tag_text):
+        number = float(tag_text) if "." in tag_text else int(tag_text)
+        return number if text(number) == tag_text or repr(number) == tag_text else tag_text
+    if _ISO_DATE.fullmatch(tag_text):
+        try:
+            return (dt.datetime.fromisoformat(tag_text) if len(tag_text) > 10
+                    else dt.date.fromisoformat(tag_text))
+        except ValueError:  # 2026-02-30
+            return tag_text
+    return tag_text
 
 
 def split_tags(comments: Any) -> tuple[str | None, list[Tag]]:

@@ -119,3 +119,40 @@ def test_import_strict_refuses_an_unmapped_severity(tmp_path: Path) -> None:
     code, _o, err = run(*args, "--strict")
     assert code == 1 and not out.exists() and "Extreme" in err
     assert run(*args)[0] == 0 and out.exists()
+
+
+def test_kept_columns_keep_their_types_and_are_reported(tmp_path: Path) -> None:
+    """A kept number column stays numbers and a kept date column dates through DSS -> JSON
+    -> DSS; the conversion lists each kept column (never silently carried)."""
+    import datetime as dt
+
+    from tests.helpers import make_book
+
+    def extra(wb: openpyxl.Workbook) -> None:
+        ws = wb["POA&M"]
+        row = next(r for r in ws.iter_rows(max_row=20) if any(c.value == "Item Number" for c in r))
+        last = max(c.column for c in row if c.value) + 1
+        ws.cell(row[0].row, last, "Cost Center")
+        ws.cell(row[0].row, last + 1, "Ticket Opened")
+        ws.cell(row[0].row, last + 2, "Ticket")
+        for i in range(1, 5):
+            ws.cell(row[0].row + i, last, 4710 + i)
+            ws.cell(row[0].row + i, last + 1, dt.date(2026, 1, i))
+            ws.cell(row[0].row + i, last + 2, f"00{i}")  # text that looks like a number
+
+    src = make_book(tmp_path / "extra.xlsx", sample=4, edit=extra)
+    x, back = tmp_path / "x.json", tmp_path / "back.xlsx"
+    code, out, _ = run("convert", src, x)
+    assert code == 0
+    assert "kept in Comments: Cost Center (4 items)" in out
+    assert "kept in Comments: Ticket Opened (4 items)" in out
+    assert run("convert", x, back)[0] == 0
+    ws = openpyxl.load_workbook(back)["POA&M"]
+    head = next(r for r in ws.iter_rows(max_row=20) if any(c.value == "Item Number" for c in r))
+    cols = {c.value: c.column for c in head if c.value}
+    first = head[0].row + 1
+    assert [ws.cell(first + i, cols["Cost Center"]).value for i in range(4)] == [4711, 4712, 4713,
+                                                                               4714]
+    opened = ws.cell(first, cols["Ticket Opened"])
+    assert opened.is_date and opened.value.date() == dt.date(2026, 1, 1)
+    assert ws.cell(first, cols["Ticket"]).value == "001"

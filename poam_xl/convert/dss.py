@@ -175,7 +175,11 @@ def _put_back(ws: Any, first: int, header_row: int, columns: tuple[model.Column,
         at["column:" + label] = k
     for i, mine in enumerate(cells):
         for key, value in mine.items():
-            textcells.put(ws, first + i, at[key], value)
+            if key.startswith("column:"):  # a kept column: its numbers and dates as such again
+                value = kept.value_of(value)
+            cell = textcells.put(ws, first + i, at[key], value)
+            if type(value) is dt.date:
+                cell.number_format = "mm/dd/yyyy"
 
 
 def mapping() -> list[tuple[str, str, str]]:

@@ -178,10 +178,35 @@ def convert(
         target=str(out),
         items=put.items or got.items,
         dropped=[{**d, "direction": f"{fin}->dss"} for d in got.dropped]
-        + [{**d, "direction": f"dss->{fout}"} for d in put.dropped],
+        + [{**d, "direction": f"dss->{fout}"} for d in put.dropped + kept_columns(poam, fout)],
         notes=[f"from {fin} ({reader.title}) to {fout} ({writer.title})", *notes, *put.notes],
         mapping=poam.mapping(),
     )
+
+
+KEPT_IN = {"oscal": "remarks"}  # where a target keeps the Comments text (tags included)
+
+
+def kept_columns(poam: Any, fout: str) -> list[dict[str, Any]]:
+    """The source's columns that no field takes (kept by the reader as ``[column Header]``
+    tags, ``TableData.kept``), as report entries: one per item and column. A DSS target
+    writes them back as columns of their own: nothing to report."""
+    if fout == "dss":
+        return []
+    out = []
+    for data, field in ((poam.items, "Comments"), (poam.milestones, "Changes")):
+        if data is None or not data.kept:
+            continue
+        numbers = data.frame["item_number"] if "item_number" in data.frame else None
+        for row, tags in data.kept.items():
+            item = numbers.get(row) if numbers is not None else None
+            for side, label, text in tags:
+                if side == "column":
+                    out.append({"item": None if item is None or item != item else item,
+                                "field": label, "value": text,
+                                "kept_in": KEPT_IN.get(fout, field) if field == "Comments"
+                                else field})
+    return out
 
 
 def losses(poam: Any, put: Conversion) -> list[str]:
