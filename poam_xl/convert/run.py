@@ -197,7 +197,7 @@ def kept_columns(poam: Any, fout: str) -> list[dict[str, Any]]:
     for data, field in ((poam.items, "Comments"), (poam.milestones, "Changes")):
         if data is None or not data.kept:
             continue
-        numbers = data.frame["item_number"] if "item_number" in data.frame else None
+        numbers = data.frame.get("item_number")
         for row, tags in data.kept.items():
             item = numbers.get(row) if numbers is not None else None
             for side, label, text in tags:
