@@ -204,3 +204,26 @@ def test_unlabelled_columns_of_numbers_and_dates_are_kept(tmp_path) -> None:
     assert "Column G" not in labels  # empty all the way down: nothing to keep
     kept = {tag[1] for tags in poam.items.kept.values() for tag in tags}
     assert {"Column E", "Column F"} <= kept
+
+
+@pytest.mark.parametrize("cells", [
+    [1, "Audit logs not reviewed", "<Describe>"],
+    [2.0, "  Weak passwords  ", "Total"],
+    [3, "Example: patch the server", None],
+    [4, "e.g. weekly review", ""],
+    [5, "   ", "Totals"],
+    [6, "", "x"],
+    ["EXAMPLE-1", "A real weakness", None],
+    [7, "Sample weakness", "${poam.id}"],
+    [8, "Totals:", None],
+])
+def test_the_reader_fast_path_agrees_with_row_kind(cells: list[Any]) -> None:
+    """``plainly_an_item`` (the reader's shortcut) is True only for rows row_kind calls items."""
+    from poam_xl.layouts import text
+
+    num, desc = cells[0], cells[1]
+    if text.plainly_an_item(num, desc):
+        assert text.row_kind(cells, num, desc) is None
+    else:
+        assert not (type(num) in (int, float) and isinstance(desc, str) and desc.strip()
+                    and not desc.lower().lstrip().startswith(("example", "e.g.", "sample")))

@@ -172,14 +172,13 @@ def _skipped(grid: Grid, cand: discover.Candidate, positions: dict[str, int], la
     start = cand.header_row - grid.row0 + 1
     stop = None if last is None else last - grid.row0 + 1
     cols = [c.col - grid.col0 for c in cand.columns]
+    jn, jd = positions.get("item_number"), positions.get("description")
     for i, row in enumerate(grid.rows[start:stop], start=cand.header_row + 1):
-        cells = [row[j] for j in cols if j < len(row)]
-
-        def at(key: str, row: list[Any] = row) -> Any:
-            j = positions.get(key)
-            return row[j] if j is not None and j < len(row) else None
-
-        why = text.row_kind(cells, at("item_number"), at("description"))
+        num = row[jn] if jn is not None and jn < len(row) else None
+        desc = row[jd] if jd is not None and jd < len(row) else None
+        if text.plainly_an_item(num, desc):
+            continue
+        why = text.row_kind([row[j] for j in cols if j < len(row)], num, desc)
         if why:
             out[i] = why
     if cand.table is not None and cand.table.totals_rows:

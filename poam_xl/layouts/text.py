@@ -43,6 +43,14 @@ def is_placeholder(value: Any) -> bool:
         and all(len(p.split()) <= 2 for p in parts)
 
 
+def plainly_an_item(item_id: Any, description: Any) -> bool:
+    """True when ``row_kind`` is None for the row whatever its other cells hold: a numeric
+    item id (never a placeholder, example or totals label) and a description that is text,
+    not blank and not an example. Lets a reader skip the cell-by-cell look for most rows."""
+    return (type(item_id) in (int, float) and type(description) is str
+            and bool(description.strip()) and not _EXAMPLE_TEXT.match(description))
+
+
 def row_kind(values: Iterable[Any], item_id: Any = None, description: Any = None) -> str | None:
     """Why a table row is not an item ("template placeholder row", "example row", "totals
     row"), or None for an item. ``values`` are the row's non-blank cells."""
