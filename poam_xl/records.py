@@ -13,7 +13,7 @@ from . import dates, kept, model
 from .coerce import frame_from_records
 from .poam import Poam, TableData
 from .policy import DEFAULT, Policy
-from .values import plain
+from .values import plain, plain_column
 
 
 def records(frame: pd.DataFrame | None, keys: Iterable[str] | None = None) -> list[dict[str, Any]]:
@@ -27,17 +27,6 @@ def records(frame: pd.DataFrame | None, keys: Iterable[str] | None = None) -> li
     columns = [plain_column(frame[k]) for k in cols]
     return [dict(zip(cols, row, strict=True)) for row in zip(*columns, strict=True)] if cols else [
         {} for _ in range(len(frame))]
-
-
-def plain_column(column: pd.Series) -> list[Any]:
-    """``[values.plain(v) for v in column]``, with the typed columns converted in bulk."""
-    dtype = column.dtype
-    if dtype.kind == "M" and getattr(dtype, "tz", None) is None:  # datetime64: dates or None
-        return column.to_numpy("datetime64[D]").astype(object).tolist()  # type: ignore[no-any-return]
-    if str(dtype) == "Int64":
-        return column.to_numpy(dtype=object, na_value=None).tolist()  # type: ignore[no-any-return]
-    return [v if type(v) is str and v.strip() else None if v is None else plain(v)
-            for v in column.tolist()]
 
 
 _SIMPLE = (str, int, float, bool, dt.date, dt.datetime, type(None))

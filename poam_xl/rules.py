@@ -14,12 +14,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from . import derive, model, policy, values
 from .findings import Finding, RuleSet
 from .profiles.base import Context
-from .values import blank_mask, excerpt
+from .values import blank_mask, excerpt, plain_column
 
 if TYPE_CHECKING:
     from .poam import Poam
@@ -123,7 +124,9 @@ def text_dates(poam: Poam) -> list[TextDate]:
             if col.kind != "date" or col.key not in data.letters or col.key not in data.raw:
                 continue
             raw, read = data.raw[col.key], data.frame[col.key]
-            typed = raw.map(lambda v: isinstance(v, str)).astype(bool) & read.notna()
+            texts = np.fromiter((isinstance(v, str) for v in raw.tolist()), dtype=bool,
+                                count=len(raw))
+            typed = texts & read.notna().to_numpy()
             for row in raw.index[typed]:
                 out.append(TextDate(name, col.key, int(row), data.letters[col.key], str(raw[row]),
                                     pd.Timestamp(read[row]).date()))
@@ -137,9 +140,13 @@ def _numbers(ctx: Context, table: str = "items") -> dict[Any, Any]:
     if key not in ctx.extra:
         frame = ctx.items if table == "items" else ctx.milestones
         s = frame["item_number"] if frame is not None else pd.Series(dtype=object)
-        ctx.extra[key] = {r: values.plain(v)
-                          for r, v in zip(s.index, s.to_numpy(dtype=object), strict=True)}
+        ctx.extra[key] = dict(zip(s.index, plain_column(s), strict=True))
     return ctx.extra[key]  # type: ignore[no-any-return]
+
+
+def _plain(column: pd.Series) -> pd.Series:
+    """``column.map(values.plain)`` as an object Series (typed columns converted in bulk)."""
+    return pd.Series(plain_column(column), index=column.index, dtype=object)
 
 
 def _where(ctx: Context, key: str, row: Any, table: str = "items") -> dict[str, Any]:
@@ -282,8 +289,8 @@ def milestones_sheet(ctx: Context) -> Iterator[Finding]:
         return
     items = ctx.items.dropna(subset=["item_number"]).drop_duplicates("item_number")
     # plain values on both sides: whole-number ids (DSS) and text ids (generic layouts) alike
-    by_number = pd.Series(items.index, index=items["item_number"].map(values.plain).astype(object))
-    numbers = ms["item_number"].map(values.plain).astype(object)
+    by_number = pd.Series(items.index, index=_plain(items["item_number"]))
+    numbers = _plain(ms["item_number"])
     known = numbers.isin(by_number.index)
     for row in ms.index[numbers.notna() & ~known]:
         yield RULES.make("milestone.item-unknown", f"milestone on row {row} points to item "
@@ -301,7 +308,7 @@ def milestones_sheet(ctx: Context) -> Iterator[Finding]:
         yield RULES.make("milestone.after-item-date", f"milestone {excerpt(text)!r} of item {number} "
                    f"is planned {_d(planned)}, after the item's Milestone Date {_d(due)}",
                    **_where(ctx, "planned_date", row, "milestones"))
-    numbered = ctx.items["item_number"].map(values.plain).astype(object)
+    numbered = _plain(ctx.items["item_number"])
     lacking = _open(ctx) & numbered.notna() & ~numbered.isin(list(numbers.dropna().unique()))
     for row in ctx.items.index[lacking.fillna(False).astype(bool)]:
         yield RULES.make("milestone.missing", f"{_who(ctx, row)} is open but has no milestones on the "

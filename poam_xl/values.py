@@ -25,7 +25,7 @@ import pandas as pd
 
 __all__ = [
     "FORMULA_START", "blank_mask", "cell_ref", "column_index", "column_letter", "escape_formula",
-    "excerpt", "is_blank", "is_ref", "item_prefix", "parse_ref", "plain", "split_ref",
+    "excerpt", "is_blank", "is_ref", "item_prefix", "parse_ref", "plain", "plain_column", "split_ref",
     "unescape_formula", "who",
 ]
 
@@ -73,6 +73,17 @@ def plain(value: Any) -> Any:
 def is_blank(value: Any) -> bool:
     """True for None, NaN/NaT/NA and text of only spaces."""
     return plain(value) is None
+
+
+def plain_column(column: pd.Series) -> list[Any]:
+    """``[plain(v) for v in column]``, with the typed columns converted in bulk."""
+    dtype = column.dtype
+    if dtype.kind == "M" and getattr(dtype, "tz", None) is None:  # datetime64: dates or None
+        return column.to_numpy("datetime64[D]").astype(object).tolist()  # type: ignore[no-any-return]
+    if str(dtype) == "Int64":
+        return column.to_numpy(dtype=object, na_value=None).tolist()  # type: ignore[no-any-return]
+    return [v if type(v) is str and v.strip() else None if v is None else plain(v)
+            for v in column.tolist()]
 
 
 def blank_mask(column: pd.Series) -> pd.Series:
