@@ -71,10 +71,15 @@ class Table:
     key_columns: tuple[str, ...] = ()
 
     def column(self, key: str) -> Column:
+        """The column of ``key``; raises KeyError for a key the table does not have."""
+        return self._by_key[key]
+
+    @functools.cached_property
+    def _by_key(self) -> dict[str, Column]:  # asked per cell by writers: one dict, built once
+        by_key: dict[str, Column] = {}
         for c in self.columns:
-            if c.key == key:
-                return c
-        raise KeyError(key)
+            by_key.setdefault(c.key, c)  # the first column of a key, as a scan would find
+        return by_key
 
     @functools.cached_property  # asked per row by writers; a frozen Table never changes
     def keys(self) -> tuple[str, ...]:

@@ -120,6 +120,9 @@ def _label(key: str) -> str:
     return f.get(key, key)
 
 
+PROP_NAME = {key: key.replace("_", "-") for key in PROP_KEYS}  # item-number, date-identified ...
+
+
 def _prop(name: str, value: Any, ns: str = NS) -> dict[str, str]:
     return {"name": name, "ns": ns, "value": kept.text_of(value) or ""}
 
@@ -149,7 +152,7 @@ def _item(
         if "\n" in value:
             tags[model.ITEMS.column(key).header] = value
         else:
-            props.append(_prop(key.replace("_", "-"), value))
+            props.append({"name": PROP_NAME[key], "ns": NS, "value": value})  # text already
         conv.dropped.append(
             {
                 "item": num,
@@ -234,9 +237,9 @@ def _risk(
             "title": text.split("\n")[0],
             "description": text if "\n" in text else None,
             "props": [
-                _prop(k.replace("_", "-"), m.get(k))
-                for k in ("status", "completed_date")
-                if kept.text_of(m.get(k))
+                {"name": name, "ns": NS, "value": value}
+                for name, k in (("status", "status"), ("completed-date", "completed_date"))
+                if (value := kept.text_of(m.get(k)))
             ]
             or None,
             "timing": {"on-date": {"date": when}} if when else None,
