@@ -159,3 +159,20 @@ def test_auto_picks_cmmc_for_a_cmmc_poam_on_the_dss_form(tmp_path: Path) -> None
     assert (plain.profile, plain.template) == ("dss", "dss") and "sprs_score" not in plain.summary
     forced = validate(practices, profile="dss", as_of=AS_OF)
     assert not [f for f in forced.findings if f.rule.startswith(("template.", "cmmc."))]
+
+
+def test_weak_cmmc_signs_leave_a_dss_poam_dss(tmp_path: Path) -> None:
+    """On the DSS form, "CUI" or "CMMC" in header values and one practice id among bare
+    numbers are not a CMMC POA&M: no CMMC errors for a DFARS 7012 POA&M."""
+    bare = ("3.1.1", "3.1.3", "3.1.10", "3.13.11")
+
+    def cui(ws: Any) -> None:
+        ws[header_ref("system_name")] = "CUI file server enclave"
+        ws[header_ref("company_name")] = "CMMC Consulting LLC"
+
+    one = cmmc_book(tmp_path / "one.xlsx", cws=("AC.L2-3.1.1", *bare))
+    named = cmmc_book(tmp_path / "cui.xlsx", cws=bare, edit=cui)
+    for path in (one, named):
+        report = validate(path, as_of=AS_OF)
+        assert (report.profile, report.template) == ("dss", "dss"), path
+        assert not [f for f in report.findings if f.rule.startswith("cmmc.")]

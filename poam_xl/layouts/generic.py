@@ -64,7 +64,7 @@ def recognise(found: discover.Found, grids: dict[str, Grid]) -> str:
     """'cmmc' (C/W/S names NIST SP 800-171 requirements and the POA&M says it is a CMMC one),
     'dss' (the DSS form's own columns or header block) or 'generic'."""
     dss = dss_form(found, grids)
-    if _cmmc(found, grids):
+    if _cmmc(found, grids, dss):
         return "cmmc"
     return "dss" if dss else "generic"
 
@@ -82,11 +82,13 @@ def dss_form(found: discover.Found, grids: dict[str, Grid]) -> bool:
     return len(DSS_HEADER_SIGNS & filled) >= 2
 
 
-def _cmmc(found: discover.Found, grids: dict[str, Grid]) -> bool:
+def _cmmc(found: discover.Found, grids: dict[str, Grid], dss: bool = False) -> bool:
     """C/W/S holds NIST SP 800-171 requirements (half its values or more) and the POA&M also
-    says it is a CMMC one: an SPRS points column, practice ids ("AC.L2-3.1.1"), or NIST SP
-    800-171 / CMMC / SPRS / CUI above the table. 800-171 ids alone could be any tracker's (a
-    DSS POA&M under DFARS 252.204-7012 lists them too): that stays DSS (or generic)."""
+    says it is a CMMC one. On the DSS form only strong signs count: an SPRS points column, or
+    practice ids ("AC.L2-3.1.1") in half of C/W/S or more (its header block names systems and
+    companies: "CUI enclave" or "CMMC Consulting LLC" says nothing). Elsewhere also practice
+    ids anywhere, or NIST SP 800-171 / CMMC / SPRS / CUI above the table. 800-171 ids alone
+    could be any tracker's (a DSS POA&M under DFARS 252.204-7012 lists them too)."""
     first = found.first
     grid = grids[first.sheet]
     cws = next((c for c in first.columns if c.target == "cws"), None)
@@ -97,9 +99,13 @@ def _cmmc(found: discover.Found, grids: dict[str, Grid]) -> bool:
     if sp800171.share_of_requirements(column) < 0.5:
         return False
     labels = {model.normalise_header(c.label) for c in first.columns}
+    practices = [isinstance(v, str) and bool(PRACTICE.search(v)) for v in column
+                 if v is not None and str(v).strip()]
+    if dss:
+        return bool(labels & CMMC_HEADERS) or (
+            bool(practices) and sum(practices) * 2 >= len(practices))
     above = " ".join(str(v) for r in grid.rows[: first.header_row - grid.row0] for v in r if v)
-    return bool(labels & CMMC_HEADERS or CMMC_TITLE.search(above)
-                or any(isinstance(v, str) and PRACTICE.search(v) for v in column))
+    return bool(labels & CMMC_HEADERS or CMMC_TITLE.search(above) or any(practices))
 
 
 def read_grids(grids: dict[str, Grid], *, date1904: bool = False, source: str | None = None,
