@@ -15,8 +15,8 @@ from typing import Any
 
 from .values import plain
 
-__all__ = ["MINE", "TAG", "Tag", "join_tags", "pack", "split_tags", "text", "text_of", "unpack",
-           "value_of"]
+__all__ = ["MINE", "TAG", "Tag", "join_tags", "pack", "quoted", "split_tags", "text", "text_of",
+           "unpack", "value_of"]
 
 TAG = re.compile(r"^\[(FedRAMP|OSCAL|eMASS|poam-xl|csv|json|column) ([^\]\n]+)\] ?", re.MULTILINE)
 Tag = tuple[str, str, str]  # (side, field label, value text)
@@ -43,7 +43,10 @@ def value_of(tag_text: str) -> Any:
     """The value a tag's text stands for, where ``text`` wrote it so: '4711' -> 4711, '2.5' ->
     2.5, '2026-01-05' -> a date, '2026-01-05 10:30:00' -> a datetime; anything else (
     '00123', '0.10', '1e3', ' 7', 'TBD') stays the text it is. Used where a kept column becomes a
-    column again (a number stays a number, a date a date)."""
+    column again (a number stays a number, a date a date). A leading apostrophe marks text
+    (see :func:`quoted`): "'4711" -> the text '4711'."""
+    if tag_text.startswith("'"):
+        return tag_text[1:]
     if _NUMBER.fullmatch(tag_text):
         number = float(tag_text) if "." in tag_text else int(tag_text)
         return number if text(number) == tag_text or repr(number) == tag_text else tag_text
@@ -54,6 +57,15 @@ def value_of(tag_text: str) -> Any:
         except ValueError:  # 2026-02-30
             return tag_text
     return tag_text
+
+
+def quoted(cell_text: str) -> str:
+    """Tag text for a kept column's *text* cell that :func:`value_of` gives back as that text:
+    text that would read as a number or ISO date ("4711", "2026-01-05"), or that starts with an
+    apostrophe, gets one leading apostrophe, Excel's own mark for "this is text"."""
+    if cell_text.startswith("'") or not isinstance(value_of(cell_text), str):
+        return "'" + cell_text
+    return cell_text
 
 
 def split_tags(comments: Any) -> tuple[str | None, list[Tag]]:

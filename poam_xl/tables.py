@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import dates, model, policy
+from . import kept as kept_tags
 from .coerce import Invalid, as_text, convert, filled, split_word_date, take_problems
 from .errors import TemplateError
 from .grids import CellProblem, Grid
@@ -171,8 +172,11 @@ def read_table(grid: Grid, sheet: str, header_row: int, table: model.Table,
     kept: dict[int, list[tuple[str, str, str]]] = {}
     for name, j in extra.items():
         for i, row in zip(keep, index, strict=True):
-            text = as_text(columns[j][i]) if j in columns else None
-            if text is not None and not isinstance(columns[j][i], CellProblem):
+            cell = columns[j][i] if j in columns else None
+            text = as_text(cell)
+            if text is not None and not isinstance(cell, CellProblem):
+                if type(cell) is str:  # text stays text on the way back (kept.value_of)
+                    text = kept_tags.quoted(text)
                 kept.setdefault(int(row), []).append(("column", name, text))
     missing = [c.key for c in table.columns if c.key not in letters and not c.derived]
     frame = pd.DataFrame(data, index=index)

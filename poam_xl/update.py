@@ -14,7 +14,7 @@ from .errors import UsageError, WorkbookError, WriteError, shown
 from .report import plural
 from .validation import Report
 from .values import column_letter, plain, split_ref
-from .write import Snapshot, atomic_path, check_extension, private_copy, snapshot, swap_in_place
+from .write import Snapshot, atomic_path, check_extension, private_copy, same_file, snapshot, swap_in_place
 from .xlsxcf import highlight_first
 from .xlsxcharts import set_major_units
 from .xlsxpatch import Sheet, Workbook, q
@@ -124,7 +124,7 @@ def update_file(file: str | Path, output: str | Path | None, *, profile: str = "
     from .validation import validate
 
     src = Path(file)
-    if output is not None and Path(output).resolve() == src.resolve():
+    if output is not None and same_file(src, output):
         raise WriteError("--output names the input file (or a link to it): refusing to overwrite "
                          "it; use --in-place to replace it safely", path=str(output))
     if output is not None:
@@ -281,7 +281,7 @@ def annotated_copy(src: str | Path, dst: str | Path, report: Report) -> Path:
     Excel would refuse. The copy is written atomically; ``src`` is never modified.
     """
     src, dst = Path(src), Path(dst)
-    if dst.exists() and dst.resolve() == src.resolve():
+    if same_file(src, dst):
         raise UsageError("the annotated copy must not overwrite the input", path=str(src))
     check_extension(src, dst)
     with Workbook(src) as wb:

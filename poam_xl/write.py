@@ -164,33 +164,42 @@ def check_extension(src: str | Path, dst: str | Path) -> None:
     reads (.xls, .xlsb, .ods, Strict OOXML). Raises WriteError.
 
     Excel opens a package only when its extension matches the workbook part's content type
-    ([Content_Types].xml; ECMA-376 Part 2 §10.1.2): ``...sheet.macroEnabled.main+xml`` is
-    .xlsm (with or without a VBA project: Excel saves either), ``...sheet.main+xml`` is .xlsx
-    (template types: .xltm / .xltx); otherwise "the file format or file extension is not
-    valid". A write-back keeps the content type, so the output takes the input's kind.
+    ([Content_Types].xml; ECMA-376 Part 2 §10.1.2; MS-OFFCRYPTO/MS-XLSX list the four):
+    ``...sheet.main+xml`` is .xlsx, ``...sheet.macroEnabled.main+xml`` .xlsm (with or without
+    a VBA project: Excel saves either), ``...template.main+xml`` .xltx and
+    ``...template.macroEnabled.main+xml`` .xltm; otherwise "the file format or file extension
+    is not valid". A write-back keeps the content type, so the output takes the input's kind.
     """
     from .package import inspect
 
     why = inspect(src).writable
     if why is not None:
         raise WriteError(why, path=src)
-    macro = macro_enabled(src)
+    if same_file(src, dst):  # in place: the name it already has
+        return
+    want = workbook_kind(src)
     suffix = Path(dst).suffix.lower()
-    if macro and suffix not in (".xlsm", ".xltm"):
-        raise WriteError("the workbook is macro-enabled (an .xlsm, VBA or not): name the output "
-                         ".xlsm, Excel refuses a macro-enabled workbook named .xlsx", path=dst)
-    if not macro and suffix in (".xlsm", ".xltm"):
-        raise WriteError("the workbook is not macro-enabled: name the output .xlsx, Excel refuses "
-                         "a plain workbook named .xlsm", path=dst)
+    if suffix != want:
+        raise WriteError(f"the workbook is {KIND_WORDS[want]}: name the output {want}, Excel "
+                         f"refuses it named {suffix or 'without an extension'}", path=dst)
 
 
-MACRO_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
-MACRO_TEMPLATE_TYPE = "application/vnd.ms-excel.template.macroEnabled.main+xml"
+#: workbook part content type (lower case) → the extension Excel requires for it
+KINDS = {
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml": ".xlsx",
+    "application/vnd.ms-excel.sheet.macroenabled.main+xml": ".xlsm",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml": ".xltx",
+    "application/vnd.ms-excel.template.macroenabled.main+xml": ".xltm",
+}
+KIND_WORDS = {".xlsx": "a plain workbook (.xlsx)",
+              ".xlsm": "macro-enabled (an .xlsm, VBA or not)",
+              ".xltx": "a template (.xltx)", ".xltm": "a macro-enabled template (.xltm)"}
 
 
-def macro_enabled(path: str | Path) -> bool:
-    """True when the workbook part's content type is macro-enabled (.xlsm/.xltm); a package
-    without that entry is macro-enabled when it holds a VBA project (xl/vbaProject.bin)."""
+def workbook_kind(path: str | Path) -> str:
+    """The extension Excel requires for this package: ".xlsx", ".xlsm", ".xltx" or ".xltm",
+    from the workbook part's content type (compared without letter case). A package without a
+    recognised entry is ".xlsm" when it holds a VBA project (xl/vbaProject.bin), else ".xlsx"."""
     import zipfile
 
     from defusedxml import ElementTree as SafeET
@@ -204,8 +213,27 @@ def macro_enabled(path: str | Path) -> bool:
     for node in root if root is not None else ():
         if node.tag.rpartition("}")[2] == "Override" and \
                 node.get("PartName", "").lower() == "/xl/workbook.xml":
-            return node.get("ContentType", "") in (MACRO_TYPE, MACRO_TEMPLATE_TYPE)
-    return "xl/vbaProject.bin" in names
+            kind = KINDS.get(node.get("ContentType", "").strip().lower())
+            if kind is not None:
+                return kind
+    return ".xlsm" if "xl/vbaProject.bin" in names else ".xlsx"
+
+
+def macro_enabled(path: str | Path) -> bool:
+    """True when the workbook part's content type is macro-enabled (.xlsm/.xltm); see
+    :func:`workbook_kind`."""
+    return workbook_kind(path) in (".xlsm", ".xltm")
+
+
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """True when ``b`` names the file ``a`` (the same path, a symbolic or a hard link)."""
+    a, b = Path(a), Path(b)
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist
+        return False
 
 
 @contextlib.contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from typer.testing import CliRunner
 
 from poam_xl.cli import app
@@ -86,4 +87,17 @@ def test_a_closed_pipe_ends_quietly_like_unix_tools():
     proc.stdout.close()  # before the first line is written
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 141, err
+    assert err == ""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["validate", "--help"], ["--version"], ["demo"]])
+def test_a_closed_pipe_after_help_or_demo_is_141_too(args: list[str], tmp_path) -> None:
+    """click (help, version) and rich (demo) end a closed pipe with exit 1 of their own: the
+    entry point reports it as 141, quietly."""
+    proc = subprocess.Popen([sys.executable, "-m", "poam_xl", *args], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141, err
     assert err == ""

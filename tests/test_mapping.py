@@ -135,10 +135,14 @@ def test_kept_columns_keep_their_types_and_are_reported(tmp_path: Path) -> None:
         ws.cell(row[0].row, last, "Cost Center")
         ws.cell(row[0].row, last + 1, "Ticket Opened")
         ws.cell(row[0].row, last + 2, "Ticket")
+        ws.cell(row[0].row, last + 3, "Ref")
         for i in range(1, 5):
             ws.cell(row[0].row + i, last, 4710 + i)
             ws.cell(row[0].row + i, last + 1, dt.date(2026, 1, i))
             ws.cell(row[0].row + i, last + 2, f"00{i}")  # text that looks like a number
+        # text that reads as a number or an ISO date, and text led by an apostrophe
+        for i, ref in enumerate(("4711", "2026-01-05", "'quoted", "2.5"), start=1):
+            ws.cell(row[0].row + i, last + 3, ref).data_type = "s"
 
     src = make_book(tmp_path / "extra.xlsx", sample=4, edit=extra)
     x, back = tmp_path / "x.json", tmp_path / "back.xlsx"
@@ -156,3 +160,5 @@ def test_kept_columns_keep_their_types_and_are_reported(tmp_path: Path) -> None:
     opened = ws.cell(first, cols["Ticket Opened"])
     assert opened.is_date and opened.value.date() == dt.date(2026, 1, 1)
     assert ws.cell(first, cols["Ticket"]).value == "001"
+    refs = [ws.cell(first + i, cols["Ref"]).value for i in range(4)]
+    assert refs == ["4711", "2026-01-05", "'quoted", "2.5"]  # text stays text, exactly

@@ -366,3 +366,58 @@ def test_a_macro_enabled_workbook_without_vba_is_written_back_as_xlsm(tmp_path: 
     plain_named_xlsm = run(app, ["update", str(tmp_path / "novba.plain.xlsx"), "--output",
                                  str(tmp_path / "p.xlsm"), "--as-of", "2026-11-25"])
     assert plain_named_xlsm.exit_code != 0 and "name the output .xlsx" in plain_named_xlsm.output
+
+
+def _with_content_type(path: Path, content_type: bytes) -> Path:
+    """A copy of a plain workbook whose workbook part has ``content_type``."""
+    plain = make_book(path.with_suffix(".src.xlsx"))
+    with zipfile.ZipFile(plain) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name in zin.namelist():
+            data = zin.read(name)
+            if name == "[Content_Types].xml":
+                old = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+                assert old in data
+                data = data.replace(old, content_type)
+            zout.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize(("content_type", "kind"), [
+    (b"application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml", ".xltx"),
+    (b"application/vnd.ms-excel.template.macroEnabled.main+xml", ".xltm"),
+    (b"application/vnd.ms-excel.sheet.macroEnabled.main+XML", ".xlsm"),  # another letter case
+    (b"application/vnd.ms-excel.SHEET.macroenabled.main+xml", ".xlsm"),
+])
+def test_the_output_must_carry_the_extension_of_the_workbook_kind(
+        tmp_path: Path, content_type: bytes, kind: str) -> None:
+    """Excel refuses a template named .xlsx and a workbook named .xltx (ECMA-376 content
+    types): every wrong extension is refused in one line, the right one is written."""
+    from poam_xl.write import workbook_kind
+
+    src = _with_content_type(tmp_path / f"book{kind}", content_type)
+    assert workbook_kind(src) == kind
+    run = CliRunner().invoke
+    for wrong in {".xlsx", ".xlsm", ".xltx", ".xltm"} - {kind}:
+        out = tmp_path / f"out{wrong}"
+        res = run(app, ["update", str(src), "--output", str(out), "--as-of", "2026-11-25"])
+        assert res.exit_code != 0 and f"name the output {kind}" in res.output, (wrong, res.output)
+        assert not out.exists() and "Traceback" not in res.output
+    ok = run(app, ["update", str(src), "--output", str(tmp_path / f"out{kind}"),
+                   "--as-of", "2026-11-25"])
+    assert ok.exit_code == 0, ok.output
+    assert workbook_kind(tmp_path / f"out{kind}") == kind
+
+
+def test_a_hard_link_to_the_input_is_not_an_output(tmp_path: Path) -> None:
+    """`update X --output H` where H is a hard link to X would replace X's name's data in
+    place without the in-place safety: refused, the input untouched."""
+    src = make_book(tmp_path / "x.xlsx")
+    link = tmp_path / "h.xlsx"
+    os.link(src, link)
+    before = sha256(src)
+    run = CliRunner().invoke
+    res = run(app, ["update", str(src), "--output", str(link), "--force", "--as-of", "2026-11-25"])
+    assert res.exit_code != 0 and "--in-place" in res.output, res.output
+    converted = run(app, ["convert", str(src), str(link), "--force"])
+    assert converted.exit_code != 0 and "overwrite the input" in converted.output, converted.output
+    assert sha256(src) == before and os.stat(src).st_nlink == 2

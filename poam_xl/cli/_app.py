@@ -202,4 +202,22 @@ def main() -> None:
         DEBUG["on"] = True
         os.environ["POAM_XL_DEBUG"] = "1"
         sys.argv = [a for a in sys.argv if a != "--debug"]
-    app()
+    was_null = _stdout_is_null()
+    try:
+        app()
+    except SystemExit as exc:
+        # a closed pipe outside our handlers ends with exit 1: click's (--help, --version) swaps
+        # stdout for its PacifyFlushWrapper (typer vendors click, so by name), rich's
+        # Console.on_broken_pipe points stdout at /dev/null. Report it the Unix way, as 141.
+        if exc.code == 1 and (type(sys.stdout).__name__ == "PacifyFlushWrapper"
+                              or (_stdout_is_null() and not was_null)):
+            _quiet_stdout()
+            raise SystemExit(PIPE_CLOSED) from None
+        raise
+
+
+def _stdout_is_null() -> bool:
+    try:
+        return os.path.samestat(os.fstat(sys.stdout.fileno()), os.stat(os.devnull))
+    except (OSError, ValueError, AttributeError):
+        return False

@@ -16,7 +16,7 @@ from .. import bulk
 from ..errors import PoamXlError, UsageError, ValuesLostError, WorkbookError, WriteError, shown
 from ..grids import Grid, load_grids
 from ..package import inspect
-from ..write import atomic_path
+from ..write import atomic_path, same_file
 from . import FORMATS, Conversion, get
 
 # content sniffing order: the most specific layouts first (a DSS reader accepts a lot)
@@ -124,7 +124,7 @@ def convert(
     src, out = Path(src), Path(out)
     if not src.exists():
         raise WorkbookError("file not found", path=src)
-    if out.exists() and out.resolve() == src.resolve():
+    if same_file(src, out):
         raise WriteError("refusing to overwrite the input file; choose another output", path=out)
     if out.exists() and not force:
         raise WriteError("already exists (use --force to overwrite)", path=out)

@@ -11,7 +11,7 @@ from .. import xlsxrows
 from ..errors import PoamXlError, UsageError, ValuesLostError, WriteError, shown
 from ..policy import DEFAULT
 from ..reader import Poam, read
-from ..write import Snapshot, atomic_path, check_extension, private_copy, snapshot, swap_in_place
+from ..write import Snapshot, atomic_path, check_extension, private_copy, same_file, snapshot, swap_in_place
 from ..xlsxpatch import Workbook
 from . import parse_all
 from .base import DEFAULT_OPTIONS, MAX_TEXT, ImportOptions, Record
@@ -121,9 +121,9 @@ def import_into(
     if in_place == (output is not None):
         raise UsageError("give exactly one of --output OUT or --in-place")
     dst = src if in_place else Path(output)  # type: ignore[arg-type]
-    if not in_place and dst.resolve() == src.resolve():
+    if not in_place and same_file(src, dst):
         raise UsageError("--output is the input workbook: use --in-place to change it")
-    if any(Path(f).resolve() == dst.resolve() for f in findings):
+    if any(same_file(f, dst) for f in findings):
         raise UsageError("--output would overwrite a findings file")
     if in_place:
         from ..update import lock_file
