@@ -18,7 +18,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from .. import feedback, kept, records, textcells
+from .. import feedback, kept, records, textcells, textstream
 from ..layouts import emass as L
 from ..layouts import emass_service as S
 from ..poam import Conversion, Poam
@@ -26,6 +26,8 @@ from .emass_kept import dss_tags, note_long_comments, report_kept
 
 _MILESTONE_TAG = re.compile(r"^Milestone (\d{1,3}) (.+)$")
 WRAP = Alignment(wrap_text=True, vertical="top")
+WRAPPED = textcells.CellStyle(alignment=WRAP)
+WRAPPED_DATE = textcells.CellStyle(alignment=WRAP, number_format="mm/dd/yyyy")
 
 
 def _value(key: str, text: str) -> Any:
@@ -86,16 +88,14 @@ def build(header: dict[str, Any], items: list[dict[str, Any]], variant: str) -> 
         ws.column_dimensions[cell.column_letter].width = 24
     ws.row_dimensions[L.HEADER_ROW].height = 60
     row = L.FIRST_ROW
+    put = textstream.stream(ws).put  # the rows: sheet XML in one pass (textstream.save)
     for e in items:
         for ms in e["rows"] or [{}]:  # the POA&M-level columns repeated on every row (C-PAT)
             for j, key in enumerate(columns, start=2):
                 value = ms.get(key) if key in S.MILESTONE_KEYS else e.get(key)
                 if value in (None, ""):
                     continue
-                cell = textcells.put(ws, row, j, value)
-                cell.alignment = WRAP
-                if isinstance(value, dt.date):
-                    cell.number_format = "mm/dd/yyyy"
+                put(row, j, value, WRAPPED_DATE if isinstance(value, dt.date) else WRAPPED)
             row += 1
     textcells.literal_text(ws)
     ws.freeze_panes = f"A{L.FIRST_ROW}"

@@ -12,7 +12,7 @@ from openpyxl.utils import column_index_from_string
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .. import feedback, kept, records, textcells
+from .. import feedback, kept, records, textcells, textstream
 from ..errors import UsageError
 from ..layouts import emass as L
 from ..poam import Conversion, Poam
@@ -100,10 +100,10 @@ def write(poam: Poam, path: str | Path, *, layout: str | None = None, **_: Any) 
         wb = service.build(poam.header, items, variant)
         conv.notes.append(f"written in the eMASS {variant} service layout (one row per milestone)")
     report_header(poam.header, conv)  # the same header block in every layout
-    conv.notes += textcells.cut_note(wb)
-    conv.altered += textcells.altered(wb)  # text cut or control characters replaced
     with atomic_path(out) as tmp:
-        wb.save(tmp)
+        textstream.save(wb, tmp)
+    conv.notes += textcells.cut_note(wb)  # recorded while the rows were written
+    conv.altered += textcells.altered(wb)  # text cut or control characters replaced
     conv.items = len(items)
     return conv
 
@@ -122,16 +122,17 @@ def build(header: dict[str, Any], items: list[dict[str, Any]]) -> Workbook:
     ws.title = L.SHEET
     _layout(ws, header)
     row = L.FIRST_ROW
+    put = textstream.stream(ws).put  # the item rows: sheet XML in one pass (textstream.save)
+    columns = [(column_index_from_string(f.letter), f) for f in L.FIELDS]
     for e in items:
         n = max(1, len(e["milestones"]), len(e["changes"]))
-        for f in L.FIELDS:
-            col = column_index_from_string(f.letter)
+        for col, f in columns:
             if f.kind == "lines":
                 for k, v in enumerate(e[f.key]):
-                    textcells.put(ws, row + k, col, v, WRAPPED)
+                    put(row + k, col, v, WRAPPED)
             elif e.get(f.key) not in (None, ""):
                 dated = f.kind == "date" and isinstance(e[f.key], dt.date)
-                textcells.put(ws, row, col, e[f.key], WRAPPED_DATE if dated else WRAPPED)
+                put(row, col, e[f.key], WRAPPED_DATE if dated else WRAPPED)
         row += n
     textcells.literal_text(ws)
     lookup = wb.create_sheet(L.LOOKUP_SHEET)

@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .. import feedback, kept, records, textcells
+from .. import feedback, kept, records, textcells, textstream
 from ..layouts.fedramp import (
     ADJUSTED,
     CLOSED,
@@ -78,10 +78,10 @@ CHANGES = (
 def write(poam: Any, path: str | Path, *, revision: int = 5, **_options: Any) -> Conversion:
     """Write ``poam`` as a FedRAMP POA&M workbook at ``path`` (atomically)."""
     wb, conv = build(poam, revision=revision)
-    conv.notes += textcells.cut_note(wb)
-    conv.altered += textcells.altered(wb)
     with atomic_path(Path(path)) as tmp:
-        wb.save(tmp)
+        textstream.save(wb, tmp)
+    conv.notes += textcells.cut_note(wb)  # recorded while the rows were written
+    conv.altered += textcells.altered(wb)
     return conv
 
 
@@ -106,12 +106,13 @@ def build(poam: Any, *, revision: int = 5) -> tuple[Workbook, Conversion]:
             fr["comments"] = pack(fr["comments"], {"Service Name": fr["fr_service_name"]})
             labels.append("Service Name")
         rows[sheet].append(fr)
+        block = kept.unpack(fr["comments"])[1] if labels else {}
         for label in labels:
             conv.dropped.append(
                 {
                     "item": rec.get("item_number"),
                     "field": label,
-                    "value": kept.text_of(kept.unpack(fr["comments"])[1].get(label)),
+                    "value": kept.text_of(block.get(label)),
                     "kept_in": "Comments",
                 }
             )
@@ -169,13 +170,15 @@ def _poam_sheet(
         c.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         ws.column_dimensions[get_column_letter(j)].width = WIDTHS.get(key, 18)
     ws.column_dimensions["A"].width = 20.83
-    for i, fr in enumerate(rows):
-        for j, (_h, key, kind, _n) in enumerate(fields, start=1):
+    put = textstream.stream(ws).put  # the item rows: sheet XML in one pass (textstream.save)
+    columns = [(j, key, DATE_CELL if kind == "date" else CELL)
+               for j, (_h, key, kind, _n) in enumerate(fields, start=1)]
+    for i, fr in enumerate(rows, start=FIRST_ROW):
+        for j, key, style in columns:
             value = fr.get(key)
             if value is None or value == "":
                 continue
-            # text stays text (issue 14)
-            textcells.put(ws, FIRST_ROW + i, j, value, DATE_CELL if kind == "date" else CELL)
+            put(i, j, value, style)  # text stays text (issue 14)
     _validations(ws, fields, FIRST_ROW + max(MIN_ROWS, len(rows) + 1000))
     ws.row_dimensions[5].height = 45
     if sheet in (OPEN, CLOSED):

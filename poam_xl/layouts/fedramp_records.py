@@ -224,7 +224,7 @@ def _without_derivable(fields: dict[str, Any], labels: dict[str, str], want: dic
 def _milestone_json(miles: list[dict[str, Any]]) -> str:
     keys = ("milestone", "planned_date", "status", "completed_date", "changes")
     return json.dumps(
-        [{k: kept.text_of(m.get(k)) for k in keys if kept.text_of(m.get(k))} for m in miles],
+        [{k: t for k in keys if (t := kept.text_of(m.get(k)))} for m in miles],
         ensure_ascii=False,
     )
 
