@@ -4,6 +4,7 @@ built back from such records (what every foreign-format reader and writer works 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -29,7 +30,7 @@ def records(frame: pd.DataFrame | None, keys: Iterable[str] | None = None) -> li
         {} for _ in range(len(frame))]
 
 
-_SIMPLE = (str, int, float, bool, dt.date, dt.datetime, type(None))
+SIMPLE = (str, int, float, bool, dt.date, dt.datetime, type(None))  # == is exact on these
 
 
 def parse(kind: str, value: Any) -> Any:
@@ -50,7 +51,7 @@ def parse(kind: str, value: Any) -> Any:
 
 def same(a: Any, b: Any) -> bool:
     """Equal after normalising blanks, surrounding space, dates and whole numbers."""
-    if type(a) is type(b) and type(a) in _SIMPLE and a == b:  # equal already: equal normalised
+    if type(a) is type(b) and type(a) in SIMPLE and a == b:  # equal already: equal normalised
         return True
     a, b = plain(a), plain(b)
     if isinstance(a, str):
@@ -194,6 +195,7 @@ def _rows_by_cell(data: TableData) -> dict[tuple[str, str], Any]:
     return out
 
 
+@functools.cache
 def data_keys() -> tuple[str, ...]:
     """Item columns that are data (derived columns are recomputed, never carried)."""
     return tuple(c.key for c in model.ITEM_COLUMNS if not c.derived)

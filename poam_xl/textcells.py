@@ -95,7 +95,9 @@ def _text_cell(ws: Any, value: str, row_number: int, col: int) -> Any:
     return cell
 
 
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in XML 1.0 (openpyxl refuses)
+# not allowed in XML 1.0 (§2.2 Char): openpyxl refuses the control characters, and a lone
+# surrogate (JSON "\ud800") or U+FFFE/U+FFFF cannot be encoded or read back
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _fit(ws: Any, value: str, row: int, col: int) -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+import operator
 import re
 import shutil
 import tempfile
@@ -34,12 +35,13 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.datetime import to_excel
 
 from . import textcells
-from .textcells import RISKY, CellStyle
+from .textcells import MAX_TEXT, RISKY, CellStyle
 
 __all__ = ["SheetStream", "save", "stream"]
 
 _KEY = "_poam_stream"
-_SPECIAL = re.compile(r"[&<>\r]")
+# what XML must escape, or textcells._fit replaces (textcells._ILLEGAL)
+_ODD = re.compile("[&<>\r]|" + textcells._ILLEGAL.pattern)
 _ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 
 
@@ -119,14 +121,23 @@ class _Styles:
         return found
 
 
+_SHAPES = {"s": ' t="inlineStr"><is><t xml:space="preserve">', "n": "><v>", "b": ' t="b"><v>',
+           "date": "><v>", "datetime": "><v>"}
+_ENDS = {"s": "</t></is></c>", "n": "</v></c>", "b": "</v></c>", "date": "</v></c>",
+         "datetime": "</v></c>"}
+
+
 def _rows_xml(st: SheetStream) -> tuple[list[str], int, int]:
     """The ``<row>`` elements of a stream, its last row and last column (1-based)."""
     styles = _Styles(st.ws)
     letters: dict[int, str] = {}
+    shapes: dict[tuple[int, str], tuple[str, str]] = {}  # (format, kind) -> cell XML around
     out: list[str] = []
     last_col = 0
+    first = operator.itemgetter(0)
     for r in sorted(st.rows):
-        cells = sorted(st.rows[r], key=lambda c: c[0])
+        cells = st.rows[r]
+        cells.sort(key=first)
         parts = [f'<row r="{r}">']
         previous = 0
         for col, value, style in cells:
@@ -134,27 +145,31 @@ def _rows_xml(st: SheetStream) -> tuple[list[str], int, int]:
                 raise _Unstreamable  # one cell written twice: openpyxl's last-wins applies
             previous = col
             letter = letters.get(col) or letters.setdefault(col, get_column_letter(col))
-            ref = f"{letter}{r}"
             kind = _kind(value)
             if kind == "s":
-                value = textcells._fit(st.ws, value, r, col)
+                odd = _ODD.search(value) is not None  # one scan for both rare cases
+                if odd or len(value) > MAX_TEXT:
+                    value = textcells._fit(st.ws, value, r, col)
                 if value.lstrip(" ").startswith(RISKY):
                     kind = "risky"
-            s = styles.id(style, kind)
-            attr = f' s="{s}"' if s else ""
-            if kind in ("s", "risky"):
-                if _SPECIAL.search(value):
+                if odd:
                     value = value.translate(_ESCAPE)
-                parts.append(f'<c r="{ref}"{attr} t="inlineStr"><is><t xml:space="preserve">'
-                             f'{value}</t></is></c>')
             elif kind == "n":
-                parts.append(f'<c r="{ref}"{attr}><v>{value!r}</v></c>')
+                value = repr(value)
             elif kind == "b":
-                parts.append(f'<c r="{ref}"{attr} t="b"><v>{int(value)}</v></c>')
-            elif kind == "blank":
-                parts.append(f'<c r="{ref}"{attr}/>')
-            else:
-                parts.append(f'<c r="{ref}"{attr}><v>{to_excel(value)!r}</v></c>')
+                value = "1" if value else "0"
+            elif kind != "blank":
+                value = repr(to_excel(value))
+            shape = shapes.get((id(style), kind))
+            if shape is None:
+                s = styles.id(style, kind)
+                attr = f' s="{s}"' if s else ""
+                shape = shapes[(id(style), kind)] = (
+                    (attr + "/>", "") if kind == "blank"
+                    else (attr + _SHAPES["s" if kind == "risky" else kind],
+                          _ENDS["s" if kind == "risky" else kind]))
+            parts.append(f'<c r="{letter}{r}"{shape[0]}{"" if kind == "blank" else value}'
+                         f'{shape[1]}')
         last_col = max(last_col, previous)
         parts.append("</row>")
         out.append("".join(parts))

@@ -24,7 +24,7 @@ VALUES: list[tuple[Any, textcells.CellStyle | None]] = [
     ("bell\x07 and nul\x00", WRAP), ("x" * 40_000, WRAP), ("Ünïcødé — ✓", None), ("", WRAP),
     (4711, WRAP), (2.5, None), (-0.1, WRAP), (True, WRAP), (False, None),
     (dt.date(2026, 12, 3), DATE), (dt.date(2026, 1, 5), WRAP), (dt.datetime(2026, 2, 3, 10, 30), None),
-    (None, WRAP),
+    (None, WRAP), ("lone \ud800 surrogate, \ufffe and ]]> and _x000D_ and 😀", WRAP),
 ]
 
 
@@ -80,7 +80,9 @@ def test_streamed_cells_equal_the_cells_put_writes(tmp_path: Path) -> None:
     with zipfile.ZipFile(fast) as z:
         sheet = z.read("xl/worksheets/sheet1.xml").decode()
     assert 't="inlineStr"' in sheet and "<f>" not in sheet
-    assert '<dimension ref="A1:T4"/>' in sheet
+    assert '<dimension ref="A1:U4"/>' in sheet
+    assert got["Data!U2"][0] == "lone \ufffd surrogate, \ufffd and ]]> and _x000D_ and 😀"
+    assert "Data!U2: control characters" in notes
 
 
 def test_calamine_reads_the_streamed_rows(tmp_path: Path) -> None:

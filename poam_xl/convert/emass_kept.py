@@ -21,15 +21,25 @@ def dss_tags(rec: dict[str, Any], miles: list[dict[str, Any]], back: dict[str, A
     """``[poam-xl ...]`` tags of the DSS values (``rec``, ``miles``) that reading the eMASS
     values back (``back``, ``back_miles``) does not restore; Comments itself is the carrier."""
     tags: list[kept.Tag] = []
+    same, simple = records.same, records.SIMPLE
     for key in records.data_keys():
-        if key != "comments" and not records.same(back.get(key), rec.get(key)):
-            tags.append(("poam-xl", model.ITEMS.column(key).header, kept.text(rec.get(key))))
+        a, b = back.get(key), rec.get(key)
+        if a is b or (type(a) is type(b) and type(a) in simple and a == b):  # same's fast path
+            continue
+        if key != "comments" and not same(a, b):
+            tags.append(("poam-xl", model.ITEMS.column(key).header, kept.text(b)))
     for k, m in enumerate(miles, start=1):
         got = back_miles[k - 1] if k <= len(back_miles) else {}
-        for col in model.MILESTONE_COLUMNS[1:]:
-            if not records.same(got.get(col.key), m.get(col.key)):
-                tags.append(("poam-xl", f"Milestone {k} {col.header}", kept.text(m.get(col.key))))
+        for key, header in _MILESTONE_FIELDS:
+            a, b = got.get(key), m.get(key)
+            if a is b or (type(a) is type(b) and type(a) in simple and a == b):
+                continue
+            if not same(a, b):
+                tags.append(("poam-xl", f"Milestone {k} {header}", kept.text(b)))
     return tags
+
+
+_MILESTONE_FIELDS = [(c.key, c.header) for c in model.MILESTONE_COLUMNS[1:]]
 
 
 def report_kept(conv: Conversion, item: Any, tags: list[kept.Tag]) -> None:

@@ -26,11 +26,12 @@ _NS_BYTES = UUID_NS.bytes
 def uuid5(name: str) -> str:
     """``str(uuid.uuid5(UUID_NS, name))`` (RFC 4122 §4.3: SHA-1 of namespace + name, version 5,
     RFC 4122 variant) without building UUID objects: a document has ~8 per item."""
-    b = bytearray(hashlib.sha1(_NS_BYTES + name.encode("utf-8"), usedforsecurity=False).digest())
-    b[6] = (b[6] & 0x0F) | 0x50
-    b[8] = (b[8] & 0x3F) | 0x80
-    h = b[:16].hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    h = hashlib.sha1(_NS_BYTES + name.encode("utf-8"), usedforsecurity=False).hexdigest()
+    # version 5 in the high nibble of byte 6; variant 10xx in the high bits of byte 8
+    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
+
+
+_VARIANT = {c: "89ab"[int(c, 16) & 0x3] for c in "0123456789abcdef"}
 NO_PLAN = "No mitigation plan recorded."
 MAX_BYTES = 200 * 1024**2
 # DSS columns that have a native OSCAL home (the rest travel as NS props)

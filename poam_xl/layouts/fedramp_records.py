@@ -44,6 +44,8 @@ from .fedramp import (
 
 # ---------------------------------------------------------------- one row each way
 def _value(kind: str, text: Any) -> Any:
+    if text is None:  # most kept fields are absent
+        return None
     if kind == "date":
         d = dates.to_date(text)
         return d if isinstance(d, dt.date) else None
@@ -197,8 +199,8 @@ def to_fedramp(
     for key in DSS_ONLY:
         if rec.get(key) is not None and not (isinstance(rec[key], float) and rec[key] != rec[key]):
             fields[DSS_LABEL[key]] = rec[key]
-    if milestone_pairs(parse_milestones(format_milestones(miles))) != milestone_pairs(miles) or any(
-        m.get("status") or m.get("completed_date") or m.get("changes") for m in miles
+    if any(m.get("status") or m.get("completed_date") or m.get("changes") for m in miles) or (
+        milestone_pairs(parse_milestones(format_milestones(miles))) != milestone_pairs(miles)
     ):
         fields[MILESTONE_LABEL] = _milestone_json(miles)
     fields = _without_derivable(  # drop what the FedRAMP row already gives back
