@@ -148,6 +148,9 @@ def split_word_date(values: list[Any], allowed: tuple[str, ...], date1904: bool
 # ---------------------------------------------------------------- header block, policy
 
 
+INT64 = 2**63  # pandas' Int64 columns hold -2**63 .. 2**63-1
+
+
 def frame_from_records(table: model.Table, records: list[dict[str, Any]],
                        index: Sequence[int] | None = None) -> pd.DataFrame:
     """Records keyed by model keys -> a frame typed like the reader's (for converters, samples)."""
@@ -159,8 +162,14 @@ def frame_from_records(table: model.Table, records: list[dict[str, Any]],
             data[col.key] = pd.Series(pd.to_datetime(pd.Series(values, dtype=object), errors="coerce")
                                       .astype("datetime64[ns]").to_numpy(), index=idx)
         elif col.kind == "int":
-            data[col.key] = pd.Series([None if v is None or v == "" else int(v) for v in values],
-                                      index=idx, dtype="Int64")
+            ints = [None if v is None or v == "" else int(v) for v in values]
+            for n, v in enumerate(ints, start=1):
+                if v is not None and not -INT64 <= v < INT64:
+                    from .errors import WorkbookError
+
+                    raise WorkbookError(f"item {n}: {col.header} {v} is out of range (a whole "
+                                        f"number below {INT64:,})")
+            data[col.key] = pd.Series(ints, index=idx, dtype="Int64")
         elif col.kind == "id":
             data[col.key] = pd.Series([plain(v) for v in values], index=idx, dtype=object)
         elif col.kind == "number":

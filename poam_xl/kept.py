@@ -18,7 +18,13 @@ from .values import plain
 __all__ = ["MINE", "TAG", "Tag", "join_tags", "pack", "quoted", "split_tags", "text", "text_of",
            "unpack", "value_of"]
 
-TAG = re.compile(r"^\[(FedRAMP|OSCAL|eMASS|poam-xl|csv|json|column) ([^\]\n]+)\] ?", re.MULTILINE)
+_SIDES = "FedRAMP|OSCAL|eMASS|poam-xl|csv|json|column"
+# a label may hold "]", "\" and line breaks, escaped ("[column Weird \] Header] x", "\n")
+TAG = re.compile(rf"^\[({_SIDES}) ((?:\\.|[^\]\n\\])+)\] ?", re.MULTILINE)
+# a line of a value that would read as a tag (or is one escaped) gets one more backslash
+_TAG_LINE = re.compile(rf"^(\\*)(?=\[(?:{_SIDES}) (?:\\.|[^\]\n\\])+\])", re.MULTILINE)
+_ESCAPED_LINE = re.compile(rf"^\\(\\*)(?=\[(?:{_SIDES}) (?:\\.|[^\]\n\\])+\])", re.MULTILINE)
+_LABEL_ESCAPE = re.compile(r"\\(.)")
 Tag = tuple[str, str, str]  # (side, field label, value text)
 # sides: FedRAMP / eMASS / OSCAL (their fields), poam-xl (ours: a column model field), csv /
 # json (their columns), column (a workbook column no field takes, kept under its header)
@@ -80,15 +86,35 @@ def split_tags(comments: Any) -> tuple[str | None, list[Tag]]:
     tags: list[Tag] = []
     for m, nxt in zip(marks, [*marks[1:], None], strict=True):
         end = nxt.start() if nxt else len(s)
-        tags.append((m.group(1), m.group(2).strip(), s[m.end() : end].strip()))
+        label = m.group(2).strip()
+        if "\\" in label:
+            label = _LABEL_ESCAPE.sub(lambda e: "\n" if e.group(1) == "n" else e.group(1), label)
+        value = s[m.end() : end].strip()
+        if "\\[" in value:
+            value = _ESCAPED_LINE.sub(r"\1", value)
+        tags.append((m.group(1), label, value))
     return plain, tags
 
 
 def join_tags(plain: str | None, tags: Sequence[Tag]) -> str | None:
     """Inverse of split_tags."""
     lines = [plain] if plain else []
-    lines += [f"[{side} {label}] {value}".rstrip() for side, label, value in tags]
+    lines += [f"[{side} {_label(label)}] {_value(value)}".rstrip() for side, label, value in tags]
     return "\n".join(lines) or None
+
+
+def _label(label: str) -> str:
+    """A label as tag text: backslash, "]" and a line break escaped with a backslash."""
+    if "]" in label or "\\" in label or "\n" in label:
+        return label.replace("\\", "\\\\").replace("]", "\\]").replace("\n", "\\n")
+    return label
+
+
+def _value(value: str) -> str:
+    """A value whose lines would read as tags ("a\\n[column Evil] x"): those lines escaped."""
+    if "[" in value:
+        return _TAG_LINE.sub(lambda m: "\\" + m.group(1), value)
+    return value
 
 
 def text_of(value: Any) -> str | None:

@@ -19,10 +19,12 @@ streamed row, a value of another type) the sheet's streamed cells go through ``t
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import math
 import operator
+import os
 import re
 import shutil
 import tempfile
@@ -215,6 +217,16 @@ def save(wb: Any, path: str | Path) -> None:
 def _splice(path: Path, parts: dict[str, tuple[list[str], int, int]]) -> None:
     """Put each part's rows at the end of its ``<sheetData>`` (rewriting the package)."""
     fd, name = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+    try:
+        _copy_spliced(path, fd, parts)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        raise
+    shutil.move(name, path)
+
+
+def _copy_spliced(path: Path, fd: int, parts: dict[str, tuple[list[str], int, int]]) -> None:
     with open(fd, "wb") as fh, zipfile.ZipFile(path) as zin, \
             zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
@@ -236,7 +248,6 @@ def _splice(path: Path, parts: dict[str, tuple[list[str], int, int]]) -> None:
                     out.write("".join(rows[k:k + 2000]).encode())
                 out.write(b"</sheetData>")
                 out.write(data[at.end():])
-    shutil.move(name, path)
 
 
 def _grown(m: re.Match[bytes], last_row: int, last_col: int) -> bytes:

@@ -178,10 +178,10 @@ def check_extension(src: str | Path, dst: str | Path) -> None:
     if same_file(src, dst):  # in place: the name it already has
         return
     want = workbook_kind(src)
-    suffix = Path(dst).suffix.lower()
-    if suffix != want:
+    name = Path(dst).name
+    if not name.lower().endswith(want) or name.lower() == want:
         raise WriteError(f"the workbook is {KIND_WORDS[want]}: name the output {want}, Excel "
-                         f"refuses it named {suffix or 'without an extension'}", path=dst)
+                         f"refuses it as {name!r}", path=dst)
 
 
 #: workbook part content type (lower case) → the extension Excel requires for it
@@ -210,12 +210,17 @@ def workbook_kind(path: str | Path) -> str:
             root = SafeET.fromstring(zf.read("[Content_Types].xml"))
         except Exception:  # missing or unreadable: the VBA project decides
             root = None
+    default = None  # an OPC package may type the part by its extension (<Default>) instead
     for node in root if root is not None else ():
-        if node.tag.rpartition("}")[2] == "Override" and \
-                node.get("PartName", "").lower() == "/xl/workbook.xml":
-            kind = KINDS.get(node.get("ContentType", "").strip().lower())
+        kind = KINDS.get(node.get("ContentType", "").strip().lower())
+        tag = node.tag.rpartition("}")[2]
+        if tag == "Override" and node.get("PartName", "").lower() == "/xl/workbook.xml":
             if kind is not None:
                 return kind
+        elif tag == "Default" and node.get("Extension", "").lower() == "xml" and kind:
+            default = kind
+    if default is not None:
+        return default
     return ".xlsm" if "xl/vbaProject.bin" in names else ".xlsx"
 
 

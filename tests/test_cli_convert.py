@@ -135,3 +135,26 @@ def test_real_saf_file(tmp_path: Path) -> None:
     code, out, err = run("convert", SAF, tmp_path / "saf.xlsx", "--as-of", "2026-11-25")
     assert code == 0, err
     assert "2 item(s)" in out and "Item ID blank" in out
+
+
+@pytest.mark.parametrize("name", ["f.xlsm", "f.xltx", "f.XLSM", "f"])
+def test_fedramp_output_must_be_xlsx(tmp_path: Path, name: str) -> None:
+    """The FedRAMP template is a plain workbook: any other name gives a file Excel refuses."""
+    from tests.helpers import make_book
+
+    src = make_book(tmp_path / "s.xlsx")
+    res = CliRunner().invoke(app, ["convert", str(src), str(tmp_path / name), "--to", "fedramp"])
+    assert res.exit_code != 0 and "must be .xlsx" in res.output, res.output
+    assert not (tmp_path / name).exists()
+
+
+def test_an_item_number_beyond_int64_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    from tests.helpers import make_book
+
+    src = tmp_path / "s.json"
+    assert run("convert", str(make_book(tmp_path / "s.xlsx", sample=2)), str(src))[0] == 0
+    doc = json.loads(src.read_text())
+    doc["items"][0]["item_number"] = 10**30
+    src.write_text(json.dumps(doc))
+    code, _out, err = run("convert", str(src), str(tmp_path / "back.xlsx"))
+    assert code == 2 and "s.json" in err and "out of range" in err and "internal" not in err, err

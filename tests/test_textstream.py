@@ -132,3 +132,16 @@ def test_a_sheet_that_cannot_stream_exactly_goes_through_put(tmp_path: Path, cla
         assert back.row_dimensions[3].height == 40
     if clash == "other type":
         assert back["B3"].value == 1.5
+
+
+def test_a_failed_splice_leaves_no_temporary_file(tmp_path: Path, monkeypatch) -> None:
+    wb = openpyxl.Workbook()
+    textstream.stream(wb.active).put(2, 1, "x")
+
+    def full_disk(*_a: Any, **_k: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(textstream, "_copy_spliced", full_disk)
+    with pytest.raises(OSError):
+        textstream.save(wb, tmp_path / "x.xlsx")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.xlsx"]  # openpyxl's save only

@@ -421,3 +421,36 @@ def test_a_hard_link_to_the_input_is_not_an_output(tmp_path: Path) -> None:
     converted = run(app, ["convert", str(src), str(link), "--force"])
     assert converted.exit_code != 0 and "overwrite the input" in converted.output, converted.output
     assert sha256(src) == before and os.stat(src).st_nlink == 2
+
+
+def test_a_kind_declared_by_default_content_type_is_read(tmp_path: Path) -> None:
+    """OPC lets <Default Extension="xml"> type the workbook part: still macro-enabled."""
+    from poam_xl.write import workbook_kind
+
+    plain = make_book(tmp_path / "p.xlsx")
+    src = tmp_path / "d.xlsm"
+    with zipfile.ZipFile(plain) as zin, zipfile.ZipFile(src, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name in zin.namelist():
+            data = zin.read(name)
+            if name == "[Content_Types].xml":
+                data = data.replace(b'<Override PartName="/xl/workbook.xml" ContentType="'
+                                    b'application/vnd.openxmlformats-officedocument.spreadsheetml'
+                                    b'.sheet.main+xml"/>', b"")
+                data = data.replace(b'<Default Extension="xml" ContentType="application/xml"/>',
+                                    b'<Default Extension="xml" ContentType="application/'
+                                    b'vnd.ms-excel.sheet.macroEnabled.main+xml"/>')
+                assert b"macroEnabled" in data and b"/xl/workbook.xml" not in data
+            zout.writestr(name, data)
+    assert workbook_kind(src) == ".xlsm" and workbook_kind(plain) == ".xlsx"
+
+
+def test_a_feedback_copy_takes_the_extension_of_the_kind(tmp_path: Path) -> None:
+    """A plain workbook someone named .xlsm: its feedback copy is .xlsx (Excel opens it)."""
+    src = tmp_path / "wrongname.xlsm"
+    make_book(tmp_path / "w.xlsx").rename(src)
+    res = CliRunner().invoke(app, ["validate", str(src), "--annotate", "--output",
+                                   str(tmp_path / "out"), "--as-of", "2026-11-25"])
+    assert "Traceback" not in res.output
+    copies = sorted(p.name for p in (tmp_path / "out").glob("*-feedback.*"))
+    assert copies == ["wrongname-feedback.xlsx"], (copies, res.output)
+    assert openpyxl.load_workbook(tmp_path / "out" / copies[0]).sheetnames[-1] == "Findings"

@@ -119,8 +119,15 @@ def _validate(path: Path, options: BatchOptions) -> Any:
 
 
 def _annotate(src: str | Path, dst: str, report: Any) -> str:
-    from ..update import annotated_copy  # lazy: workers that never annotate skip openpyxl/lxml
+    import zipfile
 
+    from ..update import annotated_copy  # lazy: workers that never annotate skip openpyxl/lxml
+    from ..write import workbook_kind
+
+    # the copy takes the extension of the workbook's kind (what Excel checks); not a package:
+    # annotated_copy refuses it in one line
+    with contextlib.suppress(OSError, zipfile.BadZipFile, KeyError):
+        dst = str(Path(dst).with_suffix(workbook_kind(src)))
     annotated_copy(src, dst, report)
     return dst
 

@@ -211,5 +211,8 @@ def _write_dir(results: list[dict[str, Any]], out_dir: Path) -> None:
     from .. import batch, report
 
     n = batch.write_reports(results, out_dir)
+    for r in results:
+        if r.get("annotate_error"):
+            typer.echo(f"poam-xl: {r['path']}: no feedback copy: {r['annotate_error']}", err=True)
     typer.echo(f"wrote {report.plural(n, 'report')}, summary.json and summary.csv to {out_dir}",
                err=True)

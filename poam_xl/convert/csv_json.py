@@ -22,7 +22,7 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 
 from .. import __version__, dates, jsontext, kept, model, records, safeload
-from ..errors import TemplateError
+from ..errors import TemplateError, WorkbookError
 from ..poam import Conversion, Poam
 from ..policy import from_settings
 from ..values import FORMULA_START, escape_formula, plain, unescape_formula
@@ -166,19 +166,24 @@ def from_records(
         k: (records.parse(f.kind, v) if (f := _header_field(k)) else v) for k, v in (header or {}).items()
     }
     extra: dict[str, Any] = {"policy": pol, "policy_found": found} if pol else {}
-    poam = records.make_poam(
-        items,
-        miles,
-        head,
-        source=source,
-        sheet=sheet,
-        header_row=first_row - 1,
-        item_index=range(first_row, first_row + len(items)),
-        milestone_index=range(1, len(miles) + 1),
-        letters=letters,
-        milestone_sheet=f"{sheet}:milestones",
-        **extra,
-    )
+    try:
+        poam = records.make_poam(
+            items,
+            miles,
+            head,
+            source=source,
+            sheet=sheet,
+            header_row=first_row - 1,
+            item_index=range(first_row, first_row + len(items)),
+            milestone_index=range(1, len(miles) + 1),
+            letters=letters,
+            milestone_sheet=f"{sheet}:milestones",
+            **extra,
+        )
+    except WorkbookError as exc:  # a value the table cannot hold: name the file
+        if exc.path is not None:
+            raise
+        raise WorkbookError(exc.reason, path=source) from None
     conv.items = len(items)
     return poam
 

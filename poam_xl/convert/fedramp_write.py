@@ -20,6 +20,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import feedback, kept, records, textcells, textstream
+from ..errors import UsageError
 from ..layouts.fedramp import (
     ADJUSTED,
     CLOSED,
@@ -76,7 +77,11 @@ CHANGES = (
 
 
 def write(poam: Any, path: str | Path, *, revision: int = 5, **_options: Any) -> Conversion:
-    """Write ``poam`` as a FedRAMP POA&M workbook at ``path`` (atomically)."""
+    """Write ``poam`` as a FedRAMP POA&M workbook at ``path`` (atomically). Raises UsageError
+    unless ``path`` ends .xlsx (the template is a plain workbook: Excel refuses it as .xlsm)."""
+    if Path(path).suffix.lower() != ".xlsx":
+        raise UsageError(f"FedRAMP output must be .xlsx (the template is a plain workbook), not "
+                         f"{Path(path).suffix or 'no extension'!r}")
     wb, conv = build(poam, revision=revision)
     with atomic_path(Path(path)) as tmp:
         textstream.save(wb, tmp)
