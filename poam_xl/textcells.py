@@ -5,7 +5,8 @@ becomes a formula.
 FedRAMP, eMASS, DSS conversion, review pack, diff workbook, dashboard) writes a value: text is
 stored as text (never ``<f>``), text starting with ``= + - @``, tab or CR also gets Excel's
 quote prefix (so editing the cell in Excel keeps it text), and text over Excel's 32,767
-characters is cut there and recorded (``cuts``), never silently; control characters XML 1.0
+characters is cut there (at a line's end when one is within the last 2,000 characters: no
+half line or half kept tag) and recorded (``cuts``), never silently; control characters XML 1.0
 cannot hold (U+0000-U+0008, U+000B, U+000C, U+000E-U+001F) become U+FFFD, recorded the same
 way (``replaced``). Write-only sheets (large
 workbooks: the portfolio roll-up) append rows through ``row(ws, values)``, the same rule.
@@ -76,7 +77,7 @@ def row(ws: Any, values: list[Any]) -> list[Any]:
     n = ws.__dict__["_poam_row"] = ws.__dict__.get("_poam_row", 0) + 1  # the row appended next
     for i, value in enumerate(values):
         if isinstance(value, str) and (len(value) > MAX_TEXT or value.lstrip(" ").startswith(RISKY)
-                                       or _ILLEGAL.search(value)):
+                                       or _ILLEGAL.search(value) or "_x" in value):
             if out is values:
                 out = list(values)
             out[i] = _text_cell(ws, value, n, i + 1)
@@ -101,14 +102,25 @@ _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _fit(ws: Any, value: str, row: int, col: int) -> str:
-    """``value`` as a cell can hold it; what had to change is recorded on ``ws``."""
+    """``value`` as a cell can hold it; what had to change is recorded on ``ws``. Text that
+    holds Excel's own escape ``_xHHHH_`` ("_x000D_" reads as a carriage return) has its
+    underscore escaped as ``_x005F_`` (ECMA-376 Part 1 §22.9.2.19 ST_Xstring), so Excel and
+    calamine read the text as written (openpyxl shows the escape)."""
     if _ILLEGAL.search(value):
         value = _ILLEGAL.sub("\ufffd", value)
         ws.__dict__.setdefault("_poam_replaced", []).append(f"{ws.title}!{_ref(row, col)}")
     if len(value) > MAX_TEXT:
         value = value[:MAX_TEXT]
+        line = value.rfind("\n")  # at a line's end when one is near: no half line (or tag) left
+        if line > MAX_TEXT - 2000:
+            value = value[:line]
         ws.__dict__.setdefault("_poam_cuts", []).append(f"{ws.title}!{_ref(row, col)}")
+    if "_x" in value:
+        value = _XESCAPE.sub("_x005F_x", value)
     return value
+
+
+_XESCAPE = re.compile(r"_x(?=[0-9A-Fa-f]{4}_)")
 
 
 def literal_text(ws: Any) -> None:

@@ -149,8 +149,8 @@ def _rows_xml(st: SheetStream) -> tuple[list[str], int, int]:
             letter = letters.get(col) or letters.setdefault(col, get_column_letter(col))
             kind = _kind(value)
             if kind == "s":
-                odd = _ODD.search(value) is not None  # one scan for both rare cases
-                if odd or len(value) > MAX_TEXT:
+                odd = _ODD.search(value) is not None  # one scan for the rare cases
+                if odd or len(value) > MAX_TEXT or "_x" in value:
                     value = textcells._fit(st.ws, value, r, col)
                 if value.lstrip(" ").startswith(RISKY):
                     kind = "risky"

@@ -189,3 +189,22 @@ def test_three_round_trips_through_dss_change_nothing(layout: str, tmp_path: Pat
         assert len(miles[k]) == len(miles[0])
         for x, y in zip(miles[0], miles[k], strict=True):
             assert all(records.same(x[c], y[c]) for c in model.MILESTONES.keys), (k, x, y)
+
+
+def test_milestones_past_the_500th_come_back_too(tmp_path: Path) -> None:
+    """A tag of a milestone the item already has is restored whatever its number (the 500 cap
+    only limits milestones a tag would add): 'Ongoing' stays 'Ongoing' at milestone 600."""
+    import json
+
+    src = tmp_path / "one.json"
+    assert run("convert", make_book(tmp_path / "one.xlsx", sample=1), src) == 0
+    doc = json.loads(src.read_text())
+    item = doc["items"][0]
+    item["milestones"] = [{"milestone": f"Step {k}", "planned_date": "2027-01-15",
+                           "status": "Ongoing" if k % 3 == 0 else "Completed"}
+                          for k in range(1, 621)]
+    src.write_text(json.dumps(doc))
+    assert run("convert", src, tmp_path / "n.xlsx", "--to", "emass", "--layout", "navy") == 0
+    assert run("convert", tmp_path / "n.xlsx", tmp_path / "back.json") == 0
+    back = json.loads((tmp_path / "back.json").read_text())["items"][0]["milestones"]
+    assert [m.get("status") for m in back] == [m["status"] for m in item["milestones"]]

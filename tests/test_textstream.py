@@ -81,7 +81,8 @@ def test_streamed_cells_equal_the_cells_put_writes(tmp_path: Path) -> None:
         sheet = z.read("xl/worksheets/sheet1.xml").decode()
     assert 't="inlineStr"' in sheet and "<f>" not in sheet
     assert '<dimension ref="A1:U4"/>' in sheet
-    assert got["Data!U2"][0] == "lone \ufffd surrogate, \ufffd and ]]> and _x000D_ and 😀"
+    # Excel's own _xHHHH_ escape in text is escaped (_x005F_): openpyxl shows it raw
+    assert got["Data!U2"][0] == "lone \ufffd surrogate, \ufffd and ]]> and _x005F_x000D_ and 😀"
     assert "Data!U2: control characters" in notes
 
 
@@ -91,6 +92,8 @@ def test_calamine_reads_the_streamed_rows(tmp_path: Path) -> None:
     assert rows[0][0] == "Header"
     assert rows[1][:3] == ["plain text", "=1+1", "-not a formula"]
     assert rows[1][11] == 4711 and rows[1][14] is True and rows[1][16] == dt.date(2026, 12, 3)
+    # calamine (like Excel) reads the escaped text as it was written
+    assert rows[1][20] == "lone \ufffd surrogate, \ufffd and ]]> and _x000D_ and 😀"
 
 
 def test_libreoffice_opens_the_streamed_workbook(tmp_path: Path) -> None:
@@ -100,6 +103,7 @@ def test_libreoffice_opens_the_streamed_workbook(tmp_path: Path) -> None:
     lo = openpyxl.load_workbook(back)["Data"]
     assert [lo.cell(3, c).value for c in (2, 12, 17)] == ["=1+1", 4711, dt.datetime(2026, 12, 3)]
     assert lo.cell(3, 2).data_type == "s"
+    assert "_x000D_ and" in lo.cell(3, 21).value, lo.cell(3, 21).value  # read as written
 
 
 @pytest.mark.parametrize("clash", ["cell", "row format", "same cell twice", "other type"])
@@ -145,3 +149,25 @@ def test_a_failed_splice_leaves_no_temporary_file(tmp_path: Path, monkeypatch) -
     with pytest.raises(OSError):
         textstream.save(wb, tmp_path / "x.xlsx")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.xlsx"]  # openpyxl's save only
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_a_cut_ends_at_a_line_so_no_half_tag_is_left(tmp_path: Path, streamed: bool) -> None:
+    """Comments full of kept tags over 32,767 characters: the cut falls at a line's end, so
+    every tag left reads back whole (no 'Completed\\n[poam-xl Milestone 446 Compl' value)."""
+    from poam_xl import kept
+
+    text = "".join(f"[poam-xl Milestone {k} Status] Completed\n" for k in range(1, 1200))
+    assert len(text) > textcells.MAX_TEXT
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    if streamed:
+        textstream.stream(ws).put(1, 1, text)
+    else:
+        textcells.put(ws, 1, 1, text)
+    textstream.save(wb, tmp_path / "c.xlsx")
+    assert textcells.altered(wb) == ["Sheet!A1: text cut to Excel's 32,767-character cell limit"]
+    back = openpyxl.load_workbook(tmp_path / "c.xlsx").active["A1"].value
+    assert textcells.MAX_TEXT - 2000 < len(back) <= textcells.MAX_TEXT
+    _plain, tags = kept.split_tags(back)
+    assert tags and {value for _s, _l, value in tags} == {"Completed"}

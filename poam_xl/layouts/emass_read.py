@@ -154,7 +154,10 @@ def _restore(rec: dict[str, Any], miles: list[dict[str, Any]], label: str, value
         return True
     head, _, rest = label.partition(" ")
     num, _, field = rest.partition(" ")
-    if head == "Milestone" and num.isdigit() and field in MS_BY_HEADER and 0 < int(num) <= 500:
+    # a tag may add milestones eMASS could not hold, up to 500 (a crafted "Milestone 999999999"
+    # allocates nothing); a milestone the item already has is always restored
+    if head == "Milestone" and num.isdigit() and field in MS_BY_HEADER and \
+            0 < int(num) <= max(500, len(miles)):
         while len(miles) < int(num):  # milestones eMASS could not hold (Risk Accepted items)
             miles.append({"item_number": rec.get("item_number")})
         mcol = MS_BY_HEADER[field]
