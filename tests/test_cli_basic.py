@@ -101,3 +101,14 @@ def test_a_closed_pipe_after_help_or_demo_is_141_too(args: list[str], tmp_path) 
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 141, err
     assert err == ""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["rules"]])
+def test_a_full_disk_on_stdout_is_one_line(args: list[str]) -> None:
+    """`poam-xl --help > /dev/full`: one error line, exit 2, never a traceback."""
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "poam_xl", *args], stdout=full,
+                              stderr=subprocess.PIPE, timeout=120, check=False)
+    err = proc.stderr.decode()
+    assert proc.returncode == 2, err
+    assert "Traceback" not in err and err.count("\n") == 1 and "no space left" in err, err

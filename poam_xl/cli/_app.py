@@ -214,6 +214,15 @@ def main() -> None:
             _quiet_stdout()
             raise SystemExit(PIPE_CLOSED) from None
         raise
+    except BrokenPipeError:
+        _quiet_stdout()
+        raise SystemExit(PIPE_CLOSED) from None
+    except OSError as exc:  # writing help or the version (outside the commands): one line
+        from ..write import os_error_text
+
+        _quiet_stdout()
+        sys.stderr.write(f"poam-xl: error: cannot write the output: {os_error_text(exc)}\n")
+        raise SystemExit(int(ExitCode.UNREADABLE)) from None
 
 
 def _stdout_is_null() -> bool:
