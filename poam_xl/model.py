@@ -106,9 +106,18 @@ class HeaderField:
 
 def normalise_header(text: object) -> str:
     """Case/space/punctuation-insensitive form of a header text ('Item #' -> 'item')."""
-    s = str(text or "").lower().replace("&", " and ").replace("#", " number ")
-    s = re.sub(r"\(.*?\)", " ", s) if re.sub(r"\(.*?\)", "", s).strip() else s
-    return re.sub(r"[^0-9a-z]+", "", s)
+    return _normalised(text if type(text) is str else str(text or ""))
+
+
+@functools.lru_cache(maxsize=16384)  # header discovery asks for the same texts sheet after sheet
+def _normalised(text: str) -> str:
+    s = text.lower().replace("&", " and ").replace("#", " number ")
+    s = _PARENS.sub(" ", s) if _PARENS.sub("", s).strip() else s
+    return _NOT_ALNUM.sub("", s)
+
+
+_PARENS = re.compile(r"\(.*?\)")
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
 # ---------------------------------------------------------------- the items table

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from . import dates, model, policy
@@ -212,12 +211,15 @@ def _columns(body: list[list[Any]], used: list[int]) -> dict[int, list[Any]]:
 
 def _kept_rows(columns: dict[int, list[Any]], n: int) -> list[int]:
     """Rows with at least one non-blank cell in a known column (blank rows inside are skipped)."""
-    mask = np.zeros(n, dtype=bool)
-    for values in columns.values():
-        arr = np.array(values, dtype=object)
-        mask |= (arr != None) & (arr != "")  # noqa: E711  (elementwise on an object array)
-    rows = np.flatnonzero(mask)
-    return [int(i) for i in rows if any(filled(c[i]) for c in columns.values())]
+    cols = list(columns.values())
+    out = []
+    for i in range(n):  # a row stops at its first filled cell: most at the first column
+        for c in cols:
+            v = c[i]
+            if v is not None and (not isinstance(v, str) or v.strip()):  # coerce.filled
+                out.append(i)
+                break
+    return out
 
 
 def _header_of(table: model.Table, key: str) -> str:

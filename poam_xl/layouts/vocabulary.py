@@ -131,6 +131,7 @@ def _exact() -> tuple[dict[str, str], dict[str, str], frozenset[str]]:
     return items, milestones, never
 
 
+@lru_cache(maxsize=16384)  # discovery asks for the same texts sheet after sheet
 def item_target(label: str) -> tuple[str | None, bool]:
     """(target, exact) of an items-table header: ``("description", True)``, ``("milestone.status",
     False)``; ``(None, True)`` for a header known to be no POA&M field; ``(None, False)``
