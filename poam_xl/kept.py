@@ -79,7 +79,7 @@ def split_tags(comments: Any) -> tuple[str | None, list[Tag]]:
     if comments is None or not str(comments).strip():
         return None, []
     s = str(comments)
-    marks = list(TAG.finditer(s))
+    marks = _marks(s) if "[" in s else []
     if not marks:
         return s.strip() or None, []
     plain = s[: marks[0].start()].strip() or None
@@ -94,6 +94,16 @@ def split_tags(comments: Any) -> tuple[str | None, list[Tag]]:
             value = _ESCAPED_LINE.sub(r"\1", value)
         tags.append((m.group(1), label, value))
     return plain, tags
+
+
+def _marks(s: str) -> list[re.Match[str]]:
+    """TAG.finditer(s), trying only the line starts that open with "[" (a C scan finds them)."""
+    starts = [0] if s.startswith("[") else []
+    at = s.find("\n[")
+    while at >= 0:
+        starts.append(at + 1)
+        at = s.find("\n[", at + 2)
+    return [m for pos in starts if (m := TAG.match(s, pos)) is not None]
 
 
 def join_tags(plain: str | None, tags: Sequence[Tag]) -> str | None:

@@ -109,15 +109,14 @@ def build(poam: Any, *, revision: int = 5) -> tuple[Workbook, Conversion]:
         fr, sheet, labels = to_fedramp(rec, mine, extra)
         if revision < 5 and fr.get("fr_service_name"):  # Rev4 has no Service Name column
             fr["comments"] = pack(fr["comments"], {"Service Name": fr["fr_service_name"]})
-            labels.append("Service Name")
+            labels["Service Name"] = kept.text_of(fr["fr_service_name"])
         rows[sheet].append(fr)
-        block = kept.unpack(fr["comments"])[1] if labels else {}
-        for label in labels:
+        for label, value in labels.items():
             conv.dropped.append(
                 {
                     "item": rec.get("item_number"),
                     "field": label,
-                    "value": kept.text_of(block.get(label)),
+                    "value": value,
                     "kept_in": "Comments",
                 }
             )

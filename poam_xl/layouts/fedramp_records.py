@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from .. import dates, kept, model
+from .. import dates, kept, model, records
 from .fedramp import (
     CLOSED,
     CONFIG,
@@ -153,6 +153,8 @@ def base_fedramp(rec: dict[str, Any], miles: list[dict[str, Any]]) -> tuple[dict
 
 
 def _same(a: Any, b: Any) -> bool:
+    if a is b or (type(a) is type(b) and type(a) in records.SIMPLE and a == b):
+        return True  # equal values: equal texts
     return kept.text_of(dates.as_date(a) if isinstance(a, pd.Timestamp) else a) == kept.text_of(
         dates.as_date(b) if isinstance(b, pd.Timestamp) else b
     )
@@ -192,8 +194,9 @@ def to_dss(
 
 def to_fedramp(
     rec: dict[str, Any], miles: list[dict[str, Any]], extra: dict[str, Any] | None = None
-) -> tuple[dict[str, Any], str, list[str]]:
-    """A DSS record -> (FedRAMP row whose Comments keep every DSS-only field, sheet, labels)."""
+) -> tuple[dict[str, Any], str, dict[str, str | None]]:
+    """A DSS record -> (FedRAMP row whose Comments keep every DSS-only field, sheet, the kept
+    fields: label -> the text its tag holds, None for a blank one)."""
     fr, sheet = base_fedramp(rec, miles)
     fields: dict[str, Any] = {k: v for k, v in (extra or {}).items() if kept.text_of(v)}
     for key in DSS_ONLY:
@@ -207,7 +210,7 @@ def to_fedramp(
         fields, {DSS_LABEL[key]: key for key in DSS_ONLY}, rec, lambda rest: base_dss(
             {**fr, "comments": pack(fr["comments"], rest)}, sheet, milestones=False)[0])
     fr["comments"] = pack(fr["comments"], fields)
-    return fr, sheet, list(fields)
+    return fr, sheet, {label: kept.text_of(value) for label, value in fields.items()}
 
 
 def _without_derivable(fields: dict[str, Any], labels: dict[str, str], want: dict[str, Any],
