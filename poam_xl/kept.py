@@ -131,6 +131,8 @@ def text_of(value: Any) -> str | None:
     """A kept value as text: dates ISO, whole floats without '.0', blanks None."""
     if type(value) is str:  # most values: no conversion
         return value.strip() or None
+    if value is None:
+        return None
     return text(value).strip() or None
 
 

@@ -60,7 +60,10 @@ def build(poam: Any, *, as_of: dt.date | None = None) -> tuple[dict[str, Any], C
     for n, rec in enumerate(records.item_records(poam), start=1):
         num = rec.get("item_number") or n
         mine = by_item.get(rec.get("item_number"), [])
-        item, obs, risk = _item(rec, mine, num, lambda *p, _n=num: uid(_n, *p), stamp, party, conv)
+        prefix = f"{who}/{num}/"  # uid(num, *parts), the item's part joined once
+        item, obs, risk = _item(rec, mine, num,
+                                lambda *p, _pre=prefix: uuid5(_pre + "/".join(map(str, p))),
+                                stamp, party, conv)
         items.append(item)
         observations.append(obs)
         risks.append(risk)
