@@ -148,7 +148,7 @@ def split_word_date(values: list[Any], allowed: tuple[str, ...], date1904: bool
 # ---------------------------------------------------------------- header block, policy
 
 
-INT64 = 2**63  # pandas' Int64 columns hold -2**63 .. 2**63-1
+EXACT = 2**53  # the largest whole number a workbook cell (an IEEE double) holds exactly
 
 
 def frame_from_records(table: model.Table, records: list[dict[str, Any]],
@@ -164,11 +164,12 @@ def frame_from_records(table: model.Table, records: list[dict[str, Any]],
         elif col.kind == "int":
             ints = [None if v is None or v == "" else int(v) for v in values]
             for n, v in enumerate(ints, start=1):
-                if v is not None and not -INT64 <= v < INT64:
+                if v is not None and abs(v) > EXACT:
                     from .errors import WorkbookError
 
-                    raise WorkbookError(f"item {n}: {col.header} {v} is out of range (a whole "
-                                        f"number below {INT64:,})")
+                    raise WorkbookError(f"{table.sheet} record {n}: {col.header} {v} is out of "
+                                        f"range: a workbook holds whole numbers exactly up to "
+                                        f"{EXACT:,} (the workbook reader refuses them too)")
             data[col.key] = pd.Series(ints, index=idx, dtype="Int64")
         elif col.kind == "id":
             data[col.key] = pd.Series([plain(v) for v in values], index=idx, dtype=object)

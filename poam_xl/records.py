@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -33,6 +34,9 @@ def records(frame: pd.DataFrame | None, keys: Iterable[str] | None = None) -> li
 SIMPLE = (str, int, float, bool, dt.date, dt.datetime, type(None))  # == is exact on these
 
 
+_WHOLE = re.compile(r"[-+]?\d{1,400}")
+
+
 def parse(kind: str, value: Any) -> Any:
     """Tag or CSV text -> a value of the column kind (date, int, number, text)."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -41,8 +45,13 @@ def parse(kind: str, value: Any) -> Any:
         d = dates.to_date(value)
         return d if isinstance(d, dt.date) else str(value)
     if kind in ("int", "number"):
+        if kind == "int" and type(value) is int:
+            return value  # exact, however large (a float would round past 2**53)
+        text = str(value).strip()
+        if kind == "int" and _WHOLE.fullmatch(text):
+            return int(text)
         try:
-            f = float(str(value).strip())
+            f = float(text)
         except ValueError:
             return str(value)
         return int(f) if kind == "int" and f.is_integer() else f
@@ -113,6 +122,14 @@ def make_poam(
     """A Poam built from DSS-keyed records (what every foreign-format reader returns)."""
     full_header = {f.key: None for f in model.HEADER_FIELDS}
     full_header.update(header)
+    item_data = table_data(  # items first: a value out of range is named on its item
+        model.ITEMS,
+        items,
+        sheet=sheet,
+        header_row=header_row,
+        index=item_index,
+        letters=letters,
+    )
     ms = table_data(
         model.MILESTONES,
         milestones,
@@ -124,14 +141,7 @@ def make_poam(
     return Poam(
         header=full_header,
         header_cells={},
-        items=table_data(
-            model.ITEMS,
-            items,
-            sheet=sheet,
-            header_row=header_row,
-            index=item_index,
-            letters=letters,
-        ),
+        items=item_data,
         milestones=ms,
         policy=policy,
         source=source,

@@ -54,7 +54,33 @@ def load_json(path: str | Path, text: str | None = None, *, what: str = "JSON") 
     if _depth(doc) > MAX_DEPTH:
         raise WorkbookError(f"not valid {what}: nested deeper than {MAX_DEPTH} levels: refused",
                             path=str(path))
+    lone = _lone_surrogate(text)
+    if lone is not None:  # RFC 8259 §8.2: not a character; no output format can hold it
+        raise WorkbookError(f"not valid {what}: {text[lone:lone + 6]} is half of a UTF-16 "
+                            f"surrogate pair, not a character (line "
+                            f"{text.count(chr(10), 0, lone) + 1})", path=str(path))
     return doc
+
+
+_SURROGATE = re.compile(r"(?<!\\)((?:\\\\)*)\\u[dD]([89abAB]|[c-fC-F])[0-9a-fA-F]{2}")
+
+
+def _lone_surrogate(text: str) -> int | None:
+    """Offset of the first \\uD800-\\uDFFF escape in JSON ``text`` that is not half of a
+    high+low pair (json.loads joins pairs and keeps a lone half as it is)."""
+    if "\\u" not in text:
+        return None
+    pending = None  # offset of a high half waiting for its low half
+    for m in _SURROGATE.finditer(text):
+        at = m.start() + len(m.group(1))
+        high = m.group(2) in "89abAB"
+        if pending is not None and not high and at == pending + 6:
+            pending = None  # a pair
+            continue
+        if pending is not None or not high:
+            return pending if pending is not None else at
+        pending = at
+    return pending
 
 
 def _depth(doc: Any) -> int:

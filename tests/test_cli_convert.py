@@ -154,7 +154,14 @@ def test_an_item_number_beyond_int64_is_one_line_naming_the_file(tmp_path: Path)
     src = tmp_path / "s.json"
     assert run("convert", str(make_book(tmp_path / "s.xlsx", sample=2)), str(src))[0] == 0
     doc = json.loads(src.read_text())
-    doc["items"][0]["item_number"] = 10**30
+    for big in (10**30, 2**53 + 1, 2**63 - 1):
+        doc["items"][1]["item_number"] = big
+        src.write_text(json.dumps(doc))
+        code, _out, err = run("convert", str(src), str(tmp_path / "back.xlsx"))
+        assert code == 2 and "s.json" in err and "out of range" in err, err
+        assert f"record 2: Item Number {big} " in err and "internal" not in err, err  # exact
+    doc["items"][1]["item_number"] = 2**53  # the largest a workbook holds exactly: kept exact
     src.write_text(json.dumps(doc))
-    code, _out, err = run("convert", str(src), str(tmp_path / "back.xlsx"))
-    assert code == 2 and "s.json" in err and "out of range" in err and "internal" not in err, err
+    assert run("convert", str(src), str(tmp_path / "back.json"))[0] == 0
+    back = json.loads((tmp_path / "back.json").read_text())
+    assert back["items"][1]["item_number"] == 2**53

@@ -279,3 +279,40 @@ def test_documents_hold_no_nulls_or_empty_arrays(tmp_path: Path, source: str) ->
     assert errors(doc) == []
     assert _nulls_or_empties(doc) == []
     assert oscal._clean(doc) == doc
+
+
+def test_text_with_any_line_terminator_passes_the_schema_and_comes_back(tmp_path: Path) -> None:
+    """OSCAL's one-line strings reject CR, U+2028 and U+2029 (ECMA-262 line terminators), not
+    only LF: such text rides in remarks and comes back exactly."""
+    from typer.testing import CliRunner
+
+    from poam_xl.cli import app
+
+    run = CliRunner().invoke
+    src = tmp_path / "s.json"
+    assert run(app, ["convert", str(make_book(tmp_path / "s.xlsx", sample=3)), str(src)]).exit_code == 0
+    doc = json.loads(src.read_text())
+    doc["items"][0]["owner"] = "A\rB"
+    doc["items"][1]["owner"] = "C\u2028D\u2029E"
+    doc["items"][2]["description"] = "first\rsecond"
+    src.write_text(json.dumps(doc))
+    res = run(app, ["convert", str(src), str(tmp_path / "o.json"), "--to", "oscal"])
+    assert res.exit_code == 0, res.output
+    assert run(app, ["convert", str(tmp_path / "o.json"), str(tmp_path / "b.json")]).exit_code == 0
+    back = json.loads((tmp_path / "b.json").read_text())["items"]
+    assert [back[0]["owner"], back[1]["owner"], back[2]["description"]] == [
+        "A\rB", "C\u2028D\u2029E", "first\rsecond"]
+
+
+def test_a_lone_surrogate_in_json_is_one_line_naming_the_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from poam_xl.cli import app
+
+    src = tmp_path / "x.json"
+    src.write_text('{"poam-xl": "0.1.0", "items": [\n{"description": "a \\ud800 b"}]}')
+    for to in ("oscal", "csv", "json"):
+        res = CliRunner().invoke(app, ["convert", str(src), str(tmp_path / f"o.{to}"), "--to", to])
+        assert res.exit_code == 2, res.output
+        assert "x.json" in res.output and "surrogate" in res.output and "(line 2)" in res.output
+        assert "internal" not in res.output

@@ -13,6 +13,7 @@ UUIDs are uuid5 of the workbook identity and the item number: re-converting neve
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -70,12 +71,12 @@ def build(poam: Any, *, as_of: dt.date | None = None) -> tuple[dict[str, Any], C
     meta_props = [
         _prop(f.key.replace("_", "-"), header.get(f.key))
         for f in model.HEADER_FIELDS
-        if "\n" not in (kept.text_of(header.get(f.key)) or "\n")
+        if not _multiline(kept.text_of(header.get(f.key)) or "\n")
     ]
     other = {
         k: v
         for k, v in header.items()
-        if k not in {f.key for f in model.HEADER_FIELDS} or "\n" in (kept.text_of(v) or "")
+        if k not in {f.key for f in model.HEADER_FIELDS} or _multiline(kept.text_of(v) or "")
     }
     system = header.get("system_name") or header.get("company_name") or "system"
     metadata: dict[str, Any] = {
@@ -118,6 +119,19 @@ def build(poam: Any, *, as_of: dt.date | None = None) -> tuple[dict[str, Any], C
     return doc, conv
 
 
+# ECMA-262 line terminators: OSCAL's one-line string patterns (^\S(.*\S)?$) reject any of them
+_LINE_BREAK = re.compile("[\n\r\u2028\u2029]")
+
+
+def _multiline(text: str) -> bool:
+    """Text that needs a multi-line home (remarks, description), not a one-line prop/title."""
+    return _LINE_BREAK.search(text) is not None
+
+
+def _first_line(text: str) -> str:
+    return _LINE_BREAK.split(text, 1)[0]
+
+
 def _label(key: str) -> str:
     f = {f.key: f.label for f in model.HEADER_FIELDS}
     return f.get(key, key)
@@ -142,7 +156,7 @@ def _item(
     user, block = kept.unpack(rec.get("comments"))
     fr = {key: block.pop(label) for key, label in FR_ONLY.items() if label in block}
     desc = rec.get("description") or ""
-    title = fr.get("fr_weakness_name") or (desc.split("\n")[0][:100] if desc else f"Item {num}")
+    title = fr.get("fr_weakness_name") or (_first_line(desc)[:100] if desc else f"Item {num}")
     props = [
         _prop("POAM-ID", fr.get("fr_poam_id") or f"V-{num}", FEDRAMP_NS),
         _prop("item-number", num),
@@ -152,7 +166,7 @@ def _item(
         value = kept.text_of(rec.get(key))
         if value is None:
             continue
-        if "\n" in value:
+        if _multiline(value):
             tags[model.ITEMS.column(key).header] = value
         else:
             props.append({"name": PROP_NAME[key], "ns": NS, "value": value})  # text already
@@ -161,14 +175,14 @@ def _item(
                 "item": num,
                 "field": model.ITEMS.column(key).header,
                 "value": value,
-                "kept_in": "props" if "\n" not in value else "remarks",
+                "kept_in": "remarks" if _multiline(value) else "props",
             }
         )
     for key, value in fr.items():
         text = kept.text_of(value)
         if key in ("fr_poam_id", "fr_weakness_name") or text is None:
             continue
-        if "\n" in text:
+        if _multiline(text):
             tags[FR_LABEL[key]] = text
         else:
             props.append(_prop("fedramp-" + slug(FR_LABEL[key]), text))
@@ -237,8 +251,8 @@ def _risk(
         task = _compact({
             "uuid": uid("task", i),
             "type": "milestone",
-            "title": text.split("\n")[0],
-            "description": text if "\n" in text else None,
+            "title": _first_line(text),
+            "description": text if _multiline(text) else None,
             "props": [
                 {"name": name, "ns": NS, "value": value}
                 for name, k in (("status", "status"), ("completed-date", "completed_date"))
