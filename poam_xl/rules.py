@@ -171,6 +171,10 @@ def _open(ctx: Context) -> pd.Series:
 
 
 def _d(v: Any) -> str:
+    if isinstance(v, dt.datetime):  # pandas Timestamps too: no conversion
+        return v.date().isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
     return str(pd.Timestamp(v).date().isoformat())
 
 
