@@ -15,8 +15,8 @@ from typing import Any
 
 from .values import plain
 
-__all__ = ["MINE", "TAG", "Tag", "join_tags", "pack", "quoted", "split_tags", "text", "text_of",
-           "unpack", "value_of"]
+__all__ = ["MINE", "TAG", "Tag", "disarm", "join_tags", "pack", "quoted", "split_tags", "text",
+           "text_of", "unpack", "value_of"]
 
 _SIDES = "FedRAMP|OSCAL|eMASS|poam-xl|csv|json|column"
 # a label may hold "]", "\" and line breaks, escaped ("[column Weird \] Header] x", "\n")
@@ -111,6 +111,20 @@ def join_tags(plain: str | None, tags: Sequence[Tag]) -> str | None:
     lines = [plain] if plain else []
     lines += [f"[{side} {_label(label)}] {_value(value)}".rstrip() for side, label, value in tags]
     return "\n".join(lines) or None
+
+
+def disarm(comments: str | None, stale: Callable[[str], bool]) -> str | None:
+    """Comments whose ``[poam-xl Label] value`` lines for a field that already holds a value
+    (``stale(label)``) are made text: the line is kept in the user's part with a leading
+    backslash (``\\[poam-xl Status] Completed``), so no reader takes it for a tag. The field's
+    own value wins; a tag for an empty field (a value that did not fit it) stays a tag."""
+    user, tags = split_tags(comments)
+    text = [f"\\[{side} {_label(label)}] {_value(value)}".rstrip()
+            for side, label, value in tags if side == "poam-xl" and stale(label)]
+    if not text:
+        return comments
+    rest = [t for t in tags if not (t[0] == "poam-xl" and stale(t[1]))]
+    return join_tags("\n".join([user, *text] if user else text), rest)
 
 
 def _label(label: str) -> str:

@@ -161,9 +161,25 @@ def milestones_by_item(poam: Poam) -> dict[Any, list[dict[str, Any]]]:
 def item_records(poam: Poam) -> list[dict[str, Any]]:
     """Items as plain records for a writer, in row order: every value of the column model, and
     in Comments every value that had no field: the columns kept (``[column Header] value``) and
-    the values that did not fit their column (``[poam-xl Milestone Date ...] TBD``)."""
-    return _with_kept(poam, poam.items, "items", "comments",
+    the values that did not fit their column (``[poam-xl Milestone Date ...] TBD``). A
+    ``[poam-xl Header] value`` line for a field that holds a value is made text
+    (``kept.disarm``): the field's value wins over a typed or stale tag."""
+    rows = _with_kept(poam, poam.items, "items", "comments",
                       records(poam.items.frame, model.ITEMS.keys))
+    for rec in rows:  # a [poam-xl Status] line typed in Comments never overrides the Status
+        c = rec.get("comments")
+        if isinstance(c, str) and "[poam-xl " in c:
+            rec["comments"] = kept.disarm(c, functools.partial(_holds, rec))
+    return rows
+
+
+_KEY_BY_HEADER = {c.header: c.key for c in model.ITEMS.columns if c.key != "comments"}
+
+
+def _holds(rec: dict[str, Any], label: str) -> bool:
+    key = _KEY_BY_HEADER.get(label)
+    value = rec.get(key) if key is not None else None
+    return value is not None and not (isinstance(value, str) and not value.strip())
 
 
 def milestone_records(poam: Poam) -> list[dict[str, Any]]:
