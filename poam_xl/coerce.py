@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from . import dates, model
+from .errors import WorkbookError
 from .grids import UNCACHED, CellProblem
 from .values import plain
 
@@ -165,8 +166,6 @@ def frame_from_records(table: model.Table, records: list[dict[str, Any]],
             ints = [None if v is None or v == "" else int(v) for v in values]
             for n, v in enumerate(ints, start=1):
                 if v is not None and abs(v) > EXACT:
-                    from .errors import WorkbookError
-
                     raise WorkbookError(f"{table.sheet} record {n}: {col.header} {v} is out of "
                                         f"range: a workbook holds whole numbers exactly up to "
                                         f"{EXACT:,} (the workbook reader refuses them too)")

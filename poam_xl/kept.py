@@ -20,10 +20,11 @@ __all__ = ["MINE", "TAG", "Tag", "disarm", "join_tags", "pack", "quoted", "split
 
 _SIDES = "FedRAMP|OSCAL|eMASS|poam-xl|csv|json|column"
 # a label may hold "]", "\" and line breaks, escaped ("[column Weird \] Header] x", "\n")
-TAG = re.compile(rf"^\[({_SIDES}) ((?:\\.|[^\]\n\\])+)\] ?", re.MULTILINE)
+_LABEL = r"(?:\\.|[^\]\n\\])+"  # an escaped character, or anything but "]", "\" and a line break
+TAG = re.compile(rf"^\[({_SIDES}) ({_LABEL})\] ?", re.MULTILINE)
 # a line of a value that would read as a tag (or is one escaped) gets one more backslash
-_TAG_LINE = re.compile(rf"^(\\*)(?=\[(?:{_SIDES}) (?:\\.|[^\]\n\\])+\])", re.MULTILINE)
-_ESCAPED_LINE = re.compile(rf"^\\(\\*)(?=\[(?:{_SIDES}) (?:\\.|[^\]\n\\])+\])", re.MULTILINE)
+_TAG_LINE = re.compile(rf"^(\\*)(?=\[(?:{_SIDES}) {_LABEL}\])", re.MULTILINE)
+_ESCAPED_LINE = re.compile(rf"^\\(\\*)(?=\[(?:{_SIDES}) {_LABEL}\])", re.MULTILINE)
 _LABEL_ESCAPE = re.compile(r"\\(.)")
 Tag = tuple[str, str, str]  # (side, field label, value text)
 # sides: FedRAMP / eMASS / OSCAL (their fields), poam-xl (ours: a column model field), csv /

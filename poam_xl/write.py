@@ -164,7 +164,8 @@ def check_extension(src: str | Path, dst: str | Path) -> None:
     reads (.xls, .xlsb, .ods, Strict OOXML). Raises WriteError.
 
     Excel opens a package only when its extension matches the workbook part's content type
-    ([Content_Types].xml; ECMA-376 Part 2 §10.1.2; MS-OFFCRYPTO/MS-XLSX list the four):
+    ([Content_Types].xml, ECMA-376 Part 2 §10.1.2; the workbook part's types, Part 1 §12.3.23,
+    the macro-enabled ones Microsoft's [MS-OFFMACRO]):
     ``...sheet.main+xml`` is .xlsx, ``...sheet.macroEnabled.main+xml`` .xlsm (with or without
     a VBA project: Excel saves either), ``...template.main+xml`` .xltx and
     ``...template.macroEnabled.main+xml`` .xltm; otherwise "the file format or file extension

@@ -126,7 +126,7 @@ def _annotate(src: str | Path, dst: str, report: Any) -> str:
 
     # the copy takes the extension of the workbook's kind (what Excel checks); not a package:
     # annotated_copy refuses it in one line
-    with contextlib.suppress(OSError, zipfile.BadZipFile, KeyError):
+    with contextlib.suppress(OSError, zipfile.BadZipFile):
         dst = str(Path(dst).with_suffix(workbook_kind(src)))
     annotated_copy(src, dst, report)
     return dst
