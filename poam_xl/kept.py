@@ -137,9 +137,15 @@ def _label(label: str) -> str:
 
 def _value(value: str) -> str:
     """A value whose lines would read as tags ("a\\n[column Evil] x"): those lines escaped."""
-    if "[" in value:
-        return _TAG_LINE.sub(lambda m: "\\" + m.group(1), value)
-    return value
+    if "[" not in value:
+        return value
+    at = 0
+    while True:  # the pattern is tried at line starts only (most values: one line, no tag)
+        if value.startswith(("[", "\\"), at) and _TAG_LINE.match(value, at):
+            return _TAG_LINE.sub(lambda m: "\\" + m.group(1), value)
+        at = value.find("\n", at) + 1
+        if not at:
+            return value
 
 
 def text_of(value: Any) -> str | None:

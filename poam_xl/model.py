@@ -330,12 +330,21 @@ def canonical_choice(value: object, allowed: tuple[str, ...],
     if value is None:
         return None
     text = " ".join(str(value).split()).lower()
-    for a in allowed:
-        if a.lower() == text:
-            return a
+    found = _lowered(tuple(allowed)).get(text)
+    if found is not None:
+        return found
     if synonyms and text in synonyms and synonyms[text] in allowed:
         return synonyms[text]
     return None
+
+
+@functools.lru_cache(maxsize=256)
+def _lowered(allowed: tuple[str, ...]) -> dict[str, str]:
+    """{lower-case spelling: the first allowed spelling} (asked per cell: built once per tuple)."""
+    out: dict[str, str] = {}
+    for a in allowed:
+        out.setdefault(a.lower(), a)
+    return out
 
 
 def risk_level(value: object) -> str | None:

@@ -62,6 +62,8 @@ def same(a: Any, b: Any) -> bool:
     """Equal after normalising blanks, surrounding space, dates and whole numbers."""
     if type(a) is type(b) and type(a) in SIMPLE and a == b:  # equal already: equal normalised
         return True
+    if a is None or b is None:  # blank on one side: the other must normalise to blank
+        return plain(b if a is None else a) is None
     a, b = plain(a), plain(b)
     if isinstance(a, str):
         a = a.strip() or None

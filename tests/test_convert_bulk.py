@@ -38,6 +38,19 @@ def test_records_equal_plain_value_by_value() -> None:
                                                         {"text": None}]
 
 
+@pytest.mark.parametrize(("a", "b", "want"), [
+    (None, None, True), (None, "", True), (None, " \t", True), (None, float("nan"), True),
+    (None, pd.NaT, True), (None, pd.NA, True), (None, 0, False), (None, False, False),
+    (None, "x", False), (None, dt.date(2026, 1, 5), False), (None, " x ", False),
+    ("", None, True), (dt.date(2026, 1, 5), None, False), (3, "3", True), (3.0, 3, True),
+    (dt.date(2026, 1, 5), "2026-01-05", True), (pd.Timestamp("2026-01-05"), dt.date(2026, 1, 5),
+                                                True), (" a ", "a", True), ("a", "b", False),
+])
+def test_same_treats_blanks_alike_on_either_side(a: object, b: object, want: bool) -> None:
+    assert records.same(a, b) is want
+    assert records.same(b, a) is want
+
+
 def _doc(tmp_path: Path) -> dict:
     poam = reader.read(make_book(tmp_path / "dss.xlsx", sample=2))
     return oscal.build(poam, as_of=AS_OF)[0]

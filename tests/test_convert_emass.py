@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
 
-from poam_xl import kept, model, records
+from poam_xl import dates, kept, model, records
 from poam_xl.convert import dss, emass
 from poam_xl.errors import TemplateError, UsageError
 from poam_xl.layouts import emass as L
@@ -352,6 +353,31 @@ def test_emass_output_must_be_xlsx(tmp_path: Path) -> None:
 )
 def test_split_dated(text: str, want: tuple[Any, Any]) -> None:
     assert L.split_dated(text) == want
+
+
+def _split_by_rule(value: str) -> tuple[Any, Any]:
+    """split_dated as the _TRAILING_DATE rule states it (the whole-text lazy match)."""
+    s = value.strip()
+    m = L._TRAILING_DATE.match(s)
+    if m:
+        d = dates.parse_text(m.group(2))
+        if d is not None:
+            return m.group(1).strip() or None, d
+    return s or None, None
+
+
+def test_split_dated_searches_only_the_tail_but_follows_the_rule() -> None:
+    rng = random.Random(20261203)
+    alphabet = "0123456789//--  ,;:.\n\tx\u00a0\u2003aZ"
+    tails = ["10/31/2018", "1/2/26", "2026-01-05", "2026-1-5", "112/1/2018", "13/40/2018",
+             "99-1-1", "1/1/1", "12/12/12345", "2024-02-30"]
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 14)))
+        if rng.random() < 0.7:
+            text += rng.choice(["", " ", "-", ",", " - ", "\u00a0"]) + rng.choice(tails)
+        if rng.random() < 0.2:
+            text += rng.choice([" ", "\n", "\t "])
+        assert L.split_dated(text) == _split_by_rule(text), repr(text)
 
 
 def test_kept_tags_round_trip() -> None:

@@ -24,6 +24,14 @@ def test_split_gives_back_what_join_wrote(tags: list[kept.Tag]) -> None:
     assert kept.split_tags(kept.join_tags("plain text", tags)) == ("plain text", tags)
 
 
+@settings(max_examples=500, deadline=None)
+@given(TEXT)
+def test_line_start_scans_find_what_the_multiline_patterns_find(text: str) -> None:
+    # _marks and _value try the patterns only at line starts; the whole-text patterns are the rule
+    assert [m.span() for m in kept._marks(text)] == [m.span() for m in kept.TAG.finditer(text)]
+    assert kept._value(text) == kept._TAG_LINE.sub(lambda m: "\\" + m.group(1), text)
+
+
 def test_a_value_cannot_inject_a_tag_and_a_label_may_hold_a_bracket() -> None:
     tags = [("column", "Weird ]Hdr", "x0"), ("column", "Cost\nCenter", "7"),
             ("column", "Ref", "a\n[column Evil] injected")]

@@ -179,9 +179,10 @@ WIDTHS = {
 }
 HEADER_MODEL_KEYS = {k for k, *_ in HEADER if not k.startswith("eMASS ")}
 
-_TRAILING_DATE = re.compile(
+_TRAILING_DATE = re.compile(  # the rule split_dated follows (its test checks it still does)
     r"^(.*?)[\s,;:\-]*(\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{1,2}-\d{1,2})\s*$", re.DOTALL
 )
+_DATE_AT_END = re.compile(r"(?:\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{1,2}-\d{1,2})$")
 _TO_LEVEL = {"Low": "Low", "Medium": "Moderate", "High": "High"}
 _TO_RAW = {"High": "I", "Medium": "II", "Low": "III"}
 _HOW = (
@@ -207,11 +208,17 @@ def split_dated(value: Any) -> tuple[str | None, dt.date | None]:
     if isinstance(value, dt.date):
         return None, value if not isinstance(value, dt.datetime) else value.date()
     s = str(value).strip()
-    m = _TRAILING_DATE.match(s)
+    # the date is the text's last 6-10 characters: only the tail is searched (the leftmost
+    # start there is the one _TRAILING_DATE's lazy label gives), then the separators go
+    m = _DATE_AT_END.search(s, max(0, len(s) - 10)) if s[-1:].isdigit() else None
     if m:
-        d = dates.parse_text(m.group(2))
+        d = dates.parse_text(m.group())
         if d is not None:
-            return m.group(1).strip() or None, d
+            label = s[: m.start()]
+            end = len(label)
+            while end and (label[end - 1].isspace() or label[end - 1] in ",;:-"):
+                end -= 1
+            return label[:end].strip() or None, d
     return s or None, None
 
 
