@@ -112,3 +112,29 @@ def test_a_full_disk_on_stdout_is_one_line(args: list[str]) -> None:
     err = proc.stderr.decode()
     assert proc.returncode == 2, err
     assert "Traceback" not in err and err.count("\n") == 1 and "no space left" in err, err
+
+
+def test_the_console_script_validates_without_hypothesis_and_finds_the_same(tmp_path) -> None:
+    """main() keeps pandera's data-synthesis import (hypothesis) out of the process and
+    freezes the collector at exit: the pandera checks still find every fault."""
+    import json
+
+    from tests.helpers import AS_OF, item_ref, make_book
+
+    def edit(wb) -> None:
+        wb["POA&M"][item_ref(1, "status")] = "Maybe"  # pandera isin check
+        wb["POA&M"][item_ref(2, "item_number")] = 1  # pandera unique check
+
+    book = make_book(tmp_path / "bad.xlsx", sample=4, edit=edit)
+    args = ["validate", str(book), "--format", "json", "--as-of", AS_OF.isoformat()]
+    script = ("import atexit, sys; from poam_xl.cli import main; sys.argv[0] = 'poam-xl'; "
+              "atexit.register(lambda: sys.stderr.write('hypothesis=%r' % "
+              "(sys.modules.get('hypothesis', 'absent'),))); main()")
+    proc = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert "hypothesis=None" in proc.stderr
+    here = CliRunner().invoke(app, args)
+    assert proc.returncode == here.exit_code == 1
+    got, want = (json.loads(out)["files"][0]["findings"] for out in (proc.stdout, here.stdout))
+    assert {"status.allowed", "item-number.unique"} <= {f["rule"] for f in got}
+    assert got == want
