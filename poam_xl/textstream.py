@@ -183,6 +183,9 @@ def _openpyxl_rows(ws: Any) -> int:
     return int(max([r for r, _c in ws._cells] + list(ws.row_dimensions.keys()) + [0]))
 
 
+# zlib level of the rewritten package: 1 deflates a 17.7 MB eMASS sheet part (10,000 items)
+# in 0.05 s instead of level 6's 0.12 s, into 1.8 MB instead of 1.3 MB
+SPLICE_LEVEL = 1
 _SHEET_DATA = re.compile(rb"<sheetData\s*/>|</sheetData>")
 _DIMENSION = re.compile(rb'<dimension ref="([^"]*)"\s*/>')
 
@@ -228,7 +231,7 @@ def _splice(path: Path, parts: dict[str, tuple[list[str], int, int]]) -> None:
 
 def _copy_spliced(path: Path, fd: int, parts: dict[str, tuple[list[str], int, int]]) -> None:
     with open(fd, "wb") as fh, zipfile.ZipFile(path) as zin, \
-            zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zout:
+            zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED, compresslevel=SPLICE_LEVEL) as zout:
         for info in zin.infolist():
             data = zin.read(info)
             if info.filename not in parts:
