@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import functools
 import re
+from collections import Counter
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -57,7 +58,10 @@ def requirements(cws: Any) -> list[str]:
 
 def share_of_requirements(values: list[Any]) -> float:
     """The share of non-blank cells that name a known requirement (0.0 for none)."""
-    filled = [v for v in values if v is not None and str(v).strip()]
-    return sum(1 for v in filled if requirements(v)) / len(filled) if filled else 0.0
+    counts = Counter(t for v in values if v is not None and (t := str(v)).strip())
+    if not counts:
+        return 0.0
+    # each distinct text is looked up once: a C/W/S column repeats its controls
+    return sum(n for t, n in counts.items() if requirements(t)) / sum(counts.values())
 
 

@@ -176,3 +176,13 @@ def test_weak_cmmc_signs_leave_a_dss_poam_dss(tmp_path: Path) -> None:
         report = validate(path, as_of=AS_OF)
         assert (report.profile, report.template) == ("dss", "dss"), path
         assert not [f for f in report.findings if f.rule.startswith("cmmc.")]
+
+
+def test_share_of_requirements_counts_every_filled_cell() -> None:
+    from poam_xl import sp800171
+
+    cells = ["AC.L2-3.1.1", "AC.L2-3.1.1", "3.1.1 Limit access", None, "  ", "CM-6", "CM-6",
+             "CM-6", 0, "03.01.02"]
+    # 8 filled cells (0 counts as filled text "0"), 4 of them name a known requirement
+    assert sp800171.share_of_requirements(cells) == 4 / 8
+    assert sp800171.share_of_requirements([None, " "]) == 0.0
