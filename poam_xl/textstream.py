@@ -123,6 +123,7 @@ class _Styles:
         return found
 
 
+_RISKY_FIRST = frozenset("".join(RISKY) + " ")  # what risky text (after spaces) starts with
 _SHAPES = {"s": ' t="inlineStr"><is><t xml:space="preserve">', "n": "><v>", "b": ' t="b"><v>',
            "date": "><v>", "datetime": "><v>"}
 _ENDS = {"s": "</t></is></c>", "n": "</v></c>", "b": "</v></c>", "date": "</v></c>",
@@ -147,21 +148,26 @@ def _rows_xml(st: SheetStream) -> tuple[list[str], int, int]:
                 raise _Unstreamable  # one cell written twice: openpyxl's last-wins applies
             previous = col
             letter = letters.get(col) or letters.setdefault(col, get_column_letter(col))
-            kind = _kind(value)
-            if kind == "s":
+            if type(value) is str and value:  # most cells: text (the kind _kind gives: "s")
                 odd = _ODD.search(value) is not None  # one scan for the rare cases
                 if odd or len(value) > MAX_TEXT or "_x" in value:
                     value = textcells._fit(st.ws, value, r, col)
-                if value.lstrip(" ").startswith(RISKY):
-                    kind = "risky"
+                kind = ("risky" if value[:1] in _RISKY_FIRST and value.lstrip(" ").startswith(RISKY)
+                        else "s")
                 if odd:
                     value = value.translate(_ESCAPE)
-            elif kind == "n":
-                value = repr(value)
-            elif kind == "b":
-                value = "1" if value else "0"
-            elif kind != "blank":
-                value = repr(to_excel(value))
+                shape = shapes.get((id(style), kind))
+                if shape is not None:
+                    parts.append(f'<c r="{letter}{r}"{shape[0]}{value}{shape[1]}')
+                    continue
+            else:
+                kind = _kind(value)
+                if kind == "n":
+                    value = repr(value)
+                elif kind == "b":
+                    value = "1" if value else "0"
+                elif kind != "blank":
+                    value = repr(to_excel(value))
             shape = shapes.get((id(style), kind))
             if shape is None:
                 s = styles.id(style, kind)
