@@ -157,10 +157,12 @@ def frame_from_records(table: model.Table, records: list[dict[str, Any]],
     """Records keyed by model keys -> a frame typed like the reader's (for converters, samples)."""
     idx = pd.Index(list(index) if index is not None else range(len(records)), name="row")
     data: dict[str, pd.Series] = {}
+    typed = _typed_values(table, records)
     for col in table.columns:
-        values = [r.get(col.key) for r in records]
+        values = typed.get(col.key) or [r.get(col.key) for r in records]
         if col.kind == "date":
-            data[col.key] = pd.Series(pd.to_datetime(pd.Series(values, dtype=object), errors="coerce")
+            data[col.key] = pd.Series(pd.to_datetime(pd.Series(values, dtype=object),
+                                                     errors="coerce")
                                       .astype("datetime64[ns]").to_numpy(), index=idx)
         elif col.kind == "int":
             ints = [None if v is None or v == "" else int(v) for v in values]
@@ -177,3 +179,79 @@ def frame_from_records(table: model.Table, records: list[dict[str, Any]],
         else:
             data[col.key] = pd.Series([as_text(v) for v in values], index=idx, dtype=object)
     return pd.DataFrame(data, index=idx)
+
+
+def _typed_values(table: model.Table, records: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """The date, int and number columns of ``records`` as values their column holds, and the
+    records' Comments (items) / Changes (milestones) with a ``[poam-xl Header] text`` tag for
+    each value that is not one ("TBD" in a date field of a JSON, eMASS or OSCAL record): the
+    text rides on, and the DSS writer puts it back into its cell as text, as it does for a
+    cell the workbook reader could not type. Nothing is coerced away (a date column used to
+    get NaT for it). Dates go through ``dates.to_date`` (text dates, serials; before 1900: not
+    a date a cell holds, kept as text)."""
+    field = "changes" if "changes" in table.keys else "comments"
+    if field not in table.keys:
+        return {}
+    out: dict[str, list[Any]] = {}
+    misfits: dict[int, list[tuple[str, str, str]]] = {}
+    for col in table.columns:
+        if col.kind not in ("date", "int", "number"):
+            continue
+        values: list[Any] = []
+        for n, rec in enumerate(records):
+            v = rec.get(col.key)
+            if v is None or v is pd.NaT or (isinstance(v, str) and not v.strip()):
+                values.append(None)
+                continue
+            fit = _fit(col.kind, v)
+            if fit is _MISFIT and not col.derived:  # a computed column is computed again
+                misfits.setdefault(n, []).append(("poam-xl", col.header, _tag_text(v)))
+            values.append(None if fit is _MISFIT else fit)
+        out[col.key] = values
+    if misfits:
+        from . import kept  # kept imports values only: no cycle, loaded when first needed
+
+        notes = [r.get(field) for r in records]
+        for n, tags in misfits.items():
+            user, old = kept.split_tags(notes[n])
+            notes[n] = kept.join_tags(user, old + [t for t in tags if t not in old])
+        out[field] = notes
+    return out
+
+
+def fits(kind: str, value: Any) -> bool:
+    """True when a record value is one a column of ``kind`` holds (blank, a date from 1900 for a
+    date column, a whole number for an int one, a number for a number one; any text column)."""
+    if value is None or (isinstance(value, str) and not value.strip()) or kind not in (
+            "date", "int", "number"):
+        return True
+    return _fit(kind, value) is not _MISFIT
+
+
+_MISFIT = object()
+_LAST_DAY = pd.Timestamp.max.date()
+
+
+def _fit(kind: str, v: Any) -> Any:
+    """``v`` as a value of column kind ``kind`` (date, int, number), or _MISFIT."""
+    if kind == "date":
+        d = v if type(v) is dt.date else dates.to_date(v)
+        # a day before Excel's first (1900) or past what a pandas date holds (2262): as text
+        return d if isinstance(d, dt.date) and dates.MIN_DATE <= d <= _LAST_DAY else _MISFIT
+    if isinstance(v, bool):
+        return _MISFIT
+    if kind == "int":
+        if isinstance(v, int):
+            return v
+        n = as_number(v)
+        return int(n) if n is not None and n.is_integer() and abs(n) <= EXACT else _MISFIT
+    n = as_number(v)
+    return _MISFIT if n is None else n
+
+
+def _tag_text(v: Any) -> str:
+    if isinstance(v, dt.datetime):
+        return v.isoformat(sep=" ")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return str(v).strip()

@@ -201,8 +201,11 @@ def _with_kept(poam: Poam, data: TableData, table: str, field: str,
                                             else poam.layout.milestones or model.MILESTONES).columns}
         for bad in poam.invalid:
             row = where.get((bad.sheet, bad.cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")))
-            if bad.table == table and row is not None and kept.text(bad.value):
-                tags.setdefault(row, []).append(("poam-xl", labels.get(bad.key, bad.key),
+            # a column the model does not have (a FedRAMP-only date): its reader carries the
+            # text itself, as that format's tag (fedramp_read)
+            if bad.table == table and row is not None and kept.text(bad.value) and (
+                    bad.key in labels):
+                tags.setdefault(row, []).append(("poam-xl", labels[bad.key],
                                                  kept.text(bad.value)))
     if not tags:
         return rows

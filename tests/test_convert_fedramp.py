@@ -214,3 +214,23 @@ def test_wrong_format_names_what_was_expected(tmp_path: Path, kind: str) -> None
 def test_mapping_lists_all_31_columns() -> None:
     theirs = [row[1] for row in fedramp.FORMAT.mapping()]
     assert all(h in theirs for h, *_ in fr_layout.FIELDS) and len(fr_layout.FIELDS) == 31
+
+
+def test_text_in_fedramp_date_columns_comes_back_in_its_cells(tmp_path: Path) -> None:
+    """'TBD' / 'pending review' typed in FedRAMP date columns (a DSS column's and a FedRAMP-only
+    one) survive FedRAMP -> DSS -> FedRAMP in their own cells, and DSS keeps them as text."""
+    from poam_xl.convert.run import convert
+
+    texts = {"Scheduled Completion Date": "TBD", "Status Date": "pending review",
+             "Last Vendor Check-in Date": "ask the vendor"}
+    first = {**OPEN_ITEMS[0], **texts}
+    src = filled_template(tmp_path / "fr.xlsx", open_items=[first, *OPEN_ITEMS[1:]])
+    dss_book, back = tmp_path / "dss.xlsx", tmp_path / "back.xlsx"
+    convert(src, dss_book, as_of=dt.date(2026, 11, 30))
+    assert openpyxl.load_workbook(dss_book)["POA&M"]["E12"].value == "TBD"
+    convert(dss_book, back, to="fedramp", as_of=dt.date(2026, 11, 30))
+    ws = openpyxl.load_workbook(back)[fr_layout.OPEN]
+    head = next(r for r in ws.iter_rows(max_row=12) if any(c.value == "POAM ID" for c in r))
+    column = {c.value: c.column_letter for c in head if isinstance(c.value, str)}
+    row = next(c.row for c in ws[column["POAM ID"]] if c.value == first["POAM ID"])
+    assert {h: ws[f"{column[h]}{row}"].value for h in texts} == texts

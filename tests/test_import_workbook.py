@@ -239,3 +239,40 @@ def test_csv_without_an_id_column_warns_that_it_cannot_deduplicate(tmp_path: Pat
                       options=ImportOptions(mapping={"description": "Title", "risk_level": "Severity"}))
     assert len(res.plan.new_rows) == 2 and res.plan.unmatched == 2
     assert "warning: 2 new items have no Source Identifier" in res.line()
+
+
+def _two_sheet_book(path: Path) -> Path:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    heads = ["Item Number", "Weakness Description", "Control", "Risk Level", "Status",
+             "Date Identified", "Point of Contact", "Scheduled Completion Date",
+             "Completion Date"]
+    for title, status, done in (("Open Items", "Open", None), ("Closed Items", "Closed",
+                                                               dt.date(2026, 10, 1))):
+        ws = wb.create_sheet(title)
+        ws.append(heads)
+        n = 1 if status == "Open" else 2
+        ws.append([n, f"{title} weakness", "AC-2", "Medium", status, dt.date(2026, 9, 1),
+                   "Ops", dt.date(2026, 12, 1), done])
+    del wb["Sheet"]
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("kind", ["emass", "fedramp", "two-sheets"])
+def test_import_refuses_a_workbook_it_cannot_add_rows_to(kind: str, tmp_path: Path) -> None:
+    from poam_xl.convert.run import convert
+
+    if kind == "two-sheets":
+        target = _two_sheet_book(tmp_path / "agency.xlsx")
+    else:
+        target = tmp_path / f"{kind}.xlsx"
+        convert(make_book(tmp_path / "dss.xlsx", sample=3), target, to=kind, as_of=AS_OF)
+    before, out = sha256(target), tmp_path / "out.xlsx"
+    r = CliRunner().invoke(app, ["import", str(write_ckl(tmp_path / "web.ckl")), "--into",
+                                 str(target), "-o", str(out)])
+    assert r.exit_code == 2, r.output
+    lines = [x for x in r.stderr.splitlines() if x.strip()]
+    assert len(lines) == 1 and str(target) in lines[0] and "import adds items" in lines[0]
+    assert "internal error" not in r.output and not out.exists() and sha256(target) == before

@@ -25,10 +25,17 @@ def run(*args: object) -> tuple[int, str, str]:
     return r.exit_code, r.stdout, r.stderr
 
 
-def test_case_tbd_survives_a_json_round_trip(tmp_path: Path) -> None:
-    x, back = tmp_path / "x.json", tmp_path / "back.xlsx"
-    assert run("convert", HUMAN, x, "--as-of", "2026-11-30")[0] == 0
-    assert run("convert", x, back, "--as-of", "2026-11-30")[0] == 0
+@pytest.mark.parametrize(("to", "suffix", "extra"), [
+    ("json", ".json", []), ("csv", ".csv", []), ("oscal", ".json", []),
+    ("fedramp", ".xlsx", []), ("emass", ".xlsx", []), ("emass", ".xlsx", ["--layout", "navy"]),
+])
+def test_case_tbd_survives_a_round_trip_through_every_format(
+        to: str, suffix: str, extra: list[str], tmp_path: Path) -> None:
+    x, back = tmp_path / f"x{suffix}", tmp_path / "back.xlsx"
+    code, _out, err = run("convert", HUMAN, x, "--to", to, *extra, "--as-of", "2026-11-30")
+    assert code == 0, err
+    code, _out, err = run("convert", x, back, "--as-of", "2026-11-30")
+    assert code == 0, err
     wb = openpyxl.load_workbook(back)
     assert wb["POA&M"]["E14"].value == "TBD" and wb["Milestones"]["C2"].value == "TBD"
     # the text is back in its cell, not left in Comments as well

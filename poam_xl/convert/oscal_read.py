@@ -67,11 +67,14 @@ def _props(obj: dict[str, Any]) -> dict[tuple[str, str], str]:
 
 
 def _typed(key: str, text: str, table: model.Table = model.ITEMS) -> Any:
+    """A prop or tag text as its column's value; a text that is none ("pending" as a date)
+    stays text: ``coerce.frame_from_records`` keeps it as a tag, never drops it."""
     kind = table.column(key).kind
     if kind == "date":
-        return day_of(text)
+        day = day_of(text)
+        return text if day is None else day
     if kind == "int":
-        return int(text) if text.strip().isdigit() else None
+        return int(text) if text.strip().isdigit() else text
     return text
 
 
@@ -211,6 +214,11 @@ def _record(
     for label in list(tags):
         if label in dss_labels and dss_labels[label] in PROP_KEYS:
             rec[dss_labels[label]] = _typed(dss_labels[label], tags.pop(label))
+        elif label in dss_labels and rec.get(dss_labels[label]) is None:
+            # a value its field could not hold on the way out ("TBD" as the Milestone Date,
+            # the risk deadline left out): back as it went; a text that is still no date
+            # rides on as its tag (coerce.frame_from_records), the DSS writer puts it back
+            rec[dss_labels[label]] = tags.pop(label)
     fr.update({k: v for k, v in tags.items() if k in FR_ONLY.values() or k not in dss_labels})
     rec["comments"] = kept.pack(user, fr, side)
     miles = []

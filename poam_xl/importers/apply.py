@@ -134,6 +134,7 @@ def import_into(
     records = parse_all(findings, options)
     if not in_place:
         poam = read(src)
+        writable(poam, src)
         plan = _plan(poam, records, as_of, options, strict, dst)
         write_items(src, dst, plan, poam)
         return ImportResult(dst, len(records), plan)
@@ -145,9 +146,29 @@ def import_into(
         except PoamXlError as exc:  # name the user's file, not the private copy
             raise type(exc)(exc.reason, path=str(src), cell=exc.cell) from None
         poam.source = str(src)
+        writable(poam, src)
         plan = _plan(poam, records, as_of, options, strict, dst)
         write_items(copy, src, plan, poam, snap=snap)
     return ImportResult(dst, len(records), plan)
+
+
+def writable(poam: Poam, path: str | Path) -> None:
+    """Refuse, in one line, a workbook import cannot add rows to: an eMASS or FedRAMP workbook
+    (their rows follow another template: one row per milestone, Open/Closed sheets, guidance
+    rows) and items spread over several sheets (which sheet a new item goes on is the
+    sender's rule). Raises UsageError."""
+    family = poam.template.partition("-")[0]
+    if family in ("emass", "fedramp"):
+        name = "an eMASS" if family == "emass" else "a FedRAMP"
+        raise UsageError(
+            f"{path}: {name} workbook ({poam.template}); import adds items to a DSS-style "
+            f"POA&M workbook: convert it (poam-xl convert {Path(path).name} poam.xlsx), "
+            f"import into that, then convert back with --to {family}")
+    if poam.items.locate is not None:
+        raise UsageError(
+            f"{path}: its items are on several sheets ({poam.items.sheet} and others); import "
+            f"adds items to one POA&M sheet: convert it to one (poam-xl convert "
+            f"{Path(path).name} poam.xlsx) and import into that")
 
 
 def _plan(poam: Poam, records: list[Record], as_of: dt.date, options: ImportOptions, strict: bool,

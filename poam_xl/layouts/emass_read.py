@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any
 
 from .. import dates, kept, model, records
+from ..coerce import fits
 from ..errors import TemplateError
 from ..grids import Grid
 from ..poam import Conversion, Invalid, Poam
@@ -150,7 +151,10 @@ def _restore(rec: dict[str, Any], miles: list[dict[str, Any]], label: str, value
     """Put a [poam-xl Label] value back into its DSS column; False when the label is unknown."""
     col = ITEM_BY_HEADER.get(label)
     if col is not None:
-        rec[col.key] = records.parse(col.kind, value)
+        parsed = records.parse(col.kind, value)
+        if not fits(col.kind, parsed):  # "TBD" for a date: the tag rides on as it is
+            return False
+        rec[col.key] = parsed
         return True
     head, _, rest = label.partition(" ")
     num, _, field = rest.partition(" ")

@@ -24,8 +24,10 @@ from .fedramp import (
     GUIDANCE_IDS,
     HEAD_ONLY,
     HEADER,
+    KIND,
     LABEL,
     LAYOUT,
+    ONLY,
     OPEN,
     PLACEHOLDERS,
     POLICY,
@@ -37,6 +39,7 @@ from .fedramp_records import base_fedramp, pack, to_dss
 SHEET_OFFSET = 2_000_000  # items index = sheet number * offset + Excel row (Excel has < 2**20 rows)
 # each POA&M sheet is read as one table of the FedRAMP columns, then mapped to the DSS model
 SHEET_LAYOUT = model.Layout("fedramp-sheet", items=TABLE, milestones=None, header_fields=())
+ONLY_DATES = tuple(k for k in ONLY if KIND[k] == "date")  # FedRAMP-only date columns
 ITEM_KEYS = ("fr_poam_id", "cws", "fr_weakness_name", "description")  # a row with none is no item
 
 
@@ -130,6 +133,9 @@ def read_grids(grids: dict[str, Grid], *, date1904: bool = False, source: str | 
                 continue
             if not any(rec.get(k) for k in ITEM_KEYS):
                 continue  # formula-only rows below the data
+            for k in ONLY_DATES:  # "pending review" as the Status Date: carried as text
+                if rec.get(k) is None and isinstance(cells.get(k), str) and cells[k].strip():
+                    rec[k] = cells[k].strip()
             kept_rows.add(int(row))
             fr_rows.append({**rec, "sheet": kind, "row": int(row)})
             index.append(SHEETS.index(kind) * SHEET_OFFSET + int(row))

@@ -48,7 +48,9 @@ def _value(kind: str, text: Any) -> Any:
         return None
     if kind == "date":
         d = dates.to_date(text)
-        return d if isinstance(d, dt.date) else None
+        # a text that is no date ("pending review") stays text: written back into its cell,
+        # or kept as its tag by coerce.frame_from_records; never dropped
+        return d if isinstance(d, dt.date) else kept.text_of(text)
     return kept.text_of(text)
 
 
@@ -115,18 +117,47 @@ def base_dss(fr: dict[str, Any], sheet: str, *, milestones: bool = True
         if DSS_LABEL[key] in block:
             col = model.ITEMS.column(key)
             text = block[DSS_LABEL[key]]
+            # a text that is no date or number ("pending") stays text: coerce.frame_from_records
+            # keeps it as its tag and the DSS writer puts it back into its cell
             rec[key] = (
                 _value("date", text)
                 if col.kind == "date"
                 else (int(text) if col.kind == "int" and text.isdigit() else text)
             )
+    for label, tag_text in block.items():  # "TBD" as the Milestone Date: DSS could not type it
+        direct = _KEY_OF.get(label)
+        if direct in DIRECT and rec.get(direct) is None:
+            rec[direct] = tag_text
     return rec, miles
+
+
+# labels the FedRAMP code reads itself; any other kept label rides on as it is (_unclaimed)
+_CLAIMED = {*FR_LABELS, MILESTONE_LABEL, *HEAD_ONLY.values()}
+_KEY_OF = {header: key for key, header in DSS_LABEL.items()}
+
+
+def _unclaimed(block: dict[str, str], rec: dict[str, Any],
+               placed: tuple[str, ...] = ()) -> dict[str, str]:
+    """The kept labels of ``block`` that neither side reads, for a field ``rec`` leaves blank
+    (a DSS value its column could not hold: "TBD" as a date) or a label no field has (another
+    tool's): carried on in Comments as they are, never dropped. ``placed``: keys whose label
+    went into a cell of their own (base_fedramp's DIRECT columns)."""
+    out = {}
+    for label, text in block.items():
+        key = _KEY_OF.get(label)
+        if label not in _CLAIMED and (key is None or (rec.get(key) is None
+                                                      and key not in placed)):
+            out[label] = text
+    return out
 
 
 def base_fedramp(rec: dict[str, Any], miles: list[dict[str, Any]]) -> tuple[dict[str, Any], str]:
     """A DSS record (+ milestones) -> (FedRAMP row, sheet), using any kept FedRAMP fields."""
     user, block = kept.unpack(rec.get("comments"))
     fr: dict[str, Any] = {k: rec.get(k) for k in DIRECT}
+    for k in DIRECT:  # a DSS value its column could not hold ("TBD" as the Milestone Date)
+        if fr[k] is None and DSS_LABEL.get(k) in block:
+            fr[k] = block[DSS_LABEL[k]]
     fr["comments"] = user
     for key in ONLY:
         fr[key] = _value(KIND[key], block.get(LABEL[key]))
@@ -188,6 +219,8 @@ def to_dss(
     )
     fields = _without_derivable(fields, {LABEL[key]: key for key in derivable}, fr, lambda rest:
                                 base_fedramp({**rec, "comments": pack(user, rest)}, miles)[0])
+    for label, text in _unclaimed(block, rec).items():
+        fields.setdefault(label, text)
     rec["comments"] = pack(user, fields)
     return rec, miles, list(fields)
 
@@ -209,6 +242,8 @@ def to_fedramp(
     fields = _without_derivable(  # drop what the FedRAMP row already gives back
         fields, {DSS_LABEL[key]: key for key in DSS_ONLY}, rec, lambda rest: base_dss(
             {**fr, "comments": pack(fr["comments"], rest)}, sheet, milestones=False)[0])
+    for label, text in _unclaimed(kept.unpack(rec.get("comments"))[1], rec, DIRECT).items():
+        fields.setdefault(label, text)  # "TBD" as a DSS date, another tool's tag: as it is
     fr["comments"] = pack(fr["comments"], fields)
     return fr, sheet, {label: kept.text_of(value) for label, value in fields.items()}
 
