@@ -59,6 +59,19 @@ def maybe(fn: Callable[..., T], *args: Any, path: Any = None, **kwargs: Any) -> 
     return run(fn, *args, path=path, **kwargs)
 
 
+def quiet_stderr() -> None:
+    """Point this process's stderr (fd 2) at /dev/null, unless POAM_XL_DEBUG is set: a parser
+    that aborts here (a Rust allocation failure prints a backtrace of hundreds of lines) must
+    stay unseen; the caller reports the file in one line. For capped children and pool
+    workers only: what they have to say comes back as their result."""
+    if os.environ.get("POAM_XL_DEBUG"):
+        return
+    faulthandler.disable()  # it may write to a copy of stderr (pytest's, a host's)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+
+
 def cap_process(memory_mb: int | None, cpu_seconds: float | None = None) -> None:
     """Cap this process's address space (MB) and CPU time (s); never raises a hard limit."""
     import resource
@@ -91,11 +104,7 @@ def run(fn: Callable[..., T], *args: Any, path: Any = None, timeout: float | Non
         try:
             SETTINGS.inside = True
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-            if not os.environ.get("POAM_XL_DEBUG"):  # a dying parser's backtrace stays unseen
-                faulthandler.disable()  # it may write to a copy of stderr (pytest's, a host's)
-                devnull = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(devnull, 2)
-                os.close(devnull)
+            quiet_stderr()
             cap_process(memory_mb, 2 * timeout + 10 if timeout else None)
             try:
                 outcome: tuple[str, Any] = ("ok", fn(*args, **kwargs))

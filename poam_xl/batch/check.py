@@ -166,4 +166,5 @@ def _init_worker(memory_mb: int | None) -> None:
     _IN_WORKER["on"] = True
     isolate.SETTINGS.inside = True  # a capped worker: its reads never fork again
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    isolate.quiet_stderr()  # a reader aborting in this worker prints no backtrace
     isolate.cap_process(memory_mb)
