@@ -7,6 +7,7 @@ refused with a one-line error naming the file, before a parser spends time or me
 from __future__ import annotations
 
 import io
+import posixpath
 import re
 import zipfile
 import zlib
@@ -129,6 +130,7 @@ def inspect(path: str | Path, limits: Limits = Limits()) -> PackageInfo:
 
 def _inspect_zip(p: Path, zf: zipfile.ZipFile, limits: Limits) -> PackageInfo:
     names = {i.filename: i for i in zf.infolist()}
+    _refuse_twins(p, names)
     if "xl/workbook.bin" in names or _is_ods(zf, names):
         return _read_only_zip(p, zf, names, limits)
     if "xl/workbook.xml" not in names:
@@ -157,7 +159,10 @@ def _inspect_zip(p: Path, zf: zipfile.ZipFile, limits: Limits) -> PackageInfo:
     targets: dict[str | None, str] = {}
     for r in rels_root:
         target = r.get("Target", "")
-        targets[r.get("Id")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        # ECMA-376 Part 2 §9.3: a relative target resolves against the source part's folder
+        # ("./worksheets/sheet1.xml", "../xl/worksheets/sheet1.xml" name the same part)
+        targets[r.get("Id")] = posixpath.normpath(
+            target.lstrip("/") if target.startswith("/") else "xl/" + target)
         kind = r.get("Type", "").rsplit("/", 1)[-1]
         if kind == "sharedStrings":
             info.shared_strings = targets[r.get("Id")]
@@ -169,6 +174,20 @@ def _inspect_zip(p: Path, zf: zipfile.ZipFile, limits: Limits) -> PackageInfo:
         info.sheet_parts[name] = targets.get(sh.get(rid), "")
         info.sheet_states[name] = sh.get("state", "visible")
     return info
+
+
+def _refuse_twins(p: Path, names: dict[str, zipfile.ZipInfo]) -> None:
+    """Refuse a package holding two parts whose names differ only in letter case or in "\\"
+    for "/" (part names are case-insensitive, ECMA-376 Part 2 §6.2.2.3): one reader picks one
+    and another the other, so the sheet our limits checked may not be the one parsed."""
+    seen: dict[str, str] = {}
+    for name in names:
+        key = name.replace("\\", "/").lstrip("/").casefold()
+        if key in seen and seen[key] != name:
+            raise WorkbookError(f"two parts with one name ({seen[key][:80]!r} and {name[:80]!r}, "
+                                "in another letter case or with a backslash): a reader may "
+                                "take either; refused", path=p)
+        seen[key] = name
 
 
 def _check_sizes(p: Path, names: dict[str, zipfile.ZipInfo], limits: Limits,

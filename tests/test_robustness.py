@@ -61,6 +61,38 @@ def test_far_ns_prefix_is_one_line_exit_2_in_every_verb(verb: str, tmp_path: Pat
     assert lines and "reaches column 16,384" in out and "Traceback" not in out
 
 
+def test_an_abort_in_a_batch_worker_prints_no_backtrace(tmp_path: Path, book: Path) -> None:
+    """Two files with --jobs 2 run in pool workers: calamine's abort there (limits raised past
+    the scanner) prints no Rust backtrace on the console's stderr, only the one line."""
+    import subprocess
+    import sys
+
+    raised = ["--max-columns", "20000", "--max-rows", "2000000", "--max-cells", str(10**12),
+              "--memory-mb", "1500", "--jobs", "2"]
+    proc = subprocess.run([sys.executable, "-m", "poam_xl", "validate", str(FAR_NS), str(book),
+                           *raised, *DAY], capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert "backtrace" not in proc.stderr and "memory allocation" not in proc.stderr
+    assert "far-ns-prefix.xlsx: UNREADABLE" in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("twin", ["xl/worksheets/Sheet1.xml", "xl\\worksheets\\sheet1.xml"])
+def test_two_parts_with_one_name_are_refused(twin: str, tmp_path: Path, book: Path) -> None:
+    """A second sheet part named in another letter case (or with backslashes) holding a far
+    cell: one reader would take one, another the other. Refused in one line."""
+    src = tmp_path / "twin.xlsx"
+    with zipfile.ZipFile(book) as zin, zipfile.ZipFile(src, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            zout.writestr(item, zin.read(item))
+        zout.writestr(twin, '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+                            '2006/main"><sheetData><row r="1048576"><c r="XFD1048576"><v>1</v>'
+                            '</c></row></sheetData></worksheet>')
+    code, out = cli("validate", str(src), *DAY)
+    assert code == 2, out
+    assert "two parts with one name" in out and out.count("\n") <= 2, out
+
+
 def test_an_abort_past_the_scanner_is_one_line(tmp_path: Path) -> None:
     """Limits raised so the scanner lets the sheet through: python-calamine then aborts on a
     550 GB allocation, in the capped child only: one line naming the file, exit 2."""
