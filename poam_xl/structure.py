@@ -8,6 +8,7 @@ mapped onto their allowed spelling ('high' -> 'High', 'Moderate' -> 'Medium') wi
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pandas as pd
 
@@ -15,7 +16,7 @@ from . import model, schema
 from .findings import Finding, RuleSet
 from .layouts import OUTDATED
 from .reader import TOO_LONG, UNCACHED, Invalid, Poam, TableData
-from .values import excerpt, item_prefix, parse_ref
+from .values import excerpt, item_prefix, parse_ref, plain
 
 RULES = RuleSet()
 RULES.rule("table.missing-columns", "error", "The items table has every required column",
@@ -128,14 +129,20 @@ def _label(poam: Poam, table: str, key: str) -> str:
     return key
 
 
-def _item_at(poam: Poam, inv: Invalid) -> int | None:
+def _item_at(poam: Poam, inv: Invalid) -> int | str | None:
     """The item a bad cell belongs to: its row's Item Number (items and milestones alike)."""
     data = {"items": poam.items, "milestones": poam.milestones}.get(inv.table)
     if data is None:
         return None
     row = (parse_ref(inv.cell, excel=False) or (0, 0))[0]
-    v = data.frame["item_number"].get(row)
-    return None if v is None or pd.isna(v) else int(v)
+    return _item_value(data.frame["item_number"].get(row))
+
+
+def _item_value(v: Any) -> int | str | None:
+    """An Item Number as a finding names it: a whole number, or the text a generic layout's
+    id column holds ("V-102")."""
+    item = plain(v)
+    return item if isinstance(item, int | str) and not isinstance(item, bool) else None
 
 
 def canonical(data: TableData, table: model.Table) -> tuple[pd.DataFrame, list[Finding]]:
@@ -155,8 +162,7 @@ def canonical(data: TableData, table: model.Table) -> tuple[pd.DataFrame, list[F
         frame[col.key] = raw.map(lambda v, m=changed: m.get(v, v) if v is not None else v)
         rid = schema.rule_id(col.key, "normalised", table)
         for row in raw.index[raw.isin(list(changed))]:
-            item = frame["item_number"].get(row) if "item_number" in frame else None
-            item = None if item is None or pd.isna(item) else int(item)
+            item = _item_value(frame["item_number"].get(row)) if "item_number" in frame else None
             who = item_prefix(item)
             out.append(schema.RULES.make(rid, f"{who}{col.header} {excerpt(raw[row])!r} read as "
                             f"{changed[raw[row]]!r}", sheet=data.sheet,

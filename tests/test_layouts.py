@@ -227,3 +227,22 @@ def test_the_reader_fast_path_agrees_with_row_kind(cells: list[Any]) -> None:
     else:
         assert not (type(num) in (int, float) and isinstance(desc, str) and desc.strip()
                     and not desc.lower().lstrip().startswith(("example", "e.g.", "sample")))
+
+
+def test_text_item_ids_with_a_risk_word_to_normalise(tmp_path: Path) -> None:
+    """A FedRAMP-style sheet (text POAM IDs) whose risk word needs normalising: the finding
+    names the item by its id, never an internal error."""
+    import openpyxl
+
+    from poam_xl.validation import validate
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "POAM"
+    for row in (["Weakness", "POAM ID", "Risk"], ["OpenSSL outdated", "V-101", "High"],
+                ["TLS weak", "V-102", "Moderate"]):
+        ws.append(row)
+    wb.save(tmp_path / "ids.xlsx")
+    report = validate(tmp_path / "ids.xlsx", as_of=dt.date(2026, 11, 25))
+    found = [f for f in report.findings if f.rule == "risk-level.normalised"]
+    assert [(f.item, f.cell) for f in found] == [("V-102", "C3")]
