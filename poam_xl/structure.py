@@ -25,6 +25,9 @@ RULES.rule("table.duplicate-header", "error", "No column header appears twice",
      "Rename or delete the duplicate column; only the first one is read.")
 RULES.rule("table.empty", "warning", "The POA&M lists at least one item",
      "Add the open weaknesses; an empty POA&M is unusual for a system under review.")
+RULES.rule("table.not-read", "warning", "Every sheet's POA&M table is read",
+     "Give the sheet the same columns as the first POA&M table (or move its items there), or "
+     "save it as a workbook of its own and validate that.")
 RULES.rule("milestones.missing-sheet", "warning", "The workbook has a Milestones sheet",
      "Add the Milestones sheet from the current template (`poam-xl new`).")
 RULES.rule("date.invalid", "error", "Date cells hold real dates",
@@ -71,6 +74,11 @@ def table_structure(poam: Poam) -> list[Finding]:
     if poam.items.frame.empty:
         out.append(RULES.make("table.empty", f"the {poam.items.sheet} table has no items",
                         sheet=poam.items.sheet, cell=f"A{poam.items.header_row + 1}"))
+    for u in poam.native.get("unread", []):
+        out.append(RULES.make("table.not-read", f"sheet {u['sheet']!r} holds another POA&M table "
+                              f"({u['rows']} row(s) under header row {u['header_row']}) with "
+                              f"other columns than {poam.items.sheet!r}: its items are not read",
+                              sheet=u["sheet"], cell=f"A{u['header_row']}"))
     if poam.milestones is None and poam.layout.milestones is not None:
         out.append(RULES.make("milestones.missing-sheet", "no Milestones sheet found"))
     return out

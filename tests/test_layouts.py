@@ -246,3 +246,38 @@ def test_text_item_ids_with_a_risk_word_to_normalise(tmp_path: Path) -> None:
     report = validate(tmp_path / "ids.xlsx", as_of=dt.date(2026, 11, 25))
     found = [f for f in report.findings if f.rule == "risk-level.normalised"]
     assert [(f.item, f.cell) for f in found] == [("V-102", "C3")]
+
+
+def test_a_second_table_with_other_columns_is_reported_never_dropped(tmp_path: Path) -> None:
+    """Two sheets of items with different columns (last year's and this year's): the one
+    read, and a finding, a note and a --strict refusal for the other: never silence."""
+    import openpyxl
+    from typer.testing import CliRunner
+
+    from poam_xl.cli import app
+    from poam_xl.validation import validate
+
+    wb = openpyxl.Workbook()
+    fy25 = wb.active
+    fy25.title = "FY25"
+    for row in (["Item Number", "Non-Compliance Description", "C/W/S", "Risk Level", "Status",
+                 "Date Identified", "Responsible Owner"],
+                [1, "fy25 item", "AC-1", "High", "Open", dt.date(2025, 1, 1), "A"],
+                [2, "fy25 item 2", "AC-2", "Low", "Open", dt.date(2025, 2, 1), "B"]):
+        fy25.append(row)
+    fy26 = wb.create_sheet("FY26")
+    for row in (["Item Number", "Non-Compliance Description", "C/W/S", "Risk Level", "Status",
+                 "Date Identified", "Mitigation Plan", "Comments"],
+                [3, "fy26 item", "AC-3", "High", "Open", dt.date(2026, 1, 1), "fix", "c"]):
+        fy26.append(row)
+    src = tmp_path / "two.xlsx"
+    wb.save(src)
+    report = validate(src, as_of=dt.date(2026, 11, 25))
+    found = [f for f in report.findings if f.rule == "table.not-read"]
+    assert [(f.sheet, f.cell) for f in found] == [("FY25", "A1")]
+    assert "2 row(s)" in found[0].message
+    runner = CliRunner()
+    r = runner.invoke(app, ["convert", str(src), str(tmp_path / "t.json")])
+    assert r.exit_code == 0 and "not read: sheet 'FY25'" in r.output
+    r = runner.invoke(app, ["convert", str(src), str(tmp_path / "s.json"), "--strict"])
+    assert r.exit_code == 1 and "FY25!A1" in r.output and not (tmp_path / "s.json").exists()

@@ -11,6 +11,7 @@ from openpyxl.utils import get_column_letter
 
 from .. import dashboard_sheet, derive, kept, model, records, template, textcells
 from ..errors import TemplateError, UsageError
+from ..layouts.generic import unread_notes
 from ..package import Limits, inspect
 from ..poam import Conversion
 from ..reader import Grid, Poam, load_grids, read_grid
@@ -59,6 +60,7 @@ def read(path: str | Path, *, limits: Limits = Limits(),
                 if model.normalise_header(label) not in labels and label not in poam.header:
                     poam.header[label] = plain(row[k]) if k < len(row) else None
     conv = Conversion(source=str(path), target="", items=len(poam.items.frame))
+    conv.notes += unread_notes(poam.native.get("unread", []), poam.items.sheet)
     if poam.invalid:
         conv.notes.append(
             f"{len(poam.invalid)} cell(s) could not be read as their column's type "

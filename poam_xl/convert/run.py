@@ -213,7 +213,8 @@ def losses(poam: Any, put: Conversion) -> list[str]:
     """Each value a conversion would lose or alter, as 'Sheet!Cell field: value (why)'."""
     from ..values import excerpt
 
-    out = []
+    out = [f"{u['sheet']}!A{u['header_row']}: another POA&M table ({u['rows']} row(s)) with "
+           "other columns, not read" for u in poam.native.get("unread", [])]
     for bad in poam.invalid:
         out.append(f"{bad.sheet}!{bad.cell} {bad.key}: {excerpt(bad.value)!r} is not "
                    f"{bad.expected} (kept only as text)")

@@ -75,6 +75,8 @@ class Found:
     """The items table: one or more sheets with the same columns."""
 
     parts: list[Candidate] = field(default_factory=list)
+    # other sheets' items tables with other columns: not read with these (generic.unread)
+    others: list[Candidate] = field(default_factory=list)
 
     @property
     def first(self) -> Candidate:
@@ -221,7 +223,7 @@ def find(grids: dict[str, Grid], exclude: Iterable[str] = (),
     if not best:
         return None
     top = max(best.values(), key=lambda c: c.score)
-    parts = []
+    parts, others = [], []
     for name in grids:
         cand = best.get(name)
         if cand is None:
@@ -229,4 +231,6 @@ def find(grids: dict[str, Grid], exclude: Iterable[str] = (),
         union = cand.fields | top.fields
         if cand is top or len(cand.fields & top.fields) >= SAME_SHAPE * len(union):
             parts.append(cand)
-    return Found(parts)
+        else:
+            others.append(cand)
+    return Found(parts, others)

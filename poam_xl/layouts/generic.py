@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from .. import model, sp800171
-from ..coerce import as_text, frame_from_records
+from ..coerce import as_text, filled, frame_from_records
 from ..errors import TemplateError
 from ..grids import Grid
 from ..poam import Conversion, Invalid, Poam, TableData
@@ -141,13 +141,42 @@ def read_grids(grids: dict[str, Grid], *, date1904: bool = False, source: str | 
     report = [{"sheet": c.sheet, "column": col.letter, "header": col.label, "field": col.target,
                "kept": col.target is None, "duplicate_of": col.duplicate_of}
               for c in found.parts for col in c.columns] + ms_mapping
+    unread = _unread(grids, found, milestones.sheet if milestones is not None else None)
+    conv.notes += unread_notes(unread, first.sheet)
     conv.items = len(items.frame)
     poam = Poam(header=header, header_cells=header_cells, items=items, milestones=milestones,
                 policy=pol, source=source, date1904=date1904, layout=layout,
                 sheet_states={n: g.state for n, g in grids.items()}, invalid=invalid,
                 template=template, policy_cells=pol_cells, policy_found=has_policy,
-                native={"mapping": report})
+                native={"mapping": report, "unread": unread})
     return poam, conv
+
+
+def unread_notes(unread: list[dict[str, Any]], sheet: str) -> list[str]:
+    """Console notes for the tables ``_unread`` found (``poam.native["unread"]``)."""
+    return [f"not read: sheet {u['sheet']!r} holds another POA&M table ({u['rows']} row(s) "
+            f"under header row {u['header_row']}) whose columns differ from those of {sheet!r}"
+            for u in unread]
+
+
+def _unread(grids: dict[str, Grid], found: discover.Found, milestone_sheet: str | None
+            ) -> list[dict[str, Any]]:
+    """The items tables of other sheets whose columns differ from the table read (a second
+    system's POA&M, last year's sheet): {sheet, header_row, rows with a value under a known
+    column}; empty ones are left out. Reported (structure: table.not-read), never dropped
+    without a word: the items of one table are read with one set of columns."""
+    out = []
+    for cand in found.others:
+        if cand.sheet == milestone_sheet:
+            continue
+        grid = grids[cand.sheet]
+        cols = [c.col - grid.col0 for c in cand.columns if c.target]
+        start = cand.header_row - grid.row0 + 1
+        rows = sum(1 for row in grid.rows[start:]
+                   if any(j < len(row) and filled(row[j]) for j in cols))
+        if rows:
+            out.append({"sheet": cand.sheet, "header_row": cand.header_row, "rows": rows})
+    return out
 
 
 def _read_part(grid: Grid, cand: discover.Candidate, layout: model.Layout, date1904: bool,
