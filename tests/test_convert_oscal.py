@@ -316,3 +316,28 @@ def test_a_lone_surrogate_in_json_is_one_line_naming_the_line(tmp_path: Path) ->
         assert res.exit_code == 2, res.output
         assert "x.json" in res.output and "surrogate" in res.output and "(line 2)" in res.output
         assert "internal" not in res.output
+
+
+def test_risk_words_in_any_spelling_become_facets_and_others_are_kept(tmp_path: Path) -> None:
+    from poam_xl.convert.run import convert
+    from tests.helpers import item_ref
+
+    words = {"risk_level": "moderate", "likelihood": "CAT I", "impact": "H"}
+
+    def edit(wb: Any) -> None:
+        for key, word in words.items():
+            wb["POA&M"][item_ref(1, key)] = word
+
+    src = make_book(tmp_path / "in.xlsx", sample=2, edit=edit)
+    out, back = tmp_path / "o.json", tmp_path / "back.xlsx"
+    conv = convert(src, out, to="oscal", as_of=AS_OF)
+    doc = json.loads(out.read_text(encoding="utf-8"))["plan-of-action-and-milestones"]
+    risk = doc["risks"][0]
+    facets = {f["name"]: f["value"] for c in risk["characterizations"] for f in c["facets"]}
+    assert facets["risk"] == "moderate" and facets["likelihood"] == "high"
+    assert "impact" not in facets  # "H" names no level: kept in remarks, reported
+    assert {"field": "Impact", "value": "H", "kept_in": "remarks"}.items() <= next(
+        d for d in conv.dropped if d["field"] == "Impact").items()
+    convert(out, back, as_of=AS_OF)
+    first = reader.read(back).items.frame.iloc[0]
+    assert (first["risk_level"], first["likelihood"], first["impact"]) == ("Medium", "High", "H")

@@ -143,8 +143,14 @@ def _pool(indices: list[int], names: list[str], options: BatchOptions, annotate:
     lost: list[int] = []
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
                              initargs=(options.memory_mb,)) as ex:
-        futures = {ex.submit(check_file, names[i], options, annotate_to=annotate.get(names[i])): i
-                   for i in indices}
+        futures = {}
+        for n, i in enumerate(indices):
+            try:
+                futures[ex.submit(check_file, names[i], options,
+                                  annotate_to=annotate.get(names[i]))] = i
+            except BrokenProcessPool:  # a worker died while the rest were being handed out
+                lost += indices[n:]
+                break
         for fut in as_completed(futures):
             i = futures[fut]
             try:

@@ -137,6 +137,7 @@ def _label(key: str) -> str:
     return f.get(key, key)
 
 
+RISK_FACETS = {"risk": "risk_level", "likelihood": "likelihood", "impact": "impact"}
 PROP_NAME = {key: key.replace("_", "-") for key in PROP_KEYS}  # item-number, date-identified ...
 
 
@@ -186,6 +187,13 @@ def _item(
             tags[FR_LABEL[key]] = text
         else:
             props.append(_prop("fedramp-" + slug(FR_LABEL[key]), text))
+    for key in RISK_FACETS.values():  # a word no NIST facet value stands for: kept, reported
+        word = kept.text_of(rec.get(key))
+        if word is not None and model.risk_level(word) is None:
+            header = model.ITEMS.column(key).header
+            tags[header] = word
+            conv.dropped.append({"item": num, "field": header, "value": word,
+                                 "kept_in": "remarks"})
     tags.update(block)  # tags of ours that no field claimed (header fields of a FedRAMP trip)
     if rec.get("date_identified") is None:
         props.append(_prop("date-identified-missing", "true"))
@@ -235,14 +243,11 @@ def _risk(
     party: str,
     obs_uuid: str,
 ) -> dict[str, Any]:
+    # any spelling the workbook reader accepts ("moderate", "CAT II", "Med") as its NIST value
     facets = [
-        {"name": name, "system": NIST, "value": LEVEL[rec[key]]}
-        for name, key in (
-            ("risk", "risk_level"),
-            ("likelihood", "likelihood"),
-            ("impact", "impact"),
-        )
-        if rec.get(key) in LEVEL
+        {"name": name, "system": NIST, "value": LEVEL[level]}
+        for name, key in RISK_FACETS.items()
+        if (level := model.risk_level(rec.get(key))) in LEVEL
     ]
     tasks = []
     for i, m in enumerate(miles, start=1):
