@@ -153,11 +153,32 @@ def make_poam(
 
 
 def milestones_by_item(poam: Poam) -> dict[Any, list[dict[str, Any]]]:
-    """Milestone records grouped by item number (in sheet order), as ``milestone_records``."""
+    """Milestone records grouped by ``item_key`` (in sheet order), as ``milestone_records``;
+    an item's milestones are ``by_item.get(item_key(item), [])``."""
     out: dict[Any, list[dict[str, Any]]] = {}
     for rec in milestone_records(poam):
-        out.setdefault(rec.get("item_number"), []).append(rec)
+        out.setdefault(item_key(rec, "changes"), []).append(rec)
     return out
+
+
+def item_key(rec: dict[str, Any], field: str = "comments") -> Any:
+    """What links an item and its milestones: the Item Number; for an Item Number that is no
+    whole number ("1.10", "A-3": kept as the ``[poam-xl Item Number]`` tag in ``field``,
+    Comments or Changes) that text; else a key equal to nothing (an item without a number
+    has no milestones: they are not all given to every such item)."""
+    number = rec.get("item_number")
+    if number is not None:
+        return number
+    text = rec.get(field)
+    if isinstance(text, str) and _ITEM_TAG in text:
+        for side, label, value in kept.split_tags(text)[1]:
+            if side == "poam-xl" and label == _ITEM_LABEL:
+                return ("text", value)
+    return object()
+
+
+_ITEM_LABEL = model.ITEMS.column("item_number").header
+_ITEM_TAG = f"[poam-xl {_ITEM_LABEL}]"
 
 
 def item_records(poam: Poam) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@ lists every loss; your own mapping (--map / --mapping / --save-mapping); the map
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -169,3 +170,31 @@ def test_kept_columns_keep_their_types_and_are_reported(tmp_path: Path) -> None:
     assert ws.cell(first, cols["Ticket"]).value == "001"
     refs = [ws.cell(first + i, cols["Ref"]).value for i in range(4)]
     assert refs == ["4711", "2026-01-05", "'quoted", "2.5"]  # text stays text, exactly
+
+
+@pytest.mark.parametrize(("to", "suffix"), [("json", ".json"), ("csv", ".csv"), ("oscal", ".json"),
+                                            ("fedramp", ".xlsx"), ("emass", ".xlsx")])
+def test_item_numbers_that_are_no_whole_numbers_keep_one_milestone_each(
+        to: str, suffix: str, tmp_path: Path) -> None:
+    """Item Numbers "1.10", "1.2", "A-3" are no numbers: their milestones still go with their
+    own item only (they used to be given to every item without a number)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "POA&M"
+    ws.append(["Item Number", "Non-Compliance Description", "C/W/S", "Status", "Risk Level",
+               "Date Identified"])
+    for n in ("1.10", "1.2", "A-3", 4):
+        ws.append([n, f"desc {n}", "AC-1", "Open", "High", dt.date(2026, 1, 5)])
+    ms = wb.create_sheet("Milestones")
+    ms.append(["Item Number", "Milestone", "Planned Date", "Status", "Completed Date",
+               "Changes / Notes"])
+    ms.append(["1.10", "ms for 1.10", dt.date(2026, 2, 1), "Pending", None, None])
+    ms.append([4, "ms for 4", dt.date(2026, 2, 1), "Pending", None, None])
+    src, x, back = tmp_path / "in.xlsx", tmp_path / f"x{suffix}", tmp_path / "back.xlsx"
+    wb.save(src)
+    assert run("convert", src, x, "--to", to)[0] == 0
+    assert run("convert", x, back)[0] == 0
+    rows = [r for r in openpyxl.load_workbook(back)["Milestones"].iter_rows(min_row=2,
+                                                                            values_only=True)
+            if any(v is not None for v in r)]
+    assert sorted(r[1] for r in rows) == ["ms for 1.10", "ms for 4"]

@@ -75,7 +75,7 @@ def _milestones(poam: Poam, numbers: set[Any]
     recs = records.milestone_records(poam)
     by_item: dict[Any, list[dict[str, Any]]] = {}  # in order of first appearance
     for rec, doc in zip(recs, _documents(recs, model.MILESTONES.keys), strict=True):
-        by_item.setdefault(rec.get("item_number"), []).append(doc)
+        by_item.setdefault(records.item_key(rec, "changes"), []).append(doc)
     linked: dict[Any, list[dict[str, Any]]] = {}
     unlinked: list[dict[str, Any]] = []
     for num, docs in by_item.items():
@@ -91,10 +91,11 @@ def _milestones(poam: Poam, numbers: set[Any]
 def to_document(poam: Poam) -> dict[str, Any]:
     """The JSON document of a Poam (plain types, ISO dates)."""
     recs = records.item_records(poam)
-    linked, unlinked = _milestones(poam, {r.get("item_number") for r in recs})
+    keys = [records.item_key(r) for r in recs]
+    linked, unlinked = _milestones(poam, set(keys))
     items = _documents(recs, model.ITEMS.keys)
-    for rec, d in zip(recs, items, strict=True):
-        d[MILESTONES_COLUMN] = linked.get(rec.get("item_number"), [])
+    for key, d in zip(keys, items, strict=True):
+        d[MILESTONES_COLUMN] = linked.get(key, [])
     pol = poam.policy
     return {
         "poam-xl": __version__,

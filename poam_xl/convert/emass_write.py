@@ -34,7 +34,7 @@ def to_items(poam: Poam, conv: Conversion) -> list[dict[str, Any]]:
     by_item = records.milestones_by_item(poam)
     out = []
     for position, rec in enumerate(records.item_records(poam), start=1):
-        miles = by_item.get(rec.get("item_number"), [])
+        miles = by_item.get(records.item_key(rec), [])
         user, tags = kept.split_tags(rec.get("comments"))
         rec = dict(rec, comments=user)
         e = L.to_emass(rec, miles, position)

@@ -105,7 +105,7 @@ def build(poam: Any, *, revision: int = 5) -> tuple[Workbook, Conversion]:
             for key, label in HEAD_ONLY.items()
             if i == 0 and kept.text_of(header.get(key))
         }
-        mine = by_item.get(rec.get("item_number"), [])
+        mine = by_item.get(records.item_key(rec), [])
         fr, sheet, labels = to_fedramp(rec, mine, extra)
         if revision < 5 and fr.get("fr_service_name"):  # Rev4 has no Service Name column
             fr["comments"] = pack(fr["comments"], {"Service Name": fr["fr_service_name"]})

@@ -167,7 +167,7 @@ def view(poam: Any) -> dict[str, Any]:
     for pos, (row, rec) in enumerate(
         zip(poam.items.frame.index, records.item_records(poam), strict=True), start=1
     ):
-        rows[int(row)] = L.to_emass(rec, by_item.get(rec.get("item_number"), []), pos)
+        rows[int(row)] = L.to_emass(rec, by_item.get(records.item_key(rec), []), pos)
     return {"rows": rows, "milestone_rows": {}, "letters": {f.key: f.letter for f in L.FIELDS}}
 
 
