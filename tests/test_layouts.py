@@ -281,3 +281,34 @@ def test_a_second_table_with_other_columns_is_reported_never_dropped(tmp_path: P
     assert r.exit_code == 0 and "not read: sheet 'FY25'" in r.output
     r = runner.invoke(app, ["convert", str(src), str(tmp_path / "s.json"), "--strict"])
     assert r.exit_code == 1 and "FY25!A1" in r.output and not (tmp_path / "s.json").exists()
+
+
+@pytest.mark.parametrize(("header", "field"), [
+    ("Sched Completion Date", "milestone_date"), ("Est. Completion Date", "milestone_date"),
+    ("Sched. Completion", "milestone_date"), ("Proj. Compl. Date", "milestone_date"),
+    ("Actual Completion Date", "completion_date"), ("Date Completed", "completion_date"),
+    ("Best Completion", None),
+])
+def test_abbreviated_schedule_headers(header: str, field: str | None) -> None:
+    from poam_xl.layouts import vocabulary
+
+    assert vocabulary.item_target(header)[0] == field
+
+
+def test_a_senders_own_due_date_is_their_scheduled_date(tmp_path: Path) -> None:
+    """"Due Date" in a layout with no scheduled completion column is the sender's date (read
+    as the Milestone Date), never our computed Due Date (Policy) written over it."""
+    import openpyxl
+
+    from poam_xl.reader import read
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Item Number", "Weakness Description", "Control", "Risk Level", "Status",
+               "Date Identified", "Due Date"])
+    ws.append([1, "Stale accounts", "AC-2", "Low", "Open", dt.date(2026, 1, 5),
+               dt.date(2027, 6, 30)])
+    wb.save(tmp_path / "due.xlsx")
+    first = read(tmp_path / "due.xlsx").items.frame.iloc[0]
+    assert first["milestone_date"] == pd.Timestamp(2027, 6, 30)
+    assert pd.isna(first["due_date"])

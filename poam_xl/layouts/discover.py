@@ -187,7 +187,30 @@ def header_columns(grid: Grid, row: int, overrides: dict[str, str | None] | None
         elif target is not None:
             taken[target] = len(out)
         out.append(HeaderColumn(c, label, None if dup else target, exact, dup))
+    _own_due_date(out, taken, overrides)
     return out, ((row - 1, row) if grouped else (row,))
+
+
+# our computed column's own names, as typed (normalise_header drops the "(Policy)")
+_POLICY_DUE = frozenset(" ".join(n.lower().split()) for n in (
+    model.ITEMS.column("due_date").header, "Policy Due Date"))
+
+
+def _own_due_date(out: list[HeaderColumn], taken: dict[str, int],
+                  overrides: dict[str, str | None]) -> None:
+    """A sender's own "Due Date" column (not ours, "Due Date (Policy)") in a table with no
+    scheduled completion date column is that date: data, read as the Milestone Date, never
+    recomputed over. The user's own mapping decides where it has one."""
+    if "due_date" not in taken or "milestone_date" in taken:
+        return
+    k = taken.pop("due_date")
+    col = out[k]
+    if " ".join(col.label.lower().split()) in _POLICY_DUE or (
+            model.normalise_header(col.label) in overrides):
+        taken["due_date"] = k
+        return
+    out[k] = HeaderColumn(col.col, col.label, "milestone_date", col.exact, None)
+    taken["milestone_date"] = k
 
 
 def candidates(grid: Grid, sheet: str, overrides: dict[str, str | None] | None = None

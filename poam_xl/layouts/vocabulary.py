@@ -89,8 +89,9 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     (r"^(planned\s+|interim\s+)?milestones?\b(?!\s+(id|status|changes?))", MILESTONES_TEXT),
     (r"\b(date\s+(identified|detected|discovered|found|opened|reported))\b|"
      r"\b(identified|detected|discovered|found|opened|reported)\s+(on|date)\b", "date_identified"),
-    (r"\b(scheduled|planned|estimated|target|projected|expected)\s+(completion|remediation|"
-     r"resolution|closure|fix)\b", "milestone_date"),
+    # abbreviated too: "Sched. Completion", "Est Completion Date", "Proj. Compl. Date"
+    (r"\b(scheduled|sched|planned|estimated|est|target|tgt|projected|proj|expected)\.?\s*"
+     r"(completion|compl|remediation|resolution|closure|fix)\b", "milestone_date"),
     (r"\b(actual|date)\s+(completed|completion|closed|resolved|remediated)\b|"
      r"\b(completion|closure|closed|resolution)\s+date\b", "completion_date"),
     (r"\b(weakness|deficiency|finding|vulnerability|non-?compliance|issue)\b.*\bdescription\b|"
