@@ -198,3 +198,25 @@ def test_item_numbers_that_are_no_whole_numbers_keep_one_milestone_each(
                                                                             values_only=True)
             if any(v is not None for v in r)]
     assert sorted(r[1] for r in rows) == ["ms for 1.10", "ms for 4"]
+
+
+@pytest.mark.parametrize(("to", "suffix"), [("fedramp", ".xlsx"), ("emass", ".xlsx"),
+                                            ("oscal", ".json"), ("csv", ".csv")])
+def test_a_policy_the_target_cannot_hold_is_reported_and_strict_refuses(
+        to: str, suffix: str, tmp_path: Path) -> None:
+    from tests.helpers import make_book
+
+    def edit(wb: openpyxl.Workbook) -> None:
+        wb["Policy"]["B4"], wb["Policy"]["B7"] = 15, "business"
+
+    src = make_book(tmp_path / "in.xlsx", sample=3, edit=edit)
+    code, out, err = run("convert", src, tmp_path / f"x{suffix}", "--to", to)
+    assert code == 0, err
+    assert "dropped (no home in the target): Policy: High risk: days allowed" in out
+    assert "dropped (no home in the target): Policy: Day count" in out
+    code, out, err = run("convert", src, tmp_path / f"s{suffix}", "--to", to, "--strict")
+    assert code == 1 and "Policy: Day count: 'business'" in out + err
+    assert not (tmp_path / f"s{suffix}").exists()
+    # JSON carries the policy: nothing to report
+    code, out, _err = run("convert", src, tmp_path / "j.json")
+    assert code == 0 and "Policy:" not in out

@@ -167,6 +167,7 @@ def convert(
         profile=profile,
         layout=layout,
     )
+    put.dropped += policy_dropped(poam, fout)
     if strict:
         lost = losses(poam, put)
         if lost:
@@ -206,6 +207,29 @@ def kept_columns(poam: Any, fout: str) -> list[dict[str, Any]]:
                                 "field": label, "value": text,
                                 "kept_in": KEPT_IN.get(fout, field) if field == "Comments"
                                 else field})
+    return out
+
+
+KEEPS_POLICY = ("dss", "json")  # the targets with a home for the due-date policy
+
+
+def policy_dropped(poam: Any, fout: str) -> list[dict[str, Any]]:
+    """The source's own due-date policy (its Policy sheet, or a JSON document's policy) where
+    the target has no home for it: each setting that differs from what reading the target
+    back will use (that format's profile defaults), as dropped (``kept_in`` None:
+    ``--strict`` refuses). Equal settings lose nothing."""
+    from .. import profiles
+    from ..model import POLICY_SETTINGS
+
+    if fout in KEEPS_POLICY or not poam.policy_found:
+        return []
+    ours = poam.policy.to_settings()
+    back = profiles.for_template(fout).policy.to_settings()
+    out = [{"item": None, "field": f"Policy: {s.label}", "value": str(ours[s.key]),
+            "kept_in": None} for s in POLICY_SETTINGS if ours[s.key] != back[s.key]]
+    if poam.policy.holidays:
+        out.append({"item": None, "field": "Policy: Holidays", "kept_in": None,
+                    "value": ", ".join(d.isoformat() for d in poam.policy.holidays)})
     return out
 
 
