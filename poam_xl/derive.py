@@ -170,7 +170,13 @@ def fill_records(rows: list[dict[str, object]], pol: Policy, as_of: dt.date) -> 
         return
     from .coerce import frame_from_records
 
-    derived = derive(frame_from_records(model.ITEMS, rows), pol, as_of)
+    frame = frame_from_records(model.ITEMS, rows)
+    # derive takes canonical words: a record may hold any spelling the reader accepts
+    # ("Moderate", "CAT II", "in progress"), as validate's rules read them (structure.canonical)
+    frame["risk_level"] = frame["risk_level"].map(lambda v: model.risk_level(v) or v)
+    frame["status"] = frame["status"].map(
+        lambda v: model.canonical_choice(v, model.STATUSES, model.CHOICE_SYNONYMS) or v)
+    derived = derive(frame, pol, as_of)
     for rec, d in zip(rows, derived.to_dict("records"), strict=True):
         rec["due_date"] = None if pd.isna(d["due_date"]) else d["due_date"].date()
         rec["days_open"] = None if pd.isna(d["days_open"]) else int(d["days_open"])

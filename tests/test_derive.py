@@ -173,3 +173,18 @@ def test_explanation_counts_only_the_holidays_it_skipped():
     text = derive.derive(items, BUSINESS, d(2026, 11, 25))["explanation"]
     assert "holiday" not in text[0]  # both holidays fall after its due date
     assert "30 business days, skipping 2 holiday(s) (High" in text[1]
+
+
+def test_fill_records_reads_any_spelling_of_risk_and_status() -> None:
+    """Records from a sender's layout ("Moderate", "CAT I", "in progress") get the due date of
+    their canonical level, as validate computes it."""
+    from poam_xl import derive as d
+    from poam_xl.policy import DEFAULT
+
+    rows = [{"item_number": 1, "status": "in progress", "risk_level": "Moderate",
+             "date_identified": dt.date(2026, 1, 1)},
+            {"item_number": 2, "status": "Open", "risk_level": "CAT I",
+             "date_identified": dt.date(2026, 1, 1)}]
+    d.fill_records(rows, DEFAULT, dt.date(2026, 2, 1))
+    assert [r["due_date"] for r in rows] == [dt.date(2026, 4, 1), dt.date(2026, 1, 31)]
+    assert rows[1]["days_overdue"] == 1

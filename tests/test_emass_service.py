@@ -152,11 +152,14 @@ def test_strict_refuses_a_service_layout_that_drops_header_fields(layout: str, t
                                       "--layout", layout, "--strict"])
     assert result.exit_code == 1
     assert "CAGE Code" in result.output and "Last Review Date" in result.output
+    assert "Policy: Medium risk: days allowed" in result.output  # 90 here, 180 in eMASS
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["dss.xlsx"]
 
     def clear(wb: Workbook) -> None:  # nothing without a home left: strict writes
         for key in ("cage_code", "last_review"):
             wb["POA&M"][header_ref(key)] = None
+        # the eMASS profile's windows (what reading eMASS back uses): the policy loses nothing
+        wb["Policy"]["B5"], wb["Policy"]["B6"] = 180, 365
 
     book = make_book(tmp_path / "clear.xlsx", sample=12, edit=clear)
     assert run("convert", book, out, "--to", "emass", "--layout", layout, "--strict") == 0

@@ -383,3 +383,16 @@ def test_real_ckl_override_justification_is_kept() -> None:
     assert over.risk == "Low"
     assert "Severity override: CAT II -> CAT III" in over.details
     assert "Example of overridden severity" in over.details
+
+
+def test_cklb_pass_and_fail_words_are_statuses(tmp_path: Path) -> None:
+    """Converters that write XCCDF's result words into a CKLB: 'fail' is open, 'pass' is not
+    a finding (neither is skipped as an unknown status)."""
+    path = write_cklb(tmp_path / "pf.cklb")
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["stigs"][0]["rules"][0]["status"] = "fail"
+    doc["stigs"][0]["rules"][1]["status"] = "Pass"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    recs = {r.source_id.split(" ")[0]: r for r in parse_all([path], ImportOptions())}
+    assert recs["SV-2001r9_rule"].status == "open"
+    assert recs["SV-2002r9_rule"].status == "not_a_finding"

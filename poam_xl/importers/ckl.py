@@ -33,6 +33,11 @@ STATUS = {
     "notapplicable": NOT_APPLICABLE,
     "not_reviewed": NOT_REVIEWED,
     "notreviewed": NOT_REVIEWED,
+    # XCCDF result words (pass / fail), which some checklist converters write into CKLB
+    "fail": OPEN,
+    "failed": OPEN,
+    "pass": NOT_A_FINDING,
+    "passed": NOT_A_FINDING,
 }
 CATS = {"High": "CAT I", "Medium": "CAT II", "Low": "CAT III"}  # DISA: high/medium/low = CAT I-III
 
