@@ -52,6 +52,9 @@ def q(tag: str) -> str:
     return f"{{{NS}}}{tag}"
 
 
+SEPARATOR = "\n---\n"  # our note above, the note that was there below
+
+
 def note_text(comment: etree._Element) -> str:
     return "".join(t.text or "" for t in comment.iter(q("t")))
 
@@ -103,14 +106,25 @@ class Notes:
             text = clean_text(text)
             old = self.by_ref.get(ref)
             if old is not None:
-                if merge and note_text(old).strip():
-                    text = f"{text}\n---\n{note_text(old)}"
+                theirs = self._theirs(old, author_id, merge)
+                if theirs.strip():
+                    text = f"{text}{SEPARATOR}{theirs}"
                 clist.replace(old, new := self._comment(ref, author_id, text))
             else:
                 new = self._comment(ref, author_id, text)
                 clist.append(new)
                 self.new_refs.append(ref)
             self.by_ref[ref] = new
+
+    @staticmethod
+    def _theirs(old: etree._Element, author_id: str, merge: bool) -> str:
+        """The part of an existing note that is not ours to replace: someone else's note
+        whole (a reviewer's note on a Due Date cell survives every update); of a note we wrote
+        before, what was kept below it (``merge``: all of it)."""
+        text = note_text(old)
+        if old.get("authorId") != author_id or merge:
+            return text
+        return text.partition(SEPARATOR)[2]
 
     @staticmethod
     def _comment(ref: str, author_id: str, text: str) -> etree._Element:

@@ -454,3 +454,24 @@ def test_a_feedback_copy_takes_the_extension_of_the_kind(tmp_path: Path) -> None
     copies = sorted(p.name for p in (tmp_path / "out").glob("*-feedback.*"))
     assert copies == ["wrongname-feedback.xlsx"], (copies, res.output)
     assert openpyxl.load_workbook(tmp_path / "out" / copies[0]).sheetnames[-1] == "Findings"
+
+
+def test_a_reviewers_note_on_a_due_date_cell_survives_every_update(tmp_path: Path) -> None:
+    from tests.helpers import item_ref, make_book
+
+    ref = item_ref(2, "due_date")
+
+    def note(wb: openpyxl.Workbook) -> None:
+        wb["POA&M"][ref].comment = Comment("my own note on due date", "Rev")
+
+    book = make_book(tmp_path / "in.xlsx", sample=3, edit=note)
+    once, twice = tmp_path / "u1.xlsx", tmp_path / "u2.xlsx"
+    runner = CliRunner()
+    for src, dst, day in ((book, once, "2026-11-25"), (once, twice, "2026-11-26")):
+        result = runner.invoke(app, ["update", str(src), "-o", str(dst), "--as-of", day])
+        assert result.exit_code == 0, result.output
+    for path, day in ((once, "2026-11-25"), (twice, "2026-11-26")):
+        text = openpyxl.load_workbook(path)["POA&M"][ref].comment.text
+        ours, _, theirs = text.partition("\n---\n")
+        assert ours.startswith("due ") and ours.endswith(f"as of {day}")
+        assert theirs == "my own note on due date"  # once, below ours, after two updates
