@@ -154,7 +154,9 @@ def _where(ctx: Context, key: str, row: Any, table: str = "items") -> dict[str, 
     assert data is not None
     col = data.letters.get(key)
     tbl = model.ITEMS if table == "items" else model.MILESTONES
-    return {"sheet": data.sheet, "cell": f"{col}{row}" if col else None,
+    # no such column: no cell, but the sheet the item is on (validation._relocate places cells)
+    sheet = data.locate(int(row))[0] if col is None and data.locate else data.sheet
+    return {"sheet": sheet, "cell": f"{col}{row}" if col else None,
             "item": _numbers(ctx, table).get(row), "column": tbl.column(key).header}
 
 

@@ -312,3 +312,25 @@ def test_a_senders_own_due_date_is_their_scheduled_date(tmp_path: Path) -> None:
     first = read(tmp_path / "due.xlsx").items.frame.iloc[0]
     assert first["milestone_date"] == pd.Timestamp(2027, 6, 30)
     assert pd.isna(first["due_date"])
+
+
+def test_a_finding_without_a_cell_names_the_sheet_its_item_is_on(tmp_path: Path) -> None:
+    """Open Items and Closed Items sheets with no Completion Date column: the closed item's
+    completion-date.required names Closed Items (its sheet), not the first sheet."""
+    import openpyxl
+
+    from poam_xl.validation import validate
+
+    wb = openpyxl.Workbook()
+    heads = ["Item Number", "Weakness Description", "Control", "Risk Level", "Status",
+             "Date Identified", "Point of Contact", "Scheduled Completion Date"]
+    for title, n, status in (("Open Items", 1, "Open"), ("Closed Items", 2, "Closed")):
+        ws = wb.create_sheet(title)
+        ws.append(heads)
+        ws.append([n, f"{title} weakness", "AC-2", "Medium", status, dt.date(2026, 9, 1),
+                   "Ops", dt.date(2026, 12, 1)])
+    del wb["Sheet"]
+    wb.save(tmp_path / "agency.xlsx")
+    report = validate(tmp_path / "agency.xlsx", as_of=dt.date(2026, 11, 25))
+    found = [f for f in report.findings if f.rule == "completion-date.required"]
+    assert [(f.sheet, f.cell, f.item) for f in found] == [("Closed Items", None, 2)]
