@@ -23,8 +23,10 @@ import weakref
 from copy import copy
 from typing import Any
 
+from .values import FORMULA_START
+
 MAX_TEXT = 32_767  # Excel's limit of characters in a cell
-RISKY = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may take for a formula
+RISKY = FORMULA_START  # what a spreadsheet may take for a formula (values.FORMULA_START)
 
 
 class CellStyle:

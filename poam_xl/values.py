@@ -31,7 +31,9 @@ __all__ = [
 
 EXACT_INT = 2**53  # past this a float no longer holds every whole number
 # OWASP CSV injection: a spreadsheet treats a cell starting with these as a formula
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# and their full-width forms (U+FF1D U+FF0B U+FF0D U+FF20), which East Asian input modes turn
+# into the ASCII ones as a cell is typed or pasted: escaped too, at no cost to other text
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 _REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([1-9][0-9]{0,9})$")
 
 

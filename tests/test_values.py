@@ -62,9 +62,12 @@ def test_who_and_prefix_name_items_plainly() -> None:
 
 
 @pytest.mark.parametrize("text", ["=1+2", "+1", "-1", "@SUM(A1)", "\t=x", "\r=x", "'=quoted",
-                                  "''+twice", "plain", "'plain", "a=b", ""])
+                                  "''+twice", "plain", "'plain", "a=b", "",
+                                  "\uff1d1+1", "\uff0bcmd", "\uff0d5", "\uff20SUM(A1)", "'\uff1dx"])
 def test_formula_escape_is_exactly_undone(text: str) -> None:
     escaped = values.escape_formula(text)
     assert not escaped.startswith(values.FORMULA_START)
     assert values.unescape_formula(escaped) == text
     assert values.escape_formula(5) == 5
+    if text and text[0] in "\uff1d\uff0b\uff0d\uff20":  # full-width formula starts are escaped too
+        assert escaped == "'" + text
