@@ -59,8 +59,29 @@ class ImportResult:
                 "now passing (close them after review): items "
                 + ", ".join(str(i) for i in p.resolved)
             )
+        parts.extend(left_closed_lines(p))
         parts.extend(note_lines(p))
         return "; ".join(parts)
+
+
+def left_closed_lines(plan: Plan) -> list[str]:
+    """Closed items a scan still finds that stay closed (risk accepted, false positive, not
+    applicable), and the hosts found that they do not list (not added)."""
+    if not plan.left_closed:
+        return []
+    by_reason: dict[str, list[str]] = {}
+    for u in plan.left_closed:
+        by_reason.setdefault(str(u.kept_closed), []).append(str(u.item))
+    said = []
+    for reason, items in by_reason.items():
+        kind = reason.lower().replace(" ", "-") + " item"
+        said.append(f"{_n(len(items), kind)} left closed "
+                    f"({'item' if len(items) == 1 else 'items'} {', '.join(items)})")
+    out = ["still found: " + ", ".join(said)]
+    out += [f"item {u.item} ({u.kept_closed}) also found on {', '.join(u.outside)}, not in its "
+            "Affected Assets (not added: check the closure covers them)"
+            for u in plan.left_closed if u.outside]
+    return out
 
 
 # note kind -> summary text; {n}: "2 findings", {what}: the first details

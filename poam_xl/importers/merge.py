@@ -21,6 +21,12 @@ RANK = {r: i for i, r in enumerate(reversed(model.RISK_LEVELS))}  # Low 0, Mediu
 _STIG = re.compile(r"(?<![A-Za-z0-9])(S?V-\d+)", re.I)
 _PLUGIN = re.compile(r"\bplugin(?:\s*id)?\s*[:#]?\s*(\d+)", re.I)
 _SPLIT = re.compile(r"[,;\n]+")
+# closed, but not because it was fixed: a scan is expected to keep finding it, so it stays
+# closed (Last Seen updated, the summary says so). eMASS takes Risk Accepted as a standing
+# status with no completion date (formats.md §3); FedRAMP keeps validated false positives on
+# its Closed sheet (formats.md §2). Other closures (Remediated, blank, Completed) reopen.
+STAYS_CLOSED = ("Risk Accepted", "False Positive", "Not Applicable")
+
 
 
 @dataclass
@@ -29,6 +35,8 @@ class Update:
     item: Any  # its Item Number
     changes: dict[str, Any]  # model key -> new value
     reopened: bool = False
+    kept_closed: str | None = None  # its Closure Reason (STAYS_CLOSED) when left closed
+    outside: list[str] = field(default_factory=list)  # hosts found that a closed item lacks
 
 
 @dataclass
@@ -37,6 +45,7 @@ class Plan:
     updates: list[Update] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> records
     resolved: list[Any] = field(default_factory=list)  # open items the scan now reports passing
+    left_closed: list[Update] = field(default_factory=list)  # risk accepted etc., found again
     milestones: list[dict[str, Any]] = field(default_factory=list)  # one per new item
     unchanged: int = 0  # findings already on the workbook with nothing to update
     unmatched: int = 0  # new items without a Source Identifier: a later import cannot match them
@@ -140,6 +149,7 @@ def merge(
         match = _best(existing, ks, [h for r in recs for h in r.hosts])
         if match is not None and match["open"]:
             plan.resolved.append(match["item"])
+    plan.left_closed = [u for u in updates.values() if u.kept_closed]
     plan.updates = [u for u in updates.values() if u.changes]
     plan.unchanged = sum(not u.changes for u in updates.values())
     derive.fill_records(plan.new_rows, pol, as_of)
@@ -191,7 +201,13 @@ def _existing(items: pd.DataFrame) -> list[dict[str, Any]]:
                 "comments": it.get("comments"),
                 "status": it.get("status"),
                 "completion": as_date(it.get("completion_date")),
-                "closure": it.get("closure_reason"),
+                # its allowed spelling ("risk accepted" -> "Risk Accepted"), else the text as it is
+                "closure": model.canonical_choice(it.get("closure_reason"), model.CLOSURE_REASONS)
+                or (str(it.get("closure_reason")).strip() if _filled(it.get("closure_reason"))
+                    else None),
+                "approval": it.get("issm_approval"),
+                "determination": it.get("dss_determination"),
+                "dss_date": as_date(it.get("dss_date")),
             }
         )
     return out
@@ -231,28 +247,49 @@ def _update(
     current = u.changes.get("assets")
     have = split_hosts(current) if current is not None else e["hosts"]
     added = [h for h in hosts if h.lower() not in {x.lower() for x in have}]
+    if not e["open"] and e["closure"] in STAYS_CLOSED:  # found again, as expected: stays closed
+        u.kept_closed = e["closure"]
+        u.outside += [h for h in added if h not in u.outside]
+        return
     if added:
         u.changes["assets"] = ", ".join([*have, *added])
     if not e["open"] and not u.reopened:
-        u.reopened = True
-        was = f"was {e['status']}"
-        if e["completion"]:
-            was += f" {e['completion'].isoformat()}"
-        if isinstance(e["closure"], str) and e["closure"]:
-            was += f", {e['closure']}"
-        files = ", ".join(dict.fromkeys(r.file for r in recs if r.file))
-        note = (
-            f"Reopened {as_of.isoformat()} by poam-xl import: seen again in {files} on "
-            f"{seen.isoformat()} ({was})."
-        )
-        old = e["comments"] if isinstance(e["comments"], str) and e["comments"].strip() else ""
-        u.changes.update(
-            status="Open",
-            completion_date=None,
-            closure_reason=None,
-            issm_approval="Pending",  # the closure's approval no longer holds
-            comments=f"{old}\n{note}" if old else note,
-        )
+        _reopen(u, e, recs, seen, as_of)
+
+
+def _reopen(u: Update, e: dict[str, Any], recs: list[Record], seen: dt.date,
+            as_of: dt.date) -> None:
+    """A closed-as-fixed item found again: Open, with every closure field that no longer holds
+    cleared (completion, reason, approvals, DSS determination) and the old values in a dated
+    note in Comments."""
+    u.reopened = True
+    was = f"was {e['status']}"
+    if e["completion"]:
+        was += f" {e['completion'].isoformat()}"
+    if e["closure"]:
+        was += f", {e['closure']}"
+    if _filled(e["approval"]) and e["approval"] != "Pending":
+        was += f", ISSM/FSO approval {e['approval']}"
+    if _filled(e["determination"]) or e["dss_date"]:
+        dss = " ".join(str(v) for v in (e["determination"], e["dss_date"]) if _filled(v))
+        was += f", DSS {dss}"
+    files = ", ".join(dict.fromkeys(r.file for r in recs if r.file))
+    note = (
+        f"Reopened {as_of.isoformat()} by poam-xl import: seen again in {files} on "
+        f"{seen.isoformat()} ({was})."
+    )
+    old = e["comments"] if isinstance(e["comments"], str) and e["comments"].strip() else ""
+    u.changes.update(status="Open", comments=f"{old}\n{note}" if old else note)
+    # only fields that hold something are cleared: no column is added for a blank
+    cleared = {"completion_date": e["completion"], "closure_reason": e["closure"],
+               "dss_determination": e["determination"], "dss_date": e["dss_date"]}
+    u.changes.update({k: None for k, v in cleared.items() if _filled(v)})
+    if _filled(e["approval"]) and e["approval"] != "Pending":
+        u.changes["issm_approval"] = "Pending"  # the closure's approval no longer holds
+
+
+def _filled(v: Any) -> bool:
+    return v is not None and not (isinstance(v, float) and pd.isna(v)) and str(v).strip() != ""
 
 
 def _new_row(number: int, recs: list[Record], hosts: list[str], as_of: dt.date) -> dict[str, Any]:
