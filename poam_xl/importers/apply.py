@@ -13,7 +13,7 @@ from ..policy import DEFAULT
 from ..reader import Poam, read
 from ..write import Snapshot, atomic_path, check_extension, private_copy, same_file, snapshot, swap_in_place
 from ..xlsxpatch import Workbook
-from . import parse_all
+from . import parse_scans
 from .base import DEFAULT_OPTIONS, MAX_TEXT, ImportOptions, Record
 from .merge import Plan, merge
 
@@ -59,6 +59,11 @@ class ImportResult:
                 "now passing (close them after review): items "
                 + ", ".join(str(i) for i in p.resolved)
             )
+        if p.absent:
+            parts.append("not found on a rescanned host (close after review): items "
+                         + ", ".join(str(i) for i in p.absent))
+        if p.partly:
+            parts.append("partly passing, left open: " + ", ".join(x.text() for x in p.partly))
         parts.extend(left_closed_lines(p))
         parts.extend(note_lines(p))
         return "; ".join(parts)
@@ -152,11 +157,11 @@ def import_into(
         if lock_file(src):
             raise WriteError("the workbook is open in Excel (close it first)", path=str(src))
     as_of = as_of or dt.date.today()
-    records = parse_all(findings, options)
+    records, scanned = parse_scans(findings, options)
     if not in_place:
         poam = read(src)
         writable(poam, src)
-        plan = _plan(poam, records, as_of, options, strict, dst)
+        plan = _plan(poam, records, scanned, as_of, options, strict, dst)
         write_items(src, dst, plan, poam)
         return ImportResult(dst, len(records), plan)
     # in place: read the bytes once, merge into and patch that version, swap only if unchanged
@@ -168,7 +173,7 @@ def import_into(
             raise type(exc)(exc.reason, path=str(src), cell=exc.cell) from None
         poam.source = str(src)
         writable(poam, src)
-        plan = _plan(poam, records, as_of, options, strict, dst)
+        plan = _plan(poam, records, scanned, as_of, options, strict, dst)
         write_items(copy, src, plan, poam, snap=snap)
     return ImportResult(dst, len(records), plan)
 
@@ -192,12 +197,12 @@ def writable(poam: Poam, path: str | Path) -> None:
             f"{Path(path).name} poam.xlsx) and import into that")
 
 
-def _plan(poam: Poam, records: list[Record], as_of: dt.date, options: ImportOptions, strict: bool,
-          dst: Path) -> Plan:
+def _plan(poam: Poam, records: list[Record], scanned: list[Record], as_of: dt.date,
+          options: ImportOptions, strict: bool, dst: Path) -> Plan:
     """The merge of ``records`` into ``poam``; with ``strict`` nothing lost or cut, else
     ValuesLostError."""
     plan = merge(poam.items.frame, records, DEFAULT if not poam.policy_found else poam.policy,
-                 as_of, options)
+                 as_of, options, scanned)
     if strict and (lost := losses(plan)):
         raise ValuesLostError(lost, path=dst)
     return plan

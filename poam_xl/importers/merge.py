@@ -14,6 +14,7 @@ from .. import derive, feedback, model
 from ..dates import as_date
 from ..policy import Policy
 from .base import DEFAULT_OPTIONS, ERROR, NOT_A_FINDING, NOT_REVIEWED, OPEN, ImportOptions, Record
+from .hosts import Names, Partly, review
 
 RANK = {r: i for i, r in enumerate(reversed(model.RISK_LEVELS))}  # Low 0, Medium 1, High 2
 # STIG rule / vuln IDs anywhere in the text, also inside XCCDF ids
@@ -26,7 +27,6 @@ _SPLIT = re.compile(r"[,;\n]+")
 # status with no completion date (formats.md §3); FedRAMP keeps validated false positives on
 # its Closed sheet (formats.md §2). Other closures (Remediated, blank, Completed) reopen.
 STAYS_CLOSED = ("Risk Accepted", "False Positive", "Not Applicable")
-
 
 
 @dataclass
@@ -45,6 +45,8 @@ class Plan:
     updates: list[Update] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> records
     resolved: list[Any] = field(default_factory=list)  # open items the scan now reports passing
+    absent: list[Any] = field(default_factory=list)  # open items a rescan of their hosts lacks
+    partly: list[Partly] = field(default_factory=list)  # open on some hosts, cleared on others
     left_closed: list[Update] = field(default_factory=list)  # risk accepted etc., found again
     milestones: list[dict[str, Any]] = field(default_factory=list)  # one per new item
     unchanged: int = 0  # findings already on the workbook with nothing to update
@@ -117,12 +119,19 @@ def merge(
     pol: Policy,
     as_of: dt.date,
     options: ImportOptions = DEFAULT_OPTIONS,
+    scanned: Iterable[Record] = (),
 ) -> Plan:
-    """What importing ``records`` changes on a workbook whose items are ``items`` (reader frame)."""
+    """What importing ``records`` changes on a workbook whose items are ``items`` (reader frame).
+    ``scanned``: the SCANNED records of the files (the hosts a Nessus file scanned)."""
     plan = Plan()
+    records, scanned = list(records), list(scanned)
+    names = Names([*records, *scanned])
     keep: list[Record] = []
     passing: list[Record] = []
+    present: dict[str, set[str]] = {}  # identifier key -> hosts any result reports it on
     for rec in records:
+        for k in record_keys(rec):
+            present.setdefault(k, set()).update(names.key(h) for h in rec.hosts)
         reason = wanted(rec, options)
         if reason is None:
             keep.append(rec)
@@ -134,21 +143,28 @@ def merge(
                 passing.append(rec)
     existing = _existing(items)
     updates: dict[int, Update] = {}
+    failing: dict[int, dict[str, str]] = {}  # row -> hosts found failing on it now
     next_number = feedback.next_item_number(items["item_number"] if len(items) else [])
     for ks, recs in group(keep):
-        hosts = list(dict.fromkeys(h for r in recs for h in r.hosts))
+        hosts = names.unique(h for r in recs for h in r.hosts)
         seen = max((r.detected for r in recs if r.detected), default=None) or as_of
-        match = _best(existing, ks, hosts)
+        match = _best(existing, ks, hosts, names)
         if match is None:
             plan.new_rows.append(_new_row(next_number, recs, hosts, as_of))
             plan.unmatched += not plan.new_rows[-1].get("source_id")
             next_number += 1
         else:
-            _update(updates, match, recs, hosts, seen, as_of)
+            _update(updates, match, recs, hosts, seen, as_of, names)
+            failing.setdefault(match["row"], {}).update(names.keys(hosts))
+    passes: dict[int, set[str]] = {}
     for ks, recs in group(passing):
-        match = _best(existing, ks, [h for r in recs for h in r.hosts])
+        hosts = [h for r in recs for h in r.hosts]
+        match = _best(existing, ks, hosts, names)
         if match is not None and match["open"]:
-            plan.resolved.append(match["item"])
+            passes.setdefault(match["row"], set()).update(names.keys(hosts))
+    verdicts = review(existing, names, passes, failing, present,
+                      set(names.keys(h for r in scanned for h in r.hosts)))
+    plan.resolved, plan.absent, plan.partly = verdicts.resolved, verdicts.absent, verdicts.partly
     plan.left_closed = [u for u in updates.values() if u.kept_closed]
     plan.updates = [u for u in updates.values() if u.changes]
     plan.unchanged = sum(not u.changes for u in updates.values())
@@ -214,22 +230,18 @@ def _existing(items: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _best(
-    existing: list[dict[str, Any]], ks: frozenset[str], hosts: list[str]
+    existing: list[dict[str, Any]], ks: frozenset[str], hosts: list[str], names: Names
 ) -> dict[str, Any] | None:
     """Same source identifier; among several, the one sharing most hosts, open before closed."""
     cands = [e for e in existing if e["keys"] & ks]
     if not cands:
         return None
-    want = {h.lower() for h in hosts}
-    return max(
-        cands,
-        key=lambda e: (
-            len(want & {h.lower() for h in e["hosts"]}) > 0,
-            e["open"],
-            len(want & {h.lower() for h in e["hosts"]}),
-            -e["row"],
-        ),
-    )
+    want = set(names.keys(hosts))
+
+    def shared(e: dict[str, Any]) -> int:
+        return len(want & set(names.keys(e["hosts"])))
+
+    return max(cands, key=lambda e: (shared(e) > 0, e["open"], shared(e), -e["row"]))
 
 
 def _update(
@@ -239,6 +251,7 @@ def _update(
     hosts: list[str],
     seen: dt.date,
     as_of: dt.date,
+    names: Names,
 ) -> None:
     u = updates.setdefault(e["row"], Update(e["row"], e["item"], {}))
     last = u.changes.get("last_seen", e["last_seen"])
@@ -246,7 +259,8 @@ def _update(
         u.changes["last_seen"] = seen
     current = u.changes.get("assets")
     have = split_hosts(current) if current is not None else e["hosts"]
-    added = [h for h in hosts if h.lower() not in {x.lower() for x in have}]
+    known = names.keys(have)
+    added = [h for h in hosts if names.key(h) not in known]  # a host the item names otherwise
     if not e["open"] and e["closure"] in STAYS_CLOSED:  # found again, as expected: stays closed
         u.kept_closed = e["closure"]
         u.outside += [h for h in added if h not in u.outside]
