@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import xlsxrows
+from .. import model, xlsxrows
 from ..errors import PoamXlError, UsageError, ValuesLostError, WriteError, shown
 from ..policy import DEFAULT
 from ..reader import Poam, read
@@ -24,6 +24,7 @@ class ImportResult:
     records: int
     plan: Plan
     first_item: int | None = None
+    written: list[str] = field(default_factory=list)  # what writing did to the layout (columns)
 
     def line(self) -> str:
         p = self.plan
@@ -65,6 +66,7 @@ class ImportResult:
         if p.partly:
             parts.append("partly passing, left open: " + ", ".join(x.text() for x in p.partly))
         parts.extend(left_closed_lines(p))
+        parts.extend(self.written)
         parts.extend(note_lines(p))
         return "; ".join(parts)
 
@@ -162,8 +164,8 @@ def import_into(
         poam = read(src)
         writable(poam, src)
         plan = _plan(poam, records, scanned, as_of, options, strict, dst)
-        write_items(src, dst, plan, poam)
-        return ImportResult(dst, len(records), plan)
+        written = write_items(src, dst, plan, poam)
+        return ImportResult(dst, len(records), plan, written=written)
     # in place: read the bytes once, merge into and patch that version, swap only if unchanged
     snap = snapshot(src)
     with private_copy(snap) as copy:
@@ -174,8 +176,8 @@ def import_into(
         poam.source = str(src)
         writable(poam, src)
         plan = _plan(poam, records, scanned, as_of, options, strict, dst)
-        write_items(copy, src, plan, poam, snap=snap)
-    return ImportResult(dst, len(records), plan)
+        written = write_items(copy, src, plan, poam, snap=snap)
+    return ImportResult(dst, len(records), plan, written=written)
 
 
 def writable(poam: Poam, path: str | Path) -> None:
@@ -209,17 +211,28 @@ def _plan(poam: Poam, records: list[Record], scanned: list[Record], as_of: dt.da
 
 
 def write_items(src: str | Path, dst: str | Path, plan: Plan, poam: Poam,
-                snap: Snapshot | None = None) -> None:
+                snap: Snapshot | None = None) -> list[str]:
     """Write new rows (styled like the row above) and updated cells; every other byte kept.
-    With ``snap`` (in place) the result replaces ``dst`` only if it is still that version."""
+    With ``snap`` (in place) the result replaces ``dst`` only if it is still that version.
+    Returns what the summary must say about the layout: the columns added (a sender's own
+    layout lacks some), the milestones that had no Milestones sheet to go to."""
     check_extension(src, dst)
     items = poam.items
     letters = dict(items.letters)
+    said: list[str] = []
     with Workbook(src) as wb:
         sheet = wb.sheet(items.sheet)
         needed = {k for row in plan.new_rows for k, v in row.items() if v is not None}
         needed |= {k for u in plan.updates for k in u.changes}
-        xlsxrows.add_columns(sheet, items.header_row, letters, needed)
+        # computed columns (Due Date, Days Open, ...) are written where the workbook has them,
+        # never added: they are no finding's data, and `poam-xl update` computes them
+        needed -= {c.key for c in model.ITEMS.columns if c.derived}
+        added = xlsxrows.add_columns(sheet, items.header_row, letters, needed)
+        if added.headers:
+            span = added.letters[0] + (f"-{added.letters[-1]}" if len(added.letters) > 1 else "")
+            where = f", inside table {', '.join(added.tables)}" if added.tables else ""
+            said.append(f"added {_n(len(added.headers), 'column')} {span} to {items.sheet} "
+                        f"(this workbook lacked them{where}): {', '.join(added.headers)}")
         for u in plan.updates:
             sheet.set_many({f"{letters[k]}{u.row}": v for k, v in u.changes.items()})
         xlsxrows.append(
@@ -230,6 +243,9 @@ def write_items(src: str | Path, dst: str | Path, plan: Plan, poam: Poam,
             plan.new_rows,
         )
         ms = poam.milestones
+        if ms is None and plan.milestones:
+            said.append(f"no Milestones sheet: {_n(len(plan.milestones), 'milestone')} not "
+                        "written (each new item's Milestone Date holds its date)")
         if ms is not None and plan.milestones:
             xlsxrows.append(
                 wb.sheet(ms.sheet),
@@ -240,3 +256,4 @@ def write_items(src: str | Path, dst: str | Path, plan: Plan, poam: Poam,
             )
         with atomic_path(dst) if snap is None else swap_in_place(snap, dst) as tmp:
             wb.save(tmp)
+    return said
