@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import json
 import re
 from dataclasses import asdict, dataclass, field, replace
@@ -12,12 +11,13 @@ from typing import Any
 
 import pandas as pd
 
-from . import model
+from . import kept, model
 from .dates import as_date
+from .diff_match import match
 from .errors import TemplateError
 from .findings import RuleSet
+from .values import excerpt, parse_ref
 
-SIMILAR = 0.6  # description similarity that makes two items the same weakness
 RANK = {r: i for i, r in enumerate(reversed(model.RISK_LEVELS))}
 KINDS = (
     "deleted",
@@ -30,6 +30,8 @@ KINDS = (
     "risk_lowered",
     "milestone_slipped",
     "milestone_advanced",
+    "milestone_changed",
+    "date_changed",
     "approval_gained",
     "renumbered",
 )
@@ -45,11 +47,17 @@ BY_KIND = {
     "milestone_unexplained": RULES.rule(
         "diff.milestone-unexplained",
         "warning",
-        "A moved Milestone Date is explained",
-        "Record why the date moved (and who approved it) in Milestone Changes or Comments.",
+        "A moved, removed or no longer readable Milestone Date is explained",
+        "Record why the date moved or went (and who approved it) in Milestone Changes or "
+        "Comments.",
     ),
 }
 _ENTRY = re.compile(r"[\n;]+")
+# the dates diff compares (record name -> column key); ``items_of`` adds "<key>_text": the text a
+# date cell held when it was not a date ("TBD"), so a date turned into text is not a blank
+DATES = {"milestone": "milestone_date", "identified": "date_identified", "dss_date": "dss_date",
+         "completion": "completion_date"}
+TEXT = "_text"
 
 
 @dataclass(frozen=True)
@@ -104,7 +112,30 @@ def load(path: str | Path, as_of: dt.date, profile: str = "auto") -> pd.DataFram
     if report.items is None:
         reason = report.findings[0].message if report.findings else "not a POA&M workbook"
         raise TemplateError(reason, path=str(path))
-    return report.items
+    return items_of(report)
+
+
+def items_of(report: Any) -> pd.DataFrame:
+    """A validation Report's canonical items with, for each date ``diff`` compares, a
+    "<key>_text" column: the text its cell held when that was not a date (the reader's invalid
+    value, or a ``[poam-xl Milestone Date] TBD`` tag a foreign-layout reader kept in Comments)."""
+    items: pd.DataFrame = report.items
+    texts: dict[str, dict[Any, str]] = {key: {} for key in DATES.values()}
+    for inv in getattr(report.poam, "invalid", None) or []:
+        ref = parse_ref(inv.cell, excel=False)
+        if inv.table == "items" and inv.key in texts and ref is not None:
+            value = inv.value.date() if isinstance(inv.value, dt.datetime) else inv.value
+            texts[inv.key][ref[0]] = value.isoformat() if isinstance(value, dt.date) else str(value)
+    headers = {model.ITEMS.column(key).header: key for key in texts}
+    for row, comments in (items["comments"].items() if "comments" in items else ()):
+        for side, label, value in kept.split_tags(comments)[1]:
+            if side == "poam-xl" and label in headers and value:
+                texts[headers[label]].setdefault(row, value)
+    frame = items.copy()
+    for key, by_row in texts.items():
+        frame[key + TEXT] = pd.Series([by_row.get(r) for r in frame.index], index=frame.index,
+                                      dtype=object)
+    return frame
 
 
 def diff_files(old: str | Path, new: str | Path, as_of: dt.date | None = None,
@@ -161,11 +192,12 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
                 "description": _text(r.get("description")),
                 "status": _text(r.get("status")),
                 "risk": _text(r.get("risk_level")),
-                "milestone": as_date(r.get("milestone_date")),
+                **{name: as_date(r.get(key)) for name, key in DATES.items()},
+                **{name + TEXT: _text(r.get(key + TEXT)) for name, key in DATES.items()},
                 "changes": _text(r.get("milestone_changes")),
-                "comments": _text(r.get("comments")),
+                # the people's text: tags carried by a conversion explain nothing
+                "comments": _text(kept.split_tags(_text(r.get("comments")) or None)[0]),
                 "approval": _text(r.get("issm_approval")),
-                "dss_date": as_date(r.get("dss_date")),
                 "determination": _text(r.get("dss_determination")),
             }
         )
@@ -179,62 +211,6 @@ def _text(v: Any) -> str:
 def _short(r: dict[str, Any], n: int = 60) -> str:
     d = " ".join(r["description"].split())
     return d if len(d) <= n else d[: n - 1] + "…"
-
-
-def similarity(a: str, b: str) -> float:
-    if not a or not b:
-        return 0.0
-    return difflib.SequenceMatcher(
-        None, " ".join(a.lower().split()), " ".join(b.lower().split()), autojunk=False
-    ).ratio()
-
-
-def match(
-    a: list[dict[str, Any]], b: list[dict[str, Any]]
-) -> tuple[list[tuple[dict[str, Any], dict[str, Any]]], list[dict[str, Any]], list[dict[str, Any]]]:
-    """(pairs, only in old, only in new): same Item Number and a similar description; else the
-    most similar description (re-used or changed numbers)."""
-    by_number = {r["item"]: r for r in b if r["item"] is not None}
-    pairs: list[tuple[dict[str, Any], dict[str, Any]]] = []
-    used: set[int] = set()
-    rest_a = []
-    for o in a:
-        n = by_number.get(o["item"])
-        if (
-            n is not None
-            and id(n) not in used
-            and (
-                similarity(o["description"], n["description"]) >= SIMILAR
-                or not o["description"]
-                or not n["description"]
-            )
-        ):
-            pairs.append((o, n))
-            used.add(id(n))
-        else:
-            rest_a.append(o)
-    rest_b = [n for n in b if id(n) not in used]
-    scored = sorted(
-        (
-            (similarity(o["description"], n["description"]), i, j)
-            for i, o in enumerate(rest_a)
-            for j, n in enumerate(rest_b)
-        ),
-        reverse=True,
-    )
-    taken_a: set[int] = set()
-    taken_b: set[int] = set()
-    for score, i, j in scored:
-        if score < SIMILAR:
-            break
-        if i in taken_a or j in taken_b:
-            continue
-        pairs.append((rest_a[i], rest_b[j]))
-        taken_a.add(i)
-        taken_b.add(j)
-    gone = [o for i, o in enumerate(rest_a) if i not in taken_a]
-    added = [n for j, n in enumerate(rest_b) if j not in taken_b]
-    return pairs, gone, added
 
 
 def compare(o: dict[str, Any], n: dict[str, Any]) -> list[Change]:
@@ -283,6 +259,7 @@ def compare(o: dict[str, Any], n: dict[str, Any]) -> list[Change]:
             )
         )
     out += _milestone(o, n, item)
+    out += _dates(o, n, item)
     gained = []
     if o["approval"] != "Yes" and n["approval"] == "Yes":
         gained.append("ISSM/FSO approval")
@@ -297,16 +274,38 @@ def compare(o: dict[str, Any], n: dict[str, Any]) -> list[Change]:
     return out
 
 
+def _shown(r: dict[str, Any], name: str) -> str:
+    """A compared date as the message shows it: ISO, 'TBD' (text, quoted) or blank."""
+    day = r[name]
+    if day:
+        return str(day.isoformat())
+    return repr(excerpt(r[name + TEXT])) if r[name + TEXT] else "blank"
+
+
+def _what(o: dict[str, Any], n: dict[str, Any], name: str) -> str:
+    """How a date changed when it did not simply move: removed, not a date, set, changed."""
+    if o[name]:
+        return "is no longer a date" if n[name + TEXT] else "removed"
+    return "set" if n[name] else "changed"
+
+
 def _milestone(o: dict[str, Any], n: dict[str, Any], item: int | None) -> list[Change]:
-    if not o["milestone"] or not n["milestone"] or o["milestone"] == n["milestone"]:
+    old, new = _shown(o, "milestone"), _shown(n, "milestone")
+    if old == new:
         return []
-    days = (n["milestone"] - o["milestone"]).days
+    moved = f"{old} -> {new}"
     entries = [e for e in _ENTRY.split(n["changes"]) if e.strip()]
     times = len(entries) or None
-    moved = f"{o['milestone'].isoformat()} -> {n['milestone'].isoformat()}"
+    days = (n["milestone"] - o["milestone"]).days if o["milestone"] and n["milestone"] else None
     out = []
-    if days > 0:
+    if days is None:  # removed, turned into text, set from blank or text
+        verb = _what(o, n, "milestone")
+        out.append(Change("milestone_changed", item,
+                          f"item {item} Milestone Date {verb} ({moved})", times=times,
+                          moved=moved))
+    elif days > 0:
         history = f"; {times} change(s) recorded in Milestone Changes" if times else ""
+        verb = "moved"
         out.append(
             Change(
                 "milestone_slipped",
@@ -318,6 +317,7 @@ def _milestone(o: dict[str, Any], n: dict[str, Any], item: int | None) -> list[C
             )
         )
     else:
+        verb = "moved"
         out.append(
             Change(
                 "milestone_advanced",
@@ -331,18 +331,35 @@ def _milestone(o: dict[str, Any], n: dict[str, Any], item: int | None) -> list[C
     explained = (n["changes"] and n["changes"] != o["changes"]) or (
         n["comments"] and n["comments"] != o["comments"]
     )
-    if not explained:
+    if o["milestone"] and not explained:  # a date that was there moved or went away
         out.append(
             Change(
                 "milestone_unexplained",
                 item,
-                f"item {item} Milestone Date moved {moved} "
+                f"item {item} Milestone Date {verb} ({moved}) "
                 "with no new entry in Milestone Changes or Comments",
                 "warning",
                 BY_KIND["milestone_unexplained"].id,
                 days=days,
+                moved=moved,
             )
         )
+    return out
+
+
+def _dates(o: dict[str, Any], n: dict[str, Any], item: int | None) -> list[Change]:
+    """Date Identified, DSS Approval Date and Completion Date: a date (or text) that was there
+    and changed, went or is no longer a date. A date newly set is the closure or the approval
+    (``closed``, ``approval_gained``), not listed again."""
+    out = []
+    for name, header in (("identified", "Date Identified"), ("dss_date", "DSS Approval Date"),
+                         ("completion", "Completion Date")):
+        old, new = _shown(o, name), _shown(n, name)
+        if old == new or old == "blank" or (name == "dss_date" and n[name] and not o[name]):
+            continue
+        verb = "changed" if o[name] and n[name] else _what(o, n, name)
+        out.append(Change("date_changed", item, f"item {item} {header} {verb} ({old} -> {new})",
+                          moved=f"{old} -> {new}"))
     return out
 
 

@@ -89,13 +89,23 @@ def append(sheet: Sheet, header_row: int, first: int, letters: Mapping[str, str]
     return range(first, last + 1)
 
 
+@dataclass
+class Added:
+    """Columns ``add_columns`` added: their headers, letters and the Excel Tables they joined."""
+
+    headers: list[str]
+    letters: list[str]
+    tables: list[str]
+
+
 def add_columns(sheet: Sheet, header_row: int, letters: dict[str, str], needed: set[str],
-                table: model.Table = model.ITEMS) -> list[str]:
+                table: model.Table = model.ITEMS) -> Added:
     """Headers for the columns ``needed`` that the table lacks, to the right of the header row
-    (styled like its last header cell); ``letters`` gains them. Returns the headers added."""
+    (styled like its last header cell); ``letters`` gains them. An Excel Table (and the sheet's
+    autoFilter) whose header row this is and that ends at its last header widens to take them."""
     missing = [c for c in table.columns if c.key in needed and c.key not in letters]
     if not missing:
-        return []
+        return Added([], [], [])
     cells = sheet.cells_of(header_row)
     last = max(cells, default=0)
     style = cells[last].get("s") if last else None
@@ -105,7 +115,47 @@ def add_columns(sheet: Sheet, header_row: int, letters: dict[str, str], needed: 
             sheet.cell(ref).set("s", style)
         sheet.set(ref, col.header)
         letters[col.key] = column_letter(last + i)
-    return [c.header for c in missing]
+    headers = [c.header for c in missing]
+    joined = widen(sheet, header_row, last, headers)
+    return Added(headers, [column_letter(last + i) for i in range(1, len(missing) + 1)], joined)
+
+
+def widen(sheet: Sheet, header_row: int, last: int, headers: list[str]) -> list[str]:
+    """The Excel Table whose header row is ``header_row`` and whose last column is ``last``
+    takes the columns after it: ``ref`` and its autoFilter widen, a ``tableColumn`` per header
+    (ECMA-376 Part 1, §18.5, Tables: one tableColumn per column of ``ref``, named as its header
+    cell, names unique in the table). A header a table already holds leaves the table as it is.
+    The sheet's autoFilter on that header row widens too. Returns the names of the tables
+    widened."""
+    end = column_letter(last + len(headers))
+    af = sheet.root.find(q("autoFilter"))
+    if af is not None and ":" in af.get("ref", ""):
+        a, b = af.get("ref", "").split(":")
+        r2, c2 = split_ref(b)
+        if split_ref(a)[0] == header_row and c2 == last:
+            af.set("ref", f"{a}:{end}{r2}")
+    out = []
+    others = tables(sheet)
+    for t in others:
+        r1, c1, r2, c2 = t.ref
+        cols = t.root.find(q("tableColumns"))
+        if r1 != header_row or c2 != last or cols is None:
+            continue
+        names = {c.get("name", "").strip().lower() for c in cols}
+        if any(h.lower() in names for h in headers) or any(  # or another table in the way
+                o is not t and o.ref[0] <= r2 and o.ref[2] >= r1 and c2 < o.ref[1] <= c2 + len(
+                    headers) for o in others):
+            continue
+        t.root.set("ref", f"{column_letter(c1)}{r1}:{end}{r2}")
+        table_af = t.root.find(q("autoFilter"))
+        if table_af is not None:
+            table_af.set("ref", f"{column_letter(c1)}{r1}:{end}{r2 - t.totals}")
+        top = max((int(c.get("id", "0") or 0) for c in cols), default=0)
+        for n, header in enumerate(headers, start=1):
+            etree.SubElement(cols, q("tableColumn"), id=str(top + n), name=header)
+        cols.set("count", str(len(cols)))
+        out.append(t.root.get("displayName") or t.root.get("name") or t.part)
+    return out
 
 
 def grow(sheet: Sheet, first: int, last: int) -> None:

@@ -38,6 +38,9 @@ def _edit_new(wb) -> None:
     )
     ms10 = ws[item_ref(10, "milestone_date")].value
     put(10, "milestone_date", ms10 - dt.timedelta(days=5))  # brought forward, unexplained
+    put(4, "milestone_date", "TBD")  # a date turned into text, explained
+    put(4, "milestone_changes", "2026-11-20: date withdrawn until the vendor answers")
+    put(2, "date_identified", ws[item_ref(2, "date_identified")].value - dt.timedelta(days=30))
     put(9, "description", "Wireless access point found in the closed area")  # number re-used
     # item 12 renumbered to 14: same row, same description
     put(12, "item_number", 14)
@@ -72,6 +75,11 @@ def test_each_change_kind_exactly_once(versions: tuple[Path, Path]) -> None:
     assert (adv.item, adv.days) == (10, -5)
     assert by_kind["milestone_unexplained"].item == 10
     assert by_kind["milestone_unexplained"].severity == "warning"
+    changed = by_kind["milestone_changed"]
+    assert (changed.item, changed.days, changed.times) == (4, None, 1)
+    assert "is no longer a date" in changed.message and "'TBD'" in changed.message
+    assert by_kind["date_changed"].item == 2 and "Date Identified changed" in (
+        by_kind["date_changed"].message)
     ren = by_kind["renumbered"]
     assert (ren.old_item, ren.item) == (12, 14)
     assert result.errors == 1
@@ -91,6 +99,43 @@ def test_unexplained_slip_and_no_changes(tmp_path: Path) -> None:
         ("milestone_slipped", 2, 45, None),
     ]
     assert d.diff_files(old, old, AS_OF).changes == []
+
+
+def test_a_removed_or_unreadable_date_is_a_change(tmp_path: Path) -> None:
+    """Review: a Milestone Date set to "TBD" or cleared gave "0 changes"; so did the other
+    dates diff compares."""
+    old = make_book(tmp_path / "old.xlsx", sample=12)
+
+    def blank(wb) -> None:
+        ws = wb["POA&M"]
+        ws[item_ref(1, "milestone_date")] = "TBD"
+        ws[item_ref(2, "milestone_date")] = None
+        ws[item_ref(7, "dss_date")] = None  # item 7: Closed, approved by DSS
+        ws[item_ref(7, "completion_date")] = "sometime in September"
+
+    new = make_book(tmp_path / "new.xlsx", sample=12, edit=blank)
+    result = d.diff_files(old, new, AS_OF)
+    got = [(c.kind, c.item, c.severity, c.moved) for c in result.changes]
+    old_ms = load_workbook(old)["POA&M"]
+    ms1 = old_ms[item_ref(1, "milestone_date")].value.date().isoformat()
+    ms2 = old_ms[item_ref(2, "milestone_date")].value.date().isoformat()
+    assert got == [
+        ("milestone_unexplained", 1, "warning", f"{ms1} -> 'TBD'"),
+        ("milestone_unexplained", 2, "warning", f"{ms2} -> blank"),
+        ("milestone_changed", 1, "info", f"{ms1} -> 'TBD'"),
+        ("milestone_changed", 2, "info", f"{ms2} -> blank"),
+        ("date_changed", 7, "info", "2026-09-05 -> blank"),
+        ("date_changed", 7, "info", "2026-09-03 -> 'sometime in September'"),
+    ]
+    assert [c.message for c in result.changes][4:] == [
+        "item 7 DSS Approval Date removed (2026-09-05 -> blank)",
+        "item 7 Completion Date is no longer a date (2026-09-03 -> 'sometime in September')"]
+    # and back: a date set where there was text or nothing is a change, but nothing moved away
+    back = d.diff_files(new, old, AS_OF)
+    assert [(c.kind, c.item) for c in back.changes] == [
+        ("milestone_changed", 1), ("milestone_changed", 2), ("date_changed", 7),
+        ("approval_gained", 7)]
+    assert "Milestone Date set ('TBD' -> " in back.changes[0].message
 
 
 def test_similarity_matching_survives_renumbering(tmp_path: Path) -> None:

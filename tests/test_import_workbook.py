@@ -127,6 +127,53 @@ def test_closed_item_is_reopened_with_a_note(tmp_path: Path) -> None:
     assert "1 reopened" in res.line()
 
 
+def test_risk_accepted_and_false_positive_items_found_again_stay_closed(tmp_path: Path) -> None:
+    """Review: a Risk Accepted item whose rule still fails came out Open, approval Pending,
+    Closure Reason and Completion Date cleared and DSS Determination still Closed."""
+    def accepted(wb) -> None:
+        ws = wb["POA&M"]
+        ws[item_ref(7, "source_id")] = "SV-1001r0_rule"  # Closed, Risk Accepted, DSS Closed
+        ws[item_ref(7, "assets")] = "web02"
+        ws[item_ref(12, "source_id")] = "V-1004"
+        ws[item_ref(12, "closure_reason")] = "false positive"  # any spelling
+        assert ws[item_ref(7, "closure_reason")].value == "Risk Accepted"
+
+    book = make_book(tmp_path / "poam.xlsx", sample=12, edit=accepted)
+    out = tmp_path / "out.xlsx"
+    res = import_into([write_ckl(tmp_path / "web.ckl")], book, out, as_of=AS_OF)
+    assert res.plan.reopened == 0 and res.plan.new_rows == []
+    before, after = items(book), items(out)
+    for n in (7, 12):
+        old = before.loc[lambda f, n=n: f["item_number"] == n].iloc[0]
+        new = after.loc[lambda f, n=n: f["item_number"] == n].iloc[0]
+        assert new["last_seen"] == pd.Timestamp(AS_OF)
+        assert new.drop("last_seen").equals(old.drop("last_seen"))  # closed as it was
+    assert "still found: 1 risk-accepted item left closed (item 7), 1 false-positive item left " \
+           "closed (item 12)" in res.line()
+    assert "item 7 (Risk Accepted) also found on web01, not in its Affected Assets (not added" \
+           in res.line()
+
+
+def test_reopened_item_clears_every_closure_field(tmp_path: Path) -> None:
+    def fixed(wb) -> None:
+        ws = wb["POA&M"]
+        ws[item_ref(7, "source_id")] = "SV-1001r0_rule"
+        ws[item_ref(7, "closure_reason")] = "Remediated"  # closed as fixed: reopens
+
+    book = make_book(tmp_path / "poam.xlsx", sample=12, edit=fixed)
+    out = tmp_path / "out.xlsx"
+    res = import_into([write_ckl(tmp_path / "web.ckl")], book, out, as_of=AS_OF)
+    assert res.plan.reopened == 1
+    row = items(out).loc[lambda f: f["item_number"] == 7].iloc[0]
+    assert row["status"] == "Open" and row["issm_approval"] == "Pending"
+    assert [row[k] for k in ("closure_reason", "dss_determination")] == [None, None]
+    assert pd.isna(row["completion_date"]) and pd.isna(row["dss_date"])
+    assert ("(was Closed 2026-09-03, Remediated, ISSM/FSO approval Yes, DSS Closed 2026-09-05)."
+            in row["comments"])
+    report = validate(out, as_of=AS_OF)
+    assert not [f for f in report.findings if f.item == 7 and f.severity == "error"]
+
+
 def test_min_severity_and_not_reviewed(tmp_path: Path) -> None:
     book = make_book(tmp_path / "poam.xlsx", sample=1)
     ckl = write_ckl(tmp_path / "web.ckl")

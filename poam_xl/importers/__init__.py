@@ -22,6 +22,7 @@ from .base import (
     NOT_REVIEWED,
     NOT_SELECTED,
     OPEN,
+    SCANNED,
     ImportOptions,
     Record,
     clean,
@@ -32,8 +33,8 @@ from .base import (
 
 __all__ = ["DEFAULT_OPTIONS", "ERROR", "INFORMATIONAL", "KINDS", "MAX_TEXT", "NOT_APPLICABLE",
            "NOT_A_FINDING", "NOT_CHECKED", "NOT_REVIEWED", "NOT_SELECTED", "OPEN", "PARSERS",
-           "ImportOptions", "Record", "clean", "kind_of", "parse", "parse_all", "parse_timestamp",
-           "pick_host", "unique"]
+           "SCANNED", "ImportOptions", "Record", "clean", "kind_of", "parse", "parse_all",
+           "parse_scans", "parse_timestamp", "pick_host", "unique"]
 
 Parser = Callable[[Path, ImportOptions], Iterator[Record]]
 PARSERS: dict[str, Parser] = {
@@ -112,7 +113,19 @@ def parse(path: str | Path, options: ImportOptions = DEFAULT_OPTIONS) -> Iterato
 
 
 def parse_all(paths: Iterable[str | Path], options: ImportOptions = DEFAULT_OPTIONS) -> list[Record]:
-    return [rec for p in paths for rec in parse(p, options)]
+    """The findings of every file (not the SCANNED host records)."""
+    return parse_scans(paths, options)[0]
+
+
+def parse_scans(paths: Iterable[str | Path], options: ImportOptions = DEFAULT_OPTIONS
+                ) -> tuple[list[Record], list[Record]]:
+    """(findings, SCANNED records: the hosts each file scanned) of every file."""
+    found: list[Record] = []
+    scanned: list[Record] = []
+    for p in paths:
+        for rec in parse(p, options):
+            (scanned if rec.status == SCANNED else found).append(rec)
+    return found, scanned
 
 
 KINDS = tuple(PARSERS)

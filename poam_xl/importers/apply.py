@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import xlsxrows
+from .. import model, xlsxrows
 from ..errors import PoamXlError, UsageError, ValuesLostError, WriteError, shown
 from ..policy import DEFAULT
 from ..reader import Poam, read
 from ..write import Snapshot, atomic_path, check_extension, private_copy, same_file, snapshot, swap_in_place
 from ..xlsxpatch import Workbook
-from . import parse_all
+from . import parse_scans
 from .base import DEFAULT_OPTIONS, MAX_TEXT, ImportOptions, Record
 from .merge import Plan, merge
 
@@ -24,6 +24,7 @@ class ImportResult:
     records: int
     plan: Plan
     first_item: int | None = None
+    written: list[str] = field(default_factory=list)  # what writing did to the layout (columns)
 
     def line(self) -> str:
         p = self.plan
@@ -59,8 +60,35 @@ class ImportResult:
                 "now passing (close them after review): items "
                 + ", ".join(str(i) for i in p.resolved)
             )
+        if p.absent:
+            parts.append("not found on a rescanned host (close after review): items "
+                         + ", ".join(str(i) for i in p.absent))
+        if p.partly:
+            parts.append("partly passing, left open: " + ", ".join(x.text() for x in p.partly))
+        parts.extend(left_closed_lines(p))
+        parts.extend(self.written)
         parts.extend(note_lines(p))
         return "; ".join(parts)
+
+
+def left_closed_lines(plan: Plan) -> list[str]:
+    """Closed items a scan still finds that stay closed (risk accepted, false positive, not
+    applicable), and the hosts found that they do not list (not added)."""
+    if not plan.left_closed:
+        return []
+    by_reason: dict[str, list[str]] = {}
+    for u in plan.left_closed:
+        by_reason.setdefault(str(u.kept_closed), []).append(str(u.item))
+    said = []
+    for reason, items in by_reason.items():
+        kind = reason.lower().replace(" ", "-") + " item"
+        said.append(f"{_n(len(items), kind)} left closed "
+                    f"({'item' if len(items) == 1 else 'items'} {', '.join(items)})")
+    out = ["still found: " + ", ".join(said)]
+    out += [f"item {u.item} ({u.kept_closed}) also found on {', '.join(u.outside)}, not in its "
+            "Affected Assets (not added: check the closure covers them)"
+            for u in plan.left_closed if u.outside]
+    return out
 
 
 # note kind -> summary text; {n}: "2 findings", {what}: the first details
@@ -131,13 +159,13 @@ def import_into(
         if lock_file(src):
             raise WriteError("the workbook is open in Excel (close it first)", path=str(src))
     as_of = as_of or dt.date.today()
-    records = parse_all(findings, options)
+    records, scanned = parse_scans(findings, options)
     if not in_place:
         poam = read(src)
         writable(poam, src)
-        plan = _plan(poam, records, as_of, options, strict, dst)
-        write_items(src, dst, plan, poam)
-        return ImportResult(dst, len(records), plan)
+        plan = _plan(poam, records, scanned, as_of, options, strict, dst)
+        written = write_items(src, dst, plan, poam)
+        return ImportResult(dst, len(records), plan, written=written)
     # in place: read the bytes once, merge into and patch that version, swap only if unchanged
     snap = snapshot(src)
     with private_copy(snap) as copy:
@@ -147,9 +175,9 @@ def import_into(
             raise type(exc)(exc.reason, path=str(src), cell=exc.cell) from None
         poam.source = str(src)
         writable(poam, src)
-        plan = _plan(poam, records, as_of, options, strict, dst)
-        write_items(copy, src, plan, poam, snap=snap)
-    return ImportResult(dst, len(records), plan)
+        plan = _plan(poam, records, scanned, as_of, options, strict, dst)
+        written = write_items(copy, src, plan, poam, snap=snap)
+    return ImportResult(dst, len(records), plan, written=written)
 
 
 def writable(poam: Poam, path: str | Path) -> None:
@@ -171,29 +199,40 @@ def writable(poam: Poam, path: str | Path) -> None:
             f"{Path(path).name} poam.xlsx) and import into that")
 
 
-def _plan(poam: Poam, records: list[Record], as_of: dt.date, options: ImportOptions, strict: bool,
-          dst: Path) -> Plan:
+def _plan(poam: Poam, records: list[Record], scanned: list[Record], as_of: dt.date,
+          options: ImportOptions, strict: bool, dst: Path) -> Plan:
     """The merge of ``records`` into ``poam``; with ``strict`` nothing lost or cut, else
     ValuesLostError."""
     plan = merge(poam.items.frame, records, DEFAULT if not poam.policy_found else poam.policy,
-                 as_of, options)
+                 as_of, options, scanned)
     if strict and (lost := losses(plan)):
         raise ValuesLostError(lost, path=dst)
     return plan
 
 
 def write_items(src: str | Path, dst: str | Path, plan: Plan, poam: Poam,
-                snap: Snapshot | None = None) -> None:
+                snap: Snapshot | None = None) -> list[str]:
     """Write new rows (styled like the row above) and updated cells; every other byte kept.
-    With ``snap`` (in place) the result replaces ``dst`` only if it is still that version."""
+    With ``snap`` (in place) the result replaces ``dst`` only if it is still that version.
+    Returns what the summary must say about the layout: the columns added (a sender's own
+    layout lacks some), the milestones that had no Milestones sheet to go to."""
     check_extension(src, dst)
     items = poam.items
     letters = dict(items.letters)
+    said: list[str] = []
     with Workbook(src) as wb:
         sheet = wb.sheet(items.sheet)
         needed = {k for row in plan.new_rows for k, v in row.items() if v is not None}
         needed |= {k for u in plan.updates for k in u.changes}
-        xlsxrows.add_columns(sheet, items.header_row, letters, needed)
+        # computed columns (Due Date, Days Open, ...) are written where the workbook has them,
+        # never added: they are no finding's data, and `poam-xl update` computes them
+        needed -= {c.key for c in model.ITEMS.columns if c.derived}
+        added = xlsxrows.add_columns(sheet, items.header_row, letters, needed)
+        if added.headers:
+            span = added.letters[0] + (f"-{added.letters[-1]}" if len(added.letters) > 1 else "")
+            where = f", inside table {', '.join(added.tables)}" if added.tables else ""
+            said.append(f"added {_n(len(added.headers), 'column')} {span} to {items.sheet} "
+                        f"(this workbook lacked them{where}): {', '.join(added.headers)}")
         for u in plan.updates:
             sheet.set_many({f"{letters[k]}{u.row}": v for k, v in u.changes.items()})
         xlsxrows.append(
@@ -204,6 +243,9 @@ def write_items(src: str | Path, dst: str | Path, plan: Plan, poam: Poam,
             plan.new_rows,
         )
         ms = poam.milestones
+        if ms is None and plan.milestones:
+            said.append(f"no Milestones sheet: {_n(len(plan.milestones), 'milestone')} not "
+                        "written (each new item's Milestone Date holds its date)")
         if ms is not None and plan.milestones:
             xlsxrows.append(
                 wb.sheet(ms.sheet),
@@ -214,3 +256,4 @@ def write_items(src: str | Path, dst: str | Path, plan: Plan, poam: Poam,
             )
         with atomic_path(dst) if snap is None else swap_in_place(snap, dst) as tmp:
             wb.save(tmp)
+    return said

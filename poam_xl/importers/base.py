@@ -21,6 +21,9 @@ OPEN, NOT_REVIEWED, NOT_A_FINDING, NOT_APPLICABLE = (
 ERROR = "error"
 # skipped and counted, never items: XCCDF notchecked / notselected / informational results
 NOT_CHECKED, NOT_SELECTED, INFORMATIONAL = "not_checked", "not_selected", "informational"
+# not a finding: a host the file scanned (a Nessus ReportHost), so an open item's finding that
+# is absent there can be listed for review; ``parse_all`` leaves these out
+SCANNED = "scanned"
 MAX_TEXT = 32_000  # Excel holds 32,767 characters in a cell
 
 
@@ -45,6 +48,9 @@ class Record:
     details: str = ""  # scanner evidence (finding details, overrides): kept in Comments
     review: str = ""  # why an error / not-reviewed result needs a look (Comments, if imported)
     notes: list[tuple[str, str]] = field(default_factory=list)  # (kind, detail) for the summary
+    # host (as in ``hosts``) -> every name the file gives it (host name, FQDN, IP): one host
+    # however a file or the workbook names it
+    names: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -75,11 +81,19 @@ def pick_host(name: object = "", fqdn: object = "", ip: object = "") -> tuple[st
 
     () when none is known: merge then reports "no host" in the import summary.
     """
-    for value in (name, fqdn, ip):
-        text = " ".join(str(value or "").split())
-        if text:
-            return (text,)
-    return ()
+    return host_forms(name, fqdn, ip)[:1]
+
+
+def host_forms(*values: object) -> tuple[str, ...]:
+    """Every name of one target, in ``pick_host``'s order (host name, FQDN, IP), each once."""
+    texts = (" ".join(str(value or "").split()) for value in values)
+    return tuple(dict.fromkeys(t for t in texts if t))
+
+
+def named(hosts: tuple[str, ...], *values: object) -> dict[str, tuple[str, ...]]:
+    """``Record.names`` of a file that names one target (``hosts`` from ``pick_host``)."""
+    forms = host_forms(*values)
+    return {hosts[0]: forms} if hosts and len(forms) > 1 else {}
 
 
 def parse_timestamp(text: object) -> dt.date | None:

@@ -20,6 +20,7 @@ from .base import (
     ImportOptions,
     Record,
     clean,
+    named,
     pick_host,
 )
 
@@ -117,13 +118,14 @@ def parse(path: Path, options: ImportOptions = DEFAULT_OPTIONS) -> Iterator[Reco
     """One record per VULN of every iSTIG; host from ASSET (HOST_NAME, else HOST_FQDN, else
     HOST_IP). Raises WorkbookError naming the file for malformed XML, DTDs or entities."""
     hosts: tuple[str, ...] = ()
+    names: dict[str, tuple[str, ...]] = {}
     stig = ""
     try:
         for _event, el in iterparse(str(path), events=("end",)):
             tag = el.tag
             if tag == "ASSET":
-                hosts = pick_host(el.findtext("HOST_NAME"), el.findtext("HOST_FQDN"),
-                                  el.findtext("HOST_IP"))
+                asset = (el.findtext("HOST_NAME"), el.findtext("HOST_FQDN"), el.findtext("HOST_IP"))
+                hosts, names = pick_host(*asset), named(pick_host(*asset), *asset)
                 el.clear()
             elif tag == "STIG_INFO":
                 info = {
@@ -133,7 +135,9 @@ def parse(path: Path, options: ImportOptions = DEFAULT_OPTIONS) -> Iterator[Reco
                 stig = info.get("title", "")
                 el.clear()
             elif tag == "VULN":
-                yield _vuln(el, hosts, stig, path.name)
+                rec = _vuln(el, hosts, stig, path.name)
+                rec.names = names
+                yield rec
                 el.clear()
     except (SyntaxError, DefusedXmlException) as exc:  # ParseError, entities, DTDs
         raise WorkbookError(

@@ -8,7 +8,7 @@ from typing import Any
 
 from .. import safeload
 from ..errors import WorkbookError
-from .base import DEFAULT_OPTIONS, ImportOptions, Record, parse_timestamp, pick_host
+from .base import DEFAULT_OPTIONS, ImportOptions, Record, named, parse_timestamp, pick_host
 from .ckl import stig_record
 
 
@@ -28,7 +28,8 @@ def parse(path: Path, options: ImportOptions = DEFAULT_OPTIONS) -> Iterator[Reco
     target = doc.get("target_data") or {}
     if not isinstance(target, dict):
         target = {}
-    hosts = pick_host(target.get("host_name"), target.get("fqdn"), target.get("ip_address"))
+    asset = (target.get("host_name"), target.get("fqdn"), target.get("ip_address"))
+    hosts, names = pick_host(*asset), named(pick_host(*asset), *asset)
     detected = _title_date(doc.get("title"))
     for stig in doc["stigs"]:
         if not isinstance(stig, dict):
@@ -40,6 +41,7 @@ def parse(path: Path, options: ImportOptions = DEFAULT_OPTIONS) -> Iterator[Reco
                 continue
             rec = _rule(rule, hosts, name, path.name)
             rec.detected = _details_date(rule) or detected
+            rec.names = names
             yield rec
 
 

@@ -14,6 +14,7 @@ from .. import derive, feedback, model
 from ..dates import as_date
 from ..policy import Policy
 from .base import DEFAULT_OPTIONS, ERROR, NOT_A_FINDING, NOT_REVIEWED, OPEN, ImportOptions, Record
+from .hosts import Names, Partly, review
 
 RANK = {r: i for i, r in enumerate(reversed(model.RISK_LEVELS))}  # Low 0, Medium 1, High 2
 # STIG rule / vuln IDs anywhere in the text, also inside XCCDF ids
@@ -21,6 +22,11 @@ RANK = {r: i for i, r in enumerate(reversed(model.RISK_LEVELS))}  # Low 0, Mediu
 _STIG = re.compile(r"(?<![A-Za-z0-9])(S?V-\d+)", re.I)
 _PLUGIN = re.compile(r"\bplugin(?:\s*id)?\s*[:#]?\s*(\d+)", re.I)
 _SPLIT = re.compile(r"[,;\n]+")
+# closed, but not because it was fixed: a scan is expected to keep finding it, so it stays
+# closed (Last Seen updated, the summary says so). eMASS takes Risk Accepted as a standing
+# status with no completion date (formats.md §3); FedRAMP keeps validated false positives on
+# its Closed sheet (formats.md §2). Other closures (Remediated, blank, Completed) reopen.
+STAYS_CLOSED = ("Risk Accepted", "False Positive", "Not Applicable")
 
 
 @dataclass
@@ -29,6 +35,8 @@ class Update:
     item: Any  # its Item Number
     changes: dict[str, Any]  # model key -> new value
     reopened: bool = False
+    kept_closed: str | None = None  # its Closure Reason (STAYS_CLOSED) when left closed
+    outside: list[str] = field(default_factory=list)  # hosts found that a closed item lacks
 
 
 @dataclass
@@ -37,6 +45,9 @@ class Plan:
     updates: list[Update] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> records
     resolved: list[Any] = field(default_factory=list)  # open items the scan now reports passing
+    absent: list[Any] = field(default_factory=list)  # open items a rescan of their hosts lacks
+    partly: list[Partly] = field(default_factory=list)  # open on some hosts, cleared on others
+    left_closed: list[Update] = field(default_factory=list)  # risk accepted etc., found again
     milestones: list[dict[str, Any]] = field(default_factory=list)  # one per new item
     unchanged: int = 0  # findings already on the workbook with nothing to update
     unmatched: int = 0  # new items without a Source Identifier: a later import cannot match them
@@ -108,12 +119,19 @@ def merge(
     pol: Policy,
     as_of: dt.date,
     options: ImportOptions = DEFAULT_OPTIONS,
+    scanned: Iterable[Record] = (),
 ) -> Plan:
-    """What importing ``records`` changes on a workbook whose items are ``items`` (reader frame)."""
+    """What importing ``records`` changes on a workbook whose items are ``items`` (reader frame).
+    ``scanned``: the SCANNED records of the files (the hosts a Nessus file scanned)."""
     plan = Plan()
+    records, scanned = list(records), list(scanned)
+    names = Names([*records, *scanned])
     keep: list[Record] = []
     passing: list[Record] = []
+    present: dict[str, set[str]] = {}  # identifier key -> hosts any result reports it on
     for rec in records:
+        for k in record_keys(rec):
+            present.setdefault(k, set()).update(names.key(h) for h in rec.hosts)
         reason = wanted(rec, options)
         if reason is None:
             keep.append(rec)
@@ -125,21 +143,29 @@ def merge(
                 passing.append(rec)
     existing = _existing(items)
     updates: dict[int, Update] = {}
+    failing: dict[int, dict[str, str]] = {}  # row -> hosts found failing on it now
     next_number = feedback.next_item_number(items["item_number"] if len(items) else [])
     for ks, recs in group(keep):
-        hosts = list(dict.fromkeys(h for r in recs for h in r.hosts))
+        hosts = names.unique(h for r in recs for h in r.hosts)
         seen = max((r.detected for r in recs if r.detected), default=None) or as_of
-        match = _best(existing, ks, hosts)
+        match = _best(existing, ks, hosts, names)
         if match is None:
             plan.new_rows.append(_new_row(next_number, recs, hosts, as_of))
             plan.unmatched += not plan.new_rows[-1].get("source_id")
             next_number += 1
         else:
-            _update(updates, match, recs, hosts, seen, as_of)
+            _update(updates, match, recs, hosts, seen, as_of, names)
+            failing.setdefault(match["row"], {}).update(names.keys(hosts))
+    passes: dict[int, set[str]] = {}
     for ks, recs in group(passing):
-        match = _best(existing, ks, [h for r in recs for h in r.hosts])
+        hosts = [h for r in recs for h in r.hosts]
+        match = _best(existing, ks, hosts, names)
         if match is not None and match["open"]:
-            plan.resolved.append(match["item"])
+            passes.setdefault(match["row"], set()).update(names.keys(hosts))
+    verdicts = review(existing, names, passes, failing, present,
+                      set(names.keys(h for r in scanned for h in r.hosts)))
+    plan.resolved, plan.absent, plan.partly = verdicts.resolved, verdicts.absent, verdicts.partly
+    plan.left_closed = [u for u in updates.values() if u.kept_closed]
     plan.updates = [u for u in updates.values() if u.changes]
     plan.unchanged = sum(not u.changes for u in updates.values())
     derive.fill_records(plan.new_rows, pol, as_of)
@@ -191,29 +217,31 @@ def _existing(items: pd.DataFrame) -> list[dict[str, Any]]:
                 "comments": it.get("comments"),
                 "status": it.get("status"),
                 "completion": as_date(it.get("completion_date")),
-                "closure": it.get("closure_reason"),
+                # its allowed spelling ("risk accepted" -> "Risk Accepted"), else the text as it is
+                "closure": model.canonical_choice(it.get("closure_reason"), model.CLOSURE_REASONS)
+                or (str(it.get("closure_reason")).strip() if _filled(it.get("closure_reason"))
+                    else None),
+                "approval": it.get("issm_approval"),
+                "determination": it.get("dss_determination"),
+                "dss_date": as_date(it.get("dss_date")),
             }
         )
     return out
 
 
 def _best(
-    existing: list[dict[str, Any]], ks: frozenset[str], hosts: list[str]
+    existing: list[dict[str, Any]], ks: frozenset[str], hosts: list[str], names: Names
 ) -> dict[str, Any] | None:
     """Same source identifier; among several, the one sharing most hosts, open before closed."""
     cands = [e for e in existing if e["keys"] & ks]
     if not cands:
         return None
-    want = {h.lower() for h in hosts}
-    return max(
-        cands,
-        key=lambda e: (
-            len(want & {h.lower() for h in e["hosts"]}) > 0,
-            e["open"],
-            len(want & {h.lower() for h in e["hosts"]}),
-            -e["row"],
-        ),
-    )
+    want = set(names.keys(hosts))
+
+    def shared(e: dict[str, Any]) -> int:
+        return len(want & set(names.keys(e["hosts"])))
+
+    return max(cands, key=lambda e: (shared(e) > 0, e["open"], shared(e), -e["row"]))
 
 
 def _update(
@@ -223,6 +251,7 @@ def _update(
     hosts: list[str],
     seen: dt.date,
     as_of: dt.date,
+    names: Names,
 ) -> None:
     u = updates.setdefault(e["row"], Update(e["row"], e["item"], {}))
     last = u.changes.get("last_seen", e["last_seen"])
@@ -230,29 +259,51 @@ def _update(
         u.changes["last_seen"] = seen
     current = u.changes.get("assets")
     have = split_hosts(current) if current is not None else e["hosts"]
-    added = [h for h in hosts if h.lower() not in {x.lower() for x in have}]
+    known = names.keys(have)
+    added = [h for h in hosts if names.key(h) not in known]  # a host the item names otherwise
+    if not e["open"] and e["closure"] in STAYS_CLOSED:  # found again, as expected: stays closed
+        u.kept_closed = e["closure"]
+        u.outside += [h for h in added if h not in u.outside]
+        return
     if added:
         u.changes["assets"] = ", ".join([*have, *added])
     if not e["open"] and not u.reopened:
-        u.reopened = True
-        was = f"was {e['status']}"
-        if e["completion"]:
-            was += f" {e['completion'].isoformat()}"
-        if isinstance(e["closure"], str) and e["closure"]:
-            was += f", {e['closure']}"
-        files = ", ".join(dict.fromkeys(r.file for r in recs if r.file))
-        note = (
-            f"Reopened {as_of.isoformat()} by poam-xl import: seen again in {files} on "
-            f"{seen.isoformat()} ({was})."
-        )
-        old = e["comments"] if isinstance(e["comments"], str) and e["comments"].strip() else ""
-        u.changes.update(
-            status="Open",
-            completion_date=None,
-            closure_reason=None,
-            issm_approval="Pending",  # the closure's approval no longer holds
-            comments=f"{old}\n{note}" if old else note,
-        )
+        _reopen(u, e, recs, seen, as_of)
+
+
+def _reopen(u: Update, e: dict[str, Any], recs: list[Record], seen: dt.date,
+            as_of: dt.date) -> None:
+    """A closed-as-fixed item found again: Open, with every closure field that no longer holds
+    cleared (completion, reason, approvals, DSS determination) and the old values in a dated
+    note in Comments."""
+    u.reopened = True
+    was = f"was {e['status']}"
+    if e["completion"]:
+        was += f" {e['completion'].isoformat()}"
+    if e["closure"]:
+        was += f", {e['closure']}"
+    if _filled(e["approval"]) and e["approval"] != "Pending":
+        was += f", ISSM/FSO approval {e['approval']}"
+    if _filled(e["determination"]) or e["dss_date"]:
+        dss = " ".join(str(v) for v in (e["determination"], e["dss_date"]) if _filled(v))
+        was += f", DSS {dss}"
+    files = ", ".join(dict.fromkeys(r.file for r in recs if r.file))
+    note = (
+        f"Reopened {as_of.isoformat()} by poam-xl import: seen again in {files} on "
+        f"{seen.isoformat()} ({was})."
+    )
+    old = e["comments"] if isinstance(e["comments"], str) and e["comments"].strip() else ""
+    u.changes.update(status="Open", comments=f"{old}\n{note}" if old else note)
+    # only fields that hold something are cleared: no column is added for a blank
+    cleared = {"completion_date": e["completion"], "closure_reason": e["closure"],
+               "dss_determination": e["determination"], "dss_date": e["dss_date"]}
+    u.changes.update({k: None for k, v in cleared.items() if _filled(v)})
+    if _filled(e["approval"]) and e["approval"] != "Pending":
+        u.changes["issm_approval"] = "Pending"  # the closure's approval no longer holds
+
+
+def _filled(v: Any) -> bool:
+    return v is not None and not (isinstance(v, float) and pd.isna(v)) and str(v).strip() != ""
 
 
 def _new_row(number: int, recs: list[Record], hosts: list[str], as_of: dt.date) -> dict[str, Any]:

@@ -18,7 +18,17 @@ from defusedxml.ElementTree import iterparse
 
 from ..errors import WorkbookError
 from . import nessus_compliance as compliance
-from .base import DEFAULT_OPTIONS, OPEN, ImportOptions, Record, clean, parse_timestamp, pick_host, unique
+from .base import (
+    DEFAULT_OPTIONS,
+    OPEN,
+    SCANNED,
+    ImportOptions,
+    Record,
+    clean,
+    host_forms,
+    parse_timestamp,
+    unique,
+)
 
 SEVERITY = {
     4: "High",
@@ -31,8 +41,10 @@ CONTROLS = ("SI-2", "RA-5")  # flaw remediation; vulnerability monitoring and sc
 
 
 def parse(path: Path, options: ImportOptions = DEFAULT_OPTIONS) -> Iterator[Record]:
-    """Plugin records (hosts grouped), then compliance-check records. Each host is named by its
-    host name (HostProperties hostname / netbios-name), else FQDN (host-fqdn), else IP.
+    """Plugin records (hosts grouped), then compliance-check records, then one SCANNED record
+    per ReportHost (the hosts this file scanned). Each host is named by its host name
+    (HostProperties hostname / netbios-name), else FQDN (host-fqdn), else IP; its other names
+    (the ReportHost name, host-ip) ride in ``Record.names``.
 
     Raises WorkbookError naming the file for malformed XML, DTDs or entities.
     """
@@ -42,6 +54,7 @@ def parse(path: Path, options: ImportOptions = DEFAULT_OPTIONS) -> Iterator[Reco
     props: dict[str, str] = {}
     scan_date: dt.date | None = None
     scan = ""
+    forms: dict[str, tuple[str, ...]] = {}  # host -> all its names, for every ReportHost
     try:
         for event, el in iterparse(str(path), events=("start", "end")):
             if event == "start":
@@ -58,12 +71,15 @@ def parse(path: Path, options: ImportOptions = DEFAULT_OPTIONS) -> Iterator[Reco
                     if day and (host_date is None or el.get("name") == "HOST_END"):
                         host_date = day
             elif el.tag == "HostProperties":
-                host = _host(name, props)
+                names = _host(name, props)
+                host = names[0] if names else ""
+                forms[host] = tuple(dict.fromkeys((*forms.get(host, ()), *names)))
             elif el.tag == "ReportItem":
                 if not compliance.add(checks, el, host, host_date):
                     _add(groups, el, host, host_date, options)
                 el.clear()
             elif el.tag == "ReportHost":
+                forms.setdefault(host, (host,))  # no HostProperties: the ReportHost name
                 if host_date and (scan_date is None or host_date > scan_date):
                     scan_date = host_date
                 el.clear()
@@ -71,19 +87,23 @@ def parse(path: Path, options: ImportOptions = DEFAULT_OPTIONS) -> Iterator[Reco
         raise WorkbookError(
             f"not a readable .nessus file ({str(exc)[:120]})", path=str(path)
         ) from None
-    for plugin, g in groups.items():
-        yield _record(plugin, g, scan_date, path.name, scan)
-    for g in checks.values():
-        yield compliance.record(g, scan_date, path.name, scan)
+    records = [_record(plugin, g, scan_date, path.name, scan) for plugin, g in groups.items()]
+    records += [compliance.record(g, scan_date, path.name, scan) for g in checks.values()]
+    records += [Record("nessus", "", "", hosts=(h,), status=SCANNED, file=path.name)
+                for h in forms if h]
+    for rec in records:
+        rec.names = {h: forms[h] for h in rec.hosts if len(forms.get(h, ())) > 1}
+        yield rec
 
 
-def _host(name: str, props: dict[str, str]) -> str:
-    """hostname / netbios-name, else host-fqdn, else the scanned name or host-ip."""
+def _host(name: str, props: dict[str, str]) -> tuple[str, ...]:
+    """Every name of a ReportHost, the one Affected Assets takes first: hostname / netbios-name,
+    else host-fqdn, else the scanned name or host-ip; then the others (host-ip, the ReportHost
+    name), so a rescan naming the host by its FQDN finds the item that lists its IP."""
     short = props.get("hostname") or props.get("netbios-name", "").rpartition("\\")[2]
     scanned_ip = _is_ip(name)
     fqdn = props.get("host-fqdn") or ("" if scanned_ip else name)
-    picked = pick_host(short, fqdn, props.get("host-ip") or name)
-    return picked[0] if picked else ""
+    return host_forms(short, fqdn, props.get("host-ip") or name, name)
 
 
 def _is_ip(text: str) -> bool:

@@ -91,7 +91,8 @@ def build(versions: list[Version]) -> History:
     for v in versions:
         h.burn_down.append({"date": v.date, "path": v.path, **_open_by_risk(v)})
     for before, after in zip(versions, versions[1:], strict=False):
-        d = diff.diff(before.report.items, after.report.items, before.path, after.path)
+        d = diff.diff(diff.items_of(before.report), diff.items_of(after.report), before.path,
+                      after.path)
         rows = _by_number(after)
         added_closed = [c for c in d.of("added") if not is_open(rows.get(c.item, {}).get("status"))]
         closed = d.of("closed") + added_closed

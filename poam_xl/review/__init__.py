@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..diff import diff, load
+from ..diff import diff, items_of, load
 from ..errors import TemplateError
 from ..validation import validate
 from ..write import atomic_path
@@ -56,7 +56,7 @@ def make_pack(
         reason = report.findings[0].message if report.findings else "not a POA&M workbook"
         raise TemplateError(reason, path=str(src))
     changes = (
-        diff(load(previous, as_of, profile), report.items, str(previous), str(src))
+        diff(load(previous, as_of, profile), items_of(report), str(previous), str(src))
         if previous else None
     )
     wb, figures = build(report, as_of, changes, src.name, Path(previous).name if previous else None)
