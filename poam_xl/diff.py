@@ -16,7 +16,7 @@ from .dates import as_date
 from .diff_match import match
 from .errors import TemplateError
 from .findings import RuleSet
-from .values import excerpt, parse_ref
+from .values import excerpt, parse_ref, plain
 
 RANK = {r: i for i, r in enumerate(reversed(model.RISK_LEVELS))}
 KINDS = (
@@ -63,11 +63,11 @@ TEXT = "_text"
 @dataclass(frozen=True)
 class Change:
     kind: str  # one of KINDS
-    item: int | None  # Item Number in the new version (the old one for deleted items)
+    item: int | str | None  # Item Number in the new version (the old one for deleted items)
     message: str
     severity: str = "info"  # error | warning | info
     rule: str | None = None
-    old_item: int | None = None
+    old_item: int | str | None = None
     days: int | None = None  # milestone slip (+) or advance (-)
     times: int | None = None  # changes recorded in Milestone Changes
     row: int | None = None  # the item's Excel row in the new version (the old one if deleted)
@@ -188,7 +188,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             {
                 # Excel's last row is 1,048,576; larger indexes are multi-sheet (FedRAMP) keys
                 "row": int(row) if isinstance(row, int | float) and row <= 1_048_576 else None,
-                "item": None if pd.isna(number) else int(number),
+                "item": None if pd.isna(number) else plain(number),  # "V-101" stays text
                 "description": _text(r.get("description")),
                 "status": _text(r.get("status")),
                 "risk": _text(r.get("risk_level")),

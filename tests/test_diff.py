@@ -188,3 +188,25 @@ def test_diff_reads_other_templates_with_a_profile(tmp_path: Path) -> None:
     result = d.diff_files(old, tmp_path / "b.xlsx", AS_OF, profile="fedramp")
     assert [(c.kind, c.item, c.row) for c in result.changes if c.kind.startswith("risk_")] == [
         (result.changes[0].kind, 1, 6)]
+
+
+def test_text_item_ids_are_matched_and_named(tmp_path: Path) -> None:
+    """A FedRAMP-style sheet keyed by text POAM IDs: diff names V-102 deleted and V-103 added
+    (it used to stop on int('V-101'))."""
+    import openpyxl
+
+    from poam_xl.diff import diff_files
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "POAM"
+    for row in (["Weakness", "POAM ID", "Risk", "Status"], ["OpenSSL outdated", "V-101", "High",
+                "Open"], ["TLS weak", "V-102", "Moderate", "Open"]):
+        ws.append(row)
+    wb.save(tmp_path / "old.xlsx")
+    ws.delete_rows(3)
+    ws.append(["New one", "V-103", "Low", "Open"])
+    wb.save(tmp_path / "new.xlsx")
+    result = diff_files(tmp_path / "old.xlsx", tmp_path / "new.xlsx")
+    assert sorted((c.kind, c.item) for c in result.changes) == [("added", "V-103"),
+                                                               ("deleted", "V-102")]
