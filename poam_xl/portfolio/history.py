@@ -125,9 +125,9 @@ def _open_by_risk(v: Version) -> dict[str, int]:
     return {**counts, "total": total}
 
 
-def _by_number(v: Version) -> dict[int | None, dict[str, Any]]:
+def _by_number(v: Version) -> dict[int | str | None, dict[str, Any]]:
     items, derived = v.report.items, v.report.derived
-    out: dict[int | None, dict[str, Any]] = {}
+    out: dict[int | str | None, dict[str, Any]] = {}
     for row in items.index:
         number = plain(items.at[row, "item_number"])
         out.setdefault(number, {
@@ -141,7 +141,7 @@ def _by_number(v: Version) -> dict[int | None, dict[str, Any]]:
     return out
 
 
-def _closure(r: dict[str, Any], item: int | None, v: Version) -> dict[str, Any]:
+def _closure(r: dict[str, Any], item: int | str | None, v: Version) -> dict[str, Any]:
     done = r.get("completed") or v.date
     identified, due = r.get("identified"), r.get("due")
     return {"item": item, "risk": r.get("risk"), "version": v.path, "identified": identified,

@@ -13,6 +13,7 @@ from ..dates import as_date
 from ..derive import is_open, priority_order
 from ..diff import Diff
 from ..validation import Report
+from ..values import plain
 
 
 def rows_of(report: Report, as_of: dt.date) -> list[dict[str, Any]]:
@@ -82,8 +83,8 @@ def review_data(report: Report, as_of: dt.date, changes: Diff | None) -> ReviewD
 def slips(changes: Diff, report: Report) -> list[dict[str, Any]]:
     items = report.items
     assert items is not None
-    desc = {
-        int(n): d
+    desc: dict[Any, Any] = {  # text ids ("V-101") as they are, whole numbers as int
+        plain(n): d
         for n, d in zip(items["item_number"], items["description"], strict=True)
         if not pd.isna(n)
     }
