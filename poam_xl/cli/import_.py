@@ -78,7 +78,7 @@ def import_(
         min_severity=level,
         include_not_reviewed=include_not_reviewed,
         include_info=include_info,
-        scan_date=parse_as_of(scan_date) if scan_date else None,
+        scan_date=parse_as_of(scan_date, "--scan-date") if scan_date else None,
         mapping=parse_mapping(map_, map_file) if (map_ or map_file) else {},
         preset=preset.lower() if preset else None,
     )

@@ -1,0 +1,103 @@
+"""Edge inputs of the CLI: dates a date column cannot hold (scanner dates, --as-of,
+--scan-date)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import poam_xl
+from poam_xl.cli import app
+from poam_xl.importers import parse_timestamp
+from poam_xl.importers.presets import _date as preset_date
+from tests.helpers import AS_OF, make_book
+
+RUNNER = CliRunner()
+DAY = ["--as-of", AS_OF.isoformat()]
+
+
+def cli(*args: str) -> tuple[int, str]:
+    result = RUNNER.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def one_error_line(out: str) -> str:
+    lines = [line for line in out.splitlines() if line.strip()]
+    assert len(lines) == 1, out
+    assert "internal error" not in out and "Traceback" not in out
+    return lines[0]
+
+
+# ------------------------------------------------------- 1. dates a date column cannot hold
+XCCDF = """<?xml version="1.0"?><Benchmark xmlns="http://checklists.nist.gov/xccdf/1.2"
+ id="xccdf_mil.disa.stig_benchmark_X"><title>RHEL X STIG</title>
+<Rule id="xccdf_mil.disa.stig_rule_SV-551r1_rule" severity="high"><title>Rule 1 title</title>
+<fixtext>fix 1</fixtext><ident system="http://cyber.mil/cci">CCI-000366</ident></Rule>
+<TestResult id="xccdf_org.open-scap_testresult_x" start-time="{when}" end-time="{when}">
+<target>host1</target>
+<rule-result idref="xccdf_mil.disa.stig_rule_SV-551r1_rule" time="{when}"><result>fail</result>
+</rule-result></TestResult></Benchmark>"""
+
+
+@pytest.fixture(scope="module")
+def empty(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_book(tmp_path_factory.mktemp("empty") / "empty.xlsx", sample=0)
+
+
+@pytest.mark.parametrize("when", ["2300-01-01T10:00:00", "0001-01-01T00:00:00",
+                                  "1899-12-31T23:00:00"])
+def test_a_scanner_date_no_date_column_holds_is_no_date(when: str, empty: Path, tmp_path: Path
+                                                         ) -> None:
+    scan = tmp_path / "far.xml"
+    scan.write_text(XCCDF.format(when=when), encoding="utf-8")
+    out = tmp_path / "out.xlsx"
+    code, text = cli("import", str(scan), "--into", str(empty), "-o", str(out), *DAY)
+    assert code == 0, text
+    frame = poam_xl.read(out).items.frame
+    assert len(frame) == 1
+    assert frame["date_identified"].iloc[0].date() == AS_OF  # no scan date: --as-of
+
+
+@pytest.mark.parametrize("text", ["2300-01-01T10:00:00", "Mon Jan  1 11:00:00 2300",
+                                  "0001-01-01", "9999-12-31"])
+def test_parse_timestamp_drops_days_out_of_range(text: str) -> None:
+    assert parse_timestamp(text) is None
+    assert parse_timestamp("2262-04-11T10:00:00") == dt.date(2262, 4, 11)  # the last one held
+
+
+def test_scanner_export_dates_out_of_range_are_none() -> None:
+    assert preset_date("01/01/2300 10:00:00") is None  # Qualys
+    assert preset_date("Jan 1, 2300 10:48:42 UTC") is None  # Tenable.sc
+    assert preset_date("05/13/2021 07:08:28") == dt.date(2021, 5, 13)
+
+
+@pytest.mark.parametrize(("verb", "option", "value"), [
+    ("import", "--as-of", "2300-01-01"), ("import", "--as-of", "9999-12-31"),
+    ("import", "--scan-date", "2300-01-01"), ("import", "--scan-date", "0001-01-01"),
+    ("validate", "--as-of", "0001-01-01"), ("update", "--as-of", "0001-01-01"),
+    ("update", "--as-of", "2262-04-12"), ("validate", "--as-of", "1899-12-31"),
+])
+def test_a_date_option_out_of_range_is_a_usage_error(verb: str, option: str, value: str,
+                                                     empty: Path, tmp_path: Path) -> None:
+    scan = tmp_path / "scan.xml"
+    scan.write_text(XCCDF.format(when="2026-11-02T10:00:00"), encoding="utf-8")
+    out = tmp_path / "out.xlsx"
+    args = {"import": ["import", str(scan), "--into", str(empty), "-o", str(out)],
+            "validate": ["validate", str(empty)],
+            "update": ["update", str(empty), "-o", str(out)]}[verb]
+    code, text = cli(*args, option, value)
+    assert code == 2
+    line = one_error_line(text)
+    assert option in line and value in line and "1900-01-01 to 2262-04-11" in line
+    assert str(empty) not in line  # the option is wrong, not the file
+    assert not out.exists()
+
+
+def test_the_first_and_last_days_held_are_accepted(empty: Path, tmp_path: Path) -> None:
+    for day in ("1900-01-01", "2262-04-11"):
+        out = tmp_path / f"{day}.xlsx"
+        code, text = cli("update", str(empty), "-o", str(out), "--as-of", day)
+        assert code == 0 and out.exists(), text
