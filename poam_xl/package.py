@@ -6,8 +6,11 @@ refused with a one-line error naming the file, before a parser spends time or me
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
 import re
+import stat
 import zipfile
 import zlib
 from collections.abc import Iterator, Sequence
@@ -61,6 +64,20 @@ def effective(limits: Limits) -> Limits:
     return _CONFIGURED[0] if _CONFIGURED and limits == Limits() else limits
 
 
+_SPECIAL = {stat.S_IFIFO: "a named pipe (FIFO)", stat.S_IFSOCK: "a socket"}  # or a device
+
+
+def not_regular(path: str | Path) -> str | None:
+    """Why ``path``, a named pipe, a device or a socket, is refused unopened (opening one waits
+    for a writer); None for a regular file, a folder or a missing path (callers say those)."""
+    with contextlib.suppress(OSError, ValueError):
+        mode = os.stat(path).st_mode
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            kind = _SPECIAL.get(stat.S_IFMT(mode), "a device")
+            return f"is {kind}, not a regular file: refused without opening it"
+    return None
+
+
 @dataclass
 class PackageInfo:
     path: Path
@@ -93,6 +110,8 @@ def inspect(path: str | Path, limits: Limits = Limits()) -> PackageInfo:
     .xlsb, .ods read-only) and say what it holds; raise WorkbookError if not."""
     p = Path(path)
     limits = effective(limits)
+    if special := not_regular(p):
+        raise WorkbookError(special, path=p)
     try:
         size = p.stat().st_size
         with p.open("rb") as fh:

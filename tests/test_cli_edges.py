@@ -1,9 +1,15 @@
 """Edge inputs of the CLI: dates a date column cannot hold (scanner dates, --as-of,
---scan-date)."""
+--scan-date); named pipes and devices."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -101,3 +107,68 @@ def test_the_first_and_last_days_held_are_accepted(empty: Path, tmp_path: Path) 
         out = tmp_path / f"{day}.xlsx"
         code, text = cli("update", str(empty), "-o", str(out), "--as-of", day)
         assert code == 0 and out.exists(), text
+
+
+# ------------------------------------------------------------------ 2. named pipes, devices
+needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+QUICK = ["--timeout", "5"]  # what a read that opened the pipe would wait (then fail the test)
+
+
+def cli_process(*args: str, seconds: float = 30) -> tuple[int, str]:
+    """The CLI in a process of its own: one that opens a pipe blocks in open(), past any
+    timeout of its own; it (and what it forked) is then killed and the test fails."""
+    proc = subprocess.Popen([sys.executable, "-m", "poam_xl", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        out, _ = proc.communicate(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail(f"poam-xl {args[0]} waited on the named pipe for {seconds:g} s")
+    return proc.returncode, out
+
+
+@needs_fifo
+def test_a_named_pipe_in_a_folder_is_skipped_with_its_reason(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    os.mkfifo(inbox / "a.xlsx")
+    make_book(inbox / "b.xlsx", sample=2)
+    report = tmp_path / "report.json"
+    started = time.monotonic()
+    code, out = cli_process("validate", str(inbox), "--format", "json", "--output", str(report),
+                            "--jobs", "1", *QUICK, *DAY)
+    assert time.monotonic() - started < 5, out
+    assert code == 0, out
+    files = {Path(f["path"]).name: f for f in json.loads(report.read_text())["files"]}
+    assert files["b.xlsx"]["status"] == "ok"
+    assert files["a.xlsx"]["status"] == "skipped"
+    assert "named pipe" in files["a.xlsx"]["error"]
+
+
+@needs_fifo
+@pytest.mark.parametrize("verb", ["validate", "convert", "update", "diff", "import", "into"])
+def test_a_named_pipe_named_directly_is_refused_unopened(verb: str, tmp_path: Path) -> None:
+    pipe = tmp_path / ("f.ckl" if verb == "import" else "a.xlsx")
+    os.mkfifo(pipe)
+    book = make_book(tmp_path / "b.xlsx", sample=2)
+    out = tmp_path / "out.xlsx"
+    args = {"validate": ["validate", str(pipe)], "convert": ["convert", str(pipe), str(out)],
+            "update": ["update", str(pipe), "-o", str(out)], "diff": ["diff", str(pipe), str(book)],
+            "import": ["import", str(pipe), "--into", str(book), "-o", str(out)],
+            "into": ["import", str(tmp_path / "s.xml"), "--into", str(pipe), "-o", str(out)]}[verb]
+    (tmp_path / "s.xml").write_text(XCCDF.format(when="2026-11-02T10:00:00"), encoding="utf-8")
+    started = time.monotonic()
+    code, text = cli_process(*args, *QUICK, *DAY)
+    assert time.monotonic() - started < 5, text
+    assert code == 2
+    line = one_error_line(text)
+    assert pipe.name in line and "named pipe (FIFO), not a regular file" in line
+    assert not out.exists()
+
+
+def test_a_device_named_directly_is_refused() -> None:
+    if not Path(os.devnull).exists() or Path(os.devnull).is_file():
+        pytest.skip("no character device to name")
+    code, text = cli("validate", os.devnull, *QUICK, *DAY)
+    assert code == 2 and "is a device, not a regular file" in one_error_line(text)

@@ -41,8 +41,9 @@ def find_files(args: Iterable[str | Path], exclude: Iterable[Path] = ()
                ) -> tuple[list[Path], list[str]]:
     """Files named, found in folders (recursively) or matched by globs; plus what was skipped.
 
-    Folders yield .xlsx/.xlsm files only, never Office lock files (``~$*``) or hidden files
-    (both listed as skipped, with the reason; hidden folders are not searched);
+    Folders yield .xlsx/.xlsm files only, never Office lock files (``~$*``), hidden files or
+    named pipes and devices (each listed as skipped, with the reason; hidden folders are not
+    searched);
     symlinked folders are followed once (a symlink loop is visited once, not forever). A name
     that matches nothing is kept, so the report says "file not found" for it.
     """
@@ -62,7 +63,7 @@ def find_files(args: Iterable[str | Path], exclude: Iterable[Path] = ()
                 if mp.is_dir():
                     files += _walk(mp, skipped, excluded)
                 elif _wanted(mp.name):
-                    files.append(mp)
+                    _add(mp, files, skipped)
         else:
             files.append(p)
     seen: set[str] = set()
@@ -123,7 +124,19 @@ def _walk(root: Path, skipped: list[str], excluded: set[tuple[int, int]]) -> lis
                 skipped.append(Skipped(Path(folder) / name, "hidden file (a macOS ._ copy, or "
                                        "hidden on purpose): name it to read it"))
             elif _wanted(name):
-                out.append(Path(folder) / name)
+                _add(Path(folder) / name, out, skipped)
     return out
+
+
+def _add(path: Path, files: list[Path], skipped: list[str]) -> None:
+    """A workbook name found in a folder or by a glob: a file to read, or a named pipe or a
+    device skipped with its reason (opening one would wait for the whole --timeout)."""
+    from ..package import not_regular
+
+    special = not_regular(path)
+    if special:
+        skipped.append(Skipped(path, special))
+    else:
+        files.append(path)
 
 

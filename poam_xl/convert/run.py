@@ -15,7 +15,7 @@ from typing import Any
 from .. import bulk
 from ..errors import PoamXlError, UsageError, ValuesLostError, WorkbookError, WriteError, shown
 from ..grids import Grid, load_grids
-from ..package import inspect
+from ..package import inspect, not_regular
 from ..write import atomic_path, same_file
 from . import FORMATS, Conversion, get
 
@@ -124,6 +124,8 @@ def convert(
     src, out = Path(src), Path(out)
     if not src.exists():
         raise WorkbookError("file not found", path=src)
+    if special := not_regular(src):  # never opened: format sniffing would wait on a pipe
+        raise WorkbookError(special, path=src)
     if same_file(src, out):
         raise WriteError("refusing to overwrite the input file; choose another output", path=out)
     if out.exists() and not force:
