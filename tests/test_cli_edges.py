@@ -1,5 +1,5 @@
 """Edge inputs of the CLI: dates a date column cannot hold (scanner dates, --as-of,
---scan-date); named pipes and devices."""
+--scan-date); named pipes and devices; a report folder that is the input folder."""
 
 from __future__ import annotations
 
@@ -172,3 +172,36 @@ def test_a_device_named_directly_is_refused() -> None:
         pytest.skip("no character device to name")
     code, text = cli("validate", os.devnull, *QUICK, *DAY)
     assert code == 2 and "is a device, not a regular file" in one_error_line(text)
+
+
+# ------------------------------------------------ 3. the report folder is the input folder
+def _statuses(out: str) -> dict[str, str]:
+    return {Path(f["path"]).name: f["status"] for f in json.loads(out)["files"]}
+
+
+def test_output_folder_equal_to_the_input_folder(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    make_book(inbox / "good.xlsx", sample=2)
+    make_book(inbox / "other.xlsx", sample=2, seed=1)
+    args = ["validate", str(inbox), "--output", str(inbox), "--annotate", "--jobs", "1", *DAY]
+    code, out = cli(*args)
+    assert code == 0, out
+    made = {p.name for p in inbox.iterdir()}
+    assert made == {"good.xlsx", "other.xlsx", "good.json", "other.json", "summary.json",
+                    "summary.csv", "good-feedback.xlsx", "other-feedback.xlsx"}
+    code, out = cli(*args)  # a later run: our own feedback copies are not submissions
+    assert code == 0, out
+    assert {p.name for p in inbox.iterdir()} == made  # no good-feedback-feedback.xlsx
+    summary = json.loads((inbox / "summary.json").read_text())["files"]
+    assert {Path(f["path"]).name: f["status"] for f in summary} == {
+        "good.xlsx": "ok", "other.xlsx": "ok",
+        "good-feedback.xlsx": "skipped", "other-feedback.xlsx": "skipped"}
+    assert all("feedback copy" in f["error"] for f in summary if f["status"] == "skipped")
+    result = RUNNER.invoke(app, ["validate", str(inbox), "--format", "json", "--jobs", "1", *DAY])
+    assert _statuses(result.stdout) == {"good.xlsx": "ok", "other.xlsx": "ok",
+                                        "good-feedback.xlsx": "skipped",
+                                        "other-feedback.xlsx": "skipped"}
+    result = RUNNER.invoke(app, ["validate", str(inbox / "good-feedback.xlsx"), "--format",
+                                 "json", *DAY])  # named: read like any workbook
+    assert _statuses(result.stdout) == {"good-feedback.xlsx": "ok"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 from collections.abc import Iterable
@@ -41,9 +42,10 @@ def find_files(args: Iterable[str | Path], exclude: Iterable[Path] = ()
                ) -> tuple[list[Path], list[str]]:
     """Files named, found in folders (recursively) or matched by globs; plus what was skipped.
 
-    Folders yield .xlsx/.xlsm files only, never Office lock files (``~$*``), hidden files or
-    named pipes and devices (each listed as skipped, with the reason; hidden folders are not
-    searched);
+    Folders yield .xlsx/.xlsm files only, never Office lock files (``~$*``), hidden files,
+    feedback copies (NAME-feedback.xlsx) or named pipes and devices (each listed as skipped,
+    with the reason; hidden folders and ``exclude``, the report folder, are not searched
+    unless named);
     symlinked folders are followed once (a symlink loop is visited once, not forever). A name
     that matches nothing is kept, so the report says "file not found" for it.
     """
@@ -102,6 +104,8 @@ def _wanted(name: str) -> bool:
 def _walk(root: Path, skipped: list[str], excluded: set[tuple[int, int]]) -> list[Path]:
     out: list[Path] = []
     visited: set[tuple[int, int]] = set()
+    with contextlib.suppress(OSError):  # the folder given is searched, even as the output
+        excluded = excluded - {_key(root)}
     for folder, dirs, names in os.walk(root, followlinks=True, onerror=lambda e: skipped.append(
             Skipped(e.filename, f"cannot list this folder ({e.strerror})", fatal=True))):
         try:
@@ -129,13 +133,18 @@ def _walk(root: Path, skipped: list[str], excluded: set[tuple[int, int]]) -> lis
 
 
 def _add(path: Path, files: list[Path], skipped: list[str]) -> None:
-    """A workbook name found in a folder or by a glob: a file to read, or a named pipe or a
-    device skipped with its reason (opening one would wait for the whole --timeout)."""
+    """A workbook name found in a folder or by a glob: a file to read, or skipped with its
+    reason: a feedback copy of ours, a named pipe or a device (opening one would wait for the
+    whole --timeout)."""
     from ..package import not_regular
+    from .output import is_feedback_copy
 
     special = not_regular(path)
     if special:
         skipped.append(Skipped(path, special))
+    elif is_feedback_copy(path):
+        skipped.append(Skipped(path, "a poam-xl feedback copy (NAME-feedback.xlsx): name it to "
+                               "read it"))
     else:
         files.append(path)
 
