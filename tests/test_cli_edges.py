@@ -1,5 +1,6 @@
 """Edge inputs of the CLI: dates a date column cannot hold (scanner dates, --as-of,
---scan-date); named pipes and devices; a report folder that is the input folder."""
+--scan-date); named pipes and devices; a report folder that is the input folder; --password on
+every verb that reads a workbook."""
 
 from __future__ import annotations
 
@@ -13,13 +14,15 @@ import time
 from pathlib import Path
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 import poam_xl
 from poam_xl.cli import app
 from poam_xl.importers import parse_timestamp
 from poam_xl.importers.presets import _date as preset_date
-from tests.helpers import AS_OF, make_book
+from tests import corpus
+from tests.helpers import AS_OF, make_book, sha256
 
 RUNNER = CliRunner()
 DAY = ["--as-of", AS_OF.isoformat()]
@@ -205,3 +208,91 @@ def test_output_folder_equal_to_the_input_folder(tmp_path: Path) -> None:
     result = RUNNER.invoke(app, ["validate", str(inbox / "good-feedback.xlsx"), "--format",
                                  "json", *DAY])  # named: read like any workbook
     assert _statuses(result.stdout) == {"good-feedback.xlsx": "ok"}
+
+
+# ------------------------------------------------ 4. --password on every verb that reads one
+PW = corpus.PASSWORD
+
+
+@pytest.fixture(scope="module")
+def locked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(a workbook, the same workbook encrypted with PW)."""
+    folder = tmp_path_factory.mktemp("locked")
+    plain = make_book(folder / "plain.xlsx", sample=3)
+    enc = folder / "enc.xlsx"
+    enc.write_bytes(corpus.encrypted(plain.read_bytes(), PW))
+    return plain, enc
+
+
+def test_every_verb_that_reads_a_workbook_has_the_one_password_option() -> None:
+    group = typer.main.get_command(app)
+    readers = {name: cmd for name, cmd in group.commands.items()  # type: ignore[attr-defined]
+               if any("--timeout" in p.opts for p in cmd.params)}
+    assert {"validate", "update", "convert", "diff", "review", "import", "rollup", "history",
+            "remind"} <= set(readers)
+    options = {name: next((p for p in cmd.params if "--password" in p.opts), None)
+               for name, cmd in readers.items()}
+    assert all(options.values()), [n for n, o in options.items() if o is None]
+    assert {(o.envvar, o.help) for o in options.values() if o} == {  # one definition: _app.PASSWORD
+        ("POAM_XL_PASSWORD", "Password of encrypted workbooks (or set POAM_XL_PASSWORD).")}
+
+
+def _outputs(verb: str, enc: Path, plain: Path, tmp: Path) -> tuple[list[str], Path]:
+    scan = tmp / "scan.xml"
+    scan.write_text(XCCDF.format(when="2026-11-02T10:00:00"), encoding="utf-8")
+    return {"convert": (["convert", str(enc), str(tmp / "e.json")], tmp / "e.json"),
+            "diff": (["diff", str(enc), str(plain), "--format", "json", "-o", str(tmp / "d.json")],
+                     tmp / "d.json"),
+            "review": (["review", str(enc), "--previous", str(enc), "-o", str(tmp / "r"),
+                        "--no-pdf"], tmp / "r" / "enc-review.xlsx"),
+            "update": (["update", str(enc), "-o", str(tmp / "u.xlsx")], tmp / "u.xlsx"),
+            "import": (["import", str(scan), "--into", str(enc), "-o", str(tmp / "i.xlsx")],
+                       tmp / "i.xlsx")}[verb]
+
+
+@pytest.mark.parametrize("verb", ["convert", "diff", "review", "update", "import"])
+def test_password_opens_an_encrypted_workbook(verb: str, locked: tuple[Path, Path],
+                                              tmp_path: Path) -> None:
+    plain, enc = locked
+    before = sha256(enc)
+    args, made = _outputs(verb, enc, plain, tmp_path)
+    code, out = cli(*args, "--password", PW, *DAY)
+    assert code == 0, out
+    assert made.exists() and sha256(enc) == before
+    assert "poam-xl-" not in out  # the decrypted copy is never named
+    if verb == "convert":
+        assert len(json.loads(made.read_text())["items"]) == 3
+    elif verb == "diff":
+        assert json.loads(made.read_text())["changes"] == []  # the same items as the plain one
+    elif verb in ("update", "import"):  # written unencrypted, every item kept
+        assert len(poam_xl.read(made).items.frame) == (3 if verb == "update" else 4)
+
+
+@pytest.mark.parametrize("verb", ["convert", "update"])
+def test_password_from_the_environment_and_a_wrong_one(verb: str, locked: tuple[Path, Path],
+                                                       tmp_path: Path) -> None:
+    plain, enc = locked
+    args, made = _outputs(verb, enc, plain, tmp_path)
+    result = RUNNER.invoke(app, [*args, *DAY], env={"POAM_XL_PASSWORD": PW})
+    assert result.exit_code == 0 and made.exists(), result.output
+    made.unlink()
+    code, out = cli(*args, "--password", "not-it", *DAY)
+    assert code == 2 and not made.exists()
+    assert one_error_line(out) == f"poam-xl: error: {enc}: wrong password for this encrypted workbook"
+
+
+@pytest.mark.parametrize("verb", ["update", "import"])
+def test_in_place_into_an_encrypted_workbook_is_refused(verb: str, locked: tuple[Path, Path],
+                                                        tmp_path: Path) -> None:
+    enc = tmp_path / "enc.xlsx"
+    enc.write_bytes(locked[1].read_bytes())
+    scan = tmp_path / "scan.xml"
+    scan.write_text(XCCDF.format(when="2026-11-02T10:00:00"), encoding="utf-8")
+    args = (["update", str(enc), "--in-place"] if verb == "update" else
+            ["import", str(scan), "--into", str(enc), "--in-place"])
+    before = sha256(enc)
+    code, out = cli(*args, "--password", PW, *DAY)
+    assert code == 2
+    line = one_error_line(out)
+    assert str(enc) in line and f"{verb} --in-place would write it back unencrypted" in line
+    assert sha256(enc) == before
