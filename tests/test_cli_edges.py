@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -110,6 +111,22 @@ def test_the_first_and_last_days_held_are_accepted(empty: Path, tmp_path: Path) 
         out = tmp_path / f"{day}.xlsx"
         code, text = cli("update", str(empty), "-o", str(out), "--as-of", day)
         assert code == 0 and out.exists(), text
+
+
+def test_a_due_date_past_the_last_day_held_is_none_not_wrapped(empty: Path, tmp_path: Path
+                                                             ) -> None:
+    scan = tmp_path / "scan.xml"
+    scan.write_text(XCCDF.format(when="2026-11-02T10:00:00"), encoding="utf-8")
+    out = tmp_path / "out.xlsx"
+    code, text = cli("import", str(scan), "--into", str(empty), "-o", str(out),
+                     "--scan-date", "2262-04-01", "--as-of", "2262-04-11")
+    assert code == 0, text
+    report = poam_xl.validate(out, as_of=dt.date(2262, 4, 11))
+    row = report.derived.iloc[0]
+    assert report.items["date_identified"].iloc[0].date() == dt.date(2262, 4, 1)
+    assert row["due_date"] is pd.NaT and row["proposed_milestone"] is pd.NaT  # not 1677
+    assert row["explanation"] == "no due date: it would fall after 2262-04-11"
+    assert report.items["milestone_date"].isna().all()  # none written by the import either
 
 
 # ------------------------------------------------------------------ 2. named pipes, devices
