@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import EncryptedWorkbookError, WorkbookError
+from .errors import EncryptedWorkbookError, PoamXlError, WorkbookError
 
 
 @contextlib.contextmanager
@@ -53,3 +53,30 @@ def decrypted_copy(path: str | Path, password: str) -> Iterator[Path]:
         finally:
             with contextlib.suppress(OSError):
                 tmp.unlink()
+
+
+@contextlib.contextmanager
+def readable(path: str | Path, password: str | None) -> Iterator[Path]:
+    """``path`` itself (no ``password``, or a workbook that is not encrypted), else its
+    decrypted private copy, deleted afterwards: what a verb reads and writes a new file from.
+    A PoamXlError raised inside that names the copy is raised again naming ``path``; a wrong
+    password raises EncryptedWorkbookError (``decrypted_copy``)."""
+    p = Path(path)
+    if password is None:
+        yield p
+        return
+    with decrypted_copy(p, password) as plain:
+        try:
+            yield plain
+        except PoamXlError as exc:
+            if plain != p and exc.path == str(plain):
+                raise exc.renamed(p) from None
+            raise
+
+
+def in_place_refused(path: str | Path, verb: str) -> WorkbookError:
+    """The one-line refusal of writing an encrypted workbook back in place (poam-xl would
+    write it unencrypted); raised by update and import."""
+    return WorkbookError(f"is password-protected (encrypted): {verb} --in-place would write it "
+                         "back unencrypted; write the result to --output NEW.xlsx (with "
+                         "--password), or remove the password in Excel first", path=path)

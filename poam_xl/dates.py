@@ -15,12 +15,17 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from .errors import UsageError
+
 EPOCH_1900 = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01, through Excel's fake 1900-02-29
 EPOCH_1904 = dt.date(1904, 1, 1)
 MAX_SERIAL = 2958465  # 9999-12-31
 # Excel's first date (serial 1). An earlier date cell is serial 0 or less, or a NaN the reader
 # placed on the epoch: not a date a POA&M can hold.
 MIN_DATE = dt.date(1900, 1, 1)
+# The last day a date column holds (pandas' datetime64[ns] ends on 2262-04-11; a workbook
+# cell, on 9999-12-31): a later day read from a file is no date.
+MAX_DATE = dt.date(2262, 4, 11)
 
 
 class _Bad:
@@ -62,6 +67,23 @@ def to_serial(day: dt.date, date1904: bool = False) -> int:
         return (day - EPOCH_1904).days
     serial = (day - EPOCH_1900).days
     return serial - 1 if serial <= 60 else serial
+
+
+def held(day: dt.date | None) -> dt.date | None:
+    """``day`` (a date, its time dropped) when a date column can hold it (MIN_DATE to
+    MAX_DATE), else None: a scanner's year 0001 or 2300 is no date."""
+    if day is None:
+        return None
+    if isinstance(day, dt.datetime):
+        day = day.date()
+    return day if MIN_DATE <= day <= MAX_DATE else None
+
+
+def check_day(day: dt.date, option: str) -> dt.date:
+    """``day`` when a date column can hold it; raises UsageError naming ``option`` otherwise."""
+    if held(day) is None:
+        raise UsageError(f"{option} must be a date from {MIN_DATE} to {MAX_DATE}, not {day}")
+    return day
 
 
 @functools.lru_cache(maxsize=4096)  # a POA&M repeats its dates: parse each text once

@@ -20,11 +20,13 @@ import numpy as np
 import pandas as pd
 
 from . import model
+from .dates import MAX_DATE
 from .policy import Policy
 
 DERIVED = ("due_date", "proposed_milestone", "days_open", "days_overdue", "flag", "explanation")
 NAT = np.iinfo(np.int64).min  # a blank date in an int64 day-number array (numpy's NaT)
 _EPOCH = dt.date(1970, 1, 1).toordinal()
+_LAST_DAY = MAX_DATE.toordinal() - _EPOCH  # the last day number a datetime64[ns] column holds
 _CLOSED = frozenset(model.CLOSED_STATUSES)
 
 
@@ -107,6 +109,9 @@ def _days_of(s: pd.Series) -> np.ndarray:
 
 
 def _dates_of(days: np.ndarray, index: pd.Index) -> pd.Series:
+    """Day numbers as a date column; a day past what one holds (a due date after 2262-04-11)
+    is none, never a date wrapped round to 1677."""
+    days = np.where(days > _LAST_DAY, NAT, days)
     return pd.Series(days.astype("datetime64[D]").astype("datetime64[ns]"), index=index)
 
 
@@ -205,6 +210,7 @@ def explain(identified: pd.Series, risk: pd.Series, due: pd.Series, pol: Policy,
             + " + " + days + f" {pol.day_count} days" + hol + " (" + risk.astype(str)
             + ", " + source + f"); as of {as_of.isoformat()}")
     why = pd.Series("no due date: no valid Risk Level", index=due.index, dtype=object)
+    why[risk.map(pol.days).notna()] = f"no due date: it would fall after {MAX_DATE}"
     why[identified.isna()] = "no due date: Date Identified is empty or not a date"
     return text.where(due.notna(), why).astype(object)
 

@@ -103,12 +103,14 @@ class Diff:
         }
 
 
-def load(path: str | Path, as_of: dt.date, profile: str = "auto") -> pd.DataFrame:
+def load(path: str | Path, as_of: dt.date, profile: str = "auto", password: str | None = None
+         ) -> pd.DataFrame:
     """Canonical items (risk/status spelled as the model allows) of one workbook, read with the
-    profile's reader (DSS, FedRAMP, eMASS), so any supported template can be compared."""
+    profile's reader (DSS, FedRAMP, eMASS), so any supported template can be compared; an
+    encrypted one with ``password``. Raises PoamXlError (TemplateError: no POA&M table)."""
     from .validation import validate
 
-    report = validate(path, as_of=as_of, profile=profile)
+    report = validate(path, as_of=as_of, profile=profile, password=password)
     if report.items is None:
         reason = report.findings[0].message if report.findings else "not a POA&M workbook"
         raise TemplateError(reason, path=str(path))
@@ -139,9 +141,12 @@ def items_of(report: Any) -> pd.DataFrame:
 
 
 def diff_files(old: str | Path, new: str | Path, as_of: dt.date | None = None,
-               profile: str = "auto") -> Diff:
+               profile: str = "auto", password: str | None = None) -> Diff:
+    """Every change from workbook ``old`` to ``new`` (encrypted ones read with ``password``).
+    Raises PoamXlError naming the file that cannot be read."""
     as_of = as_of or dt.date.today()
-    return diff(load(old, as_of, profile), load(new, as_of, profile), str(old), str(new))
+    return diff(load(old, as_of, profile, password), load(new, as_of, profile, password),
+                str(old), str(new))
 
 
 def diff(

@@ -39,6 +39,13 @@ class PoamXlError(Exception):
         self.reason = message
         super().__init__(self._format())
 
+    def renamed(self, path: str | os.PathLike[str]) -> PoamXlError:
+        """This error naming ``path`` instead (an error of a private copy, told of the user's
+        file); returned to be raised again."""
+        self.path = str(path)
+        self.args = (self._format(),)
+        return self
+
     def __reduce__(self) -> tuple[object, ...]:  # pickled across processes (isolate, batch)
         return (_rebuild, (type(self), self.reason, self.path, self.cell))
 

@@ -6,11 +6,12 @@ refused with a one-line error naming the file, before a parser spends time or me
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
 import posixpath
-import re
+import stat
 import zipfile
-import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from defusedxml import ElementTree as SafeET
 
 from .errors import EncryptedWorkbookError, LimitExceededError, WorkbookError
 from .sheetscan import SheetScan, count_elements, quick_bound, scan_part
+from .zipparts import ZIP_ERRORS, check_sizes, refuse_dtds, refuse_twins
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -62,6 +64,20 @@ def effective(limits: Limits) -> Limits:
     return _CONFIGURED[0] if _CONFIGURED and limits == Limits() else limits
 
 
+_SPECIAL = {stat.S_IFIFO: "a named pipe (FIFO)", stat.S_IFSOCK: "a socket"}  # or a device
+
+
+def not_regular(path: str | Path) -> str | None:
+    """Why ``path``, a named pipe, a device or a socket, is refused unopened (opening one waits
+    for a writer); None for a regular file, a folder or a missing path (callers say those)."""
+    with contextlib.suppress(OSError, ValueError):
+        mode = os.stat(path).st_mode
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            kind = _SPECIAL.get(stat.S_IFMT(mode), "a device")
+            return f"is {kind}, not a regular file: refused without opening it"
+    return None
+
+
 @dataclass
 class PackageInfo:
     path: Path
@@ -94,6 +110,8 @@ def inspect(path: str | Path, limits: Limits = Limits()) -> PackageInfo:
     .xlsb, .ods read-only) and say what it holds; raise WorkbookError if not."""
     p = Path(path)
     limits = effective(limits)
+    if special := not_regular(p):
+        raise WorkbookError(special, path=p)
     try:
         size = p.stat().st_size
         with p.open("rb") as fh:
@@ -130,7 +148,7 @@ def inspect(path: str | Path, limits: Limits = Limits()) -> PackageInfo:
 
 def _inspect_zip(p: Path, zf: zipfile.ZipFile, limits: Limits) -> PackageInfo:
     names = {i.filename: i for i in zf.infolist()}
-    _refuse_twins(p, names)
+    refuse_twins(p, names)
     if "xl/workbook.bin" in names or _is_ods(zf, names):
         return _read_only_zip(p, zf, names, limits)
     if "xl/workbook.xml" not in names:
@@ -139,8 +157,8 @@ def _inspect_zip(p: Path, zf: zipfile.ZipFile, limits: Limits) -> PackageInfo:
         raise WorkbookError(f"not an Excel workbook: it is {kind} (no xl/workbook.xml)", path=p)
     info = PackageInfo(path=p, has_vba="xl/vbaProject.bin" in names,
                        has_tables=any(n.startswith("xl/tables/") for n in names))
-    _check_sizes(p, names, limits, info)
-    _refuse_dtds(p, zf, names)
+    check_sizes(p, names, limits, info)
+    refuse_dtds(p, zf, names)
     try:
         wb_root = SafeET.fromstring(zf.read("xl/workbook.xml"))
         rels_root = SafeET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
@@ -176,65 +194,6 @@ def _inspect_zip(p: Path, zf: zipfile.ZipFile, limits: Limits) -> PackageInfo:
     return info
 
 
-def _refuse_twins(p: Path, names: dict[str, zipfile.ZipInfo]) -> None:
-    """Refuse a package holding two parts whose names differ only in letter case or in "\\"
-    for "/" (part names are case-insensitive, ECMA-376 Part 2 §6.2.2.3): one reader picks one
-    and another the other, so the sheet our limits checked may not be the one parsed."""
-    seen: dict[str, str] = {}
-    for name in names:
-        key = name.replace("\\", "/").lstrip("/").casefold()
-        if key in seen and seen[key] != name:
-            raise WorkbookError(f"two parts with one name ({seen[key][:80]!r} and {name[:80]!r}, "
-                                "in another letter case or with a backslash): a reader may "
-                                "take either; refused", path=p)
-        seen[key] = name
-
-
-def _check_sizes(p: Path, names: dict[str, zipfile.ZipInfo], limits: Limits,
-                 info: PackageInfo) -> None:
-    """Zip bombs: a part too large or too compressible, or too many bytes in all."""
-    total = 0
-    for name, zi in names.items():
-        total += zi.file_size
-        info.part_sizes[name] = zi.file_size
-        if zi.file_size > limits.max_part_bytes or (
-            zi.compress_size and zi.file_size > 1024**2
-            and zi.file_size / zi.compress_size > limits.max_ratio
-        ):
-            raise LimitExceededError(
-                f"part {name} expands to {zi.file_size / 1024**2:.0f} MB "
-                f"(ratio {zi.file_size / max(zi.compress_size, 1):.0f}:1): refused as a possible zip bomb",
-                path=p)
-    if total > limits.max_uncompressed_bytes:
-        raise LimitExceededError(
-            f"workbook expands to {total / 1024**2:.0f} MB, over the limit of "
-            f"{limits.max_uncompressed_bytes / 1024**2:.0f} MB: refused", path=p)
-
-
-_PROLOG_BYTES = 64 * 1024
-# what reading a damaged or odd zip member can raise (CRC, bad deflate data, encrypted or
-# unsupported compression)
-ZIP_ERRORS = (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error, NotImplementedError,
-              RuntimeError)
-
-
-def _refuse_dtds(p: Path, zf: zipfile.ZipFile, names: dict[str, zipfile.ZipInfo]) -> None:
-    """No Office part has a DTD: one is an entity bomb or external entity, refused unparsed."""
-    for name in names:
-        if not name.endswith((".xml", ".rels", ".vml")):
-            continue
-        try:
-            with zf.open(name) as fh:
-                head = fh.read(_PROLOG_BYTES)
-        except ZIP_ERRORS as exc:
-            raise WorkbookError(f"corrupt or truncated workbook: part {name} ({exc})",
-                                path=p) from None
-        if _DTD.search(head):
-            raise WorkbookError(f"unsafe XML in part {name}: DOCTYPE/ENTITY declarations "
-                                "(entity bomb or external entity) are refused", path=p)
-
-
-_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
 # ---------------------------------------------------------------- sheet parts, tokenized
@@ -384,9 +343,9 @@ def _read_only_zip(p: Path, zf: zipfile.ZipFile, names: dict[str, zipfile.ZipInf
     """.xlsb and .ods: size and zip-bomb checks here, the cells through calamine."""
     kind = "xlsb" if "xl/workbook.bin" in names else "ods"
     info = PackageInfo(path=p, kind=kind, has_vba="xl/vbaProject.bin" in names)
-    _check_sizes(p, names, limits, info)
+    check_sizes(p, names, limits, info)
     if kind == "ods":
-        _refuse_dtds(p, zf, names)
+        refuse_dtds(p, zf, names)
     return info
 
 

@@ -110,9 +110,11 @@ def update_workbook(src: str | Path, dst: str | Path, report: Report, *, sort: s
 
 def update_file(file: str | Path, output: str | Path | None, *, profile: str = "auto",
                 as_of: Any = None, sort: str | None = None, backup: bool = False,
-                fix_text_dates: bool = False) -> UpdateResult:
+                fix_text_dates: bool = False, password: str | None = None) -> UpdateResult:
     """Validate ``file`` and write its update to ``output`` (None: in place). An ``output``
     that is ``file`` itself (or a link to it) raises WriteError: in place is asked for by None.
+    An encrypted ``file`` is read with ``password`` and its update written to ``output``
+    unencrypted; in place it is refused (WorkbookError: ``crypto.in_place_refused``).
 
     In place, the file's bytes are read once: that version is validated and patched, and it is
     replaced only if the file on disk is still that version when the result is ready (else
@@ -120,7 +122,8 @@ def update_file(file: str | Path, output: str | Path | None, *, profile: str = "
     through a symlink the link's target is written and the link stays. ``--backup`` keeps the
     version that was read as NAME.bak.xlsx.
     """
-    from .errors import PoamXlError
+    from .crypto import in_place_refused, readable
+    from .errors import EncryptedWorkbookError, PoamXlError
     from .validation import validate
 
     src = Path(file)
@@ -128,13 +131,20 @@ def update_file(file: str | Path, output: str | Path | None, *, profile: str = "
         raise WriteError("--output names the input file (or a link to it): refusing to overwrite "
                          "it; use --in-place to replace it safely", path=str(output))
     if output is not None:
-        return update_workbook(src, output, validate(src, profile=profile, as_of=as_of), sort=sort,
-                               fix_text_dates=fix_text_dates)
+        with readable(src, password) as plain:
+            report = validate(plain, profile=profile, as_of=as_of)
+            report.source = str(src)
+            if report.poam is not None:
+                report.poam.source = str(src)
+            return update_workbook(plain, output, report, sort=sort,
+                                   fix_text_dates=fix_text_dates)
     _targets(src, src)
     snap = snapshot(src)
     with private_copy(snap) as copy:
         try:
             report = validate(copy, profile=profile, as_of=as_of)
+        except EncryptedWorkbookError:
+            raise in_place_refused(src, "update") from None
         except PoamXlError as exc:  # name the user's file, not the private copy
             raise type(exc)(exc.reason, path=str(src), cell=exc.cell) from None
         report.source = str(src)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 from collections.abc import Iterable
@@ -41,8 +42,10 @@ def find_files(args: Iterable[str | Path], exclude: Iterable[Path] = ()
                ) -> tuple[list[Path], list[str]]:
     """Files named, found in folders (recursively) or matched by globs; plus what was skipped.
 
-    Folders yield .xlsx/.xlsm files only, never Office lock files (``~$*``) or hidden files
-    (both listed as skipped, with the reason; hidden folders are not searched);
+    Folders yield .xlsx/.xlsm files only, never Office lock files (``~$*``), hidden files,
+    feedback copies (NAME-feedback.xlsx) or named pipes and devices (each listed as skipped,
+    with the reason; hidden folders and ``exclude``, the report folder, are not searched
+    unless named);
     symlinked folders are followed once (a symlink loop is visited once, not forever). A name
     that matches nothing is kept, so the report says "file not found" for it.
     """
@@ -62,7 +65,7 @@ def find_files(args: Iterable[str | Path], exclude: Iterable[Path] = ()
                 if mp.is_dir():
                     files += _walk(mp, skipped, excluded)
                 elif _wanted(mp.name):
-                    files.append(mp)
+                    _add(mp, files, skipped)
         else:
             files.append(p)
     seen: set[str] = set()
@@ -101,6 +104,8 @@ def _wanted(name: str) -> bool:
 def _walk(root: Path, skipped: list[str], excluded: set[tuple[int, int]]) -> list[Path]:
     out: list[Path] = []
     visited: set[tuple[int, int]] = set()
+    with contextlib.suppress(OSError):  # the folder given is searched, even as the output
+        excluded = excluded - {_key(root)}
     for folder, dirs, names in os.walk(root, followlinks=True, onerror=lambda e: skipped.append(
             Skipped(e.filename, f"cannot list this folder ({e.strerror})", fatal=True))):
         try:
@@ -123,7 +128,24 @@ def _walk(root: Path, skipped: list[str], excluded: set[tuple[int, int]]) -> lis
                 skipped.append(Skipped(Path(folder) / name, "hidden file (a macOS ._ copy, or "
                                        "hidden on purpose): name it to read it"))
             elif _wanted(name):
-                out.append(Path(folder) / name)
+                _add(Path(folder) / name, out, skipped)
     return out
+
+
+def _add(path: Path, files: list[Path], skipped: list[str]) -> None:
+    """A workbook name found in a folder or by a glob: a file to read, or skipped with its
+    reason: a feedback copy of ours, a named pipe or a device (opening one would wait for the
+    whole --timeout)."""
+    from ..package import not_regular
+    from .output import is_feedback_copy
+
+    special = not_regular(path)
+    if special:
+        skipped.append(Skipped(path, special))
+    elif is_feedback_copy(path):
+        skipped.append(Skipped(path, "a poam-xl feedback copy (NAME-feedback.xlsx): name it to "
+                               "read it"))
+    else:
+        files.append(path)
 
 

@@ -12,6 +12,7 @@ from ..errors import WriteError
 from ..write import atomic_path
 
 RESERVED = "summary"  # summary.json / summary.csv belong to the batch
+FEEDBACK = "-feedback"  # a feedback copy is NAME-feedback.xlsx/.xlsm (never read as an input)
 # a report or feedback name's stem, in bytes: room for "-99-feedback.xlsm" and the temp name's
 # dots and random part within NAME_MAX (255) of every common file system
 STEM_BYTES = 200
@@ -42,8 +43,15 @@ def unique_names(files: list[Path]) -> dict[str, str]:
 def annotate_targets(files: list[Path], out_dir: Path) -> dict[str, str]:
     """Input path -> its feedback copy in ``out_dir`` (NAME-feedback.xlsx/.xlsm)."""
     names = unique_names(files)
-    return {str(f): str(out_dir / f"{names[str(f)]}-feedback{f.suffix.lower() or '.xlsx'}")
+    return {str(f): str(out_dir / f"{names[str(f)]}{FEEDBACK}{f.suffix.lower() or '.xlsx'}")
             for f in files}
+
+
+def is_feedback_copy(path: Path) -> bool:
+    """True when ``path`` is named like a feedback copy ``annotate_targets`` gives
+    (NAME-feedback.xlsx/.xlsm): folder searches skip it, so a report folder inside (or equal
+    to) the input folder is never validated again."""
+    return path.suffix.lower() in (".xlsx", ".xlsm") and path.stem.lower().endswith(FEEDBACK)
 
 
 def prepare(folder: Path) -> None:

@@ -82,14 +82,19 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def parse_as_of(value: str | None) -> dt.date:
-    """--as-of YYYY-MM-DD (default: today). The clock is read here, in the shell, only."""
+def parse_as_of(value: str | None, option: str = "--as-of") -> dt.date:
+    """--as-of YYYY-MM-DD (default: today), or another date ``option`` (--scan-date). The
+    clock is read here, in the shell, only. Raises UsageError naming ``option`` for a value
+    that is not a date or one outside what a date column holds (1900-01-01 to 2262-04-11)."""
+    from ..dates import check_day
+
     if not value:
         return dt.date.today()
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
-        raise UsageError(f"--as-of must be a date like 2026-03-31, not {value!r}") from None
+        raise UsageError(f"{option} must be a date like 2026-03-31, not {value!r}") from None
+    return check_day(day, option)
 
 
 AS_OF = typer.Option(None, "--as-of", help="Date to compute due/overdue from (YYYY-MM-DD; default today).")

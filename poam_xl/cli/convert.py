@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ._app import AS_OF, app, handle_errors, parse_as_of, reads_workbooks
+from ._app import AS_OF, PASSWORD, app, handle_errors, parse_as_of, reads_workbooks
 
 
 @app.command()
@@ -55,6 +55,7 @@ def convert(
                                 "value would be lost or altered (each one listed)."),
     layout: str | None = typer.Option(None, "--layout", help="eMASS output: classic, navy, army "
                                       "or usmc (default: the source's layout, else classic)."),
+    password: str | None = PASSWORD,
 ) -> None:
     """Convert a POA&M between formats; lists every field with no home in the target.
 
@@ -83,6 +84,7 @@ def convert(
             mapping=usermap.parse(map_, mapping_file),
             strict=strict,
             layout=layout,
+            password=password,
         )
     except ValuesLostError as exc:
         for line in exc.lines:

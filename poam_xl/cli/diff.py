@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ._app import AS_OF, app, handle_errors, parse_as_of, reads_workbooks
+from ._app import AS_OF, PASSWORD, app, handle_errors, parse_as_of, reads_workbooks
 
 
 @app.command()
@@ -22,6 +22,7 @@ def diff(
     profile: str = typer.Option("auto", "--profile", help="auto (by the template each file uses), "
                                 "dss, fedramp, emass, cmmc or generic."),
     as_of: str | None = AS_OF,
+    password: str | None = PASSWORD,
 ) -> None:
     """Compare two versions of a POA&M workbook.
 
@@ -36,7 +37,7 @@ def diff(
 
     if format not in ("table", "json", "xlsx"):
         raise UsageError(f"--format must be table, json or xlsx, not {format!r}")
-    result = d.diff_files(old, new, parse_as_of(as_of), profile=profile)
+    result = d.diff_files(old, new, parse_as_of(as_of), profile=profile, password=password)
     if format == "xlsx":
         if output is None:
             raise UsageError("--format xlsx needs --output FILE.xlsx")

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from ..errors import shown
-from ._app import app, handle_errors, reads_workbooks
+from ._app import PASSWORD, app, handle_errors, reads_workbooks
 
 
 @app.command()
@@ -22,8 +22,7 @@ def history(
                             "into --output FILE.json)."),
     profile: str = typer.Option("auto", "--profile", help="auto (by the template each file "
                                 "uses), dss, fedramp, emass, cmmc or generic."),
-    password: str | None = typer.Option(None, "--password", envvar="POAM_XL_PASSWORD",
-                                        help="Password of encrypted workbooks."),
+    password: str | None = PASSWORD,
 ) -> None:
     """Trends of one POA&M over its versions: per period items opened, closed, reopened and
     overdue at its end; median days to close by risk level; % closed by their due date;

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ._app import AS_OF, app, handle_errors, parse_as_of, reads_workbooks
+from ._app import AS_OF, PASSWORD, app, handle_errors, parse_as_of, reads_workbooks
 
 
 @app.command("import")
@@ -51,6 +51,7 @@ def import_(
     as_of: str | None = AS_OF,
     strict: bool = typer.Option(False, "--strict", help="Write nothing and exit 1 when a value "
                                 "would be altered (a severity with no risk level, a cut text)."),
+    password: str | None = PASSWORD,
 ) -> None:
     """Add scanner and checklist findings (CKL, CKLB, Nessus, XCCDF, HDF, CSV) to a workbook.
 
@@ -78,13 +79,13 @@ def import_(
         min_severity=level,
         include_not_reviewed=include_not_reviewed,
         include_info=include_info,
-        scan_date=parse_as_of(scan_date) if scan_date else None,
+        scan_date=parse_as_of(scan_date, "--scan-date") if scan_date else None,
         mapping=parse_mapping(map_, map_file) if (map_ or map_file) else {},
         preset=preset.lower() if preset else None,
     )
     try:
         result = import_into(findings, into, output, in_place=in_place, options=options,
-                             as_of=parse_as_of(as_of), strict=strict)
+                             as_of=parse_as_of(as_of), strict=strict, password=password)
     except ValuesLostError as exc:
         for line in exc.lines:
             typer.echo(f"  {line}", err=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from ..errors import shown
-from ._app import AS_OF, SAFETY, app, handle_errors, parse_as_of, reads_workbooks
+from ._app import AS_OF, PASSWORD, SAFETY, app, handle_errors, parse_as_of, reads_workbooks
 
 
 @app.command()
@@ -28,8 +28,7 @@ def remind(
     smtp: str | None = typer.Option(None, "--smtp", help="HOST[:PORT] of a mail server: send "
                                     "each owner with something overdue or due soon their digest."),
     sender: str | None = typer.Option(None, "--from", help="Sender address (needed with --smtp)."),
-    password: str | None = typer.Option(None, "--password", envvar="POAM_XL_PASSWORD",
-                                        help="Password of an encrypted workbook."),
+    password: str | None = PASSWORD,
 ) -> None:
     """Remind each Responsible Owner of their overdue and due-soon items and milestones: a
     Markdown and HTML digest and an iCalendar file per owner (stable event UIDs, so importing a

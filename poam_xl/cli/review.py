@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ._app import AS_OF, app, handle_errors, parse_as_of, reads_workbooks
+from ._app import AS_OF, PASSWORD, app, handle_errors, parse_as_of, reads_workbooks
 
 
 @app.command()
@@ -24,6 +24,7 @@ def review(
     profile: str = typer.Option("auto", "--profile", help="auto (by the template each file uses), "
                                 "dss, fedramp, emass, cmmc or generic."),
     as_of: str | None = AS_OF,
+    password: str | None = PASSWORD,
 ) -> None:
     """Build the quarterly review pack: a review workbook and its PDF.
 
@@ -35,5 +36,5 @@ def review(
     from ..review import make_pack
 
     pack = make_pack(workbook, output, previous=previous, as_of=parse_as_of(as_of), pdf=pdf,
-                     profile=profile)
+                     profile=profile, password=password)
     typer.echo(pack.line())

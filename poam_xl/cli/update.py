@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ._app import AS_OF, app, handle_errors, parse_as_of, reads_workbooks
+from ._app import AS_OF, PASSWORD, app, handle_errors, parse_as_of, reads_workbooks
 
 
 @app.command()
@@ -27,12 +27,13 @@ def update(
                                         "text ('3/15/2026') as real dates in the sheet's date "
                                         "format; the typed text is kept in the cell's note."),
     as_of: str | None = AS_OF,
+    password: str | None = PASSWORD,
 ) -> None:
     """Write the computed columns back into the workbook, changing nothing else.
 
     Example: poam-xl update poam.xlsx --in-place --backup
     """
-    from ..errors import EncryptedWorkbookError, UsageError, WorkbookError, WriteError
+    from ..errors import UsageError, WriteError
     from ..update import update_file
 
     if (output is None) == (not in_place) or (output is not None and in_place):
@@ -42,12 +43,7 @@ def update(
     if output is not None and output.exists() and output.resolve() != file.resolve() and not force:
         raise WriteError("already exists (use --force to replace it)", path=output)
     day = parse_as_of(as_of)
-    try:
-        result = update_file(file, None if in_place else output, profile=profile, as_of=day,
-                             sort=sort, backup=backup, fix_text_dates=fix_text_dates)
-    except EncryptedWorkbookError:
-        raise WorkbookError("is password-protected: update writes only unencrypted workbooks; "
-                            "remove the password in Excel (File > Info > Protect Workbook) first, "
-                            "or check it as it is with `poam-xl validate --password`",
-                            path=file) from None
+    result = update_file(file, None if in_place else output, profile=profile, as_of=day,
+                         sort=sort, backup=backup, fix_text_dates=fix_text_dates,
+                         password=password)
     typer.echo(result.line())

@@ -15,7 +15,7 @@ from typing import Any
 from .. import bulk
 from ..errors import PoamXlError, UsageError, ValuesLostError, WorkbookError, WriteError, shown
 from ..grids import Grid, load_grids
-from ..package import inspect
+from ..package import inspect, not_regular
 from ..write import atomic_path, same_file
 from . import FORMATS, Conversion, get
 
@@ -113,21 +113,38 @@ def convert(
     mapping: tuple[tuple[str, str | None], ...] = (),
     strict: bool = False,
     layout: str | None = None,
+    password: str | None = None,
 ) -> Conversion:
     """Read ``src`` in its format and write ``out`` in the target format; never touches ``src``.
 
     ``mapping``: your own header -> field pairs for the workbook's table (``usermap``).
     ``strict``: write nothing and raise ValuesLostError when a value would be lost (no home in
     the target, not even Comments) or altered (a cell that does not fit its field, kept only
-    as tagged text), listing sheet, cell, field and value of each.
+    as tagged text), listing sheet, cell, field and value of each. ``password``: an encrypted
+    workbook is read decrypted (``out`` is not encrypted). Raises WorkbookError, UsageError,
+    WriteError or ValuesLostError naming the file.
     """
+    from ..crypto import readable
+
     src, out = Path(src), Path(out)
     if not src.exists():
         raise WorkbookError("file not found", path=src)
+    if special := not_regular(src):  # never opened: format sniffing would wait on a pipe
+        raise WorkbookError(special, path=src)
     if same_file(src, out):
         raise WriteError("refusing to overwrite the input file; choose another output", path=out)
     if out.exists() and not force:
         raise WriteError("already exists (use --force to overwrite)", path=out)
+    with readable(src, password) as plain:
+        conv = _convert(plain, out, from_, to, profile, as_of, escape_formulas, mapping, strict,
+                        layout)
+    return dataclasses.replace(conv, source=str(src))
+
+
+def _convert(src: Path, out: Path, from_: str | None, to: str | None, profile: str | None,
+             as_of: dt.date | None, escape_formulas: bool,
+             mapping: tuple[tuple[str, str | None], ...], strict: bool,
+             layout: str | None) -> Conversion:
     sheets = _Sheets(src)
     fin, fout = input_format(src, from_, sheets), output_format(out, to)
     reader, writer = get(fin), get(fout)

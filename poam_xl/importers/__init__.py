@@ -100,10 +100,14 @@ def _xml_root(path: Path) -> tuple[str | None, str]:
 def parse(path: str | Path, options: ImportOptions = DEFAULT_OPTIONS) -> Iterator[Record]:
     """Every record of one findings file (all statuses; filtering happens in merge).
 
-    Raises UsageError (missing file, unknown format) or WorkbookError (unreadable content),
-    each naming the file.
+    Raises UsageError (missing file, a named pipe or device, unknown format) or WorkbookError
+    (unreadable content), each naming the file.
     """
+    from ..package import not_regular
+
     p = Path(path)
+    if special := not_regular(p):
+        raise UsageError(special, path=str(p))
     if not p.is_file():
         raise UsageError("findings file not found", path=str(p))
     for rec in PARSERS[kind_of(p)](p, options):

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import model, xlsxrows
-from ..errors import PoamXlError, UsageError, ValuesLostError, WriteError, shown
+from ..crypto import in_place_refused, readable
+from ..errors import EncryptedWorkbookError, PoamXlError, UsageError, ValuesLostError, WriteError, shown
 from ..policy import DEFAULT
 from ..reader import Poam, read
 from ..write import Snapshot, atomic_path, check_extension, private_copy, same_file, snapshot, swap_in_place
@@ -143,8 +144,14 @@ def import_into(
     options: ImportOptions = DEFAULT_OPTIONS,
     as_of: dt.date | None = None,
     strict: bool = False,
+    password: str | None = None,
 ) -> ImportResult:
-    """Add/update items of ``workbook`` from ``findings`` files; write ``output`` (or in place)."""
+    """Add/update items of ``workbook`` from ``findings`` files; write ``output`` (or in place).
+
+    An encrypted ``workbook`` is read with ``password`` and the result written to ``output``
+    unencrypted; in place it is refused. Raises UsageError (options, findings files, a
+    workbook import cannot add rows to), WorkbookError, ValuesLostError (``strict``) or
+    WriteError, each naming the file."""
     src = Path(workbook)
     if in_place == (output is not None):
         raise UsageError("give exactly one of --output OUT or --in-place")
@@ -161,16 +168,20 @@ def import_into(
     as_of = as_of or dt.date.today()
     records, scanned = parse_scans(findings, options)
     if not in_place:
-        poam = read(src)
-        writable(poam, src)
-        plan = _plan(poam, records, scanned, as_of, options, strict, dst)
-        written = write_items(src, dst, plan, poam)
+        with readable(src, password) as plain:
+            poam = read(plain)
+            poam.source = str(src)
+            writable(poam, src)
+            plan = _plan(poam, records, scanned, as_of, options, strict, dst)
+            written = write_items(plain, dst, plan, poam)
         return ImportResult(dst, len(records), plan, written=written)
     # in place: read the bytes once, merge into and patch that version, swap only if unchanged
     snap = snapshot(src)
     with private_copy(snap) as copy:
         try:
             poam = read(copy)
+        except EncryptedWorkbookError:
+            raise in_place_refused(src, "import") from None
         except PoamXlError as exc:  # name the user's file, not the private copy
             raise type(exc)(exc.reason, path=str(src), cell=exc.cell) from None
         poam.source = str(src)

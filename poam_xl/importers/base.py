@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..dates import parse_text
+from ..dates import held, parse_text
 
 OPEN, NOT_REVIEWED, NOT_A_FINDING, NOT_APPLICABLE = (
     "open",
@@ -96,16 +96,23 @@ def named(hosts: tuple[str, ...], *values: object) -> dict[str, tuple[str, ...]]
     return {hosts[0]: forms} if hosts and len(forms) > 1 else {}
 
 
-def parse_timestamp(text: object) -> dt.date | None:
-    """'2025-09-02T20:38:17', 'Tue Sep  2 20:38:17 2025', '2024-04-24' -> date."""
+def parse_timestamp(text: object, *formats: str) -> dt.date | None:
+    """'2025-09-02T20:38:17', 'Tue Sep  2 20:38:17 2025', '2024-04-24' (or one of a parser's
+    own ``formats``, tried first) -> date; None when there is none, or when it is outside what
+    a date column holds (``dates.held``: a scanner's year 0001 or 2300 is no date)."""
     s = " ".join(str(text or "").split())
     if not s:
         return None
-    for fmt in ("%a %b %d %H:%M:%S %Y", "%Y-%m-%dT%H:%M:%S"):
+    for fmt in formats:
         try:
-            return dt.datetime.strptime(s[:24], fmt).date()
+            return held(dt.datetime.strptime(s, fmt).date())
         except ValueError:
             pass
-    return parse_text(s[:10]) or parse_text(s)
+    for fmt in ("%a %b %d %H:%M:%S %Y", "%Y-%m-%dT%H:%M:%S"):
+        try:
+            return held(dt.datetime.strptime(s[:24], fmt).date())
+        except ValueError:
+            pass
+    return held(parse_text(s[:10]) or parse_text(s))
 
 

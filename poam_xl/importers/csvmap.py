@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import model, safeload
-from ..dates import BAD, to_date
+from ..dates import held, to_date
 from ..errors import UsageError, WorkbookError
 from .base import DEFAULT_OPTIONS, NOT_A_FINDING, OPEN, ImportOptions, Record, clean, unique
 
@@ -130,7 +131,8 @@ def _record(values: dict[str, str], file: str) -> Record:
     risk = model.canonical_choice(
         values.get("risk_level"), model.RISK_LEVELS, model.RISK_SYNONYMS
     ) or model.risk_level(values.get("risk_level", "").lower())
-    day = to_date(values.get("date_identified")) if values.get("date_identified") else None
+    typed = to_date(values.get("date_identified")) if values.get("date_identified") else None
+    day = held(typed) if isinstance(typed, dt.date) else None  # BAD, or a year 0001 / 2300: none
     how = model.canonical_choice(values.get("how_identified"), model.HOW_IDENTIFIED) or "Other"
     status = NOT_A_FINDING if values.get("status", "").lower() in CLOSED_WORDS else OPEN
     cves = unique(re.findall(r"CVE-\d{4}-\d+", values.get("cve", ""), flags=re.I))
@@ -158,7 +160,7 @@ def _record(values: dict[str, str], file: str) -> Record:
         hosts=unique(re.split(r"[,;\n]", values.get("assets", ""))),
         cves=cves,
         fix=values.get("mitigation", ""),
-        detected=None if day is BAD else day,  # type: ignore[arg-type]
+        detected=day,
         status=status,
         how=how,
         file=file,

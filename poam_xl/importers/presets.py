@@ -215,12 +215,5 @@ def _record(preset: Preset, cell: dict[str, str], file: str, options: ImportOpti
 
 def _date(text: str) -> dt.date | None:
     """'05/13/2021 07:08:28' (Qualys), 'Feb 9, 2024 10:48:42 UTC' (Tenable.sc), ISO (Tenable VM)."""
-    s = " ".join(text.split())
-    if not s:
-        return None
-    for fmt in ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y", "%b %d, %Y %H:%M:%S %Z", "%b %d, %Y"):
-        try:
-            return dt.datetime.strptime(s, fmt).date()
-        except ValueError:
-            pass
-    return parse_timestamp(s)
+    return parse_timestamp(text, "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y",
+                           "%b %d, %Y %H:%M:%S %Z", "%b %d, %Y")

@@ -47,16 +47,18 @@ def make_pack(
     as_of: dt.date | None = None,
     pdf: bool = True,
     profile: str = "auto",
+    password: str | None = None,
 ) -> Pack:
-    """Write <stem>-review.xlsx (and .pdf) into ``out_dir``; the inputs are only read."""
+    """Write <stem>-review.xlsx (and .pdf) into ``out_dir``; the inputs are only read
+    (encrypted ones with ``password``). Raises PoamXlError (TemplateError: no POA&M table)."""
     as_of = as_of or dt.date.today()
     src = Path(workbook)
-    report = validate(src, as_of=as_of, profile=profile)
+    report = validate(src, as_of=as_of, profile=profile, password=password)
     if report.items is None:
         reason = report.findings[0].message if report.findings else "not a POA&M workbook"
         raise TemplateError(reason, path=str(src))
     changes = (
-        diff(load(previous, as_of, profile), items_of(report), str(previous), str(src))
+        diff(load(previous, as_of, profile, password), items_of(report), str(previous), str(src))
         if previous else None
     )
     wb, figures = build(report, as_of, changes, src.name, Path(previous).name if previous else None)
