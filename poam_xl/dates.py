@@ -171,8 +171,12 @@ def column_to_dates(values: Iterable[object], date1904: bool = False) -> tuple[p
 
 
 def as_date(value: object) -> dt.date | None:
-    """A pandas/NumPy datetime-like (or None/NaT) -> date or None."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
+    """A pandas/NumPy datetime-like (or None/NaT) -> date or None; text goes through
+    ``to_date`` (a text that is no date, "TBD", is None: never an error)."""
+    if isinstance(value, str):
+        day_of_text = to_date(value)
+        return day_of_text if isinstance(day_of_text, dt.date) else None
+    if value is None or pd.isna(value):
         return None
     if isinstance(value, dt.datetime | pd.Timestamp):
         return value.date()

@@ -234,3 +234,26 @@ def test_text_in_fedramp_date_columns_comes_back_in_its_cells(tmp_path: Path) ->
     column = {c.value: c.column_letter for c in head if isinstance(c.value, str)}
     row = next(c.row for c in ws[column["POAM ID"]] if c.value == first["POAM ID"])
     assert {h: ws[f"{column[h]}{row}"].value for h in texts} == texts
+
+
+def test_a_completed_item_with_text_as_its_completion_date_goes_and_comes_back(
+        tmp_path: Path) -> None:
+    """'TBD' as a Completed item's Completion Date: FedRAMP output carries it in Status Date
+    and reads back (it used to stop the reader: DateParseError)."""
+    from poam_xl.convert.run import convert
+    from poam_xl.reader import read
+    from tests.helpers import item_ref
+
+    def edit(wb: Any) -> None:
+        ws = wb["POA&M"]
+        for n in range(1, 9):
+            if ws[item_ref(n, "status")].value in ("Completed", "Closed"):
+                ws[item_ref(n, "completion_date")] = "TBD"
+                return
+        raise AssertionError("the sample has no closed item")
+
+    src = make_book(tmp_path / "in.xlsx", sample=8, edit=edit)
+    fr, back = tmp_path / "f.xlsx", tmp_path / "back.xlsx"
+    convert(src, fr, to="fedramp", as_of=dt.date(2026, 11, 30))
+    convert(fr, back, as_of=dt.date(2026, 11, 30))
+    assert [(b.key, b.value) for b in read(back).invalid] == [("completion_date", "TBD")]

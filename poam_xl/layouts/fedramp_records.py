@@ -172,7 +172,8 @@ def base_fedramp(rec: dict[str, Any], miles: list[dict[str, Any]]) -> tuple[dict
         fr["fr_original_risk"] = TO_FEDRAMP_RISK.get(rec.get("risk_level") or "")
     closed = rec.get("status") in model.CLOSED_STATUSES
     if fr["fr_status_date"] is None and closed:
-        fr["fr_status_date"] = dates.as_date(rec.get("completion_date"))
+        done = rec.get("completion_date")  # text ("TBD") goes into the cell as it is
+        fr["fr_status_date"] = done if isinstance(done, str) else dates.as_date(done)
     if fr["fr_false_positive"] is None and rec.get("closure_reason") == "False Positive":
         fr["fr_false_positive"] = "Yes"
     raw = fr["fr_planned_milestones"]
