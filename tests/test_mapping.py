@@ -220,3 +220,22 @@ def test_a_policy_the_target_cannot_hold_is_reported_and_strict_refuses(
     # JSON carries the policy: nothing to report
     code, out, _err = run("convert", src, tmp_path / "j.json")
     assert code == 0 and "Policy:" not in out
+
+
+def test_a_kept_column_on_an_item_without_a_whole_number(tmp_path: Path) -> None:
+    """Item Number "A-3" and a column no field takes: the conversion reports the kept value
+    (item unknown), never an internal error."""
+    from tests.helpers import item_ref, make_book
+
+    def edit(wb: openpyxl.Workbook) -> None:
+        ws = wb["POA&M"]
+        ws[item_ref(1, "item_number")] = "A-3"
+        ws.cell(row=11, column=40, value="Ticket")
+        ws.cell(row=12, column=40, value="TCK-1")
+
+    src = make_book(tmp_path / "in.xlsx", sample=3, edit=edit)
+    code, out, err = run("convert", src, tmp_path / "x.json", "--report", tmp_path / "r.json")
+    assert code == 0, err
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert {"item": None, "field": "Ticket", "value": "TCK-1"}.items() <= next(
+        d for d in report["dropped"] if d["field"] == "Ticket").items()

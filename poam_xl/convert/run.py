@@ -16,6 +16,7 @@ from .. import bulk
 from ..errors import PoamXlError, UsageError, ValuesLostError, WorkbookError, WriteError, shown
 from ..grids import Grid, load_grids
 from ..package import inspect, not_regular
+from ..values import plain
 from ..write import atomic_path, same_file
 from . import FORMATS, Conversion, get
 
@@ -220,7 +221,7 @@ def kept_columns(poam: Any, fout: str) -> list[dict[str, Any]]:
             item = numbers.get(row) if numbers is not None else None
             for side, label, text in tags:
                 if side == "column":
-                    out.append({"item": None if item is None or item != item else item,
+                    out.append({"item": plain(item),  # NA (no whole number): None
                                 "field": label, "value": text,
                                 "kept_in": KEPT_IN.get(fout, field) if field == "Comments"
                                 else field})
