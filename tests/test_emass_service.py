@@ -211,3 +211,36 @@ def test_milestones_past_the_500th_come_back_too(tmp_path: Path) -> None:
     assert run("convert", tmp_path / "n.xlsx", tmp_path / "back.json") == 0
     back = json.loads((tmp_path / "back.json").read_text())["items"][0]["milestones"]
     assert [m.get("status") for m in back] == [m["status"] for m in item["milestones"]]
+
+
+@pytest.mark.parametrize("layout", ("classic", *LAYOUTS))
+def test_milestones_follow_item_numbers_with_gaps_through_emass(layout: str,
+                                                                 tmp_path: Path) -> None:
+    """Item Numbers 1, 2, 3, 5, ... (a deleted item): eMASS gets no IDs, the numbers ride as
+    tags, and each item's milestones come back under its own number, not its position."""
+    from poam_xl.reader import read
+
+    def renumber(wb: Workbook) -> None:
+        items, ms = wb["POA&M"], wb["Milestones"]
+        for row in items.iter_rows(min_row=12):
+            if isinstance(row[0].value, int) and row[0].value >= 4:
+                row[0].value += 1
+        for row in ms.iter_rows(min_row=2):
+            if isinstance(row[0].value, int) and row[0].value >= 4:
+                row[0].value += 1
+
+    book = make_book(tmp_path / "gap.xlsx", sample=7, edit=renumber)
+    out, back = tmp_path / "e.xlsx", tmp_path / "back.xlsx"
+    assert run("convert", book, out, "--to", "emass", "--layout", layout) == 0
+    assert run("convert", out, back) == 0
+    before, after = read(book), read(back)
+
+    def by_item(p: Poam) -> dict[int, list[str]]:
+        got: dict[int, list[str]] = {}
+        for m in records.records(p.milestones.frame, ["item_number", "milestone"]):
+            got.setdefault(m["item_number"], []).append(m["milestone"])
+        return got
+
+    assert after.items.frame["item_number"].tolist() == before.items.frame["item_number"].tolist()
+    assert 4 not in after.items.frame["item_number"].tolist()
+    assert by_item(after) == by_item(before)

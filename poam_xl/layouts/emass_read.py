@@ -170,14 +170,26 @@ def _restore(rec: dict[str, Any], miles: list[dict[str, Any]], label: str, value
     return False
 
 
-def untag(rec: dict[str, Any], miles: list[dict[str, Any]]) -> tuple[str | None, list[kept.Tag]]:
+def untag(rec: dict[str, Any], miles: list[dict[str, Any]], item_id: Any = None
+          ) -> tuple[str | None, list[kept.Tag]]:
     """Restore the ``[poam-xl ...]`` tags of an earlier trip from ``rec``'s Comments into their
     DSS fields and milestones (in place); (the user's Comments text, the other tags). Both the
-    classic and the service layouts read Comments through here, so a round trip is idempotent."""
+    classic and the service layouts read Comments through here, so a round trip is idempotent.
+
+    ``item_id``: the POA&M Item ID cell. One eMASS assigned wins over our ``[poam-xl Item
+    Number]`` tag of the trip out (written while the ID was blank); the item's milestones
+    always follow the item's number as restored."""
     user, tags = kept.split_tags(rec.get("comments"))
+    if plain(item_id) is not None:  # eMASS numbered it: our number of the trip out is stale
+        tags = [t for t in tags if not (t[0] == "poam-xl" and t[1] == _ITEM_LABEL)]
     others = [t for t in tags if not (t[0] == "poam-xl" and _restore(rec, miles, t[1], t[2]))]
     rec["comments"] = user
+    for m in miles:
+        m["item_number"] = rec.get("item_number")
     return user, others
+
+
+_ITEM_LABEL = model.ITEMS.column("item_number").header
 
 
 def _same_field(f: L.Field, a: Any, b: Any) -> bool:
@@ -208,7 +220,7 @@ def from_items(
     items, miles_all, ms_rows = [], [], []
     for position, (row, e, rows) in enumerate(found, start=1):
         rec, miles = L.to_model(e, position)
-        user, others = untag(rec, miles)
+        user, others = untag(rec, miles, e.get("item_id"))
         back = L.to_emass(rec, miles, position)
         tagged: list[kept.Tag] = []
         for f in L.FIELDS:
@@ -321,7 +333,7 @@ def read_service(grids: dict[str, Grid], found: tuple[str, int, str, dict[str, i
     items, miles, ms_index, views = [], [], [], {}
     for position, (row, e, rows) in enumerate(grouped, start=1):
         rec, ms = emass_service.to_model(e, position)
-        user, others = untag(rec, ms)  # our own tags of an earlier trip
+        user, others = untag(rec, ms, e.get("item_id"))  # our own tags of an earlier trip
         tags = emass_service.kept_tags(e, rec, ms, position, variant)
         rec["comments"] = kept.join_tags(user, others + tags)
         for _side, label, value in tags:
