@@ -334,3 +334,29 @@ def test_a_finding_without_a_cell_names_the_sheet_its_item_is_on(tmp_path: Path)
     report = validate(tmp_path / "agency.xlsx", as_of=dt.date(2026, 11, 25))
     found = [f for f in report.findings if f.rule == "completion-date.required"]
     assert [(f.sheet, f.cell, f.item) for f in found] == [("Closed Items", None, 2)]
+
+
+def test_a_senders_due_date_beside_a_scheduled_date_is_kept_untouched(tmp_path: Path) -> None:
+    """Scheduled Completion Date and the sender's own Due Date: update writes nothing into
+    Due Date (it is theirs, kept as a column of their own)."""
+    import openpyxl
+    from typer.testing import CliRunner
+
+    from poam_xl.cli import app
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Item #", "Weakness", "Control", "Scheduled Completion Date", "Due Date", "Risk",
+               "Status", "Date Identified"])
+    ws.append([1, "Weak TLS", "SC-8", dt.date(2026, 12, 1), dt.date(2026, 10, 1), "Medium",
+               "Open", dt.date(2026, 6, 1)])
+    ws.append([2, "No MFA", "IA-2", dt.date(2026, 12, 15), "per AO memo", "High", "Open",
+               dt.date(2026, 6, 1)])
+    wb.save(tmp_path / "both.xlsx")
+    out = tmp_path / "u.xlsx"
+    r = CliRunner().invoke(app, ["update", str(tmp_path / "both.xlsx"), "-o", str(out),
+                                 "--as-of", "2026-11-25"])
+    assert r.exit_code == 0, r.output
+    got = [row[4] for row in openpyxl.load_workbook(out).active.iter_rows(min_row=2,
+                                                                          values_only=True)]
+    assert got == [dt.datetime(2026, 10, 1), "per AO memo"]

@@ -198,16 +198,20 @@ _POLICY_DUE = frozenset(" ".join(n.lower().split()) for n in (
 
 def _own_due_date(out: list[HeaderColumn], taken: dict[str, int],
                   overrides: dict[str, str | None]) -> None:
-    """A sender's own "Due Date" column (not ours, "Due Date (Policy)") in a table with no
-    scheduled completion date column is that date: data, read as the Milestone Date, never
-    recomputed over. The user's own mapping decides where it has one."""
-    if "due_date" not in taken or "milestone_date" in taken:
+    """A sender's own "Due Date" column (not ours, "Due Date (Policy)") is their data, never
+    recomputed over by ``update``: in a table with no scheduled completion date column it is
+    that date (read as the Milestone Date); beside one, a column of their own, kept as it is
+    (carried, written back untouched). The user's own mapping decides where it has one."""
+    if "due_date" not in taken:
         return
     k = taken.pop("due_date")
     col = out[k]
     if " ".join(col.label.lower().split()) in _POLICY_DUE or (
             model.normalise_header(col.label) in overrides):
         taken["due_date"] = k
+        return
+    if "milestone_date" in taken:
+        out[k] = HeaderColumn(col.col, col.label, None, True, None)
         return
     out[k] = HeaderColumn(col.col, col.label, "milestone_date", col.exact, None)
     taken["milestone_date"] = k
