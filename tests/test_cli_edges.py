@@ -313,3 +313,13 @@ def test_in_place_into_an_encrypted_workbook_is_refused(verb: str, locked: tuple
     line = one_error_line(out)
     assert str(enc) in line and f"{verb} --in-place would write it back unencrypted" in line
     assert sha256(enc) == before
+
+
+def test_remind_reads_an_encrypted_workbooks_contacts_with_the_password(
+        locked: tuple[Path, Path], tmp_path: Path) -> None:
+    """remind with --password (no --contacts): the Contacts sheet is read from the decrypted
+    copy too (it used to ask for --password again)."""
+    _plain, enc = locked
+    code, out = cli("remind", str(enc), "--output", str(tmp_path / "r"), "--password", PW, *DAY)
+    assert code == 0, out
+    assert any((tmp_path / "r").glob("*.md"))

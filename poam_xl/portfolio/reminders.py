@@ -34,8 +34,13 @@ def plan(path: str | Path, as_of: dt.date, within: int, *, profile: str = "auto"
     if records is None:
         reason = report.findings[0].message if report.findings else "not a POA&M workbook"
         raise TemplateError(reason, path=str(path))
-    book = (contacts.from_csv(contacts_file) if contacts_file is not None
-            else contacts.from_workbook(path, read_options.get("limits")))
+    if contacts_file is not None:
+        book = contacts.from_csv(contacts_file)
+    else:  # the Contacts sheet of the workbook, decrypted with the same --password
+        from ..crypto import readable
+
+        with readable(path, read_options.get("password")) as plain:
+            book = contacts.from_workbook(plain, read_options.get("limits"))
     header = records["header"]
     ident = calendar.identity(header, path)
     seq = calendar.sequence(header.get("poam_date"), as_of)
