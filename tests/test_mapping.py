@@ -239,3 +239,21 @@ def test_a_kept_column_on_an_item_without_a_whole_number(tmp_path: Path) -> None
     report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert {"item": None, "field": "Ticket", "value": "TCK-1"}.items() <= next(
         d for d in report["dropped"] if d["field"] == "Ticket").items()
+
+
+@pytest.mark.parametrize(("to", "suffix"), [("oscal", ".json"), ("fedramp", ".xlsx"),
+                                            ("emass", ".xlsx")])
+def test_a_milestone_of_no_item_is_reported_where_milestones_live_in_items(
+        to: str, suffix: str, tmp_path: Path) -> None:
+    from tests.helpers import make_book
+
+    def orphan(wb: openpyxl.Workbook) -> None:
+        ms = wb["Milestones"]
+        ms.append([99, "Milestone of an item that is not there", dt.date(2026, 12, 1), "Pending"])
+
+    src = make_book(tmp_path / "in.xlsx", sample=3, edit=orphan)
+    code, out, err = run("convert", src, tmp_path / f"x{suffix}", "--to", to)
+    assert code == 0, err
+    assert "dropped (no home in the target): Milestone" in out
+    code, out, err = run("convert", src, tmp_path / f"s{suffix}", "--to", to, "--strict")
+    assert code == 1 and "Milestone of an item that is not there" in out + err

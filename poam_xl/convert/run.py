@@ -185,7 +185,7 @@ def _convert(src: Path, out: Path, from_: str | None, to: str | None, profile: s
         profile=profile,
         layout=layout,
     )
-    put.dropped += policy_dropped(poam, fout)
+    put.dropped += policy_dropped(poam, fout) + orphan_milestones(poam, fout)
     if strict:
         lost = losses(poam, put)
         if lost:
@@ -226,6 +226,27 @@ def kept_columns(poam: Any, fout: str) -> list[dict[str, Any]]:
                                 "kept_in": KEPT_IN.get(fout, field) if field == "Comments"
                                 else field})
     return out
+
+
+NESTS_MILESTONES = ("oscal", "fedramp", "emass")  # milestones written inside their item
+
+
+def orphan_milestones(poam: Any, fout: str) -> list[dict[str, Any]]:
+    """Milestones whose Item Number names no item, for the targets that write a milestone
+    inside its item (OSCAL tasks, FedRAMP Planned Milestones, eMASS milestone lines): each
+    listed as dropped (``--strict`` refuses). JSON keeps them apart (unlinked_milestones), DSS
+    as rows, CSV says so itself."""
+    from ..values import plain_column
+
+    data = poam.milestones
+    if fout not in NESTS_MILESTONES or data is None or data.frame.empty:
+        return []
+    numbers = set(plain_column(poam.items.frame["item_number"]))
+    frame = data.frame
+    return [{"item": n, "field": "Milestone", "value": text or "", "kept_in": None}
+            for n, text in zip(plain_column(frame["item_number"]),
+                               plain_column(frame["milestone"]), strict=True)
+            if n is not None and n not in numbers]
 
 
 KEEPS_POLICY = ("dss", "json")  # the targets with a home for the due-date policy
