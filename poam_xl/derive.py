@@ -179,8 +179,7 @@ def fill_records(rows: list[dict[str, object]], pol: Policy, as_of: dt.date) -> 
     # derive takes canonical words: a record may hold any spelling the reader accepts
     # ("Moderate", "CAT II", "in progress"), as validate's rules read them (structure.canonical)
     frame["risk_level"] = frame["risk_level"].map(lambda v: model.risk_level(v) or v)
-    frame["status"] = frame["status"].map(
-        lambda v: model.canonical_choice(v, model.STATUSES, model.CHOICE_SYNONYMS) or v)
+    frame["status"] = frame["status"].map(lambda v: model.canonical_status(v) or v)
     derived = derive(frame, pol, as_of)
     for rec, d in zip(rows, derived.to_dict("records"), strict=True):
         rec["due_date"] = None if pd.isna(d["due_date"]) else d["due_date"].date()

@@ -347,6 +347,28 @@ def _lowered(allowed: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
+_CLOSED_AS = {" ".join(r.lower().split()): r for r in CLOSURE_REASONS}
+_PUNCT = re.compile(r"[\W_]+")
+
+
+def closed_as(value: object) -> str | None:
+    """The Closure Reason a Status names ("Closed - Risk Accepted", "Risk Accepted",
+    "Closed (False Positive)", "Remediated"), as senders' trackers and FedRAMP-style sheets
+    spell a closed item's status; None for any other word."""
+    if value is None:
+        return None
+    words = _PUNCT.sub(" ", str(value)).strip().lower()
+    rest = words[len("closed"):].strip() if words.startswith("closed ") else words
+    return _CLOSED_AS.get(rest)
+
+
+def canonical_status(value: object) -> str | None:
+    """A Status as the model spells it: any listed spelling or synonym, and "Closed" for a
+    status that names its closure reason (``closed_as``); None otherwise."""
+    found = canonical_choice(value, STATUSES, CHOICE_SYNONYMS)
+    return found if found is not None else ("Closed" if closed_as(value) else None)
+
+
 def risk_level(value: object) -> str | None:
     """Any spelling of a risk level ('moderate', 'CAT II', 'II', ' high') -> High/Medium/Low."""
     return canonical_choice(value, RISK_LEVELS, RISK_SYNONYMS)

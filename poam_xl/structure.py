@@ -153,6 +153,15 @@ def _item_value(v: Any) -> int | str | None:
     return item if isinstance(item, int | str) and not isinstance(item, bool) else None
 
 
+def _closure_from_status(frame: pd.DataFrame, raw: pd.Series) -> None:
+    """A blank Closure Reason of an item whose Status named one ("Closed - Risk Accepted"):
+    the reason the Status gives (the rules and due dates then read the item as it means)."""
+    named = raw.map(lambda v: model.closed_as(v) if isinstance(v, str) else None)
+    blank = frame["closure_reason"].isna() & named.notna()
+    if blank.any():
+        frame.loc[blank, "closure_reason"] = named[blank]
+
+
 def canonical(data: TableData, table: model.Table) -> tuple[pd.DataFrame, list[Finding]]:
     """Choice columns mapped to their allowed spelling ('high' -> 'High', 'Moderate' -> 'Medium')."""
     frame = data.frame.copy()
@@ -163,11 +172,14 @@ def canonical(data: TableData, table: model.Table) -> tuple[pd.DataFrame, list[F
         raw = frame[col.key]
         uniq = {v for v in raw.dropna().unique()}
         syn = model.RISK_SYNONYMS if col.allowed == model.RISK_LEVELS else model.CHOICE_SYNONYMS
-        mapping = {v: model.canonical_choice(v, col.allowed, syn) for v in uniq}
+        mapping = {v: (model.canonical_status(v) if col.key == "status" and schema.is_items(table)
+                       else model.canonical_choice(v, col.allowed, syn)) for v in uniq}
         changed = {v: c for v, c in mapping.items() if c is not None and c != v}
         if not changed:
             continue
         frame[col.key] = raw.map(lambda v, m=changed: m.get(v, v) if v is not None else v)
+        if col.key == "status" and schema.is_items(table) and "closure_reason" in frame:
+            _closure_from_status(frame, raw)
         rid = schema.rule_id(col.key, "normalised", table)
         for row in raw.index[raw.isin(list(changed))]:
             item = _item_value(frame["item_number"].get(row)) if "item_number" in frame else None

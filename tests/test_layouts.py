@@ -360,3 +360,28 @@ def test_a_senders_due_date_beside_a_scheduled_date_is_kept_untouched(tmp_path: 
     got = [row[4] for row in openpyxl.load_workbook(out).active.iter_rows(min_row=2,
                                                                           values_only=True)]
     assert got == [dt.datetime(2026, 10, 1), "per AO memo"]
+
+
+def test_statuses_that_name_their_closure_reason(tmp_path: Path) -> None:
+    """"Closed - Risk Accepted", "Risk Accepted", "False Positive": closed items with that
+    Closure Reason (a normalised warning), never open and overdue; "Accepted" names none."""
+    import openpyxl
+
+    from poam_xl.validation import validate
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "POAM"
+    ws.append(["Item Number", "Weakness Description", "Control", "Risk Level", "Status",
+               "Date Identified", "Completion Date", "Closure Reason"])
+    for n, status in enumerate(["Closed - Risk Accepted", "Risk Accepted", "False Positive",
+                                "Closed (Not Applicable)", "Accepted", "Open"], start=1):
+        ws.append([n, f"w{n}", "AC-2", "High", status, dt.date(2026, 1, 1), dt.date(2026, 2, 1),
+                   None])
+    wb.save(tmp_path / "s.xlsx")
+    report = validate(tmp_path / "s.xlsx", as_of=dt.date(2026, 11, 25))
+    assert report.summary["open"] == 2  # "Accepted" (unknown: error) and "Open"
+    rules = {(f.rule, f.item) for f in report.findings}
+    assert ("status.normalised", 1) in rules and ("status.allowed", 5) in rules
+    assert ("residual-risk.required", 1) in rules  # risk accepted: reason read from Status
+    assert ("residual-risk.required", 3) not in rules  # a false positive needs none
