@@ -257,3 +257,17 @@ def test_a_milestone_of_no_item_is_reported_where_milestones_live_in_items(
     assert "dropped (no home in the target): Milestone" in out
     code, out, err = run("convert", src, tmp_path / f"s{suffix}", "--to", to, "--strict")
     assert code == 1 and "Milestone of an item that is not there" in out + err
+
+
+def test_header_block_text_dates_are_reported_as_dropped(tmp_path: Path) -> None:
+    from tests.helpers import header_ref, make_book
+
+    def edit(wb: openpyxl.Workbook) -> None:
+        wb["POA&M"][header_ref("poam_date")] = "when funded"
+
+    src = make_book(tmp_path / "in.xlsx", sample=2, edit=edit)
+    code, out, err = run("convert", src, tmp_path / "x.json")
+    assert code == 0, err
+    assert f"dropped (no home in the target): POA&M Date (POA&M!{header_ref('poam_date')})" in out
+    code, out, err = run("convert", src, tmp_path / "s.json", "--strict")
+    assert code == 1 and "'when funded' has no home in the target (dropped)" in out + err

@@ -185,7 +185,8 @@ def _convert(src: Path, out: Path, from_: str | None, to: str | None, profile: s
         profile=profile,
         layout=layout,
     )
-    put.dropped += policy_dropped(poam, fout) + orphan_milestones(poam, fout)
+    put.dropped += (policy_dropped(poam, fout) + orphan_milestones(poam, fout)
+                    + header_texts_dropped(poam))
     if strict:
         lost = losses(poam, put)
         if lost:
@@ -226,6 +227,18 @@ def kept_columns(poam: Any, fout: str) -> list[dict[str, Any]]:
                                 "kept_in": KEPT_IN.get(fout, field) if field == "Comments"
                                 else field})
     return out
+
+
+def header_texts_dropped(poam: Any) -> list[dict[str, Any]]:
+    """Header-block cells that are not what their field holds ("when funded" as the POA&M
+    Date): every target's header takes a date there, so the text is listed as dropped
+    (``--strict`` refuses), naming the cell."""
+    from ..model import HEADER_FIELDS
+
+    labels = {f.key: f.label for f in HEADER_FIELDS}
+    return [{"item": None, "field": f"{labels.get(bad.key, bad.key)} ({bad.sheet}!{bad.cell})",
+             "value": str(bad.value), "kept_in": None}
+            for bad in poam.invalid if bad.table == "header" and str(bad.value).strip()]
 
 
 NESTS_MILESTONES = ("oscal", "fedramp", "emass")  # milestones written inside their item
@@ -279,6 +292,8 @@ def losses(poam: Any, put: Conversion) -> list[str]:
     out = [f"{u['sheet']}!A{u['header_row']}: another POA&M table ({u['rows']} row(s)) with "
            "other columns, not read" for u in poam.native.get("unread", [])]
     for bad in poam.invalid:
+        if bad.table == "header":  # its text has no place to ride: reported as dropped below
+            continue
         out.append(f"{bad.sheet}!{bad.cell} {bad.key}: {excerpt(bad.value)!r} is not "
                    f"{bad.expected} (kept only as text)")
     for d in put.dropped:
