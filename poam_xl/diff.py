@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import kept, model
+from . import diff_fields, kept, model
 from .dates import as_date
 from .diff_match import match
 from .errors import TemplateError
@@ -34,6 +34,7 @@ KINDS = (
     "date_changed",
     "approval_gained",
     "renumbered",
+    "edited",
 )
 RULES = RuleSet()
 BY_KIND = {
@@ -181,8 +182,13 @@ def diff(
     rows_old = {o["item"]: o["row"] for o in a}
     out.changes = [replace(c, row=(rows_old if c.kind == "deleted" else rows_new).get(c.item))
                    for c in out.changes]
-    out.changes.sort(key=lambda c: (KINDS.index(c.kind), c.item if c.item is not None else 10**9))
+    out.changes.sort(key=lambda c: (KINDS.index(c.kind), *_order(c.item)))
     return out
+
+
+def _order(item: Any) -> tuple[int, Any]:
+    """Sort key of an item id: numbers, then text ids ("A-3"), then none."""
+    return (0, item) if isinstance(item, int) else (1, str(item)) if item is not None else (2, "")
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -204,6 +210,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
                 "comments": _text(kept.split_tags(_text(r.get("comments")) or None)[0]),
                 "approval": _text(r.get("issm_approval")),
                 "determination": _text(r.get("dss_determination")),
+                **diff_fields.texts(r),
             }
         )
     return out
@@ -276,6 +283,7 @@ def compare(o: dict[str, Any], n: dict[str, Any]) -> list[Change]:
         )
     if gained:
         out.append(Change("approval_gained", item, f"item {item} gained {' and '.join(gained)}"))
+    out += [Change("edited", item, f"item {item}: {e}") for e in diff_fields.edits(o, n)]
     return out
 
 

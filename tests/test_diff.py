@@ -44,6 +44,7 @@ def _edit_new(wb) -> None:
     put(9, "description", "Wireless access point found in the closed area")  # number re-used
     # item 12 renumbered to 14: same row, same description
     put(12, "item_number", 14)
+    put(6, "owner", "B. Kim (new ISSO)")  # edited: a plain field, not a lifecycle change
 
 
 @pytest.fixture
@@ -82,6 +83,9 @@ def test_each_change_kind_exactly_once(versions: tuple[Path, Path]) -> None:
         by_kind["date_changed"].message)
     ren = by_kind["renumbered"]
     assert (ren.old_item, ren.item) == (12, 14)
+    edited = by_kind["edited"]
+    assert edited.item == 6 and edited.message.endswith("-> 'B. Kim (new ISSO)'")
+    assert edited.message.startswith("item 6: Responsible Owner ")
     assert result.errors == 1
 
 
@@ -210,3 +214,21 @@ def test_text_item_ids_are_matched_and_named(tmp_path: Path) -> None:
     result = diff_files(tmp_path / "old.xlsx", tmp_path / "new.xlsx")
     assert sorted((c.kind, c.item) for c in result.changes) == [("added", "V-103"),
                                                                ("deleted", "V-102")]
+
+
+def test_edits_of_numbered_and_text_ids_sort_together(tmp_path: Path) -> None:
+    """Item ids 4 and "A-3" in one workbook (a generic layout keeps text ids as text): both
+    edits reported, numbers first (sorting them used to compare int with str)."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "POAM"
+    ws.append(["ID", "Weakness", "Risk", "Status", "Owner"])
+    ws.append(["A-3", "first", "High", "Open", "Ann"])
+    ws.append([4, "second", "Low", "Open", "Bob"])
+    wb.save(tmp_path / "old.xlsx")
+    ws["E2"], ws["E3"] = "Cid", "Dee"
+    wb.save(tmp_path / "new.xlsx")
+    result = d.diff_files(tmp_path / "old.xlsx", tmp_path / "new.xlsx", AS_OF)
+    assert [(c.kind, c.item) for c in result.changes] == [("edited", 4), ("edited", "A-3")]
