@@ -271,3 +271,23 @@ def test_header_block_text_dates_are_reported_as_dropped(tmp_path: Path) -> None
     assert f"dropped (no home in the target): POA&M Date (POA&M!{header_ref('poam_date')})" in out
     code, out, err = run("convert", src, tmp_path / "s.json", "--strict")
     assert code == 1 and "'when funded' has no home in the target (dropped)" in out + err
+
+
+@pytest.mark.parametrize(("to", "suffix"), [("oscal", ".json"), ("emass", ".xlsx"),
+                                            ("fedramp", ".xlsx"), ("json", ".json")])
+def test_text_item_ids_come_back_as_they_were(to: str, suffix: str, tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "POA&M"
+    ws.append(["Item Number", "Non-Compliance Description", "C/W/S", "Status", "Risk Level",
+               "Date Identified"])
+    ids = ["POAM-2026-001", "POAM-2026-002", "A-3"]
+    for n in ids:
+        ws.append([n, f"desc {n}", "AC-1", "Open", "High", dt.date(2026, 1, 5)])
+    src, x, back = tmp_path / "in.xlsx", tmp_path / f"x{suffix}", tmp_path / "back.xlsx"
+    wb.save(src)
+    assert run("convert", src, x, "--to", to)[0] == 0
+    assert run("convert", x, back)[0] == 0
+    out = openpyxl.load_workbook(back)["POA&M"]
+    got = [out.cell(r, 1).value for r in range(12, 15)]
+    assert got == ids

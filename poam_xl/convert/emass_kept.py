@@ -17,9 +17,12 @@ from ..poam import Conversion
 
 
 def dss_tags(rec: dict[str, Any], miles: list[dict[str, Any]], back: dict[str, Any],
-             back_miles: list[dict[str, Any]]) -> list[kept.Tag]:
+             back_miles: list[dict[str, Any]], carried: frozenset[str] = frozenset()
+             ) -> list[kept.Tag]:
     """``[poam-xl ...]`` tags of the DSS values (``rec``, ``miles``) that reading the eMASS
-    values back (``back``, ``back_miles``) does not restore; Comments itself is the carrier."""
+    values back (``back``, ``back_miles``) does not restore; Comments itself is the carrier.
+    ``carried``: labels of ``[poam-xl ...]`` tags the item's Comments already hold (a text
+    Item Number, "TBD" as a date): that tag carries the field, none is added for it."""
     tags: list[kept.Tag] = []
     same, simple = records.same, records.SIMPLE
     for key in records.data_keys():
@@ -27,7 +30,9 @@ def dss_tags(rec: dict[str, Any], miles: list[dict[str, Any]], back: dict[str, A
         if a is b or (type(a) is type(b) and type(a) in simple and a == b):  # same's fast path
             continue
         if key != "comments" and not same(a, b):
-            tags.append(("poam-xl", model.ITEMS.column(key).header, kept.text(b)))
+            header = model.ITEMS.column(key).header
+            if header not in carried:
+                tags.append(("poam-xl", header, kept.text(b)))
     for k, m in enumerate(miles, start=1):
         got = back_miles[k - 1] if k <= len(back_miles) else {}
         for key, header in _MILESTONE_FIELDS:

@@ -59,7 +59,9 @@ def to_items(poam: Poam, conv: Conversion, variant: str) -> list[dict[str, Any]]
             else:
                 others.append((side, label, text))
         back, back_miles = S.to_model(e, position)
-        tagged = dss_tags(rec, miles, back, back_miles)  # as the classic layout: milestones too
+        # as the classic layout: milestones too
+        tagged = dss_tags(rec, miles, back, back_miles,
+                          frozenset(t[1] for t in others if t[0] == "poam-xl"))
         report_kept(conv, rec.get("item_number"), tagged)
         e["comments"] = kept.join_tags(user, others + tagged)
         note_long_comments(conv, rec.get("item_number"), e["comments"])

@@ -54,7 +54,8 @@ def to_items(poam: Poam, conv: Conversion) -> list[dict[str, Any]]:
                     "no longer matches the edited DSS value; the DSS value was used"
                 )
         back, back_miles = L.to_model(e, position)
-        tagged = dss_tags(rec, miles, back, back_miles)
+        tagged = dss_tags(rec, miles, back, back_miles,
+                          frozenset(t[1] for t in others if t[0] == "poam-xl"))
         report_kept(conv, rec.get("item_number"), tagged)
         e["comments"] = kept.join_tags(user, others + tagged)
         note_long_comments(conv, rec.get("item_number"), e["comments"])

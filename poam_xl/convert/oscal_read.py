@@ -180,8 +180,10 @@ def _record(
     number = props.get((NS, "item-number"))
     poam_id = fr_ns.get("poam-id")
     digits = re.search(r"(\d+)(?!.*\d)", poam_id or "")
+    # our item-number prop as it was ("POAM-2026-001" stays text: kept, put back in its cell)
     rec["item_number"] = (
-        int(number) if number and number.isdigit() else (int(digits.group(1)) if digits else n)
+        int(number) if number and number.isdigit() else number.strip() if number and
+        number.strip() else (int(digits.group(1)) if digits else n)
     )
     if poam_id and poam_id != f"V-{rec['item_number']}":
         fr["POAM ID"] = poam_id

@@ -152,7 +152,9 @@ def _restore(rec: dict[str, Any], miles: list[dict[str, Any]], label: str, value
     col = ITEM_BY_HEADER.get(label)
     if col is not None:
         parsed = records.parse(col.kind, value)
-        if not fits(col.kind, parsed):  # "TBD" for a date: the tag rides on as it is
+        # "TBD" for a date: the tag rides on as it is; a text Item Number ("POAM-2026-001")
+        # is the item's own (coerce keeps it as its tag, the DSS writer puts it in its cell)
+        if not fits(col.kind, parsed) and col.key != "item_number":
             return False
         rec[col.key] = parsed
         return True
