@@ -396,3 +396,18 @@ def test_cklb_pass_and_fail_words_are_statuses(tmp_path: Path) -> None:
     recs = {r.source_id.split(" ")[0]: r for r in parse_all([path], ImportOptions())}
     assert recs["SV-2001r9_rule"].status == "open"
     assert recs["SV-2002r9_rule"].status == "not_a_finding"
+
+
+def test_hdf_from_ckl2hdf_is_hdf_and_names_the_checklists_asset(tmp_path: Path) -> None:
+    """`saf convert ckl2hdf` output: HDF keys first, the checklist (with its "stigs") in
+    passthrough, no target_id: read as HDF, the host from the checklist's asset."""
+    path = write_hdf(tmp_path / "h.json")
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["platform"].pop("target_id")
+    doc["passthrough"] = {"checklist": {"asset": {"hostname": "", "hostfqdn":
+                                                  "app07.corp.example", "hostip": "10.7.7.7"},
+                                        "stigs": [{"header": {"stigid": "X"}}]}}
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    assert kind_of(path) == "hdf"
+    recs = parse_all([path], ImportOptions())
+    assert recs and {r.hosts for r in recs} == {("app07.corp.example",)}

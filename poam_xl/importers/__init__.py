@@ -64,7 +64,10 @@ def kind_of(path: Path) -> str:
         head = fh.read(4096)
     body = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if body[:1] == b"{":
-        return "cklb" if b'"stigs"' in head or b'"cklb_version"' in head else "hdf"
+        # HDF (profiles + platform) may carry a checklist's "stigs" in its passthrough
+        # (`saf convert ckl2hdf`): the HDF keys win
+        hdf = b'"profiles"' in head and b'"platform"' in head
+        return "cklb" if not hdf and (b'"stigs"' in head or b'"cklb_version"' in head) else "hdf"
     refused = ""
     if body[:1] == b"<":
         root, refused = _xml_root(path)

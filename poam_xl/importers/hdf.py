@@ -38,7 +38,15 @@ def parse(path: Path, options: ImportOptions = DEFAULT_OPTIONS) -> Iterator[Reco
     if not isinstance(doc, dict) or not isinstance(doc.get("profiles"), list):
         raise WorkbookError("not an HDF results file (no 'profiles' list)", path=str(path))
     platform = doc.get("platform") or {}
-    hosts = pick_host(platform.get("target_id") if isinstance(platform, dict) else "")
+    target = platform.get("target_id") if isinstance(platform, dict) else ""
+    # `saf convert ckl2hdf` keeps the checklist's asset in passthrough (MITRE SAF CLI):
+    # its host name, FQDN and IP name the target when platform.target_id does not
+    passthrough = doc.get("passthrough")
+    checklist = passthrough.get("checklist") if isinstance(passthrough, dict) else None
+    asset = checklist.get("asset") if isinstance(checklist, dict) else None
+    asset = asset if isinstance(asset, dict) else {}
+    hosts = pick_host(target or asset.get("hostname"), asset.get("hostfqdn"),
+                      asset.get("hostip"))
     for profile in doc["profiles"]:
         if not isinstance(profile, dict):
             continue
