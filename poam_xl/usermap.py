@@ -85,6 +85,16 @@ def load(path: str | Path) -> dict[str, Any]:
     return {str(k): v for k, v in data.items()}
 
 
+MAPPING_SUFFIXES = (".toml", ".yaml", ".yml", ".json")
+
+
+def check_target(path: str | Path | None) -> None:
+    """UsageError unless ``path`` (a --save-mapping file) is named .toml, .yaml/.yml or .json
+    (what ``save`` writes): a mapping never lands over a workbook or another file kind."""
+    if path is not None and Path(path).suffix.lower() not in MAPPING_SUFFIXES:
+        raise UsageError(f"--save-mapping {path}: a mapping file is .toml, .yaml or .json")
+
+
 def save(path: str | Path, mapping: list[dict[str, Any]]) -> Path:
     """Write the mapping a read used (``Poam.mapping()``) as header -> field, atomically."""
     out = Path(path)

@@ -13,11 +13,11 @@ import errno
 import hashlib
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import WriteError
+from .errors import UsageError, WriteError, shown
 
 # errors that can only come from writing the output (whatever file the OS names)
 WRITE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EFBIG, errno.ENAMETOOLONG,
@@ -229,6 +229,28 @@ def macro_enabled(path: str | Path) -> bool:
     """True when the workbook part's content type is macro-enabled (.xlsm/.xltm); see
     :func:`workbook_kind`."""
     return workbook_kind(path) in (".xlsm", ".xltm")
+
+
+def refuse_inputs(out: str | Path | None, inputs: Iterable[str | Path], option: str) -> None:
+    """UsageError when ``out`` (the file ``option`` names) is one of the command's ``inputs``
+    (the same path, or a link to it): a report, mapping or portfolio is never written over a
+    workbook the command reads."""
+    if out is None:
+        return
+    for given in inputs:
+        if same_file(given, out):
+            raise UsageError(f"{option} {shown(out)} is an input of this command: it would be "
+                             "written over; choose another file")
+
+
+def require_xlsx(out: str | Path, option: str) -> None:
+    """UsageError unless ``out`` ends in .xlsx: the workbooks poam-xl makes (portfolio, history,
+    diff, a new template) hold no macros, and Excel refuses to open a macro-free workbook named
+    .xlsm (the name must say what the package is)."""
+    suffix = Path(out).suffix.lower()
+    if suffix != ".xlsx":
+        raise UsageError(f"{option} {shown(out)}: the workbook written here is .xlsx (no "
+                         f"macros), not {suffix or 'no extension'!r}")
 
 
 def same_file(a: str | Path, b: str | Path) -> bool:

@@ -323,3 +323,27 @@ def test_remind_reads_an_encrypted_workbooks_contacts_with_the_password(
     code, out = cli("remind", str(enc), "--output", str(tmp_path / "r"), "--password", PW, *DAY)
     assert code == 0, out
     assert any((tmp_path / "r").glob("*.md"))
+
+
+@pytest.mark.parametrize("args", [
+    ["diff", "{a}", "{b}", "--output", "{a}"],
+    ["diff", "{a}", "{b}", "--format", "xlsx", "--output", "{a}"],
+    ["rollup", "{a}", "{b}", "--output", "{a}"],
+    ["history", "{a}", "{b}", "--output", "{a}"],
+    ["convert", "{a}", "{x}", "--report", "{a}"],
+    ["convert", "{a}", "{x}", "--save-mapping", "{a}"],
+    ["validate", "{a}", "--save-mapping", "{b}"],
+    ["new", "{q}"],
+])
+def test_no_report_mapping_or_workbook_lands_on_an_input(args: list[str], tmp_path: Path) -> None:
+    """An output naming an input (or a mapping over a workbook, a macro-free workbook named
+    .xlsm) is refused in one line, exit 2; the inputs stay byte for byte."""
+    a = make_book(tmp_path / "a.xlsx", sample=3)
+    b = make_book(tmp_path / "b.xlsx", sample=3, seed=1)
+    before = (sha256(a), sha256(b))
+    names = {"a": str(a), "b": str(b), "x": str(tmp_path / "x.json"), "q": str(tmp_path / "q.xlsm")}
+    code, out = cli(*[arg.format(**names) for arg in args])
+    assert code == 2, out
+    assert len([line for line in out.splitlines() if line.strip()]) == 1, out
+    assert (sha256(a), sha256(b)) == before
+    assert not (tmp_path / "q.xlsm").exists()

@@ -71,6 +71,11 @@ def convert(
         return
     if src is None or out is None:
         raise UsageError("convert needs IN and OUT (or --show-mapping FMT)")
+    from ..write import refuse_inputs
+
+    refuse_inputs(report, (src, out), "--report")
+    refuse_inputs(save_mapping, (src, out, *([report] if report else [])), "--save-mapping")
+    usermap.check_target(save_mapping)
     try:
         conv = run.convert(
             src,

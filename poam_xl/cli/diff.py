@@ -37,6 +37,11 @@ def diff(
 
     if format not in ("table", "json", "xlsx"):
         raise UsageError(f"--format must be table, json or xlsx, not {format!r}")
+    from ..write import refuse_inputs, require_xlsx
+
+    refuse_inputs(output, (old, new), "--output")
+    if format == "xlsx" and output is not None:
+        require_xlsx(output, "--output")
     result = d.diff_files(old, new, parse_as_of(as_of), profile=profile, password=password)
     if format == "xlsx":
         if output is None:

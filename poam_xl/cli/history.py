@@ -40,6 +40,11 @@ def history(
 
     if fmt not in ("table", "json"):
         raise UsageError(f"--format must be table or json, not {fmt!r}")
+    from ..write import refuse_inputs, require_xlsx
+
+    refuse_inputs(output, [v for v in versions if Path(v).is_file()], "--output")
+    if output is not None and output.suffix.lower() in (".xlsm", ".xltx", ".xltm"):
+        require_xlsx(output, "--output")
     files, _ = batch.find_files(versions)
     if output is not None:
         files = [f for f in files if not (f.exists() and output.exists() and f.samefile(output))]

@@ -30,6 +30,9 @@ def new(
     from ..template import new_workbook
 
     profiles.get(profile)  # a clear error for an unknown name
+    from ..write import require_xlsx
+
+    require_xlsx(out, "OUT")  # a macro workbook comes from `poam-xl excel build-xlsm`
     day = parse_as_of(as_of)
     if profile in ("fedramp", "emass"):
         path = _official_layout(out, profile, sample, day, seed, force)

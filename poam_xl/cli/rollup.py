@@ -60,7 +60,10 @@ def rollup(
 
     check_name(profile)
     target = to or (Target.sqlite if output.suffix.lower() in SQLITE_SUFFIXES else Target.xlsx)
-    if target is Target.xlsx and output.suffix.lower() not in (".xlsx", ".xlsm"):
+    from ..write import refuse_inputs
+
+    refuse_inputs(output, [p for p in paths if Path(p).is_file()], "--output")
+    if target is Target.xlsx and output.suffix.lower() != ".xlsx":
         raise UsageError(f"--output {output.name}: the portfolio workbook is an .xlsx file "
                          "(or give --to sqlite)")
     day = parse_as_of(as_of)

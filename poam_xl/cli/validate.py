@@ -93,6 +93,12 @@ def validate(
                                  limits=safety.limits, timeout=safety.timeout,
                                  memory_mb=safety.memory_mb,
                                  mapping=usermap.parse(map_, mapping_file))
+    if save_mapping is not None:
+        from .. import usermap
+        from ..write import refuse_inputs
+
+        refuse_inputs(save_mapping, files, "--save-mapping")
+        usermap.check_target(save_mapping)
     if save_mapping is not None and len(files) != 1:
         raise UsageError("--save-mapping writes one workbook's mapping: give one file")
     _check_profile(profile)
