@@ -147,8 +147,9 @@ def inspect(path: str | Path, limits: Limits = Limits()) -> PackageInfo:
 
 
 def _inspect_zip(p: Path, zf: zipfile.ZipFile, limits: Limits) -> PackageInfo:
-    names = {i.filename: i for i in zf.infolist()}
-    refuse_twins(p, names)
+    members = zf.infolist()
+    names = {i.filename: i for i in members}
+    refuse_twins(p, names, len(members))
     if "xl/workbook.bin" in names or _is_ods(zf, names):
         return _read_only_zip(p, zf, names, limits)
     if "xl/workbook.xml" not in names:

@@ -16,10 +16,14 @@ if TYPE_CHECKING:
     from .package import Limits, PackageInfo
 
 
-def refuse_twins(p: Path, names: dict[str, zipfile.ZipInfo]) -> None:
-    """Refuse a package holding two parts whose names differ only in letter case or in "\\"
-    for "/" (part names are case-insensitive, ECMA-376 Part 2 §6.2.2.3): one reader picks one
-    and another the other, so the sheet our limits checked may not be the one parsed."""
+def refuse_twins(p: Path, names: dict[str, zipfile.ZipInfo], members: int) -> None:
+    """Refuse a package holding two parts of one name: the very same name twice (``members``,
+    the zip directory's entries, outnumber the names), or names that differ only in letter case
+    or in "\\" for "/" (part names are case-insensitive, ECMA-376 Part 2 §6.2.2.3). One reader
+    takes one and another the other, so the part checked or patched may not be the one read."""
+    if members != len(names):
+        raise WorkbookError("a part is stored twice under one name (one reader takes the first, "
+                            "another the last): refused", path=p)
     seen: dict[str, str] = {}
     for name in names:
         key = name.replace("\\", "/").lstrip("/").casefold()

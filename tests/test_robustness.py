@@ -77,7 +77,9 @@ def test_an_abort_in_a_batch_worker_prints_no_backtrace(tmp_path: Path, book: Pa
     assert "far-ns-prefix.xlsx: UNREADABLE" in proc.stdout + proc.stderr
 
 
-@pytest.mark.parametrize("twin", ["xl/worksheets/Sheet1.xml", "xl\\worksheets\\sheet1.xml"])
+@pytest.mark.filterwarnings("ignore:Duplicate name")
+@pytest.mark.parametrize("twin", ["xl/worksheets/Sheet1.xml", "xl\\worksheets\\sheet1.xml",
+                                  "xl/worksheets/sheet1.xml"])
 def test_two_parts_with_one_name_are_refused(twin: str, tmp_path: Path, book: Path) -> None:
     """A second sheet part named in another letter case (or with backslashes) holding a far
     cell: one reader would take one, another the other. Refused in one line."""
@@ -90,7 +92,8 @@ def test_two_parts_with_one_name_are_refused(twin: str, tmp_path: Path, book: Pa
                             '</c></row></sheetData></worksheet>')
     code, out = cli("validate", str(src), *DAY)
     assert code == 2, out
-    assert "two parts with one name" in out and out.count("\n") <= 2, out
+    assert ("two parts with one name" in out or "stored twice" in out), out
+    assert out.count("\n") <= 2, out
 
 
 def test_an_abort_past_the_scanner_is_one_line(tmp_path: Path) -> None:
