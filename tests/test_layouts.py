@@ -385,3 +385,28 @@ def test_statuses_that_name_their_closure_reason(tmp_path: Path) -> None:
     assert ("status.normalised", 1) in rules and ("status.allowed", 5) in rules
     assert ("residual-risk.required", 1) in rules  # risk accepted: reason read from Status
     assert ("residual-risk.required", 3) not in rules  # a false positive needs none
+
+
+def test_another_systems_items_sheet_is_not_taken_for_milestones(tmp_path: Path) -> None:
+    """System B's items (with a Milestone Date column) beside System A's: never read as A's
+    milestones; reported as table.not-read."""
+    import openpyxl
+
+    from poam_xl.reader import read
+    from poam_xl.validation import validate
+
+    wb = openpyxl.Workbook()
+    a = wb.active
+    a.title = "System A"
+    a.append(["ID", "Weakness", "Control", "Risk", "Status", "Date Identified", "Owner",
+              "Remediation Plan"])
+    a.append([1, "A weakness", "AC-2", "High", "Open", dt.date(2026, 1, 5), "Ann", "fix"])
+    b = wb.create_sheet("System B")
+    b.append(["Item Number", "Weakness Description", "Controls", "Mitigation", "Milestone Date",
+              "Status", "Risk"])
+    b.append([7, "B weakness", "CM-6", "patch", dt.date(2026, 3, 1), "Open", "Low"])
+    wb.save(tmp_path / "two.xlsx")
+    poam = read(tmp_path / "two.xlsx")
+    assert poam.milestones is None or poam.milestones.frame.empty
+    report = validate(tmp_path / "two.xlsx", as_of=dt.date(2026, 11, 25))
+    assert [f.sheet for f in report.findings if f.rule == "table.not-read"] == ["System B"]

@@ -255,7 +255,9 @@ def _milestones(grids: dict[str, Grid], found: discover.Found, items: TableData,
     try:
         table = layout.milestones or model.MILESTONES
         sheet, row = find_table(grids, table, exclude=sheets[0])
-        if sheet not in sheets:
+        # a sheet holding an items table of its own (another system's, with a Milestone Date
+        # column) is no Milestones sheet: it is reported as not read (_unread)
+        if sheet not in sheets and sheet not in {c.sheet for c in found.others}:
             grid = grids[sheet]
             positions, dups, extra = table_positions(grid, row, table)
             head = grid.rows[row - grid.row0]
