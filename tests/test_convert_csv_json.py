@@ -170,3 +170,31 @@ def test_wrong_formats_give_clear_errors(book: Path, tmp_path: Path) -> None:
         csv_json.read_json(book)
     assert not csv_json.detect_json(book) and not csv_json.detect_csv(book)
     assert col_letter("description") == "B"
+
+
+@pytest.mark.parametrize("edit", ["milestones-text", "milestones-mixed", "policy-text",
+                                  "item-text"])
+def test_a_json_document_with_parts_of_the_wrong_type_is_one_line(edit: str,
+                                                                  tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from poam_xl.cli import app
+
+    src = make_book(tmp_path / "in.xlsx", sample=3)
+    doc_path = tmp_path / "d.json"
+    csv_json.write_json(dss.read(src)[0], doc_path)
+    doc = json.loads(doc_path.read_text(encoding="utf-8"))
+    if edit == "milestones-text":
+        doc["items"][0]["milestones"] = "x"
+    elif edit == "milestones-mixed":
+        doc["items"][0]["milestones"] = ["x", 1]
+    elif edit == "policy-text":
+        doc["policy"] = "x"
+    else:
+        doc["items"][1] = "x"
+    doc_path.write_text(json.dumps(doc), encoding="utf-8")
+    r = CliRunner().invoke(app, ["convert", str(doc_path), str(tmp_path / "o.xlsx")])
+    assert r.exit_code == 2, r.output
+    lines = [x for x in r.output.splitlines() if x.strip()]
+    assert len(lines) == 1 and str(doc_path) in lines[0] and "internal error" not in lines[0]
+    assert not (tmp_path / "o.xlsx").exists()

@@ -341,3 +341,28 @@ def test_risk_words_in_any_spelling_become_facets_and_others_are_kept(tmp_path: 
     convert(out, back, as_of=AS_OF)
     first = reader.read(back).items.frame.iloc[0]
     assert (first["risk_level"], first["likelihood"], first["impact"]) == ("Medium", "High", "H")
+
+
+@pytest.mark.parametrize("edit", ["item-text", "risk-text", "props-text"])
+def test_an_oscal_document_with_parts_of_the_wrong_type_is_one_line(edit: str,
+                                                                    tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from poam_xl.cli import app
+    from poam_xl.convert.run import convert
+
+    doc_path = tmp_path / "o.json"
+    convert(make_book(tmp_path / "in.xlsx", sample=3), doc_path, to="oscal", as_of=AS_OF)
+    doc = json.loads(doc_path.read_text(encoding="utf-8"))
+    root = doc["plan-of-action-and-milestones"]
+    if edit == "item-text":
+        root["poam-items"][0] = "x"
+    elif edit == "risk-text":
+        root["risks"][0] = "x"
+    else:
+        root["poam-items"][0]["props"] = "x"
+    doc_path.write_text(json.dumps(doc), encoding="utf-8")
+    r = CliRunner().invoke(app, ["convert", str(doc_path), str(tmp_path / "back.xlsx")])
+    assert r.exit_code == 2, r.output
+    lines = [x for x in r.output.splitlines() if x.strip()]
+    assert len(lines) == 1 and "internal error" not in lines[0], r.output

@@ -214,9 +214,13 @@ def read_json(path: str | Path, **_: Any) -> tuple[Poam, Conversion]:
         raise TemplateError(
             'not poam-xl JSON: expected an object with an "items" list', path=str(path)
         )
+    bad = next((n for n, i in enumerate(doc["items"], start=1) if not isinstance(i, dict)), None)
+    if bad is not None:  # never dropped without a word
+        raise TemplateError(f'not poam-xl JSON: "items" entry {bad} is not an object',
+                            path=str(path))
     conv = Conversion(source=str(path), target="")
     poam = from_records(
-        [i for i in doc["items"] if isinstance(i, dict)],
+        doc["items"],
         str(path),
         conv,
         sheet="items",

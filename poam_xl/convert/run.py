@@ -165,6 +165,13 @@ def _convert(src: Path, out: Path, from_: str | None, to: str | None, profile: s
                 cell=exc.cell,
             ) from None
         raise
+    except (AttributeError, TypeError, KeyError, ValueError, IndexError) as exc:
+        if fin not in DOCUMENTS:
+            raise
+        # a JSON/OSCAL/CSV document whose parts have the wrong types ("items": ["x", 1],
+        # a poam-item that is a string): one line naming the file, never an internal error
+        raise WorkbookError(f"not a valid {reader.title} document ({type(exc).__name__}: "
+                            f"{str(exc)[:120]})", path=src) from None
     notes = list(got.notes)
     from .. import profiles
 
@@ -262,6 +269,7 @@ def orphan_milestones(poam: Any, fout: str) -> list[dict[str, Any]]:
             if n is not None and n not in numbers]
 
 
+DOCUMENTS = ("json", "oscal", "csv")  # inputs read from documents, not workbooks
 KEEPS_POLICY = ("dss", "json")  # the targets with a home for the due-date policy
 
 
