@@ -60,6 +60,10 @@ def load(path: str | Path) -> dict[str, Any]:
     """A mapping file as {header: field}: TOML (.toml), YAML (.yaml/.yml) or JSON (else); a
     top-level "mapping" table is used when present."""
     p = Path(path)
+    from .package import not_regular
+
+    if why := not_regular(p):  # a named pipe would wait for a writer forever
+        raise UsageError(why, path=p)
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:

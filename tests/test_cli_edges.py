@@ -187,6 +187,28 @@ def test_a_named_pipe_named_directly_is_refused_unopened(verb: str, tmp_path: Pa
     assert not out.exists()
 
 
+@needs_fifo
+@pytest.mark.parametrize("option", ["--mapping", "--map-file", "--contacts", "macros"])
+def test_a_named_pipe_as_a_side_file_is_refused_unopened(option: str, tmp_path: Path) -> None:
+    """Mapping, map-file, contacts and the workbook `excel macros` reads: a FIFO there is
+    refused in one line (it used to wait for a writer until killed)."""
+    pipe = tmp_path / ("p.csv" if option == "--contacts" else "p.toml")
+    os.mkfifo(pipe)
+    book = make_book(tmp_path / "b.xlsx", sample=2)
+    (tmp_path / "s.xml").write_text(XCCDF.format(when="2026-11-02T10:00:00"), encoding="utf-8")
+    args = {"--mapping": ["validate", str(book), "--mapping", str(pipe)],
+            "--map-file": ["import", str(tmp_path / "s.xml"), "--into", str(book), "-o",
+                           str(tmp_path / "o.xlsx"), "--map-file", str(pipe)],
+            "--contacts": ["remind", str(book), "--contacts", str(pipe), "--output",
+                           str(tmp_path / "r")],
+            "macros": ["excel", "macros", str(pipe)]}[option]
+    started = time.monotonic()
+    code, text = cli_process(*args)
+    assert time.monotonic() - started < 20, text
+    assert code == 2, text
+    assert "named pipe (FIFO), not a regular file" in one_error_line(text)
+
+
 def test_a_device_named_directly_is_refused() -> None:
     if not Path(os.devnull).exists() or Path(os.devnull).is_file():
         pytest.skip("no character device to name")

@@ -44,8 +44,13 @@ def build_xlsm(
 @handle_errors
 def macros(workbook: Path = typer.Argument(..., help="An .xlsm workbook.")) -> None:
     """List the VBA modules and the macros each button runs (read with oletools)."""
+    from ..errors import WorkbookError
+    from ..package import not_regular
     from ..vba import modules_of, subs
     from ..xlsm import buttons_of
+
+    if why := not_regular(workbook):  # a named pipe would wait for a writer forever
+        raise WorkbookError(why, path=str(workbook))
 
     for name, source in modules_of(workbook).items():
         lines = source.splitlines()

@@ -35,6 +35,10 @@ def parse_mapping(text: str | None = None, file: str | Path | None = None) -> di
     """'key=Header,key2=Header 2' and/or a mapping file (JSON object or key=Header lines)."""
     pairs: list[tuple[str, str]] = []
     if file is not None:
+        from ..package import not_regular
+
+        if why := not_regular(file):  # a named pipe would wait for a writer forever
+            raise UsageError(f"--map-file {file} {why}")
         body = Path(file).read_text(encoding="utf-8-sig")
         if body.lstrip().startswith("{"):
             try:

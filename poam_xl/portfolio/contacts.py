@@ -51,8 +51,11 @@ def from_rows(rows: Iterable[list[Any]], where: str) -> dict[str, str]:
 
 def from_csv(path: str | Path) -> dict[str, str]:
     """Contacts of a CSV file (UTF-8, a heading row); WorkbookError naming it when unreadable."""
+    from ..package import not_regular
     from ..safeload import csv_rows
 
+    if why := not_regular(path):  # a named pipe would wait for a writer forever
+        raise WorkbookError(why, path=str(path))
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:
             return from_rows(csv_rows(csv.reader(fh), path), str(path))
