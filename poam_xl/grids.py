@@ -99,10 +99,21 @@ def _load(info: PackageInfo, limits: Limits, sheets: Sequence[str] | None) -> di
 def _open(info: PackageInfo) -> Any:
     from python_calamine import CalamineWorkbook
 
-    if info.kind != "xlsx" or info.path.suffix.lower() in _BOOK_SUFFIXES:
-        return CalamineWorkbook.from_path(str(info.path))
+    name = str(info.path)
+    if (info.kind != "xlsx" or info.path.suffix.lower() in _BOOK_SUFFIXES) and _utf8(name):
+        return CalamineWorkbook.from_path(name)
     with info.path.open("rb") as fh:  # a workbook under another name: calamine goes by content
         return CalamineWorkbook.from_filelike(fh)
+
+
+def _utf8(name: str) -> bool:
+    """False for a file name that is not UTF-8 (its bytes kept as surrogates): calamine takes
+    a file object for it."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 _BOOK_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm")

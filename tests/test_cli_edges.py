@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -369,3 +370,20 @@ def test_no_report_mapping_or_workbook_lands_on_an_input(args: list[str], tmp_pa
     assert len([line for line in out.splitlines() if line.strip()]) == 1, out
     assert (sha256(a), sha256(b)) == before
     assert not (tmp_path / "q.xlsm").exists()
+
+
+def test_a_file_name_that_is_not_utf8_is_read_and_reported(tmp_path: Path) -> None:
+    """A name whose bytes are no UTF-8 (kept by the file system as they were): read like any
+    other, its reports written with the bytes escaped (it used to end the run: exit 5)."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    book = make_book(folder / "ok.xlsx", sample=2)
+    try:
+        odd = os.fsdecode(bytes(folder) + b"/\xff\xfebad.xlsx")
+        shutil.copy(book, odd)
+    except (OSError, UnicodeError):
+        pytest.skip("this file system refuses names that are not UTF-8")
+    code, out = cli_process("validate", str(folder), "--output", str(tmp_path / "rep"), *DAY)
+    assert code == 0, out
+    files = json.loads((tmp_path / "rep" / "summary.json").read_text(encoding="utf-8"))["files"]
+    assert sorted(f["status"] for f in files) == ["ok", "ok"]

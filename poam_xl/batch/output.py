@@ -62,6 +62,11 @@ def prepare(folder: Path) -> None:
         raise WriteError(f"cannot create the output folder ({exc.strerror})", path=folder) from None
 
 
+# a file name that is not UTF-8 (bytes the file system kept as they were) is written as
+# \xff escapes, as the console shows it (errors.shown), never a failed report
+NAME_BYTES = "backslashreplace"
+
+
 def write_reports(results: list[dict[str, Any]], out_dir: Path) -> int:
     """Per-file JSON reports, summary.json and summary.csv, each written atomically; returns the
     number of per-file reports written (a skipped file has a summary row, no report)."""
@@ -75,11 +80,12 @@ def write_reports(results: list[dict[str, Any]], out_dir: Path) -> int:
             continue
         with atomic_path(out_dir / f"{names[r['path']]}.json") as tmp:
             tmp.write_text(json.dumps(r, indent=2, ensure_ascii=False, default=str) + "\n",
-                           encoding="utf-8")
+                           encoding="utf-8", errors=NAME_BYTES)
     written = sum(1 for r in results if r.get("status") != "skipped")
     with atomic_path(out_dir / f"{RESERVED}.json") as tmp:
         tmp.write_text(report.to_json([{k: v for k, v in r.items() if k != "findings"}
-                                       for r in results]), encoding="utf-8")
+                                       for r in results]), encoding="utf-8",
+                       errors=NAME_BYTES)
     with atomic_path(out_dir / f"{RESERVED}.csv") as tmp:
-        tmp.write_text(report.summary_csv(results), encoding="utf-8")
+        tmp.write_text(report.summary_csv(results), encoding="utf-8", errors=NAME_BYTES)
     return written
