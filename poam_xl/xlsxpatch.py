@@ -55,9 +55,16 @@ class Workbook:
         return (part in self.names or part in self.new) and part not in self.removed
 
     def read(self, part: str) -> bytes:
+        """A part's bytes; WorkbookError naming the file for a part the package lacks
+        ([Content_Types].xml, xl/styles.xml: write-back needs them; reading does not)."""
         if part in self.new:
             return self.new[part]
-        return self.zip.read(part)
+        try:
+            return self.zip.read(part)
+        except KeyError:
+            raise WorkbookError(f"the workbook has no {part} part, which writing back into it "
+                                "needs: open and save it in Excel, then try again",
+                                path=str(self.path)) from None
 
     def xml(self, part: str) -> etree._Element:
         """A part parsed (safely) and marked for rewriting on save."""

@@ -525,3 +525,21 @@ def test_strict_refuses_text_it_would_alter(tmp_path: Path) -> None:
     assert code == 1 and "U+FFFD" in text and "POA&M!B" in text and not out.exists(), text
     code, text = cli("convert", str(tmp_path / "ctl.json"), str(out), *DAY)
     assert code == 0 and out.exists() and "U+FFFD" in text, text
+
+
+@pytest.mark.parametrize("part", ["[Content_Types].xml", "xl/styles.xml"])
+def test_write_back_into_a_package_missing_a_part_is_one_line(part: str, tmp_path: Path,
+                                                              book: Path) -> None:
+    """Reading such a package works; writing back needs the part: update is refused in one
+    line naming the file (it was a KeyError), and --annotate keeps the validation's result."""
+    src = tmp_path / "odd.xlsx"
+    with zipfile.ZipFile(book) as zin, zipfile.ZipFile(src, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            if item.filename != part:
+                zout.writestr(item, zin.read(item))
+    code, out = cli("update", str(src), "-o", str(tmp_path / "u.xlsx"), *DAY)
+    assert code == 2 and f"has no {part} part" in out and "Traceback" not in out, out
+    assert not (tmp_path / "u.xlsx").exists()
+    code, out = cli("validate", str(src), "--output", str(tmp_path / "rep"), "--annotate", *DAY)
+    assert "internal error" not in out and f"no feedback copy: the workbook has no {part}" in out
+    assert (tmp_path / "rep" / "summary.json").exists()
