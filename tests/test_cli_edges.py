@@ -387,3 +387,17 @@ def test_a_file_name_that_is_not_utf8_is_read_and_reported(tmp_path: Path) -> No
     assert code == 0, out
     files = json.loads((tmp_path / "rep" / "summary.json").read_text(encoding="utf-8"))["files"]
     assert sorted(f["status"] for f in files) == ["ok", "ok"]
+
+
+def test_annotate_an_encrypted_workbook_with_its_password(locked: tuple[Path, Path],
+                                                          tmp_path: Path) -> None:
+    """--annotate with --password: the feedback copy is made from the decrypted workbook (it
+    used to say "pass --password" although it was passed); the copy is not encrypted."""
+    _plain, enc = locked
+    rep = tmp_path / "rep"
+    code, out = cli("validate", str(enc), "--password", PW, "--output", str(rep), "--annotate",
+                    *DAY)
+    assert code in (0, 1), out
+    copies = list(rep.glob("*-feedback.xlsx"))
+    assert len(copies) == 1 and "no feedback copy" not in out, out
+    assert len(poam_xl.read(copies[0]).items.frame) == 3

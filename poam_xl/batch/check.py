@@ -61,7 +61,7 @@ def check_file(path: str | Path, options: BatchOptions, *, annotate_to: str | No
                 result["records"] = file_records(report)
             if annotate_to is not None and report.poam is not None:
                 try:  # an output problem is never the input's: the validation stands
-                    result["annotated"] = _annotate(path, annotate_to, report)
+                    result["annotated"] = _annotate(path, annotate_to, report, options.password)
                 except PoamXlError as exc:
                     result.setdefault("notes", []).append(f"no feedback copy: {exc.reason}")
                     result["annotate_error"] = exc.reason
@@ -118,17 +118,21 @@ def _validate(path: Path, options: BatchOptions) -> Any:
     return validate(path, profile=options.profile, as_of=options.as_of, **read_options)
 
 
-def _annotate(src: str | Path, dst: str, report: Any) -> str:
+def _annotate(src: str | Path, dst: str, report: Any, password: str | None = None) -> str:
     import zipfile
 
+    from ..crypto import readable
     from ..update import annotated_copy  # lazy: workers that never annotate skip openpyxl/lxml
     from ..write import workbook_kind
 
-    # the copy takes the extension of the workbook's kind (what Excel checks); not a package:
-    # annotated_copy refuses it in one line
-    with contextlib.suppress(OSError, zipfile.BadZipFile):
-        dst = str(Path(dst).with_suffix(workbook_kind(src)))
-    annotated_copy(src, dst, report)
+    # an encrypted workbook (--password): the copy is made from its decrypted version and is
+    # not encrypted itself, as every output poam-xl writes from one
+    with readable(src, password) as plain:
+        # the copy takes the extension of the workbook's kind (what Excel checks); not a
+        # package: annotated_copy refuses it in one line
+        with contextlib.suppress(OSError, zipfile.BadZipFile):
+            dst = str(Path(dst).with_suffix(workbook_kind(plain)))
+        annotated_copy(plain, dst, report)
     return dst
 
 
