@@ -411,3 +411,22 @@ def test_hdf_from_ckl2hdf_is_hdf_and_names_the_checklists_asset(tmp_path: Path) 
     assert kind_of(path) == "hdf"
     recs = parse_all([path], ImportOptions())
     assert recs and {r.hosts for r in recs} == {("app07.corp.example",)}
+
+
+@pytest.mark.parametrize(("severity", "want"), [("", "High"), ("x", "High"), ("3.0", "High"),
+                                                ("9", "High"), ("-1", "High"),
+                                                ("2", "Medium")])
+def test_nessus_severity_missing_or_odd_falls_back_to_risk_factor(severity: str, want: str | None,
+                                                                  tmp_path: Path) -> None:
+    """A ReportItem whose severity is missing or unreadable is judged by its risk_factor (it
+    used to vanish: "0 findings read"), and so is a number out of 0-4."""
+    path = tmp_path / "odd.nessus"
+    path.write_text(
+        '<?xml version="1.0" ?>\n<NessusClientData_v2><Report name="scan">'
+        '<ReportHost name="10.0.0.9"><HostProperties><tag name="host-ip">10.0.0.9</tag>'
+        f'</HostProperties><ReportItem port="22" protocol="tcp" severity="{severity}" '
+        'pluginID="200001" pluginName="SSH weak MAC" pluginFamily="General">'
+        "<risk_factor>High</risk_factor><description>d</description></ReportItem>"
+        "</ReportHost></Report></NessusClientData_v2>", encoding="utf-8")
+    recs = [r for r in parse_all([path], ImportOptions()) if r.source_id]
+    assert [r.risk for r in recs] == ([want] if want else [])

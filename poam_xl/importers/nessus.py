@@ -114,13 +114,29 @@ def _is_ip(text: str) -> bool:
     return True
 
 
+# Nessus v2: ReportItem severity 0-4 (Info, Low, Medium, High, Critical); its child
+# <risk_factor> (None, Low, Medium, High, Critical) says the same in words
+_RISK_FACTOR = {"none": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+
+
+def _severity(el: Any) -> int:
+    """A ReportItem's severity 0-4: its attribute ("3", "3.0"), else its risk_factor (an
+    attribute missing, unreadable or out of 0-4 never drops or downgrades a High finding)."""
+    text = (el.get("severity") or "").strip()
+    try:
+        value = int(float(text))
+        if 0 <= value <= 4:
+            return value
+    except (ValueError, OverflowError):
+        pass
+    factor = el.findtext("risk_factor") if hasattr(el, "findtext") else None
+    return _RISK_FACTOR.get((factor or "").strip().lower(), 0)
+
+
 def _add(
     groups: dict[str, dict[str, Any]], el: Any, host: str, day: dt.date | None, options: ImportOptions
 ) -> None:
-    try:
-        severity = int(el.get("severity") or 0)
-    except ValueError:
-        severity = 0
+    severity = _severity(el)
     if severity == 0 and not options.include_info:
         return
     plugin = el.get("pluginID") or ""
