@@ -198,3 +198,22 @@ def test_a_json_document_with_parts_of_the_wrong_type_is_one_line(edit: str,
     lines = [x for x in r.output.splitlines() if x.strip()]
     assert len(lines) == 1 and str(doc_path) in lines[0] and "internal error" not in lines[0]
     assert not (tmp_path / "o.xlsx").exists()
+
+
+def test_json_policy_values_that_are_none_are_reported_and_strict_refuses(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from poam_xl.cli import app
+
+    doc_path = tmp_path / "d.json"
+    csv_json.write_json(dss.read(make_book(tmp_path / "in.xlsx", sample=2))[0], doc_path)
+    doc = json.loads(doc_path.read_text(encoding="utf-8"))
+    doc["policy"].update(days_high=-5, day_count="fortnightly", holidays=["2026-07-04", "nope"])
+    doc_path.write_text(json.dumps(doc), encoding="utf-8")
+    runner = CliRunner()
+    r = runner.invoke(app, ["convert", str(doc_path), str(tmp_path / "o.xlsx")])
+    assert r.exit_code == 0, r.output
+    for field in ("Policy: High risk: days allowed", "Policy: Day count", "Policy: Holidays"):
+        assert f"dropped (no home in the target): {field}" in r.output
+    r = runner.invoke(app, ["convert", str(doc_path), str(tmp_path / "s.xlsx"), "--strict"])
+    assert r.exit_code == 1 and "'fortnightly'" in r.output and not (tmp_path / "s.xlsx").exists()

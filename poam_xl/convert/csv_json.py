@@ -158,11 +158,18 @@ def from_records(
     found = False
     pol = None
     if policy:
-        holidays = tuple(
-            d for h in policy.get("holidays") or [] if isinstance(d := dates.to_date(h), dt.date)
-        )
-        pol, _bad = from_settings(policy, holidays, source=f"{sheet} policy")
+        given = policy.get("holidays") or []
+        given = given if isinstance(given, list) else [given]
+        holidays = tuple(d for h in given if isinstance(d := dates.to_date(h), dt.date))
+        pol, bad = from_settings(policy, holidays, source=f"{sheet} policy")
         found = True
+        labels = {p.key: p.label for p in model.POLICY_SETTINGS}
+        # a setting that is no valid value falls back to the default: said, never silent
+        conv.dropped += [{"item": None, "field": f"Policy: {labels.get(key, key)}",
+                          "value": str(policy.get(key)), "kept_in": None} for key in bad]
+        conv.dropped += [{"item": None, "field": "Policy: Holidays", "value": str(h),
+                          "kept_in": None}
+                         for h in given if not isinstance(dates.to_date(h), dt.date)]
     head = {
         k: (records.parse(f.kind, v) if (f := _header_field(k)) else v) for k, v in (header or {}).items()
     }

@@ -195,7 +195,7 @@ def _convert(src: Path, out: Path, from_: str | None, to: str | None, profile: s
     put.dropped += (policy_dropped(poam, fout) + orphan_milestones(poam, fout)
                     + header_texts_dropped(poam))
     if strict:
-        lost = losses(poam, put)
+        lost = losses(poam, put, got)
         if lost:
             target.unlink(missing_ok=True)
             raise ValuesLostError(lost, path=src)
@@ -293,8 +293,9 @@ def policy_dropped(poam: Any, fout: str) -> list[dict[str, Any]]:
     return out
 
 
-def losses(poam: Any, put: Conversion) -> list[str]:
-    """Each value a conversion would lose or alter, as 'Sheet!Cell field: value (why)'."""
+def losses(poam: Any, put: Conversion, got: Conversion | None = None) -> list[str]:
+    """Each value a conversion would lose or alter, as 'Sheet!Cell field: value (why)': what
+    the writer (``put``) and the reader (``got``: a JSON policy value that is none) drop."""
     from ..values import excerpt
 
     out = [f"{u['sheet']}!A{u['header_row']}: another POA&M table ({u['rows']} row(s)) with "
@@ -304,7 +305,7 @@ def losses(poam: Any, put: Conversion) -> list[str]:
             continue
         out.append(f"{bad.sheet}!{bad.cell} {bad.key}: {excerpt(bad.value)!r} is not "
                    f"{bad.expected} (kept only as text)")
-    for d in put.dropped:
+    for d in put.dropped + (got.dropped if got is not None else []):
         if d.get("kept_in") is None:
             item = f"item {d['item']} " if d.get("item") is not None else ""
             out.append(f"{item}{d['field']}: {excerpt(d.get('value'))!r} has no home in the "
