@@ -20,7 +20,7 @@ from openpyxl.utils import get_column_letter
 
 from .dates import to_serial
 from .errors import WorkbookError
-from .values import split_ref
+from .values import FORMULA_START, split_ref
 
 if TYPE_CHECKING:
     from .xlsxpatch import Workbook
@@ -79,6 +79,7 @@ class Styles:
                       for n in root.iterfind(f"{q('numFmts')}/{q('numFmt')}")}
         self.dirty = False
         self._cache: dict[tuple[int, str, str], int] = {}
+        self.unquoted: dict[int, int] = {}  # with_quote's styles -> the style they came from
 
     def is_date(self, s: int) -> bool:
         xf = self.xfs[s] if s < len(self.xfs) else self.xfs[0]
@@ -107,6 +108,14 @@ class Styles:
             fmts.set("count", str(len(fmts)))
             self.codes[fid] = DATE_FORMAT
         return self._derive(s, "numFmtId", str(fid), applyNumberFormat="1")
+
+    def with_quote(self, s: int) -> int:
+        """A style like ``s`` with Excel's quote prefix (text stays text when edited in Excel:
+        what textcells.put gives risky text in every writer)."""
+        if (self.xfs[s] if s < len(self.xfs) else self.xfs[0]).get("quotePrefix") in ("1", "true"):
+            return s
+        self.unquoted[quoted := self._derive(s, "quotePrefix", "1")] = s
+        return quoted
 
     def with_fill(self, s: int, rgb: str) -> int:
         """A style like ``s`` with a solid fill of colour ``rgb`` ('FFC7CE')."""
@@ -262,6 +271,9 @@ class Sheet:
             if len(str(value)) > MAX_TEXT:
                 self.cut.append(f"{self.name}!{ref}")
             text = clean_text(str(value))
+            styles, style = self.book.styles(), int(c.get("s", "0"))  # "=1+1": the quote prefix
+            risky = text.lstrip(" ").startswith(FORMULA_START)  # (a row styled after it: not)
+            c.set("s", str(styles.with_quote(style) if risky else styles.unquoted.get(style, style)))
             t = etree.SubElement(etree.Element(q("is")), q("t"))
             t.text = text
             if text != text.strip():

@@ -323,3 +323,24 @@ def test_import_refuses_a_workbook_it_cannot_add_rows_to(kind: str, tmp_path: Pa
     lines = [x for x in r.stderr.splitlines() if x.strip()]
     assert len(lines) == 1 and str(target) in lines[0] and "import adds items" in lines[0]
     assert "internal error" not in r.output and not out.exists() and sha256(target) == before
+
+
+def test_imported_text_that_starts_like_a_formula_gets_the_quote_prefix(tmp_path: Path) -> None:
+    """Text an import writes (a scanner's title "=1+1 ...") is an inline string with Excel's
+    quote prefix, like every other writer's: it stays text when someone edits the cell; the
+    next row, styled after it, holds plain text without one."""
+    book = make_book(tmp_path / "poam.xlsx", sample=3)
+    scan = tmp_path / "scan.csv"
+    scan.write_text("Title,Severity,ID\n=1+1 HYPERLINK,High,X-1\n@SUM(A1),Low,X-2\n"
+                    "plain,Low,X-3\n", encoding="utf-8")
+    out = tmp_path / "out.xlsx"
+    r = CliRunner().invoke(app, ["import", str(scan), "--map",
+                                 "description=Title,risk_level=Severity,source_id=ID",
+                                 "--into", str(book), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    ws = load_workbook(out)["POA&M"]
+    cells = {ws[item_ref(n, "description")].value: ws[item_ref(n, "description")]
+             for n in range(4, 7)}
+    assert {k: c.quotePrefix for k, c in cells.items()} == {
+        "=1+1 HYPERLINK": True, "@SUM(A1)": True, "plain": False}
+    assert all(c.data_type == "s" for c in cells.values())
