@@ -366,3 +366,16 @@ def test_an_oscal_document_with_parts_of_the_wrong_type_is_one_line(edit: str,
     assert r.exit_code == 2, r.output
     lines = [x for x in r.output.splitlines() if x.strip()]
     assert len(lines) == 1 and "internal error" not in lines[0], r.output
+
+
+def test_an_oscal_deadline_that_is_no_date_comes_back_as_text(tmp_path: Path) -> None:
+    from poam_xl.convert.run import convert
+
+    doc_path = tmp_path / "o.json"
+    convert(make_book(tmp_path / "in.xlsx", sample=2), doc_path, to="oscal", as_of=AS_OF)
+    doc = json.loads(doc_path.read_text(encoding="utf-8"))
+    doc["plan-of-action-and-milestones"]["risks"][0]["deadline"] = "tomorrow"
+    doc_path.write_text(json.dumps(doc), encoding="utf-8")
+    back = tmp_path / "back.xlsx"
+    convert(doc_path, back, as_of=AS_OF)
+    assert ("milestone_date", "tomorrow") in [(b.key, b.value) for b in reader.read(back).invalid]

@@ -193,7 +193,10 @@ def _record(
         fr["Weakness Name"] = title
     if rec["date_identified"] is None and (NS, "date-identified-missing") not in props:
         rec["date_identified"] = day_of(obs.get("collected"))
-    rec["milestone_date"] = rec["milestone_date"] or day_of(risk.get("deadline"))
+    # a deadline that is no date ("tomorrow") stays text: kept as its tag, never dropped
+    deadline = risk.get("deadline")
+    rec["milestone_date"] = rec["milestone_date"] or (
+        _typed("milestone_date", str(deadline)) if deadline else None)
     for ch in risk.get("characterizations", []):
         for facet in ch.get("facets", []):
             key = {"risk": "risk_level", "likelihood": "likelihood", "impact": "impact"}.get(
