@@ -123,7 +123,8 @@ def items_of(report: Any) -> pd.DataFrame:
     "<key>_text" column: the text its cell held when that was not a date (the reader's invalid
     value, or a ``[poam-xl Milestone Date] TBD`` tag a foreign-layout reader kept in Comments)."""
     items: pd.DataFrame = report.items
-    texts: dict[str, dict[Any, str]] = {key: {} for key in DATES.values()}
+    # and the Item Number's text where it is no whole number ("A-3" on a DSS sheet)
+    texts: dict[str, dict[Any, str]] = {key: {} for key in (*DATES.values(), "item_number")}
     for inv in getattr(report.poam, "invalid", None) or []:
         ref = parse_ref(inv.cell, excel=False)
         if inv.table == "items" and inv.key in texts and ref is not None:
@@ -199,7 +200,8 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             {
                 # Excel's last row is 1,048,576; larger indexes are multi-sheet (FedRAMP) keys
                 "row": int(row) if isinstance(row, int | float) and row <= 1_048_576 else None,
-                "item": None if pd.isna(number) else plain(number),  # "V-101" stays text
+                "item": (r.get("item_number" + TEXT) or None) if pd.isna(number)
+                else plain(number),  # "V-101" stays text
                 "description": _text(r.get("description")),
                 "status": _text(r.get("status")),
                 "risk": _text(r.get("risk_level")),

@@ -232,3 +232,20 @@ def test_edits_of_numbered_and_text_ids_sort_together(tmp_path: Path) -> None:
     wb.save(tmp_path / "new.xlsx")
     result = d.diff_files(tmp_path / "old.xlsx", tmp_path / "new.xlsx", AS_OF)
     assert [(c.kind, c.item) for c in result.changes] == [("edited", 4), ("edited", "A-3")]
+
+
+def test_a_text_item_number_on_a_dss_sheet_is_named_by_its_text(tmp_path: Path) -> None:
+    """Item Number "A-3" on the DSS form (no whole number: read as its text): diff matches and
+    names the item "A-3" (it said "item None")."""
+
+    def text_id(wb) -> None:
+        wb["POA&M"][item_ref(1, "item_number")] = "A-3"
+
+    def text_id_edited(wb) -> None:
+        text_id(wb)
+        wb["POA&M"][item_ref(1, "owner")] = "Zed"
+
+    old = make_book(tmp_path / "old.xlsx", sample=3, edit=text_id)
+    new = make_book(tmp_path / "new.xlsx", sample=3, edit=text_id_edited)
+    result = d.diff_files(old, new, AS_OF)
+    assert [(c.kind, c.item) for c in result.changes] == [("edited", "A-3")]
