@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import dates, model
+from . import dates, kept, model
 from .errors import WorkbookError
 from .grids import UNCACHED, CellProblem
 from .values import plain
@@ -209,8 +209,6 @@ def _typed_values(table: model.Table, records: list[dict[str, Any]]) -> dict[str
             values.append(None if fit is _MISFIT else fit)
         out[col.key] = values
     if misfits:
-        from . import kept  # kept imports values only: no cycle, loaded when first needed
-
         notes = [r.get(field) for r in records]
         for n, tags in misfits.items():
             user, old = kept.split_tags(notes[n])

@@ -172,13 +172,13 @@ def item_key(rec: dict[str, Any], field: str = "comments") -> Any:
     text = rec.get(field)
     if isinstance(text, str) and _ITEM_TAG in text:
         for side, label, value in kept.split_tags(text)[1]:
-            if side == "poam-xl" and label == _ITEM_LABEL:
+            if side == "poam-xl" and label == ITEM_LABEL:
                 return ("text", value)
     return object()
 
 
-_ITEM_LABEL = model.ITEMS.column("item_number").header
-_ITEM_TAG = f"[poam-xl {_ITEM_LABEL}]"
+ITEM_LABEL = model.ITEMS.column("item_number").header  # the label of an Item Number tag
+_ITEM_TAG = f"[poam-xl {ITEM_LABEL}]"
 
 
 def item_records(poam: Poam) -> list[dict[str, Any]]:

@@ -136,8 +136,8 @@ def convert(
         raise WriteError("refusing to overwrite the input file; choose another output", path=out)
     if out.exists() and not force:
         raise WriteError("already exists (use --force to overwrite)", path=out)
-    with readable(src, password) as plain:
-        conv = _convert(plain, out, from_, to, profile, as_of, escape_formulas, mapping, strict,
+    with readable(src, password) as readable_src:
+        conv = _convert(readable_src, out, from_, to, profile, as_of, escape_formulas, mapping, strict,
                         layout)
     return dataclasses.replace(conv, source=str(src))
 

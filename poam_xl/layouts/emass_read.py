@@ -183,15 +183,13 @@ def untag(rec: dict[str, Any], miles: list[dict[str, Any]], item_id: Any = None
     always follow the item's number as restored."""
     user, tags = kept.split_tags(rec.get("comments"))
     if plain(item_id) is not None:  # eMASS numbered it: our number of the trip out is stale
-        tags = [t for t in tags if not (t[0] == "poam-xl" and t[1] == _ITEM_LABEL)]
+        tags = [t for t in tags if not (t[0] == "poam-xl" and t[1] == records.ITEM_LABEL)]
     others = [t for t in tags if not (t[0] == "poam-xl" and _restore(rec, miles, t[1], t[2]))]
     rec["comments"] = user
     for m in miles:
         m["item_number"] = rec.get("item_number")
     return user, others
 
-
-_ITEM_LABEL = model.ITEMS.column("item_number").header
 
 
 def _same_field(f: L.Field, a: Any, b: Any) -> bool:

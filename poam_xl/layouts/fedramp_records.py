@@ -243,8 +243,10 @@ def to_fedramp(
     fields = _without_derivable(  # drop what the FedRAMP row already gives back
         fields, {DSS_LABEL[key]: key for key in DSS_ONLY}, rec, lambda rest: base_dss(
             {**fr, "comments": pack(fr["comments"], rest)}, sheet, milestones=False)[0])
-    for label, text in _unclaimed(kept.unpack(rec.get("comments"))[1], rec, DIRECT).items():
-        fields.setdefault(label, text)  # "TBD" as a DSS date, another tool's tag: as it is
+    comments = rec.get("comments")
+    if comments and "[" in comments:  # tags only: most Comments hold none
+        for label, text in _unclaimed(kept.unpack(comments)[1], rec, DIRECT).items():
+            fields.setdefault(label, text)  # "TBD" as a DSS date, another tool's tag: as it is
     fr["comments"] = pack(fr["comments"], fields)
     return fr, sheet, {label: kept.text_of(value) for label, value in fields.items()}
 
