@@ -141,7 +141,7 @@ def read_grids(grids: dict[str, Grid], *, date1904: bool = False, source: str | 
     report = [{"sheet": c.sheet, "column": col.letter, "header": col.label, "field": col.target,
                "kept": col.target is None, "duplicate_of": col.duplicate_of}
               for c in found.parts for col in c.columns] + ms_mapping
-    unread = _unread(grids, found, milestones.sheet if milestones is not None else None)
+    unread = _unread(grids, found)
     conv.notes += unread_notes(unread, first.sheet)
     conv.items = len(items.frame)
     poam = Poam(header=header, header_cells=header_cells, items=items, milestones=milestones,
@@ -159,16 +159,13 @@ def unread_notes(unread: list[dict[str, Any]], sheet: str) -> list[str]:
             for u in unread]
 
 
-def _unread(grids: dict[str, Grid], found: discover.Found, milestone_sheet: str | None
-            ) -> list[dict[str, Any]]:
+def _unread(grids: dict[str, Grid], found: discover.Found) -> list[dict[str, Any]]:
     """The items tables of other sheets whose columns differ from the table read (a second
     system's POA&M, last year's sheet): {sheet, header_row, rows with a value under a known
     column}; empty ones are left out. Reported (structure: table.not-read), never dropped
     without a word: the items of one table are read with one set of columns."""
     out = []
-    for cand in found.others:
-        if cand.sheet == milestone_sheet:
-            continue
+    for cand in found.others:  # never the Milestones sheet (_milestones skips these)
         grid = grids[cand.sheet]
         cols = [c.col - grid.col0 for c in cand.columns if c.target]
         start = cand.header_row - grid.row0 + 1
