@@ -19,7 +19,8 @@ from pathlib import Path
 from defusedxml import ElementTree as SafeET
 
 from .errors import EncryptedWorkbookError, LimitExceededError, WorkbookError
-from .sheetscan import SheetScan, count_elements, quick_bound, scan_part
+from .sheetbound import quick_bound
+from .sheetscan import SheetScan, count_elements, scan_part
 from .zipparts import ZIP_ERRORS, check_sizes, refuse_dtds, refuse_twins
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

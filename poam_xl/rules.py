@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,10 +19,11 @@ import pandas as pd
 from . import derive, model, policy, values
 from .findings import Finding, RuleSet
 from .profiles.base import Context
+from .textdates import text_dates
 from .values import blank_mask, excerpt, plain_column
 
 if TYPE_CHECKING:
-    from .poam import Poam
+    pass
 
 BRIEF = "DSS sample POA&M and POA&M components (product brief, formats.md §1)"
 
@@ -101,39 +101,6 @@ PHONE = re.compile(r"^\+?[\d\s().\-x/ext]{7,}$")
 
 
 # ---------------------------------------------------------------- helpers
-@dataclass(frozen=True)
-class TextDate:
-    """A date column's cell that holds text read as a date ('3/15/2026' in a text cell)."""
-
-    table: str  # "items" | "milestones"
-    key: str  # the model key of the column
-    row: int  # the table frame's index (the Excel row, or the reader's row for multi-sheet tables)
-    letter: str  # the column letter
-    text: str  # the cell's text as typed
-    day: dt.date  # the date it reads as
-
-
-def text_dates(poam: Poam) -> list[TextDate]:
-    """Every date cell of the items and milestones tables that holds text read as a date."""
-    out: list[TextDate] = []
-    for name, data, table in (("items", poam.items, poam.layout.items),
-                              ("milestones", poam.milestones, poam.layout.milestones)):
-        if data is None or table is None or data.raw is None:
-            continue
-        for col in table.columns:
-            if col.kind != "date" or col.key not in data.letters or col.key not in data.raw:
-                continue
-            raw, read = data.raw[col.key], data.frame[col.key]
-            texts = np.fromiter((isinstance(v, str) for v in raw.tolist()), dtype=bool,
-                                count=len(raw))
-            typed = texts & read.notna().to_numpy()
-            for row in raw.index[typed]:
-                out.append(TextDate(name, col.key, int(row), data.letters[col.key], str(raw[row]),
-                                    pd.Timestamp(read[row]).date()))
-    return out
-
-
-
 def _numbers(ctx: Context, table: str = "items") -> dict[Any, Any]:
     """Excel row -> item number, computed once per validation (findings name their item)."""
     key = f"_numbers_{table}"
@@ -158,6 +125,29 @@ def _where(ctx: Context, key: str, row: Any, table: str = "items") -> dict[str, 
     sheet = data.locate(int(row))[0] if col is None and data.locate else data.sheet
     return {"sheet": sheet, "cell": f"{col}{row}" if col else None,
             "item": _numbers(ctx, table).get(row), "column": tbl.column(key).header}
+
+
+def _many(ctx: Context, rule_id: str, key: str, rows: pd.Index, messages: list[str],
+          table: str = "items") -> list[Finding]:
+    """Findings of one rule on column ``key`` at Excel ``rows``, one message each: ``_where``
+    for a whole column at once."""
+    data = ctx.poam.items if table == "items" else ctx.poam.milestones
+    assert data is not None
+    col = data.letters.get(key)
+    if col is None or data.locate:
+        return [RULES.make(rule_id, m, **_where(ctx, key, r, table))
+                for r, m in zip(rows, messages, strict=True)]
+    rule, numbers = RULES[rule_id], _numbers(ctx, table)
+    column = (model.ITEMS if table == "items" else model.MILESTONES).column(key).header
+    return [rule.finding(m, sheet=data.sheet, cell=f"{col}{r}", item=numbers.get(r), column=column)
+            for r, m in zip(rows.tolist(), messages, strict=True)]
+
+
+def _days(column: pd.Series) -> list[str]:
+    """A datetime64 column's days as ISO text ('NaT' for none): ``_d`` a column at a time."""
+    days = column.to_numpy("datetime64[ns]").astype("datetime64[D]")
+    text: list[str] = np.datetime_as_string(days).tolist()
+    return text
 
 
 def _who(ctx: Context, row: Any) -> str:
@@ -308,12 +298,12 @@ def milestones_sheet(ctx: Context) -> Iterator[Finding]:
     if len(item_dates):
         target = pd.to_datetime(numbers.map(item_dates))
     late = (ms["planned_date"] > target).fillna(False).astype(bool)
-    sub = ms.loc[late]
-    for row, text, planned, number, due in zip(sub.index, sub["milestone"], sub["planned_date"],
-                                               sub["item_number"], target[late], strict=True):
-        yield RULES.make("milestone.after-item-date", f"milestone {excerpt(text)!r} of item {number} "
-                   f"is planned {_d(planned)}, after the item's Milestone Date {_d(due)}",
-                   **_where(ctx, "planned_date", row, "milestones"))
+    sub = ms.loc[late]  # thousands in a big workbook: messages built a column at a time
+    yield from _many(ctx, "milestone.after-item-date", "planned_date", sub.index, [
+        f"milestone {excerpt(text)!r} of item {number} is planned {planned}, after the item's "
+        f"Milestone Date {due}" for text, number, planned, due in zip(
+            sub["milestone"].tolist(), sub["item_number"].tolist(), _days(sub["planned_date"]),
+            _days(target[late]), strict=True)], "milestones")
     numbered = _plain(ctx.items["item_number"])
     lacking = _open(ctx) & numbered.notna() & ~numbered.isin(list(numbers.dropna().unique()))
     for row in ctx.items.index[lacking.fillna(False).astype(bool)]:

@@ -85,3 +85,19 @@ def at_most(n: int) -> bytes:
             alts.append(s[:i].encode() + (b"[%d-%d]" % (lo, d - 1)) + (b"[0-9]{%d}" % (len(s) - i - 1)))
     alts.append(s.encode())
     return b"|".join(alts)
+
+
+def letters_at_most(n: int) -> bytes:
+    """A regex alternation matching the upper-case column letters of columns 1..n (A..XFD)."""
+    if n < 1:
+        return b"(?!)"
+    s = b""
+    while n:
+        n, rem = divmod(n - 1, 26)
+        s = bytes([65 + rem]) + s
+    alts = [rb"[A-Z]{1,%d}" % (len(s) - 1)] if len(s) > 1 else []
+    for i, ch in enumerate(s):
+        if ch > 65:
+            alts.append(s[:i] + b"[A-%c]" % (ch - 1) + b"[A-Z]{%d}" % (len(s) - i - 1))
+    alts.append(s)
+    return b"|".join(alts)

@@ -21,14 +21,13 @@ Malformed XML, a DTD or an entity, and a bad cell reference are refused with a W
 
 from __future__ import annotations
 
-import html
 import pyexpat
 import re
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from .errors import WorkbookError
-from .sheetbytes import MAX_TEXT, at_most, column_number, long_runs, shared_formula
+from .sheetbytes import MAX_TEXT, column_number, shared_formula
 
 MAX_PROBLEMS = 100_000  # error/uncached cells kept per workbook: more is refused
 _REF = re.compile(r"([A-Za-z]{1,4})([0-9]{1,8})")
@@ -284,76 +283,3 @@ def count_elements(fh: IO[bytes], part: str, local: str, *, path: Any = None
     if state["mark"] >= 0 and parser.CurrentByteIndex - state["mark"] > MAX_TEXT:
         long.append(state["n"] - 1)
     return state["n"], long
-
-
-# ---------------------------------------------------------------- the quick bound
-# The serialisation Excel, LibreOffice and openpyxl write (every cell tag ``<c r="A1"...``) is
-# bounded with byte searches; the bound is proved over *every* cell tag, so it never
-# undercounts. Anything else (prefixed elements, cells without or with an odd ``r``, quotes or
-# spacing the searches do not cover, counts that do not match) gets None: tokenize instead.
-_PREFIXED = re.compile(rb":(?:c|row|f|v)[\s/>]")
-_CELL_TAG = rb"<c(?=[\s/>])"
-_DIMENSION = re.compile(rb'<dimension ref="[A-Za-z]{1,3}[0-9]{1,7}:[A-Za-z]{1,3}([0-9]{1,7})"')
-_ROW_GUESS = re.compile(rb'<row r="([0-9]{1,8})"[^<>]*>\s*<c[\s>]')
-_WIDE = re.compile(rb'<c r="([A-Za-z]{2,3})[0-9]')
-_F_TAG = re.compile(rb"<f[\s/>]")
-_SI = re.compile(rb'\ssi="(\d{1,9})"')
-_ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?\st="e"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)?'
-                         rb'<v>([^<]{0,40})</v>')
-_FORMULA_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"([^>]*)>(<f[^>]*/>|<f[^>]*>([^<]*)</f>)'
-                           rb'(?:<v>([^<]*)</v>|<v/>)?</c>')
-
-
-def quick_bound(data: bytes, problems: int = 0, max_rows: int = 10**7) -> SheetScan | None:
-    """An upper bound of the cells' extent of a sheet part held in memory, with its error cells
-    and uncached formulas; None when the part is not in the plain serialisation (tokenize it).
-
-    The last row is guessed (the dimension, else the last row holding a cell tag) and then
-    proved: one search finds any cell tag that does not start ``<c r="`` with a plain
-    reference at or above the guess."""
-    if _PREFIXED.search(data):
-        return None
-    guesses = []
-    if m := _DIMENSION.search(data, 0, 4096):
-        guesses.append(int(m.group(1)))
-    if not guesses or guesses[0] > max_rows:
-        guesses.append(max(map(int, _ROW_GUESS.findall(data)), default=0))
-    for guess in guesses:
-        if re.search(_CELL_TAG + rb'(?! r="[A-Za-z]{1,3}(?:' + at_most(guess) + rb')")', data) is None:
-            break
-    else:
-        return None  # a cell without a plain r, or below the guessed last row: tokenize
-    if data.find(b'<c r="') < 0:
-        return SheetScan()
-    wide = {w.upper() for w in _WIDE.findall(data)}
-    scan = SheetScan(first_row=1, last_row=guess, first_col=1, content_rows=guess, cells=guess,
-                     exact=False)
-    scan.last_col = max(map(column_number, (w.decode("ascii") for w in wide)), default=26)
-    scan.cells = scan.span
-    n_errors = data.count(b' t="e"')
-    if n_errors != data.count(b'"e"') + data.count(b"'e'"):
-        return None  # t='e' or t = "e" (or "e" in a text): tokenize
-    if n_errors:
-        found = _ERROR_CELL.findall(data)
-        if len(found) != n_errors:
-            return None
-        for col, row, text in found:
-            scan.errors[(int(row), column_number(col.decode("ascii")))] = text.decode("utf-8", "replace")
-    n_formulas = len(_F_TAG.findall(data))
-    if n_formulas:
-        cells = _FORMULA_CELL.findall(data)
-        if len(cells) != n_formulas or any(b"'" in c[2] for c in cells):
-            return None
-        shared: dict[str, tuple[tuple[int, int], str]] = {}
-        for col, row, attrs, f, formula, value in cells:
-            rc = (int(row), column_number(col.decode("ascii")))
-            text = html.unescape(formula.decode("utf-8", "replace"))  # &amp; &lt; &gt; &quot;
-            if b't="shared"' in f and (si := _SI.search(f)):
-                text = shared_formula(shared, si.group(1).decode("ascii"), rc, text)
-            if value or b't="str"' in attrs:  # a cached value (Excel writes "" as t="str")
-                continue
-            scan.uncached[rc] = text
-    if problems + len(scan.errors) + len(scan.uncached) > MAX_PROBLEMS:
-        return None
-    scan.long_cells = long_runs(data)
-    return scan

@@ -9,9 +9,10 @@ from typing import Any
 
 import pandas as pd
 
-from . import dashboard, derive, feedback, model, rules
+from . import dashboard, derive, feedback, model
 from .errors import UsageError, WorkbookError, WriteError, shown
 from .report import plural
+from .textdates import TextDate, text_dates
 from .validation import Report
 from .values import column_letter, plain, split_ref
 from .write import Snapshot, atomic_path, check_extension, private_copy, same_file, snapshot, swap_in_place
@@ -228,8 +229,8 @@ def _fix_text_dates(wb: Workbook, report: Report) -> int:
     already use (else yyyy-mm-dd); the text as typed goes into the cell's note. Nothing else of
     the cell (its style, borders, fill) changes. Returns the number of cells rewritten."""
     assert report.poam is not None
-    by_sheet: dict[str, list[tuple[str, str, rules.TextDate]]] = {}
-    for t in rules.text_dates(report.poam):
+    by_sheet: dict[str, list[tuple[str, str, TextDate]]] = {}
+    for t in text_dates(report.poam):
         data = report.poam.items if t.table == "items" else report.poam.milestones
         assert data is not None
         name, r = data.locate(t.row) if data.locate else (data.sheet, t.row)

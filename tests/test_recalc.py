@@ -105,7 +105,8 @@ def test_formula_text_is_unescaped_and_shared_formulas_moved() -> None:
     18.3.1.40): the formula computed is the one Excel shows, in both scanners."""
     import io
 
-    from poam_xl.sheetscan import quick_bound, scan_part
+    from poam_xl.sheetbound import quick_bound
+    from poam_xl.sheetscan import scan_part
 
     quick = quick_bound(SHEET)
     tokenized = scan_part(io.BytesIO(SHEET), "sheet1.xml")

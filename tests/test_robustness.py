@@ -20,7 +20,8 @@ from poam_xl.cli import app
 from poam_xl.errors import WriteError, shown
 from poam_xl.grids import TOO_LONG
 from poam_xl.package import Limits, inspect, scan_sheets
-from poam_xl.sheetscan import quick_bound, scan_part
+from poam_xl.sheetbound import quick_bound
+from poam_xl.sheetscan import scan_part
 from tests import corpus
 from tests.helpers import AS_OF, SHARED, make_book, sha256
 
@@ -157,10 +158,14 @@ CELL = st.tuples(st.integers(1, 300), st.integers(1, 60))
 
 @settings(**FUZZ)
 @given(cells=st.lists(CELL, min_size=1, max_size=12),
-       style=st.sampled_from(["plain", "single", "r-last", "no-r", "prefixed", "dimension"]))
-def test_byte_bound_never_undercounts(cells: list[tuple[int, int]], style: str) -> None:
-    """Whatever the serialisation, the quick bound is None or covers the tokenizer's extent,
-    and the tokenizer's extent is the one python-calamine allocates."""
+       style=st.sampled_from(["plain", "single", "r-last", "no-r", "prefixed", "dimension",
+                              "true-dimension", "wide-dimension", "styled", "errors"]),
+       dimension=st.tuples(st.integers(1, 400), st.integers(1, 80)))
+def test_byte_bound_never_undercounts(cells: list[tuple[int, int]], style: str,
+                                      dimension: tuple[int, int]) -> None:
+    """Whatever the serialisation and whatever the ``<dimension>`` claims, the quick bound is
+    None or covers the tokenizer's extent with the same error cells and uncached formulas, and
+    the tokenizer's extent is the one python-calamine allocates."""
     from openpyxl.utils import get_column_letter
     from python_calamine import CalamineWorkbook
 
@@ -172,27 +177,45 @@ def test_byte_bound_never_undercounts(cells: list[tuple[int, int]], style: str) 
         cs = []
         for c in sorted(set(rows[r])):
             ref = f"{get_column_letter(c)}{r}"
-            cs.append({"plain": f'<c r="{ref}"><v>1</v></c>', "single": f"<c r='{ref}'><v>1</v></c>",
-                       "r-last": f'<c s="0" r="{ref}"><v>1</v></c>', "no-r": f'<c r="{ref}"><v>1</v></c>',
-                       "prefixed": f'<c r="{ref}"><v>1</v></c>',
-                       "dimension": f'<c r="{ref}"><v>1</v></c>'}[style])
+            plain = f'<c r="{ref}"><v>1</v></c>'
+            cs.append({"single": f"<c r='{ref}'><v>1</v></c>", "r-last": f'<c s="0" r="{ref}"><v>1</v></c>',
+                       "styled": f'<c r="{ref}" s="3" t="n"><v>1</v></c>' if c % 2 else
+                       f'<c r="{ref}" t="s" s="2"/>',
+                       "errors": f'<c r="{ref}" s="1" t="e"><v>#N/A</v></c>' if c % 3 == 0 else
+                       f'<c r="{ref}" t="str"><f>1+{c}</f></c>' if c % 6 == 1 else
+                       f'<c r="{ref}" s="2"><f>2+{c}</f></c>' if c % 6 == 4 else plain,
+                       }.get(style, plain))
         parts.append(f'<row r="{r}">' + "".join(cs) + "</row>")
     body = "".join(parts).encode()
-    data = (corpus.prefixed_sheet(body) if style == "prefixed" else corpus.sheet_xml(
-        body, "A1:B2" if style == "dimension" else "A1"))
+    last = (max(r for r, _ in cells), max(c for _, c in cells))
+    dim = {"dimension": "A1:B2", "true-dimension": f"A1:{get_column_letter(last[1])}{last[0]}",
+           "wide-dimension": f"A1:{get_column_letter(dimension[1])}{dimension[0]}",
+           "errors": f"A1:{get_column_letter(last[1])}{last[0]}",
+           "styled": f"A1:{get_column_letter(dimension[1])}{last[0]}"}.get(style, "A1")
+    data = corpus.prefixed_sheet(body) if style == "prefixed" else corpus.sheet_xml(body, dim)
     exact = _tokenized(data)
     bound = quick_bound(data)
-    if bound is not None:
+    if bound is not None and exact.cells:  # (cells styled only, with no content: nothing to cover)
         assert bound.first_row <= exact.first_row and bound.last_row >= exact.last_row
         assert bound.first_col <= exact.first_col and bound.last_col >= exact.last_col
         assert bound.content_rows >= exact.content_rows
+        assert (bound.errors, bound.uncached) == (exact.errors, exact.uncached)
+    if style in ("true-dimension", "styled", "errors"):  # the plain serialisation: bounded
+        assert bound is not None
+    if style == "true-dimension":  # ... by the one search over plain cell tags: the dimension
+        assert bound is not None and (bound.last_row, bound.last_col) == last
     buf = io.BytesIO()
     book_bytes = corpus.rewrite(corpus.base_bytes(0), {"xl/worksheets/sheet1.xml": data})
     buf.write(book_bytes)
     buf.seek(0)
     sh = CalamineWorkbook.from_filelike(buf).get_sheet_by_name("Instructions")
-    assert (sh.start[0] + 1, sh.start[1] + 1) == (exact.first_row, exact.first_col)
-    assert (sh.end[0] + 1, sh.end[1] + 1) == (exact.last_row, exact.last_col)
+    if style in ("errors", "styled"):  # calamine skips formulas without a value: within
+        assert sh.start is None or (
+            exact.first_row <= sh.start[0] + 1 and sh.end[0] + 1 <= exact.last_row
+            and exact.first_col <= sh.start[1] + 1 and sh.end[1] + 1 <= exact.last_col)
+    else:
+        assert (sh.start[0] + 1, sh.start[1] + 1) == (exact.first_row, exact.first_col)
+        assert (sh.end[0] + 1, sh.end[1] + 1) == (exact.last_row, exact.last_col)
 
 
 def test_scanning_is_linear_in_the_sheets(tmp_path: Path) -> None:
