@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import dates, kept, model
@@ -63,6 +64,8 @@ def convert(col: model.Column, values: list[Any], index: pd.Index, date1904: boo
         ids = [int(n) if (n := as_number(v)) is not None and n.is_integer() and abs(n) <= 2**53
                and not isinstance(v, str) else as_text(v) for v in values]
         return pd.Series(ids, index=index, dtype=object)
+    if col.kind == "int" and (fast := whole_numbers(values)) is not None:
+        return pd.Series(fast, index=index)
     if col.kind in ("int", "number"):
         out: list[Any] = []
         for i, v in enumerate(values):
@@ -80,6 +83,25 @@ def convert(col: model.Column, values: list[Any], index: pd.Index, date1904: boo
         return pd.Series(out, index=index, dtype="Int64" if col.kind == "int" else "Float64")
     return pd.Series([(v.strip() or None) if type(v) is str else as_text(v) for v in values],
                      index=index, dtype=object)
+
+
+_FLOATS = {float, type(None)}
+
+
+def whole_numbers(values: list[Any]) -> pd.api.extensions.ExtensionArray | None:
+    """An Int64 array of ``values`` when each is None (blank) or a float holding a whole
+    number of at most 2**53 (what calamine gives for number cells), else None: the general
+    path of ``convert`` decides (a NaN, a fraction, text)."""
+    if not values or not set(map(type, values)) <= _FLOATS:
+        return None
+    numbers = np.array(values, dtype=float)  # None -> NaN
+    blank = np.isnan(numbers)
+    if int(blank.sum()) != values.count(None):  # a NaN cell: not a blank
+        return None
+    whole = numbers[~blank]
+    if not ((whole == np.floor(whole)) & (np.abs(whole) <= 2**53)).all():
+        return None
+    return pd.arrays.IntegerArray(np.where(blank, 0, numbers).astype("int64"), blank)
 
 
 def date_column(values: list[Any], date1904: bool) -> tuple[pd.Series, list[int]]:

@@ -7,6 +7,7 @@ is present but is not a date.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import functools
 import re
@@ -149,10 +150,36 @@ def to_date(value: object, date1904: bool = False) -> dt.date | None | _Bad:
 def column_to_dates(values: Iterable[object], date1904: bool = False) -> tuple[pd.Series, list[int]]:
     """Convert a column of cell values; returns (datetime64 series, positions that were BAD).
 
-    Fast path: cells that are already datetimes (what calamine gives for date-formatted cells)
-    convert in one vectorised step; only the rest go through ``to_date`` one by one.
+    Fast path: a column of naive datetimes from MIN_DATE on and blanks (what calamine gives
+    for date-formatted cells) converts in one vectorised step; any other column goes cell by
+    cell (``dates_one_by_one``: the rule the fast path is tested equal to).
     """
     vals = list(values)
+    fast = _datetimes(vals)
+    return (fast, []) if fast is not None else dates_one_by_one(vals, date1904)
+
+
+_DATETIMES = {dt.datetime, dt.date, type(None), str}
+
+
+def _datetimes(vals: list[object]) -> pd.Series | None:
+    """``vals`` as a datetime64[ns] series of days when every cell is blank (None, '') or a
+    naive date or datetime on or after MIN_DATE, else None (the cell-by-cell path decides)."""
+    types = collections.Counter(map(type, vals))
+    if not vals or not types.keys() <= _DATETIMES or types[str] != vals.count(""):
+        return None
+    try:
+        days = pd.DatetimeIndex(vals)
+    except (TypeError, ValueError):  # a tz-aware datetime among naive ones
+        return None
+    if days.tz is not None or (days.notna().any() and days.min() < pd.Timestamp(MIN_DATE)):
+        return None
+    return pd.Series(days.normalize()).astype("datetime64[ns]")  # past 2262: OutOfBoundsDatetime
+
+
+def dates_one_by_one(vals: list[object], date1904: bool = False) -> tuple[pd.Series, list[int]]:
+    """``column_to_dates`` a cell at a time: datetimes keep their day, anything else goes
+    through ``to_date``."""
     out: list[object] = [None] * len(vals)
     bad: list[int] = []
     for i, v in enumerate(vals):

@@ -19,7 +19,8 @@ _PREFIXED = re.compile(rb":(?:c|row|f|v)[\s/>]")
 _CELL_TAG = rb"<c(?=[\s/>])"
 _DIMENSION = re.compile(rb'<dimension ref="[A-Za-z]{1,3}[0-9]{1,7}:([A-Za-z]{1,3})([0-9]{1,7})"')
 # a cell tag's attributes in the plain form: r, then a style and a type other than an error
-_PLAIN_ATTRS = rb'(?: s="[0-9]{1,6}")?(?: t="(?:s|n|b|d|str|inlineStr)")?(?: s="[0-9]{1,6}")?/?>'
+# (possessive: a failed match gives up at once, Python 3.11+)
+_PLAIN_ATTRS = rb'(?: s="[0-9]{1,6}+")?+(?: t="(?:s|n|b|d|str|inlineStr)")?+(?: s="[0-9]{1,6}+")?+/?>'
 _ROW_GUESS = re.compile(rb'<row r="([0-9]{1,8})"[^<>]*>\s*<c[\s>]')
 _WIDE = re.compile(rb'<c r="([A-Za-z]{2,3})[0-9]')
 _F_TAG = re.compile(rb"<f[\s/>]")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from poam_xl import dates
 
@@ -72,3 +74,57 @@ def test_serial_zero_or_nan_on_the_epoch_is_not_a_date() -> None:
     series, bad = column_to_dates([dt.datetime(1899, 12, 30), dt.datetime(2026, 3, 1, 9), None])
     assert bad == [0] and series[1] == dt.datetime(2026, 3, 1) and series.isna().tolist() == [
         True, False, True]
+
+
+DATETIMES = st.one_of(
+    st.none(),
+    st.just(""),
+    st.dates(dt.date(1850, 1, 1), dt.date(9999, 12, 31)),
+    st.dates(dt.date(1899, 12, 25), dt.date(1900, 1, 5)),
+    st.datetimes(dt.datetime(1850, 1, 1), dt.datetime(2300, 12, 31)),
+    st.datetimes(dt.datetime(1899, 12, 25), dt.datetime(1900, 1, 5)),  # about MIN_DATE
+    st.datetimes(dt.datetime(2262, 4, 5), dt.datetime(2262, 4, 15)),  # about MAX_DATE
+    st.datetimes(dt.datetime(2000, 1, 1), dt.datetime(2030, 1, 1),
+                 timezones=st.just(dt.timezone(dt.timedelta(hours=-5)))),
+)
+
+
+def _same_or_both_raise(values: list[object]) -> None:
+    import pandas as pd
+
+    try:
+        expected: object = dates.dates_one_by_one(list(values))
+    except (pd.errors.OutOfBoundsDatetime, OverflowError) as exc:
+        expected = type(exc)
+    try:
+        got: object = dates.column_to_dates(values)
+    except (pd.errors.OutOfBoundsDatetime, OverflowError) as exc:
+        got = type(exc)
+    if isinstance(expected, tuple) and isinstance(got, tuple):
+        pd.testing.assert_series_equal(got[0], expected[0])
+        assert got[1] == expected[1]
+    else:
+        assert got == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(DATETIMES, max_size=30))
+def test_column_to_dates_fast_path_equals_cell_by_cell(values: list[object]) -> None:
+    """A column of datetimes and blanks (what calamine gives for date cells) takes the
+    vectorised path: the same days, bad positions and out-of-range errors as the cell-by-cell
+    rule, with times, tz-aware datetimes, days before 1900 and after 2262 among them."""
+    _same_or_both_raise(values)
+
+
+@pytest.mark.parametrize("values", [
+    [dt.datetime(2026, 3, 1, 23, 59, 59), None, dt.datetime(1900, 1, 1)],
+    [None, None],
+    [dt.datetime(1899, 12, 31, 12), dt.datetime(2026, 1, 1)],  # before MIN_DATE: bad
+    [dt.datetime(2026, 1, 1), dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)],
+    [dt.datetime(2026, 1, 1), "", dt.date(2026, 5, 1)],  # calamine's empty number cell: ''
+    [dt.date(2026, 1, 1), " "],  # a text: the cell-by-cell path
+    [dt.date(1899, 12, 31), dt.date(2026, 1, 1)],
+    [dt.datetime(9999, 12, 31)],
+])
+def test_column_to_dates_fast_path_edges(values: list[object]) -> None:
+    _same_or_both_raise(values)
