@@ -120,7 +120,7 @@ def test_column_to_dates_fast_path_equals_cell_by_cell(values: list[object]) -> 
     [dt.datetime(2026, 3, 1, 23, 59, 59), None, dt.datetime(1900, 1, 1)],
     [None, None],
     [dt.datetime(1899, 12, 31, 12), dt.datetime(2026, 1, 1)],  # before MIN_DATE: bad
-    [dt.datetime(2026, 1, 1), dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)],
+    [dt.datetime(2026, 1, 1), dt.datetime(2026, 1, 1, tzinfo=dt.UTC)],
     [dt.datetime(2026, 1, 1), "", dt.date(2026, 5, 1)],  # calamine's empty number cell: ''
     [dt.date(2026, 1, 1), " "],  # a text: the cell-by-cell path
     [dt.date(1899, 12, 31), dt.date(2026, 1, 1)],
