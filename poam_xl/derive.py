@@ -190,28 +190,46 @@ def fill_records(rows: list[dict[str, object]], pol: Policy, as_of: dt.date) -> 
 
 def explain(identified: pd.Series, risk: pd.Series, due: pd.Series, pol: Policy,
             as_of: dt.date) -> pd.Series:
-    """'due 2026-02-09 = identified 2026-01-10 + 30 calendar days (High, Policy sheet)' (vectorised)."""
-    hol = pd.Series("", index=due.index, dtype=object)
+    """'due 2026-02-09 = identified 2026-01-10 + 30 calendar days (High, Policy sheet)' for each
+    row (object Series, same index): the text around the two dates is built once per risk level."""
+    skipped = [""] * len(due)
     if pol.day_count == "business" and pol.holidays:
         # only the weekday holidays that really fall between the two dates were skipped
         days_off = np.array(sorted(h for h in pol.holidays if h.weekday() < 5), dtype="datetime64[ns]")
         n = (np.searchsorted(days_off, due.to_numpy(), side="right")
              - np.searchsorted(days_off, identified.to_numpy(), side="right"))
-        n = pd.Series(n, index=due.index)
-        hol = hol.where(n == 0, ", skipping " + n.astype(str) + " holiday(s)")
-    days = risk.map(pol.days).astype("Int64").astype(str)
-    # each number names its own source: the Policy sheet, or the default a blank cell fell back to
-    source = risk.map(pol.days_sources()).fillna(pol.source).astype(str)
+        skipped = [f", skipping {k} holiday(s)" if k else "" for k in n.tolist()]
+    sources = pol.days_sources()
     counted = pol.source_of("day_count")
-    if counted != pol.source:  # a blank Day count cell: say whose calendar/business rule it is
-        source = source.where(source == counted, source + "; day count: " + counted)
-    text = ("due " + due.dt.strftime("%Y-%m-%d") + " = identified " + identified.dt.strftime("%Y-%m-%d")
-            + " + " + days + f" {pol.day_count} days" + hol + " (" + risk.astype(str)
-            + ", " + source + f"); as of {as_of.isoformat()}")
-    why = pd.Series("no due date: no valid Risk Level", index=due.index, dtype=object)
-    why[risk.map(pol.days).notna()] = f"no due date: it would fall after {MAX_DATE}"
-    why[identified.isna()] = "no due date: Date Identified is empty or not a date"
-    return text.where(due.notna(), why).astype(object)
+    tail = f"); as of {as_of.isoformat()}"
+    words: dict[Any, tuple[str, str]] = {}  # risk -> (' + 30 calendar days', ' (High, Policy sheet')
+    for r in dict.fromkeys(risk.tolist()):
+        n_days, source = pol.days.get(r), sources.get(r, pol.source)
+        if counted != pol.source and source != counted:  # a blank Day count cell: whose rule it is
+            source = f"{source}; day count: {counted}"
+        words[r] = (f" + {'<NA>' if n_days is None else n_days} {pol.day_count} days", f" ({r}, {source}")
+    text = [why if d is None else f"due {d} = identified {i}{words[r][0]}{h}{words[r][1]}{tail}"
+            for d, i, r, h, why in zip(_iso(due), _iso(identified), risk.tolist(), skipped,
+                                       _no_due_date(identified, risk, pol), strict=True)]
+    return pd.Series(text, index=due.index, dtype=object)
+
+
+def _iso(days: pd.Series) -> list[str | None]:
+    """A datetime64 column as 'YYYY-MM-DD' texts, None for NaT."""
+    values = days.to_numpy("datetime64[ns]")
+    text = np.datetime_as_string(values.astype("datetime64[D]")).astype(object)
+    text[np.isnat(values)] = None
+    out: list[str | None] = text.tolist()
+    return out
+
+
+def _no_due_date(identified: pd.Series, risk: pd.Series, pol: Policy) -> list[str]:
+    """Why a row has no due date (read only where it has none)."""
+    why = np.full(len(risk), "no due date: no valid Risk Level", dtype=object)
+    why[risk.map(pol.days).notna().to_numpy()] = f"no due date: it would fall after {MAX_DATE}"
+    why[identified.isna().to_numpy()] = "no due date: Date Identified is empty or not a date"
+    out: list[str] = why.tolist()
+    return out
 
 
 def priority_order(items: pd.DataFrame, derived: pd.DataFrame) -> pd.Index:

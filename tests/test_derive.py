@@ -8,12 +8,15 @@ import shutil
 import subprocess
 from dataclasses import replace
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from poam_xl import derive
-from poam_xl.policy import DEFAULT
+from poam_xl.policy import DEFAULT, Policy
 
 d = dt.date
 BUSINESS = replace(DEFAULT, day_count="business", holidays=(d(2026, 11, 26), d(2026, 12, 25)))
@@ -188,3 +191,53 @@ def test_fill_records_reads_any_spelling_of_risk_and_status() -> None:
     d.fill_records(rows, DEFAULT, dt.date(2026, 2, 1))
     assert [r["due_date"] for r in rows] == [dt.date(2026, 4, 1), dt.date(2026, 1, 31)]
     assert rows[1]["days_overdue"] == 1
+
+
+# ---------------------------------------------------------------- explain: row-wise == by columns
+def _explain_by_columns(identified: pd.Series, risk: pd.Series, due: pd.Series, pol: Policy,
+            as_of: dt.date) -> pd.Series:
+    """The explanations as built a column at a time before (the oracle of the row-wise one)."""
+    hol = pd.Series("", index=due.index, dtype=object)
+    if pol.day_count == "business" and pol.holidays:
+        # only the weekday holidays that really fall between the two dates were skipped
+        days_off = np.array(sorted(h for h in pol.holidays if h.weekday() < 5), dtype="datetime64[ns]")
+        n = (np.searchsorted(days_off, due.to_numpy(), side="right")
+             - np.searchsorted(days_off, identified.to_numpy(), side="right"))
+        n = pd.Series(n, index=due.index)
+        hol = hol.where(n == 0, ", skipping " + n.astype(str) + " holiday(s)")
+    days = risk.map(pol.days).astype("Int64").astype(str)
+    # each number names its own source: the Policy sheet, or the default a blank cell fell back to
+    source = risk.map(pol.days_sources()).fillna(pol.source).astype(str)
+    counted = pol.source_of("day_count")
+    if counted != pol.source:  # a blank Day count cell: say whose calendar/business rule it is
+        source = source.where(source == counted, source + "; day count: " + counted)
+    text = ("due " + due.dt.strftime("%Y-%m-%d") + " = identified " + identified.dt.strftime("%Y-%m-%d")
+            + " + " + days + f" {pol.day_count} days" + hol + " (" + risk.astype(str)
+            + ", " + source + f"); as of {as_of.isoformat()}")
+    why = pd.Series("no due date: no valid Risk Level", index=due.index, dtype=object)
+    why[risk.map(pol.days).notna()] = f"no due date: it would fall after {derive.MAX_DATE}"
+    why[identified.isna()] = "no due date: Date Identified is empty or not a date"
+    return text.where(due.notna(), why).astype(object)
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=st.lists(st.tuples(
+    st.sampled_from(["High", "Medium", "Low", None, "Bogus", float("nan")]),
+    st.one_of(st.none(), st.dates(d(1990, 1, 1), d(2030, 12, 31)), st.dates(d(2026, 6, 1), d(2026, 12, 31)),
+              st.dates(d(2261, 1, 1), d(2262, 4, 11)))),
+    min_size=1, max_size=12),
+    business=st.booleans(), sources=st.sampled_from([{}, {"days_low": "poam-xl default"},
+                                                      {"day_count": "poam-xl default"}]))
+def test_explanations_equal_the_column_at_a_time_build(rows, business, sources) -> None:
+    """The row-wise explanation (one text per risk level, then one f-string a row) gives the
+    same text as the pandas column build it replaced, for every risk word, blank and far date,
+    with holidays and with values from other sources than the policy's."""
+    pol = replace(BUSINESS if business else DEFAULT, source="Policy sheet", sources=sources)
+    items = pd.DataFrame({"status": ["Open"] * len(rows), "risk_level": [r for r, _ in rows],
+                          "date_identified": pd.to_datetime([i for _, i in rows]).astype("datetime64[ns]"),
+                          "milestone_date": pd.to_datetime([None] * len(rows)),
+                          "completion_date": pd.to_datetime([None] * len(rows))})
+    derived = derive.derive(items, pol, d(2026, 11, 25))
+    expected = _explain_by_columns(items["date_identified"], items["risk_level"], derived["due_date"],
+                                   pol, d(2026, 11, 25))
+    assert derived["explanation"].tolist() == expected.tolist()
