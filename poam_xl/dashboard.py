@@ -7,8 +7,10 @@ in fixed blocks so the native Excel charts always point at the same ranges.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import derive, model
@@ -25,36 +27,34 @@ CHARTS = {"Items by risk level": ("by_risk", "open_by_risk"), "Open items by age
 
 
 def summary(items: pd.DataFrame, derived: pd.DataFrame, as_of: dt.date, pol: Policy) -> dict[str, Any]:
-    """All dashboard figures from canonical items and their derived columns."""
+    """All dashboard figures from canonical items and their derived columns (counts of values
+    taken once per column, a table at a time)."""
     status = items["status"]
-    is_open = derive.is_open(status)
-    flag = derived["flag"].fillna("")
-    overdue = is_open & (derived["days_overdue"].fillna(0) > 0)
-    days_open = derived["days_open"].where(is_open)
-    aging = {}
-    for label, lo, hi in AGING:
-        sel = days_open.notna() & (days_open >= lo)
-        if hi is not None:
-            sel &= days_open <= hi
-        aging[label] = int(sel.sum())
-    months = []
+    is_open = derive.is_open(status).to_numpy(dtype=bool)
+    flags = Counter(derived["flag"].fillna("").tolist())
+    overdue = is_open & (derived["days_overdue"].fillna(0).to_numpy(dtype="int64") > 0)
+    days_open = derived["days_open"].to_numpy(dtype="float64", na_value=np.nan)[is_open]
+    aging = {label: int(((days_open >= lo) & (days_open <= (np.inf if hi is None else hi))).sum())
+             for label, lo, hi in AGING}
     first = dt.date(as_of.year, as_of.month, 1)
-    done = items["completion_date"].where(~is_open)
+    done = Counter(items["completion_date"].to_numpy("datetime64[ns]")[~is_open]
+                   .astype("datetime64[M]").tolist())  # closed items per month (NaT: None)
+    months = []
     for k in range(MONTHS - 1, -1, -1):
         y, m = divmod(first.year * 12 + first.month - 1 - k, 12)
-        start = pd.Timestamp(y, m + 1, 1)
-        end = start + pd.offsets.MonthBegin(1)
-        months.append((start.strftime("%Y-%m"), int(((done >= start) & (done < end)).sum())))
+        months.append((f"{y:04d}-{m + 1:02d}", done.get(dt.date(y, m + 1, 1), 0)))
+    risk = items["risk_level"].tolist()
+    by_risk, open_risk = Counter(risk), Counter(r for r, o in zip(risk, is_open.tolist(), strict=True) if o)
     return {
         "as_of": as_of,
         "items": len(items),
         "open": int(is_open.sum()),
         "overdue": int(overdue.sum()),
-        "due_soon": int((flag == "DUE SOON").sum()),
-        "late": int(flag.str.endswith("DAYS LATE").sum()),
+        "due_soon": flags.get("DUE SOON", 0),
+        "late": sum(n for f, n in flags.items() if isinstance(f, str) and f.endswith("DAYS LATE")),
         "by_status": by_status(status),
-        "by_risk": {r: int((items["risk_level"] == r).sum()) for r in model.RISK_LEVELS},
-        "open_by_risk": {r: int(((items["risk_level"] == r) & is_open).sum()) for r in model.RISK_LEVELS},
+        "by_risk": {r: by_risk.get(r, 0) for r in model.RISK_LEVELS},
+        "open_by_risk": {r: open_risk.get(r, 0) for r in model.RISK_LEVELS},
         "aging": aging,
         "closed_per_month": months,
     }
@@ -63,10 +63,10 @@ def summary(items: pd.DataFrame, derived: pd.DataFrame, as_of: dt.date, pol: Pol
 def by_status(status: pd.Series) -> dict[str, int]:
     """Items per status (STATUS_ROWS order): every item counted once, so the counts add up to
     the number of items; a blank Status and one not in the list have rows of their own."""
-    text = status.map(lambda v: None if is_blank(v) else str(v))
-    counts = {s: int((text == s).sum()) for s in model.STATUSES}
-    counts[BLANK] = int(text.isna().sum())
-    counts[OTHER] = len(text) - sum(counts.values())
+    values = Counter(status.tolist())
+    counts = {s: values.get(s, 0) for s in model.STATUSES}
+    counts[BLANK] = sum(n for v, n in values.items() if is_blank(v))
+    counts[OTHER] = len(status) - sum(counts.values())
     return counts
 
 

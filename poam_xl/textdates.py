@@ -6,6 +6,7 @@ and ``poam-xl update --fix-text-dates`` rewrites them as dates.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -40,7 +41,10 @@ def text_dates(poam: Poam) -> list[TextDate]:
             if col.kind != "date" or col.key not in data.letters or col.key not in data.raw:
                 continue
             raw, read = data.raw[col.key], data.frame[col.key]
-            texts = np.fromiter((isinstance(v, str) for v in raw.tolist()), dtype=bool,
+            cells = raw.tolist()
+            if collections.Counter(map(type, cells))[str] == cells.count(""):
+                continue  # no text but the empty cells calamine reads as '': nothing typed
+            texts = np.fromiter((isinstance(v, str) for v in cells), dtype=bool,
                                 count=len(raw))
             typed = texts & read.notna().to_numpy()
             for row in raw.index[typed]:

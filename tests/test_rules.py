@@ -168,3 +168,28 @@ def test_moderate_is_read_as_medium_for_due_dates(tmp_path):
     assert [f.rule for f in report.findings] == ["risk-level.normalised"]
     assert report.items.loc[16, "risk_level"] == "Medium"
     assert report.derived.loc[16, "due_date"].date() == dt.date(2026, 9, 26)
+
+
+def test_text_dates_are_found_among_the_empty_text_cells_calamine_reads() -> None:
+    """calamine reads an empty styled cell as '': a date column of dates, '' and one text date
+    still yields that one (the shortcut skips only columns whose texts are all empty)."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from poam_xl import model
+    from poam_xl.textdates import text_dates
+
+    index = pd.Index([12, 13, 14, 15], name="row")
+    raw = pd.DataFrame({"date_identified": pd.Series(
+        [dt.date(2026, 1, 5), "", "3/1/2026", None], index=index, dtype=object)})
+    frame = pd.DataFrame({"date_identified": pd.to_datetime(
+        ["2026-01-05", None, "2026-03-01", None]).astype("datetime64[ns]")}, index=index)
+    data = SimpleNamespace(raw=raw, frame=frame, letters={"date_identified": "E"})
+    poam = SimpleNamespace(items=data, milestones=None,
+                           layout=SimpleNamespace(items=model.ITEMS, milestones=model.MILESTONES))
+    found = text_dates(poam)  # type: ignore[arg-type]
+    assert [(t.row, t.letter, t.text, t.day) for t in found] == [(14, "E", "3/1/2026", dt.date(2026, 3, 1))]
+    raw.loc[14, "date_identified"] = ""  # only empty texts left: nothing typed as text
+    assert text_dates(poam) == []  # type: ignore[arg-type]
