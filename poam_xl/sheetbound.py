@@ -52,8 +52,7 @@ def quick_bound(data: bytes, problems: int = 0, max_rows: int = 10**7) -> SheetS
         return SheetScan()
     rows, cols = extent
     scan = SheetScan(first_row=1, last_row=rows, first_col=1, last_col=cols, content_rows=rows,
-                     exact=False, errors=errors)
-    scan.cells = scan.span
+                     cells=rows * cols, exact=False, errors=errors)  # cells: the whole span
     if not _formulas(data, scan.uncached):
         return None
     if problems + len(scan.errors) + len(scan.uncached) > MAX_PROBLEMS:

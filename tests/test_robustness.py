@@ -199,6 +199,7 @@ def test_byte_bound_never_undercounts(cells: list[tuple[int, int]], style: str,
         assert bound.first_row <= exact.first_row and bound.last_row >= exact.last_row
         assert bound.first_col <= exact.first_col and bound.last_col >= exact.last_col
         assert bound.content_rows >= exact.content_rows
+        assert bound.cells >= exact.cells and bound.span >= exact.span  # what the budgets add up
         assert (bound.errors, bound.uncached) == (exact.errors, exact.uncached)
     if style in ("true-dimension", "styled", "errors"):  # the plain serialisation: bounded
         assert bound is not None
