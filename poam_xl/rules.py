@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,9 +21,6 @@ from .findings import Finding, RuleSet
 from .profiles.base import Context
 from .textdates import text_dates
 from .values import blank_mask, excerpt, plain_column
-
-if TYPE_CHECKING:
-    pass
 
 BRIEF = "DSS sample POA&M and POA&M components (product brief, formats.md §1)"
 
