@@ -31,7 +31,7 @@ def summary(items: pd.DataFrame, derived: pd.DataFrame, as_of: dt.date, pol: Pol
     taken once per column, a table at a time)."""
     status = items["status"]
     is_open = derive.is_open(status).to_numpy(dtype=bool)
-    flags = Counter(derived["flag"].fillna("").tolist())
+    flags = _counts(derived["flag"].fillna("").tolist())
     overdue = is_open & (derived["days_overdue"].fillna(0).to_numpy(dtype="int64") > 0)
     days_open = derived["days_open"].to_numpy(dtype="float64", na_value=np.nan)[is_open]
     aging = {label: int(((days_open >= lo) & (days_open <= (np.inf if hi is None else hi))).sum())
@@ -44,7 +44,8 @@ def summary(items: pd.DataFrame, derived: pd.DataFrame, as_of: dt.date, pol: Pol
         y, m = divmod(first.year * 12 + first.month - 1 - k, 12)
         months.append((f"{y:04d}-{m + 1:02d}", done.get(dt.date(y, m + 1, 1), 0)))
     risk = items["risk_level"].tolist()
-    by_risk, open_risk = Counter(risk), Counter(r for r, o in zip(risk, is_open.tolist(), strict=True) if o)
+    by_risk = _counts(risk)
+    open_risk = _counts([r for r, o in zip(risk, is_open.tolist(), strict=True) if o])
     return {
         "as_of": as_of,
         "items": len(items),
@@ -63,11 +64,31 @@ def summary(items: pd.DataFrame, derived: pd.DataFrame, as_of: dt.date, pol: Pol
 def by_status(status: pd.Series) -> dict[str, int]:
     """Items per status (STATUS_ROWS order): every item counted once, so the counts add up to
     the number of items; a blank Status and one not in the list have rows of their own."""
-    values = Counter(status.tolist())
+    values = _counts(status.tolist())
     counts = {s: values.get(s, 0) for s in model.STATUSES}
     counts[BLANK] = sum(n for v, n in values.items() if is_blank(v))
     counts[OTHER] = len(status) - sum(counts.values())
     return counts
+
+
+def _counts(values: list[Any]) -> Counter[Any]:
+    """How often each value occurs; a value that cannot be a key (a list) counts as one no
+    figure names (the "(other)" status)."""
+    try:
+        return Counter(values)
+    except TypeError:
+        return Counter(map(_key, values))
+
+
+def _key(value: Any) -> Any:
+    try:
+        hash(value)
+    except TypeError:
+        return _UNHASHABLE
+    return value
+
+
+_UNHASHABLE = object()
 
 
 def count_step(largest: int) -> int:

@@ -170,7 +170,7 @@ def _datetimes(vals: list[object]) -> pd.Series | None:
         return None
     try:
         days = pd.DatetimeIndex(vals)
-    except (TypeError, ValueError):  # a tz-aware datetime among naive ones
+    except (TypeError, ValueError, AttributeError):  # tz-aware among naive; an odd tzinfo
         return None
     if days.tz is not None or (days.notna().any() and days.min() < pd.Timestamp(MIN_DATE)):
         return None

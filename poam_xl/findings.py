@@ -38,7 +38,7 @@ class Finding:
 
     def __post_init__(self) -> None:
         # plain Python values only (an item number straight from a frame is a NumPy scalar)
-        if self.item is not None and type(self.item) not in (str, int):
+        if self.item is not None and type(self.item) is not int and not isinstance(self.item, str):
             object.__setattr__(self, "item", plain(self.item))
         if self.value is not None and not isinstance(self.value, str):
             object.__setattr__(self, "value", excerpt(self.value))

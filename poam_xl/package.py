@@ -7,12 +7,13 @@ refused with a one-line error naming the file, before a parser spends time or me
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import os
 import posixpath
 import stat
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -218,8 +219,12 @@ def iter_scans(info: PackageInfo, budget: Budget, sheets: Sequence[str] | None =
     try:
         with zipfile.ZipFile(info.path) as zf:
             for name in names:
-                yield name, budget.add(name, _scan_part(zf, info, info.sheet_parts[name], limits,
-                                                        budget.problems))
+                scan = _scan_part(zf, info, info.sheet_parts[name], limits, budget.problems)
+                if not budget.fits(scan):  # over the cells left with the bounds so far: exact ones
+                    budget.tighten(lambda n: _tokenize(zf, info, info.sheet_parts[n], limits))
+                    if not scan.exact:
+                        scan = _tokenize(zf, info, info.sheet_parts[name], limits, budget.problems)
+                yield name, budget.add(name, scan)
     except KeyError as exc:
         raise WorkbookError(f"corrupt workbook: missing part {exc}", path=info.path) from None
     except ZIP_ERRORS as exc:
@@ -231,6 +236,13 @@ def scan_sheet(info: PackageInfo, part: str, limits: Limits = Limits()) -> Sheet
     name = next((n for n, t in info.sheet_parts.items() if t == part), part)
     with zipfile.ZipFile(info.path) as zf:
         return Budget(info, limits).add(name, _scan_part(zf, info, part, limits, 0))
+
+
+def _tokenize(zf: zipfile.ZipFile, info: PackageInfo, part: str, limits: Limits,
+              problems: int = 0) -> SheetScan:
+    """The exact extent of a sheet part (the tokenizer, streamed)."""
+    with zf.open(part) as fh:
+        return scan_part(fh, part, path=info.path, problems=problems, max_rows=limits.max_rows)
 
 
 def _scan_part(zf: zipfile.ZipFile, info: PackageInfo, part: str, limits: Limits,
@@ -245,8 +257,7 @@ def _scan_part(zf: zipfile.ZipFile, info: PackageInfo, part: str, limits: Limits
             return bound
         return scan_part(io.BytesIO(data), part, path=info.path, problems=problems,
                          max_rows=limits.max_rows)
-    with zf.open(part) as fh:
-        return scan_part(fh, part, path=info.path, problems=problems, max_rows=limits.max_rows)
+    return _tokenize(zf, info, part, limits, problems)
 
 
 _IN_MEMORY = 64 * 1024**2
@@ -265,6 +276,7 @@ class Budget:
         self.info, self.limits = info, limits
         self.cells = 0
         self.problems = 0
+        self.bounds: list[tuple[str, SheetScan]] = []  # sheets added by an upper bound
         if len(info.sheet_parts) > limits.max_sheets:
             raise LimitExceededError(f"has {len(info.sheet_parts):,} sheets, over the limit of "
                                      f"{limits.max_sheets:,}: refused (raise it with --max-sheets)",
@@ -287,9 +299,26 @@ class Budget:
         else:
             self.cells += scan.span
             self.problems += len(scan.errors) + len(scan.uncached)
+            if not scan.exact:
+                self.bounds.append((sheet, scan))
             return scan
         raise LimitExceededError(f"sheet {sheet!r} {why}: refused (raise it with {hint})",
                                  path=self.info.path)
+
+    def fits(self, scan: SheetScan) -> bool:
+        """The sheet's span is within the cells left of the workbook's budget."""
+        return self.cells + scan.span <= self.limits.max_cells
+
+    def tighten(self, exact: Callable[[str], SheetScan]) -> None:
+        """Replace each sheet's upper bound added so far (the byte bound: a ``<dimension>``
+        wider than its cells) by its exact extent, ``exact(sheet)``, in place."""
+        for name, scan in self.bounds:
+            found = exact(name)
+            self.cells += found.span - scan.span
+            self.problems += len(found.errors) + len(found.uncached) - len(scan.errors) - len(scan.uncached)
+            for f in dataclasses.fields(SheetScan):
+                setattr(scan, f.name, getattr(found, f.name))
+        self.bounds = []
 
     def actual(self, scan: SheetScan, cells: int) -> None:
         """Replace a sheet's bound by the cells its grid really has (once it was read)."""

@@ -21,6 +21,8 @@ _DIMENSION = re.compile(rb'<dimension ref="[A-Za-z]{1,3}[0-9]{1,7}:([A-Za-z]{1,3
 # a cell tag's attributes in the plain form: r, then a style and a type other than an error
 # (possessive: a failed match gives up at once, Python 3.11+)
 _PLAIN_ATTRS = rb'(?: s="[0-9]{1,6}+")?+(?: t="(?:s|n|b|d|str|inlineStr)")?+(?: s="[0-9]{1,6}+")?+/?>'
+# a cell tag with two r attributes (calamine takes the last, the searches the first)
+_TWO_R = re.compile(rb"<c(?=[\s/>])[^>]*?\br\s*=[^>]*?\br\s*=")
 _ROW_GUESS = re.compile(rb'<row r="([0-9]{1,8})"[^<>]*>\s*<c[\s>]')
 _WIDE = re.compile(rb'<c r="([A-Za-z]{2,3})[0-9]')
 _F_TAG = re.compile(rb"<f[\s/>]")
@@ -86,6 +88,8 @@ def _guessed_extent(data: bytes, max_rows: int) -> tuple[int, int] | None:
             break
     else:
         return None  # a cell without a plain r, or below the guessed last row: tokenize
+    if _TWO_R.search(data):
+        return None  # only the tokenizer refuses the duplicate attribute
     wide = {w.upper() for w in _WIDE.findall(data)}
     return guess, max(map(column_number, (w.decode("ascii") for w in wide)), default=26)
 
@@ -101,8 +105,15 @@ def _errors(data: bytes) -> dict[tuple[int, int], str] | None:
         if len(found) != n_errors:
             return None
         for col, row, text in found:
-            errors[(int(row), column_number(col.decode("ascii")))] = text.decode("utf-8", "replace")
+            if text:  # an error cell without its text is blank, as the tokenizer reads it
+                errors[(int(row), column_number(col.decode("ascii")))] = _text(text)
     return errors
+
+
+def _text(raw: bytes) -> str:
+    """Element text as an XML parser gives it: line ends normalised (XML 1.0 §2.11), then
+    character and entity references replaced."""
+    return html.unescape(raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n").decode("utf-8", "replace"))
 
 
 def _formulas(data: bytes, uncached: dict[tuple[int, int], str]) -> bool:
@@ -112,12 +123,12 @@ def _formulas(data: bytes, uncached: dict[tuple[int, int], str]) -> bool:
         return True
     n_formulas = len(_F_TAG.findall(data))
     cells = _FORMULA_CELL.findall(data)
-    if len(cells) != n_formulas or any(b"'" in c[2] for c in cells):
-        return False
+    if len(cells) != n_formulas or any(b"'" in c[2] or b"'" in c[3] for c in cells):
+        return False  # a quote style the searches below do not read: tokenize
     shared: dict[str, tuple[tuple[int, int], str]] = {}
     for col, row, attrs, f, formula, value in cells:
         rc = (int(row), column_number(col.decode("ascii")))
-        text = html.unescape(formula.decode("utf-8", "replace"))  # &amp; &lt; &gt; &quot;
+        text = _text(formula)  # &amp; &lt; &gt; &quot;
         if b't="shared"' in f and (si := _SI.search(f)):
             text = shared_formula(shared, si.group(1).decode("ascii"), rc, text)
         if value or b't="str"' in attrs:  # a cached value (Excel writes "" as t="str")

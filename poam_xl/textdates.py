@@ -30,6 +30,10 @@ class TextDate:
     day: dt.date  # the date it reads as
 
 
+# what a cell read from a file holds (the shortcut above compares them with '' safely)
+_CELL_TYPES = {str, type(None), float, int, bool, dt.date, dt.datetime}
+
+
 def text_dates(poam: Poam) -> list[TextDate]:
     """Every date cell of the items and milestones tables that holds text read as a date."""
     out: list[TextDate] = []
@@ -42,7 +46,8 @@ def text_dates(poam: Poam) -> list[TextDate]:
                 continue
             raw, read = data.raw[col.key], data.frame[col.key]
             cells = raw.tolist()
-            if collections.Counter(map(type, cells))[str] == cells.count(""):
+            types = collections.Counter(map(type, cells))
+            if types.keys() <= _CELL_TYPES and types[str] == cells.count(""):
                 continue  # no text but the empty cells calamine reads as '': nothing typed
             texts = np.fromiter((isinstance(v, str) for v in cells), dtype=bool,
                                 count=len(raw))

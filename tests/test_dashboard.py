@@ -90,3 +90,11 @@ def test_summary_equals_the_mask_by_mask_counts(rows: list[tuple[Any, ...]], as_
     }, index=index)
     pol: Policy = DEFAULT
     assert dashboard.summary(items, derived, as_of, pol) == _summary_by_masks(items, derived, as_of, pol)
+
+
+def test_values_that_cannot_be_keys_count_as_other() -> None:
+    """A status or risk that is a list (from the library, never a cell) is counted under
+    "(other)", as the mask-by-mask counts did, and breaks no figure."""
+    status = pd.Series(["Open", ["Open"], None, ("a", [1])], dtype=object)
+    assert dashboard.by_status(status) == _by_status_by_masks(status)
+    assert dashboard.by_status(status)[dashboard.OTHER] == 2

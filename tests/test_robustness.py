@@ -21,7 +21,7 @@ from poam_xl.errors import WriteError, shown
 from poam_xl.grids import TOO_LONG
 from poam_xl.package import Limits, inspect, scan_sheets
 from poam_xl.sheetbound import quick_bound
-from poam_xl.sheetscan import scan_part
+from poam_xl.sheetscan import SheetScan, scan_part
 from tests import corpus
 from tests.helpers import AS_OF, SHARED, make_book, sha256
 
@@ -132,7 +132,7 @@ def test_strict_ooxml_read_everywhere_written_nowhere(tmp_path: Path) -> None:
     assert "Strict Open XML" in annotated["annotate_error"]
 
 
-def _tokenized(data: bytes) -> object:
+def _tokenized(data: bytes) -> SheetScan:
     return scan_part(io.BytesIO(data), "sheet.xml")
 
 
@@ -217,6 +217,63 @@ def test_byte_bound_never_undercounts(cells: list[tuple[int, int]], style: str,
     else:
         assert (sh.start[0] + 1, sh.start[1] + 1) == (exact.first_row, exact.first_col)
         assert (sh.end[0] + 1, sh.end[1] + 1) == (exact.last_row, exact.last_col)
+
+
+def test_a_dimension_wider_than_its_cells_never_refuses_a_workbook(tmp_path: Path) -> None:
+    """Two sheets whose <dimension> claims 19,000 x 500 cells each but hold two: their byte
+    bounds (9.5 million cells each) together pass the workbook's 10 million only once the
+    bounds are made exact (the tokenizer); the workbook is read, and its budget is what the
+    sheets really hold."""
+    from poam_xl.validation import validate
+
+    loose = corpus.sheet_xml(b'<row r="1"><c r="A1"><v>1</v></c><c r="B1"><v>2</v></c></row>',
+                             "A1:SF19000")
+    bound = quick_bound(loose)
+    assert bound is not None and bound.span == 9_500_000  # the dimension's: an upper bound
+    data = corpus.rewrite(corpus.many_sheets(corpus.base_bytes(6), 2),
+                          {f"xl/worksheets/extra{i}.xml": loose for i in range(2)})
+    path = tmp_path / "wide-dimension.xlsx"
+    path.write_bytes(data)
+    scans = scan_sheets(inspect(path))
+    assert (scans["x0"].span, scans["x1"].span, scans["x1"].exact) == (2, 2, True)
+    assert validate(path, as_of=AS_OF).errors == 0
+    code, out = cli("validate", str(path), "--as-of", "2026-11-25")
+    assert code == 0 and "UNREADABLE" not in out, out
+
+
+def test_a_cell_with_two_r_attributes_is_never_bounded_by_its_first(tmp_path: Path) -> None:
+    """calamine places a cell by its last r attribute; the byte searches read the first: such a
+    part is left to the tokenizer, which refuses the duplicate attribute (the library call
+    would otherwise allocate a 17-billion-cell grid and abort the process)."""
+    from poam_xl.errors import WorkbookError
+    from poam_xl.reader import read
+
+    for tag in (b'<c r="B2" r="XFD1048576">', b'<c r="B2" s="1" r="XFD1048576">',
+                b'<c r="B2"r="XFD1048576">'):
+        part = corpus.sheet_xml(b'<row r="1"><c r="A1"><v>1</v></c></row><row r="2">' + tag
+                                + b"<v>1</v></c></row>", "A1:B2")
+        assert quick_bound(part) is None, tag
+        path = tmp_path / "two-r.xlsx"
+        path.write_bytes(corpus.rewrite(corpus.base_bytes(0), {"xl/worksheets/sheet1.xml": part}))
+        with pytest.raises(WorkbookError, match="XML"):
+            read(path)
+
+
+def test_the_byte_bound_reads_error_and_formula_text_as_the_tokenizer() -> None:
+    """An error cell without text is blank; error and formula texts are unescaped with their
+    line ends normalised; a shared formula whose f tag is single-quoted is left to the
+    tokenizer (the searches read double quotes only)."""
+    rows = (b'<row r="1"><c r="A1" t="e"><v></v></c><c r="B1" t="e"><v>#N&#47;A</v></c>'
+            b'<c r="C1"><f>IF(A1&lt;2,\r\n"x",\r"y")</f></c></row>')
+    part = corpus.sheet_xml(rows, "A1:C1")
+    bound, exact = quick_bound(part), _tokenized(part)
+    assert bound is not None
+    assert (bound.errors, bound.uncached) == (exact.errors, exact.uncached)
+    assert bound.errors == {(1, 2): "#N/A"} and bound.uncached == {(1, 3): 'IF(A1<2,\n"x",\n"y")'}
+    shared = corpus.sheet_xml(b'<row r="2"><c r="A2"><f t="shared" ref="A2:A3" si="0">B2</f></c></row>'
+                              b"<row r=\"3\"><c r=\"A3\"><f t='shared' si=\"0\"/></c></row>", "A1:A3")
+    assert quick_bound(shared) is None
+    assert _tokenized(shared).uncached == {(2, 1): "B2", (3, 1): "B3"}
 
 
 def test_scanning_is_linear_in_the_sheets(tmp_path: Path) -> None:

@@ -193,3 +193,8 @@ def test_text_dates_are_found_among_the_empty_text_cells_calamine_reads() -> Non
     assert [(t.row, t.letter, t.text, t.day) for t in found] == [(14, "E", "3/1/2026", dt.date(2026, 3, 1))]
     raw.loc[14, "date_identified"] = ""  # only empty texts left: nothing typed as text
     assert text_dates(poam) == []  # type: ignore[arg-type]
+    import numpy as np
+
+    raw.loc[13, "date_identified"] = pd.NA  # values from the library: no shortcut, no error
+    raw.loc[14, "date_identified"] = np.str_("3/1/2026")
+    assert [t.text for t in text_dates(poam)] == ["3/1/2026"]  # type: ignore[arg-type]

@@ -71,3 +71,14 @@ def test_formula_escape_is_exactly_undone(text: str) -> None:
     assert values.escape_formula(5) == 5
     if text and text[0] in "\uff1d\uff0b\uff0d\uff20":  # full-width formula starts are escaped too
         assert escaped == "'" + text
+
+
+def test_a_finding_keeps_text_item_ids_as_they_are() -> None:
+    """Item ids that are text (also NumPy text) stay as given; NumPy numbers become plain ints."""
+    import numpy as np
+
+    from poam_xl.findings import Finding
+
+    assert Finding("r", "error", "m", item=np.str_("  ")).item == "  "
+    assert type(Finding("r", "error", "m", item=np.int64(7)).item) is int
+    assert Finding("r", "error", "m", item="V-1").item == "V-1"
