@@ -42,7 +42,7 @@ def quick_bound(data: bytes, problems: int = 0, max_rows: int = 10**7) -> SheetS
     guessed (the dimension, else the last row holding a cell tag) and proved by one search for
     any cell tag that does not start ``<c r="`` with a plain reference at or above the guess,
     the widest column read from every cell tag and the error cells counted."""
-    if _PREFIXED.search(data):
+    if _PREFIXED.search(data) or b"\x00" in data[:512]:  # prefixed, or UTF-16/32: tokenize
         return None
     extent, errors = _plain_extent(data, max_rows), {}
     if extent is None:

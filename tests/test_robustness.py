@@ -142,6 +142,10 @@ def test_tokenizer_finds_the_true_extent() -> None:
     scan = _tokenized(prefixed)
     assert scan.errors == {(2, 3): "#N/A"} and scan.uncached == {(2, 4): "1+1"}
     assert quick_bound(prefixed) is None  # prefixed: never the byte bound
+    utf16 = corpus.sheet_xml(b'<row r="9"><c r="ZZ9"><v>1</v></c></row>', "A1:ZZ9").decode()
+    utf16_part = b"\xff\xfe" + utf16.replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16-le")
+    assert quick_bound(utf16_part) is None  # bytes searches cannot read UTF-16: tokenize
+    assert (_tokenized(utf16_part).last_row, _tokenized(utf16_part).last_col) == (9, 702)
     quoted = corpus.sheet_xml(b"<row r='4'><c s='1' r='b4'><v>1</v></c><c><v>2</v></c></row>"
                               b"<row><c><v>3</v></c></row>")
     scan = _tokenized(quoted)
