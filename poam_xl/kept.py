@@ -33,7 +33,15 @@ MINE = ("FedRAMP", "poam-xl")  # the sides the FedRAMP and OSCAL code reads back
 
 
 def text(value: Any) -> str:
-    """A value as tag text: dates ISO, whole floats without '.0'."""
+    """A value as tag text: dates ISO, whole floats without '.0'; blank (None, NaN, spaces) "".
+
+    Text, dates and ints (most values) are turned into text here; ``plain`` takes the rest."""
+    if type(value) is str:  # what plain gives: the text as it is, None ("") when only spaces
+        return value if value.strip() else ""
+    if type(value) is dt.date:
+        return value.isoformat()
+    if type(value) is int:
+        return str(value)
     v = plain(value)
     if v is None:
         return ""
@@ -108,9 +116,15 @@ def _marks(s: str) -> list[re.Match[str]]:
 
 
 def join_tags(plain: str | None, tags: Sequence[Tag]) -> str | None:
-    """Inverse of split_tags."""
+    """Inverse of split_tags: 'plain' and its tags ('[side label] value' lines, label and value
+    escaped: ``_label``, ``_value``) as one text; None when both are empty."""
     lines = [plain] if plain else []
-    lines += [f"[{side} {_label(label)}] {_value(value)}".rstrip() for side, label, value in tags]
+    for side, label, value in tags:  # the checks of _label and _value inline: most need none
+        if "]" in label or "\\" in label or "\n" in label:
+            label = _label(label)
+        if "[" in value:
+            value = _value(value)
+        lines.append(f"[{side} {label}] {value}".rstrip())
     return "\n".join(lines) or None
 
 
@@ -154,6 +168,10 @@ def text_of(value: Any) -> str | None:
         return value.strip() or None
     if value is None:
         return None
+    if type(value) is dt.date:  # text(value), never blank nor spaced
+        return value.isoformat()
+    if type(value) is int:
+        return str(value)
     return text(value).strip() or None
 
 

@@ -1,0 +1,129 @@
+"""The writer's fast paths (kept tag text, eMASS round-trip tags) give what the general rules
+give, on a grid of ordinary and hostile values: text in date fields, formula-looking text,
+full-width signs, control characters, very long text, text item ids, blanks of every kind."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import random
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from poam_xl import kept, records
+from poam_xl.convert import emass_kept
+from poam_xl.values import plain
+
+LONG = "x" * 40_000 + "\n[poam-xl Status] Closed"
+VALUES: list[object] = [
+    None, "", " ", "\t\n", "\u3000", "x", " x ", "Completed", "=1+1", "\uff1d1+1", "+SUM(A1)",
+    "-5", "@x", "\x00nul", "a\x0bb", "TBD", "2026-01-05", "1/5/2026", "4711", " 4711 ", "A-3",
+    "1.10", "[poam-xl Status] Closed", "a\n[column X] y", "]\\", LONG, 0, 1, -7, 2**70, True,
+    False, 0.0, 1.0, 2.5, -0.0, float("nan"), float("inf"), 2.0**60, dt.date(2026, 1, 5),
+    dt.date(1, 1, 1), dt.datetime(2026, 1, 5, 10, 30), dt.datetime(2026, 1, 5),
+    pd.Timestamp("2026-01-05"), pd.NaT, pd.NA, np.int64(3), np.float64(2.0), np.float64("nan"),
+    np.datetime64("2026-01-05"), np.datetime64("NaT"),
+]
+
+
+def _ids(values: list[object]) -> list[str]:
+    return [f"{type(v).__name__}:{str(v)[:12]!r}" for v in values]
+
+
+def old_text(value: object) -> str:
+    """kept.text as it was: everything through values.plain."""
+    v = plain(value)
+    if v is None:
+        return ""
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return str(v)
+
+
+def old_text_of(value: object) -> str | None:
+    if type(value) is str:
+        return value.strip() or None
+    if value is None:
+        return None
+    return old_text(value).strip() or None
+
+
+@pytest.mark.parametrize("value", VALUES, ids=_ids(VALUES))
+def test_tag_text_of_every_kind_of_value_is_what_plain_gives(value: object) -> None:
+    assert kept.text(value) == old_text(value)
+    assert kept.text_of(value) == old_text_of(value)
+    for sub in (type("Str", (str,), {})("x"), type("Int", (int,), {})(5)):  # subclasses: plain
+        assert kept.text(sub) == old_text(sub) and kept.text_of(sub) == old_text_of(sub)
+
+
+def old_join(plain_text: str | None, tags: list[kept.Tag]) -> str | None:
+    lines = [plain_text] if plain_text else []
+    lines += [f"[{side} {kept._label(label)}] {kept._value(value)}".rstrip()
+              for side, label, value in tags]
+    return "\n".join(lines) or None
+
+
+TRICKY = st.sampled_from(["]", "[", "\\", "\n", "[column X] y", "\\[eMASS Y] z", " ", "a", "\x00",
+                          "\uff1d", "=1+1", "\r"])
+TEXT = st.lists(st.one_of(TRICKY, st.text(max_size=5)), max_size=6).map("".join)
+SIDES = st.sampled_from(["FedRAMP", "OSCAL", "eMASS", "poam-xl", "csv", "json", "column"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.none(), TEXT), st.lists(st.tuples(SIDES, TEXT, TEXT), max_size=5))
+def test_join_tags_is_the_line_by_line_rule(plain_text: str | None, tags: list[kept.Tag]) -> None:
+    assert kept.join_tags(plain_text, tags) == old_join(plain_text, tags)
+
+
+def old_dss_tags(rec: dict, miles: list[dict], back: dict, back_miles: list[dict],
+                 carried: frozenset[str] = frozenset()) -> list[kept.Tag]:
+    """emass_kept.dss_tags as it was: every field through records.same."""
+    from poam_xl import model
+
+    tags: list[kept.Tag] = []
+    for key in records.data_keys():
+        a, b = back.get(key), rec.get(key)
+        if a is b or (type(a) is type(b) and type(a) in records.SIMPLE and a == b):
+            continue
+        if key != "comments" and not records.same(a, b):
+            header = model.ITEMS.column(key).header
+            if header not in carried:
+                tags.append(("poam-xl", header, old_text(b)))
+    for k, m in enumerate(miles, start=1):
+        got = back_miles[k - 1] if k <= len(back_miles) else {}
+        for key, header in [(c.key, c.header) for c in model.MILESTONE_COLUMNS[1:]]:
+            a, b = got.get(key), m.get(key)
+            if a is b or (type(a) is type(b) and type(a) in records.SIMPLE and a == b):
+                continue
+            if not records.same(a, b):
+                tags.append(("poam-xl", f"Milestone {k} {header}", old_text(b)))
+    return tags
+
+
+def test_round_trip_tag_text_is_records_same_on_every_pair_of_values() -> None:
+    for back, want in itertools.product(VALUES, VALUES):
+        expected = None if records.same(back, want) else old_text(want)
+        assert emass_kept._tag_text(back, want) == expected, (back, want)
+
+
+def test_dss_tags_are_the_field_by_field_rule() -> None:
+    rnd = random.Random(16)
+    keys = list(records.data_keys())
+    mkeys = ["item_number", "milestone", "planned_date", "status", "completed_date", "changes"]
+    for trial in range(400):
+        def pick() -> object:
+            return rnd.choice(VALUES) if rnd.random() < 0.6 else None
+
+        rec = {k: pick() for k in keys}
+        back = {k: (rec[k] if rnd.random() < 0.5 else pick()) for k in keys if rnd.random() < 0.8}
+        miles = [{k: pick() for k in mkeys} for _ in range(rnd.randrange(4))]
+        back_miles = [{k: (m[k] if rnd.random() < 0.5 else pick()) for k in mkeys[:3]}
+                      for m in miles[: rnd.randrange(len(miles) + 1)]]
+        carried = frozenset(rnd.sample(["Status", "Date Identified", "Item Number"],
+                                       rnd.randrange(3)))
+        got = emass_kept.dss_tags(rec, miles, back, back_miles, carried)
+        assert got == old_dss_tags(rec, miles, back, back_miles, carried), trial
