@@ -84,7 +84,13 @@ def quoted(cell_text: str) -> str:
 
 
 def split_tags(comments: Any) -> tuple[str | None, list[Tag]]:
-    """'plain text\\n[eMASS Severity] High' -> ('plain text', [('eMASS', 'Severity', 'High')])."""
+    """'plain text\\n[eMASS Severity] High' -> ('plain text', [('eMASS', 'Severity', 'High')]).
+
+    The text ``join_tags`` made last, when it splits back into its parts exactly, is not
+    parsed: its parts are returned (a new list)."""
+    joined = _JOINED
+    if comments is joined[0] and comments is not None and _splits_back(joined[2]):
+        return joined[1], list(joined[2])
     if comments is None or not str(comments).strip():
         return None, []
     s = str(comments)
@@ -117,15 +123,39 @@ def _marks(s: str) -> list[re.Match[str]]:
 
 def join_tags(plain: str | None, tags: Sequence[Tag]) -> str | None:
     """Inverse of split_tags: 'plain' and its tags ('[side label] value' lines, label and value
-    escaped: ``_label``, ``_value``) as one text; None when both are empty."""
+    escaped: ``_label``, ``_value``) as one text; None when both are empty.
+
+    The text is remembered with its parts when nothing had to be escaped: ``split_tags`` of
+    that very text object (``pack`` then ``unpack``) returns the parts without parsing, when
+    they split back exactly (``_splits_back``)."""
+    global _JOINED
     lines = [plain] if plain else []
+    exact = plain is None or bool(plain and "[" not in plain and plain == plain.strip())
     for side, label, value in tags:  # the checks of _label and _value inline: most need none
         if "]" in label or "\\" in label or "\n" in label:
-            label = _label(label)
+            label, exact = _label(label), False
         if "[" in value:
-            value = _value(value)
+            value, exact = _value(value), False
         lines.append(f"[{side} {label}] {value}".rstrip())
-    return "\n".join(lines) or None
+    joined = "\n".join(lines) or None
+    if exact and joined is not None:
+        _JOINED = (joined, plain, tuple(tags))
+    return joined
+
+
+_SIDE_NAMES = frozenset(_SIDES.split("|"))
+# the last text join_tags wrote with nothing escaped, its plain part and its tags
+_JOINED: tuple[str | None, str | None, tuple[Tag, ...]] = (None, None, ())
+
+
+def _splits_back(tags: tuple[Tag, ...]) -> bool:
+    """Tags (of a ``join_tags`` text with nothing escaped) that ``split_tags`` reads back as
+    they are: each a (side, label, value) tuple of text, a known side, a label and a value with
+    no space at either end (``split_tags`` strips both), the label not empty."""
+    return all(type(tag) is tuple and len(tag) == 3 and type(tag[0]) is str
+               and tag[0] in _SIDE_NAMES and type(tag[1]) is str and tag[1]
+               and tag[1] == tag[1].strip() and type(tag[2]) is str and tag[2] == tag[2].strip()
+               for tag in tags)
 
 
 def disarm(comments: str | None, stale: Callable[[str], bool]) -> str | None:

@@ -127,3 +127,66 @@ def test_dss_tags_are_the_field_by_field_rule() -> None:
                                        rnd.randrange(3)))
         got = emass_kept.dss_tags(rec, miles, back, back_miles, carried)
         assert got == old_dss_tags(rec, miles, back, back_miles, carried), trial
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.one_of(st.none(), TEXT), st.lists(st.tuples(SIDES | TEXT, TEXT, TEXT), max_size=4))
+def test_the_text_join_tags_remembers_splits_as_parsing_it_does(
+        plain_text: str | None, tags: list[kept.Tag]) -> None:
+    text = kept.join_tags(plain_text, tags)
+    remembered = kept.split_tags(text)
+    parsed = kept.split_tags(None if text is None else (text + ".")[:-1])  # another object
+    assert remembered == parsed
+    assert kept.split_tags(text) == parsed  # asked again: the same answer
+
+
+def test_remembered_parts_are_a_new_list_each_time() -> None:
+    text = kept.join_tags("user text", [("poam-xl", "Status", "Open")])
+    first = kept.split_tags(text)
+    first[1].append(("poam-xl", "Injected", "x"))
+    assert kept.split_tags(text) == ("user text", [("poam-xl", "Status", "Open")])
+    assert kept.split_tags(kept.join_tags(" spaced ", [("poam-xl", " Status", "x ")])) == (
+        "spaced", [("poam-xl", "Status", "x")])  # stripped on the way back: parsed, not remembered
+
+
+def old_records(frame: pd.DataFrame, keys: list[str] | None = None) -> list[dict]:
+    from poam_xl.values import plain_column
+
+    cols = list(frame.columns) if keys is None else [k for k in keys if k in frame.columns]
+    columns = [plain_column(frame[k]) for k in cols]
+    return [dict(zip(cols, row, strict=True)) for row in zip(*columns, strict=True)] if cols else [
+        {} for _ in range(len(frame))]
+
+
+@pytest.mark.parametrize("width", [0, 1, 2, records.NARROW, records.NARROW + 1, 14])
+def test_records_narrow_and_wide_are_the_row_by_row_rule(width: int) -> None:
+    rnd = random.Random(width)
+    rows = 30
+    frame = pd.DataFrame({f"c{j}": [rnd.choice(VALUES) for _ in range(rows)] for j in range(width)},
+                         index=range(5, 5 + rows))
+    frame["d"] = pd.to_datetime([dt.date(2026, 1, 1 + i % 28) for i in range(rows)])
+    frame["n"] = pd.array([i if i % 3 else None for i in range(rows)], dtype="Int64")
+    for keys in (None, [f"c{j}" for j in range(width)][::-1] + ["missing", "n"], ["missing"]):
+        got = records.records(frame, keys)
+        assert got == old_records(frame, keys)
+        assert [list(r) for r in got] == [list(r) for r in old_records(frame, keys)]  # key order
+    assert records.records(frame.iloc[:0]) == []
+
+
+def test_milestones_grouped_by_item_as_item_key_says() -> None:
+    tag = f"[poam-xl {records.ITEM_LABEL}] A-3"
+    numbers = [1, None, None, 1, None, 2, None, 2**40]
+    changes = [None, tag, None, "x", tag, None, "=1+1\n" + tag, None]
+    poam = records.make_poam(
+        [], [{"item_number": n, "milestone": f"m{i}", "changes": c}
+             for i, (n, c) in enumerate(zip(numbers, changes, strict=True))],
+        {}, source="t", sheet="POA&M")
+    expected: dict = {}
+    for rec in records.milestone_records(poam):
+        expected.setdefault(records.item_key(rec, "changes"), []).append(rec)
+    got = records.milestones_by_item(poam)
+    assert [(k, v) for k, v in got.items() if type(k) is not object] == [
+        (k, v) for k, v in expected.items() if type(k) is not object]
+    assert [v for k, v in got.items() if type(k) is object] == [
+        v for k, v in expected.items() if type(k) is object]  # no number, no tag: one each
+    assert got[("text", "A-3")] and got[1] and got[2**40]

@@ -70,10 +70,8 @@ _ITEM_FIELDS = [(key, model.ITEMS.column(key).header) for key in records.data_ke
 
 def report_kept(conv: Conversion, item: Any, tags: list[kept.Tag]) -> None:
     """List each non-blank tagged value in ``conv.dropped`` as kept in Comments."""
-    for _side, label, value in tags:
-        if value:
-            conv.dropped.append({"item": item, "field": label, "value": value,
-                                 "kept_in": "Comments"})
+    conv.dropped.extend([{"item": item, "field": label, "value": value, "kept_in": "Comments"}
+                         for _side, label, value in tags if value])
 
 
 def note_long_comments(conv: Conversion, item: Any, comments: str | None) -> None:

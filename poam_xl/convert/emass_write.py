@@ -21,6 +21,7 @@ from .emass_kept import dss_tags, note_long_comments, report_header, report_kept
 
 BY_LABEL = {f.header.strip(): f for f in L.FIELDS}
 VALIDATED_LAST = 1048576  # the template's validations reach the last row
+NONE_CARRIED: frozenset[str] = frozenset()
 
 
 def _from_tag(f: L.Field, value: str) -> Any:
@@ -36,7 +37,7 @@ def to_items(poam: Poam, conv: Conversion) -> list[dict[str, Any]]:
     for position, rec in enumerate(records.item_records(poam), start=1):
         miles = by_item.get(records.item_key(rec), [])
         user, tags = kept.split_tags(rec.get("comments"))
-        rec = dict(rec, comments=user)
+        rec["comments"] = user  # the records are this loop's own (item_records makes them)
         e = L.to_emass(rec, miles, position)
         others: list[kept.Tag] = []
         for tag in tags:
@@ -55,7 +56,8 @@ def to_items(poam: Poam, conv: Conversion) -> list[dict[str, Any]]:
                 )
         back, back_miles = L.to_model(e, position)
         tagged = dss_tags(rec, miles, back, back_miles,
-                          frozenset(t[1] for t in others if t[0] == "poam-xl"))
+                          frozenset(t[1] for t in others if t[0] == "poam-xl") if others
+                          else NONE_CARRIED)
         report_kept(conv, rec.get("item_number"), tagged)
         e["comments"] = kept.join_tags(user, others + tagged)
         note_long_comments(conv, rec.get("item_number"), e["comments"])
