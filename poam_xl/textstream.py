@@ -130,18 +130,24 @@ _ENDS = {"s": "</t></is></c>", "n": "</v></c>", "b": "</v></c>", "date": "</v></
          "datetime": "</v></c>"}
 
 
-def _rows_xml(st: SheetStream) -> tuple[list[str], int, int]:
-    """The ``<row>`` elements of a stream, its last row and last column (1-based)."""
+def _rows_xml(st: SheetStream, fast: bool = True) -> tuple[list[str], int, int]:
+    """The ``<row>`` elements of a stream, its last row and last column (1-based). ``fast``:
+    text needing no escape, cut or quote prefix takes a shortcut (False: every cell the general
+    way, which the shortcut must equal; the tests compare the two)."""
     styles = _Styles(st.ws)
     letters: dict[int, str] = {}
     shapes: dict[tuple[int, str], tuple[str, str]] = {}  # (format, kind) -> cell XML around
+    plain_text: dict[Any, tuple[str, str]] = {}  # format -> XML around text needing nothing
     out: list[str] = []
     last_col = 0
     first = operator.itemgetter(0)
+    odd_in = _ODD.search
     for r in sorted(st.rows):
         cells = st.rows[r]
-        cells.sort(key=first)
-        parts = [f'<row r="{r}">']
+        if len(cells) > 1:
+            cells.sort(key=first)
+        row = str(r)
+        parts = [f'<row r="{row}">']
         previous = 0
         for col, value, style in cells:
             if col == previous:
@@ -149,7 +155,14 @@ def _rows_xml(st: SheetStream) -> tuple[list[str], int, int]:
             previous = col
             letter = letters.get(col) or letters.setdefault(col, get_column_letter(col))
             if type(value) is str and value:  # most cells: text (the kind _kind gives: "s")
-                odd = _ODD.search(value) is not None  # one scan for the rare cases
+                # the commonest: nothing to escape, cut or mark, not risky, its format known
+                if (fast and value[0] not in _RISKY_FIRST and len(value) <= MAX_TEXT
+                        and "_x" not in value and odd_in(value) is None):
+                    shape = plain_text.get(style)
+                    if shape is not None:
+                        parts.append(f'<c r="{letter}{row}"{shape[0]}{value}{shape[1]}')
+                        continue
+                odd = odd_in(value) is not None  # one scan for the rare cases
                 if odd or len(value) > MAX_TEXT or "_x" in value:
                     value = textcells._fit(st.ws, value, r, col)
                 kind = ("risky" if value[:1] in _RISKY_FIRST and value.lstrip(" ").startswith(RISKY)
@@ -158,7 +171,7 @@ def _rows_xml(st: SheetStream) -> tuple[list[str], int, int]:
                     value = value.translate(_ESCAPE)
                 shape = shapes.get((id(style), kind))
                 if shape is not None:
-                    parts.append(f'<c r="{letter}{r}"{shape[0]}{value}{shape[1]}')
+                    parts.append(f'<c r="{letter}{row}"{shape[0]}{value}{shape[1]}')
                     continue
             else:
                 kind = _kind(value)
@@ -176,7 +189,9 @@ def _rows_xml(st: SheetStream) -> tuple[list[str], int, int]:
                     (attr + "/>", "") if kind == "blank"
                     else (attr + _SHAPES["s" if kind == "risky" else kind],
                           _ENDS["s" if kind == "risky" else kind]))
-            parts.append(f'<c r="{letter}{r}"{shape[0]}{"" if kind == "blank" else value}'
+                if kind == "s" and fast:
+                    plain_text[style] = shape
+            parts.append(f'<c r="{letter}{row}"{shape[0]}{"" if kind == "blank" else value}'
                          f'{shape[1]}')
         last_col = max(last_col, previous)
         parts.append("</row>")

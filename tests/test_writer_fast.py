@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 import random
 
 import numpy as np
@@ -190,3 +191,30 @@ def test_milestones_grouped_by_item_as_item_key_says() -> None:
     assert [v for k, v in got.items() if type(k) is object] == [
         v for k, v in expected.items() if type(k) is object]  # no number, no tag: one each
     assert got[("text", "A-3")] and got[1] and got[2**40]
+
+
+def test_streamed_text_shortcut_writes_what_the_general_way_writes() -> None:
+    import openpyxl
+    from openpyxl.styles import Alignment
+
+    from poam_xl import textcells, textstream
+
+    wrap = textcells.CellStyle(alignment=Alignment(wrap_text=True))
+    date = textcells.CellStyle(alignment=Alignment(wrap_text=True), number_format="mm/dd/yyyy")
+    cells: list[object] = [v for v in VALUES if not isinstance(v, float) or math.isfinite(v)]
+    cells = [v for v in cells if v is None or type(v) in (str, int, bool, dt.date, dt.datetime)]
+    cells += ["\uff1d1+1", " =1", "  plain", "a_x000D_b", "x" * 33_000, "<b>&amp;</b>", "\r", "\t="]
+    rnd = random.Random(7)
+    puts = [(r, c, rnd.choice(cells), rnd.choice([wrap, date, None]))
+            for r in range(2, 60) for c in rnd.sample(range(1, 30), 12)]
+
+    def rows(fast: bool) -> tuple[object, ...]:
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        put = textstream.stream(ws).put
+        for r, c, v, s in puts:
+            put(r, c, v, s)
+        xml = textstream._rows_xml(textstream.stream(ws), fast=fast)
+        return xml, list(wb._cell_styles), textcells.altered(wb)
+
+    assert rows(True) == rows(False)
