@@ -29,6 +29,7 @@ import re
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,12 @@ class SheetStream:
         if value is None and style is None:
             return
         self.rows.setdefault(row, []).append((col, value, style))
+
+    def put_many(self, row: int, cells: Sequence[tuple[int, Any, CellStyle | None]]) -> None:
+        """``put(row, col, value, style)`` for each (col, value, style) of ``cells``, in order."""
+        kept = [cell for cell in cells if cell[1] is not None or cell[2] is not None]
+        if kept:
+            self.rows.setdefault(row, []).extend(kept)
 
     def _materialise(self) -> None:
         for row, cells in self.rows.items():

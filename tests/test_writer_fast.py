@@ -218,3 +218,107 @@ def test_streamed_text_shortcut_writes_what_the_general_way_writes() -> None:
         return xml, list(wb._cell_styles), textcells.altered(wb)
 
     assert rows(True) == rows(False)
+
+
+def test_put_many_fills_the_rows_put_fills_one_by_one() -> None:
+    import openpyxl
+
+    from poam_xl import textstream
+
+    rnd = random.Random(3)
+    styles = [None, object(), object()]
+    batches = [(rnd.randrange(2, 9), [(rnd.randrange(1, 6), rnd.choice([None, "", "x", 0, LONG]),
+                                       rnd.choice(styles)) for _ in range(rnd.randrange(4))])
+               for _ in range(60)]
+    one, many = (textstream.stream(openpyxl.Workbook().active) for _ in range(2))
+    for row, cells in batches:
+        for col, value, style in cells:
+            one.put(row, col, value, style)  # type: ignore[arg-type]
+        many.put_many(row, cells)  # type: ignore[arg-type]
+    assert list(many.rows.items()) == list(one.rows.items())  # rows and cells in the same order
+
+
+def _plain_values() -> list[object]:
+    return [v for v in VALUES if type(v) in (str, int, float, bool, dt.date, dt.datetime, type(None))]
+
+
+def test_emass_rows_are_what_put_cell_by_cell_gave() -> None:
+    import openpyxl
+    from openpyxl.utils import column_index_from_string
+
+    from poam_xl import textstream
+    from poam_xl.convert import emass_write
+    from poam_xl.layouts import emass as L
+
+    rnd = random.Random(5)
+    values = _plain_values()
+    items = []
+    for _ in range(80):
+        e = {f.key: rnd.choice(values) for f in L.FIELDS if f.kind != "lines"}
+        for f in L.FIELDS:
+            if f.kind == "lines":
+                e[f.key] = [rnd.choice(values) for _ in range(rnd.choice([0, 0, 1, 3, 5]))]
+        items.append(e)
+    wb = emass_write.build({}, items)
+    got = list(textstream.stream(wb[L.SHEET]).rows.items())
+    ws = openpyxl.Workbook().active  # the old loop: one put per cell
+    put, row = textstream.stream(ws).put, L.FIRST_ROW
+    for e in items:
+        for f in L.FIELDS:
+            col = column_index_from_string(f.letter)
+            if f.kind == "lines":
+                for k, v in enumerate(e[f.key]):
+                    put(row + k, col, v, emass_write.WRAPPED)
+            elif e.get(f.key) not in (None, ""):
+                dated = f.kind == "date" and isinstance(e[f.key], dt.date)
+                put(row, col, e[f.key], emass_write.WRAPPED_DATE if dated else emass_write.WRAPPED)
+        row += max(1, len(e["milestones"]), len(e["changes"]))
+    assert got == list(textstream.stream(ws).rows.items())
+
+
+def test_fedramp_rows_are_what_put_cell_by_cell_gave() -> None:
+    import openpyxl
+
+    from poam_xl import textstream
+    from poam_xl.convert import fedramp_write
+    from poam_xl.layouts.fedramp import FIELDS, OPEN
+
+    rnd = random.Random(6)
+    rows = [{key: rnd.choice(_plain_values()) for _h, key, _k, _n in FIELDS if rnd.random() < 0.7}
+            for _ in range(80)]
+    wb = openpyxl.Workbook()
+    fedramp_write._poam_sheet(wb.active, OPEN, list(FIELDS), (None,) * 4, rows)
+    got = list(textstream.stream(wb.active).rows.items())
+    ws = openpyxl.Workbook().active
+    put = textstream.stream(ws).put
+    for i, fr in enumerate(rows, start=fedramp_write.FIRST_ROW):
+        for j, (_h, key, kind, _n) in enumerate(FIELDS, start=1):
+            value = fr.get(key)
+            if value is None or value == "":
+                continue
+            put(i, j, value, fedramp_write.DATE_CELL if kind == "date" else fedramp_write.CELL)
+    assert got == list(textstream.stream(ws).rows.items())
+
+
+def test_report_entries_carry_their_direction_last_as_a_copy_would(tmp_path) -> None:
+    from poam_xl.convert import get
+    from poam_xl.convert.run import convert
+    from tests.helpers import make_book
+
+    src = make_book(tmp_path / "s.xlsx", sample=12)
+    csv = tmp_path / "c.csv"
+    convert(src, csv, to="csv", as_of=dt.date(2026, 11, 25))
+    lines = csv.read_text(encoding="utf-8").splitlines()  # a column no field takes: dropped
+    csv.write_text("\n".join([lines[0] + ",Ticket"] + [f"{line},T-{i}" for i, line in
+                                                      enumerate(lines[1:])]) + "\n",
+                   encoding="utf-8")
+    _poam, got = get("csv").read(csv)
+    assert got.dropped and all("direction" not in d for d in got.dropped)
+    conv = convert(csv, tmp_path / "e.xlsx", to="emass", as_of=dt.date(2026, 11, 25))
+    n = len(got.dropped)
+    assert len(conv.dropped) > n
+    assert [d["direction"] for d in conv.dropped] == ["csv->dss"] * n + ["dss->emass"] * (
+        len(conv.dropped) - n)
+    assert [{k: v for k, v in d.items() if k != "direction"} for d in conv.dropped[:n]] == [
+        dict(d) for d in got.dropped]
+    assert all(list(d)[-1] == "direction" for d in conv.dropped)  # the key comes last, as {**d}

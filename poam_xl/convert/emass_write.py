@@ -125,18 +125,27 @@ def build(header: dict[str, Any], items: list[dict[str, Any]]) -> Workbook:
     ws.title = L.SHEET
     _layout(ws, header)
     row = L.FIRST_ROW
-    put = textstream.stream(ws).put  # the item rows: sheet XML in one pass (textstream.save)
-    columns = [(column_index_from_string(f.letter), f) for f in L.FIELDS]
+    stream = textstream.stream(ws)  # the item rows: sheet XML in one pass (textstream.save)
+    columns = [(column_index_from_string(f.letter), f.key, f.kind) for f in L.FIELDS]
     for e in items:
-        n = max(1, len(e["milestones"]), len(e["changes"]))
-        for col, f in columns:
-            if f.kind == "lines":
-                for k, v in enumerate(e[f.key]):
-                    put(row + k, col, v, WRAPPED)
-            elif e.get(f.key) not in (None, ""):
-                dated = f.kind == "date" and isinstance(e[f.key], dt.date)
-                put(row, col, e[f.key], WRAPPED_DATE if dated else WRAPPED)
-        row += n
+        first: list[tuple[int, Any, textcells.CellStyle]] = []  # the item's own row
+        below: list[list[tuple[int, Any, textcells.CellStyle]]] = []  # its lines' next rows
+        for col, key, kind in columns:
+            if kind == "lines":
+                for k, v in enumerate(e[key]):
+                    if k == 0:
+                        first.append((col, v, WRAPPED))
+                        continue
+                    if len(below) < k:
+                        below.append([])
+                    below[k - 1].append((col, v, WRAPPED))
+            elif (value := e.get(key)) not in (None, ""):
+                dated = kind == "date" and isinstance(value, dt.date)
+                first.append((col, value, WRAPPED_DATE if dated else WRAPPED))
+        stream.put_many(row, first)  # the rows as put cell by cell would fill them, in order
+        for k, cells in enumerate(below, start=1):
+            stream.put_many(row + k, cells)
+        row += max(1, len(e["milestones"]), len(e["changes"]))
     textcells.literal_text(ws)
     lookup = wb.create_sheet(L.LOOKUP_SHEET)
     for i, v in enumerate(L.LEVELS, start=2):

@@ -175,15 +175,12 @@ def _poam_sheet(
         c.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         ws.column_dimensions[get_column_letter(j)].width = WIDTHS.get(key, 18)
     ws.column_dimensions["A"].width = 20.83
-    put = textstream.stream(ws).put  # the item rows: sheet XML in one pass (textstream.save)
+    stream = textstream.stream(ws)  # the item rows: sheet XML in one pass (textstream.save)
     columns = [(j, key, DATE_CELL if kind == "date" else CELL)
                for j, (_h, key, kind, _n) in enumerate(fields, start=1)]
-    for i, fr in enumerate(rows, start=FIRST_ROW):
-        for j, key, style in columns:
-            value = fr.get(key)
-            if value is None or value == "":
-                continue
-            put(i, j, value, style)  # text stays text (issue 14)
+    for i, fr in enumerate(rows, start=FIRST_ROW):  # text stays text (issue 14)
+        stream.put_many(i, [(j, value, style) for j, key, style in columns
+                            if (value := fr.get(key)) is not None and value != ""])
     _validations(ws, fields, FIRST_ROW + max(MIN_ROWS, len(rows) + 1000))
     ws.row_dimensions[5].height = 45
     if sheet in (OPEN, CLOSED):
