@@ -35,10 +35,10 @@ EXTRAS = [None, {}, {"CAGE Code": "1ABC2", "DSS UID": " ", "Last Review Date": D
 PLAIN = [v for v in VALUES if type(v) in (str, int, float, bool, dt.date, dt.datetime, type(None))]
 
 
-def _outcome(fn, *args):
+def _outcome(fn, *args, **options):
     """What ``fn(*args)`` returns, or the type of what it raises (both ways must agree)."""
     try:
-        return fn(*args)
+        return fn(*args, **options)
     except Exception as exc:  # noqa: BLE001 - compared, not hidden
         return type(exc)
 
@@ -124,3 +124,27 @@ def test_the_read_back_labels_cover_every_label_base_dss_reads() -> None:
         if label not in fedramp_rows._READ_BACK:
             assert {k: v for k, v in derived.items() if k != "comments"} == {
                 k: v for k, v in plain.items() if k != "comments"}, label
+
+
+def test_rows_and_read_back_of_tagless_records_are_base_fedramp_and_base_dss() -> None:
+    from poam_xl.layouts.fedramp import DSS_ONLY, SHEETS
+
+    rnd = random.Random(11)
+    for trial in range(1500):
+        rec = _record(rnd)
+        miles = [_milestone(rnd) for _ in range(rnd.choice([0, 1, 3]))]
+        row = _outcome(fedramp_rows._row, dict(rec), miles)
+        assert row == _outcome(fedramp_records.base_fedramp, dict(rec), miles), trial
+        if not isinstance(row, tuple):
+            continue
+        fr, sheet = row
+        for where in (sheet, *SHEETS):
+            if not isinstance(fr.get("comments"), str) or "[" not in fr["comments"]:
+                full = _outcome(fedramp_records.base_dss, {**fr, "comments": None}, where,
+                                milestones=False)
+                back = _outcome(fedramp_rows._back, fr, where)
+                if isinstance(full, tuple):
+                    assert {k: full[0].get(k) for k in DSS_ONLY} == {
+                        k: back.get(k) for k in DSS_ONLY}, trial
+                else:
+                    assert back == full, trial

@@ -8,7 +8,10 @@ two costly steps done the short way, the same row, sheet and kept fields for eve
   reads the row back without first packing the other kept fields into its Comments and
   parsing them out again, when none of them is a label ``base_dss`` reads (the header fields
   kept on the first item, Milestone Records: read only with the milestones, not asked for
-  here) and the row's own Comments hold no tag.
+  here) and the row's own Comments hold no tag;
+- a record whose Comments hold no tag (most) is turned into its row and read back by
+  ``base_fedramp`` and ``base_dss`` as they go for an empty kept block (``_row``, ``_back``):
+  no tag to look up for each FedRAMP field. Any other record takes them as they are.
 
 ``tests/test_fedramp_rows.py`` compares it with ``to_fedramp`` on a grid of hostile records.
 """
@@ -18,15 +21,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .. import kept
+from .. import dates, kept, model
 from ..layouts import fedramp_records as records
 from ..layouts.fedramp import (
+    CLOSED,
     DIRECT,
     DSS_LABEL,
     DSS_ONLY,
     LABEL,
     MILESTONE_LABEL,
+    ONLY,
+    OPEN,
     SHEET_LABEL,
+    TO_FEDRAMP_RISK,
+    YES_NO_PENDING,
     format_milestones,
     milestone_pairs,
     parse_milestones,
@@ -52,12 +60,59 @@ def milestone_json(miles: list[dict[str, Any]]) -> str:
     return "[" + ", ".join(out) + "]"
 
 
+_NO_FIELDS = dict.fromkeys(ONLY)  # base_fedramp's FedRAMP-only fields from an empty block
+_CLOSED = model.CLOSED_STATUSES
+
+
+def _row(rec: dict[str, Any], miles: list[dict[str, Any]]) -> tuple[dict[str, Any], str]:
+    """``records.base_fedramp(rec, miles)``: its steps for an empty kept block when the
+    record's Comments hold no tag (no "["), else base_fedramp itself."""
+    comments = rec.get("comments")
+    if comments is not None and (type(comments) is not str or "[" in comments):
+        return records.base_fedramp(rec, miles)
+    fr: dict[str, Any] = {k: rec.get(k) for k in DIRECT}
+    fr["comments"] = comments.strip() or None if comments is not None else None
+    fr.update(_NO_FIELDS)
+    desc = (rec.get("description") or "").strip()
+    if rec.get("item_number") is not None:
+        fr["fr_poam_id"] = f"V-{rec['item_number']}"
+    if desc:
+        fr["fr_weakness_name"] = desc.split("\n")[0][:100]
+    fr["fr_detector_source"] = rec.get("how_identified")
+    fr["fr_original_risk"] = TO_FEDRAMP_RISK.get(rec.get("risk_level") or "")
+    closed = rec.get("status") in _CLOSED
+    if closed:
+        done = rec.get("completion_date")  # text ("TBD") goes into the cell as it is
+        fr["fr_status_date"] = done if isinstance(done, str) else dates.as_date(done)
+    if rec.get("closure_reason") == "False Positive":
+        fr["fr_false_positive"] = "Yes"
+    fr["fr_planned_milestones"] = format_milestones(miles)
+    return fr, CLOSED if closed else OPEN
+
+
+def _back(fr: dict[str, Any], sheet: str) -> dict[str, Any]:
+    """The DSS-only fields ``records.base_dss(fr, sheet, milestones=False)`` derives from a row
+    whose Comments hold no tag: Item Number, Status, Risk Level, How Identified, Completion
+    Date, Closure Reason (the others it leaves out)."""
+    closed = sheet == CLOSED
+    fp = model.canonical_choice(fr.get("fr_false_positive"), YES_NO_PENDING) == "Yes"
+    return {
+        "status": "Closed" if closed else "Open",
+        "risk_level": model.canonical_choice(fr.get("fr_original_risk"), model.RISK_LEVELS,
+                                             model.RISK_SYNONYMS),
+        "how_identified": records.how_identified(fr.get("fr_detector_source")),
+        "completion_date": fr.get("fr_status_date") if closed else None,
+        "closure_reason": ("False Positive" if fp else "Remediated") if closed else None,
+        "item_number": records._number(fr.get("fr_poam_id")),
+    }
+
+
 def to_fedramp(rec: dict[str, Any], miles: list[dict[str, Any]],
                extra: dict[str, Any] | None = None
                ) -> tuple[dict[str, Any], str, dict[str, str | None]]:
     """What ``layouts.fedramp_records.to_fedramp(rec, miles, extra)`` returns: (FedRAMP row whose
     Comments keep every DSS-only field, sheet, label -> the text its tag holds)."""
-    fr, sheet = records.base_fedramp(rec, miles)
+    fr, sheet = _row(rec, miles)
     fields: dict[str, Any] = {k: v for k, v in (extra or {}).items() if kept.text_of(v)}
     for key in DSS_ONLY:
         if rec.get(key) is not None and not (isinstance(rec[key], float) and rec[key] != rec[key]):
@@ -71,7 +126,7 @@ def to_fedramp(rec: dict[str, Any], miles: list[dict[str, Any]],
     def back(rest: dict[str, Any]) -> dict[str, Any]:
         if (user is None or "[" not in user) and _READ_BACK.isdisjoint(rest):
             # no tag base_dss would read: packed or not, it derives the same
-            return records.base_dss({**fr, "comments": None}, sheet, milestones=False)[0]
+            return _back(fr, sheet)
         return records.base_dss({**fr, "comments": records.pack(user, rest)}, sheet,
                                 milestones=False)[0]
 
