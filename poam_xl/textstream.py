@@ -149,6 +149,7 @@ def _rows_xml(st: SheetStream, fast: bool = True) -> tuple[list[str], int, int]:
     last_col = 0
     first = operator.itemgetter(0)
     odd_in = _ODD.search
+    serials: dict[dt.date, str] = {}  # a date (exactly: no datetime) -> its serial as written
     for r in sorted(st.rows):
         cells = st.rows[r]
         if len(cells) > 1:
@@ -186,6 +187,11 @@ def _rows_xml(st: SheetStream, fast: bool = True) -> tuple[list[str], int, int]:
                     value = repr(value)
                 elif kind == "b":
                     value = "1" if value else "0"
+                elif kind == "date":  # its serial, worked out once per day
+                    serial = serials.get(value)
+                    if serial is None:
+                        serial = serials[value] = repr(to_excel(value))
+                    value = serial
                 elif kind != "blank":
                     value = repr(to_excel(value))
             shape = shapes.get((id(style), kind))

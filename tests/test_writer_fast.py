@@ -322,3 +322,30 @@ def test_report_entries_carry_their_direction_last_as_a_copy_would(tmp_path) -> 
     assert [{k: v for k, v in d.items() if k != "direction"} for d in conv.dropped[:n]] == [
         dict(d) for d in got.dropped]
     assert all(list(d)[-1] == "direction" for d in conv.dropped)  # the key comes last, as {**d}
+
+
+def test_streamed_date_serials_are_worked_out_as_to_excel_does() -> None:
+    import re
+
+    import openpyxl
+    from openpyxl.utils.datetime import to_excel
+
+    from poam_xl import textstream
+
+    days = [dt.date(1900, 1, 1), dt.date(1900, 2, 28), dt.date(1900, 3, 1), dt.date(2026, 1, 5),
+            dt.date(1, 1, 1), dt.date(9999, 12, 31), dt.date(1899, 12, 31)]
+    values: list[object] = days + [dt.datetime(2026, 1, 5), dt.datetime(2026, 1, 5, 12),
+                                   dt.datetime(1900, 3, 1, 6)]
+    ws = openpyxl.Workbook().active
+    put = textstream.stream(ws).put
+    cells = [(r, c, random.Random(r * 31 + c).choice(values)) for r in range(2, 40)
+             for c in range(1, 6)]
+    for r, c, v in cells:
+        put(r, c, v)
+    rows, _last_row, _last_col = textstream._rows_xml(textstream.stream(ws))
+    written = re.findall(r'<c r="([A-Z]+)(\d+)"[^>]*><v>([^<]*)</v>', "".join(rows))
+    assert len(written) == len(cells)
+    from openpyxl.utils import get_column_letter
+
+    expected = {(get_column_letter(c), str(r)): repr(to_excel(v)) for r, c, v in cells}
+    assert {(col, row): v for col, row, v in written} == expected
