@@ -148,3 +148,12 @@ def test_rows_and_read_back_of_tagless_records_are_base_fedramp_and_base_dss() -
                         k: back.get(k) for k in DSS_ONLY}, trial
                 else:
                     assert back == full, trial
+
+
+def test_planned_milestones_text_is_format_milestones() -> None:
+    from poam_xl.layouts.fedramp import format_milestones
+
+    rnd = random.Random(12)
+    for _ in range(2000):
+        miles = [_milestone(rnd) for _ in range(rnd.randrange(5))]
+        assert _outcome(fedramp_rows._planned, miles) == _outcome(format_milestones, miles)

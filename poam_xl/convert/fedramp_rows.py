@@ -18,6 +18,7 @@ two costly steps done the short way, the same row, sheet and kept fields for eve
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -86,8 +87,20 @@ def _row(rec: dict[str, Any], miles: list[dict[str, Any]]) -> tuple[dict[str, An
         fr["fr_status_date"] = done if isinstance(done, str) else dates.as_date(done)
     if rec.get("closure_reason") == "False Positive":
         fr["fr_false_positive"] = "Yes"
-    fr["fr_planned_milestones"] = format_milestones(miles)
+    fr["fr_planned_milestones"] = _planned(miles)
     return fr, CLOSED if closed else OPEN
+
+
+def _planned(miles: list[dict[str, Any]]) -> str | None:
+    """``layouts.fedramp.format_milestones(miles)``: a planned date that is a date (most) taken
+    as it is, what ``dates.as_date`` gives it."""
+    parts = []
+    for i, m in enumerate(miles, start=1):
+        day = m.get("planned_date")
+        d = day if type(day) is dt.date else dates.as_date(day)
+        text = (m.get("milestone") or "").strip()
+        parts.append(f"({i}) {d.isoformat()}: {text}" if d else f"({i}) {text}")
+    return "\n\n".join(parts) or None
 
 
 def _back(fr: dict[str, Any], sheet: str) -> dict[str, Any]:

@@ -100,27 +100,20 @@ def build(poam: Any, *, revision: int = 5) -> tuple[Workbook, Conversion]:
     header = dict(poam.header)
     impact = header.get("Impact Level")
     rows: dict[str, list[dict[str, Any]]] = {s: [] for s in SHEETS}
+    first_extra = {  # header fields with no FedRAMP cell: kept on the first item
+        label: header[key] for key, label in HEAD_ONLY.items() if kept.text_of(header.get(key))
+    }
     for i, rec in enumerate(items):
-        extra = {
-            label: header[key]
-            for key, label in HEAD_ONLY.items()
-            if i == 0 and kept.text_of(header.get(key))
-        }
+        extra = first_extra if i == 0 else {}
         mine = by_item.get(records.item_key(rec), [])
         fr, sheet, labels = to_fedramp(rec, mine, extra)
         if revision < 5 and fr.get("fr_service_name"):  # Rev4 has no Service Name column
             fr["comments"] = pack(fr["comments"], {"Service Name": fr["fr_service_name"]})
             labels["Service Name"] = kept.text_of(fr["fr_service_name"])
         rows[sheet].append(fr)
-        for label, value in labels.items():
-            conv.dropped.append(
-                {
-                    "item": rec.get("item_number"),
-                    "field": label,
-                    "value": value,
-                    "kept_in": "Comments",
-                }
-            )
+        item = rec.get("item_number")
+        conv.dropped.extend([{"item": item, "field": label, "value": value, "kept_in": "Comments"}
+                             for label, value in labels.items()])
     if not items:
         for key, label in HEAD_ONLY.items():
             if header.get(key):
