@@ -29,7 +29,7 @@ import re
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,7 @@ from openpyxl.cell import Cell
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.datetime import to_excel
 
-from . import textcells
+from . import streamzip, textcells
 from .textcells import MAX_TEXT, RISKY, CellStyle
 
 __all__ = ["SheetStream", "save", "stream"]
@@ -137,15 +137,18 @@ _ENDS = {"s": "</t></is></c>", "n": "</v></c>", "b": "</v></c>", "date": "</v></
          "datetime": "</v></c>"}
 
 
-def _rows_xml(st: SheetStream, fast: bool = True) -> tuple[list[str], int, int]:
+def _rows_xml(st: SheetStream, fast: bool = True, sink: Callable[[bytes], None] | None = None
+              ) -> tuple[list[str], int, int]:
     """The ``<row>`` elements of a stream, its last row and last column (1-based). ``fast``:
     text needing no escape, cut or quote prefix takes a shortcut (False: every cell the general
-    way, which the shortcut must equal; the tests compare the two)."""
+    way, which the shortcut must equal; the tests compare the two). ``sink``: given the rows
+    as UTF-8 as they are made, about CHUNK characters at a time (then none are returned)."""
     styles = _Styles(st.ws)
     letters: dict[int, str] = {}
     shapes: dict[tuple[int, str], tuple[str, str]] = {}  # (format, kind) -> cell XML around
     plain_text: dict[Any, tuple[str, str]] = {}  # format -> XML around text needing nothing
     out: list[str] = []
+    pending = 0  # characters in out
     last_col = 0
     first = operator.itemgetter(0)
     odd_in = _ODD.search
@@ -208,8 +211,21 @@ def _rows_xml(st: SheetStream, fast: bool = True) -> tuple[list[str], int, int]:
                          f'{shape[1]}')
         last_col = max(last_col, previous)
         parts.append("</row>")
-        out.append("".join(parts))
+        out.append(xml := "".join(parts))
+        if sink is not None:
+            pending += len(xml)
+            if pending >= CHUNK:
+                sink("".join(out).encode())
+                out, pending = [], 0
+    if sink is not None and out:
+        sink("".join(out).encode())
+        out = []
     return out, max(st.rows), last_col
+
+
+# characters of rows joined, encoded and deflated at a time: a few chunks a sheet, so the
+# worker seldom waits for the interpreter lock between them (one chunk: ~10 ms of zlib)
+CHUNK = 4_000_000
 
 
 def _openpyxl_rows(ws: Any) -> int:
@@ -225,33 +241,43 @@ _DIMENSION = re.compile(rb'<dimension ref="([^"]*)"\s*/>')
 
 
 def save(wb: Any, path: str | Path) -> None:
-    """Save openpyxl workbook ``wb`` at ``path`` with every sheet's streamed rows.
+    """Save openpyxl workbook ``wb`` at ``path`` with every sheet's streamed rows (deflated in a
+    worker thread as they are made: ``streamzip``).
 
     Raises what ``Workbook.save`` raises (OSError)."""
-    ready: dict[str, tuple[list[str], int, int]] = {}
-    for ws in wb.worksheets:
-        st = ws.__dict__.get(_KEY)
-        if st is None or not st.rows:
-            continue
-        cut, replaced = (list(ws.__dict__.get(k, [])) for k in ("_poam_cuts", "_poam_replaced"))
-        try:
-            if min(st.rows) <= _openpyxl_rows(ws):
-                raise _Unstreamable
-            xml = _rows_xml(st)
-        except _Unstreamable:
-            for k, before in (("_poam_cuts", cut), ("_poam_replaced", replaced)):
-                ws.__dict__[k] = before  # recorded again by textcells.put
-            st._materialise()
-            continue
-        ready[ws.title] = xml
-        st.rows = {}
-    wb.save(path)
-    if ready:
-        _splice(Path(path), {ws.path.lstrip("/"): ready[ws.title]
-                             for ws in wb.worksheets if ws.title in ready})
+    ready: dict[str, tuple[streamzip.Deflater, int, int]] = {}
+    try:
+        for ws in wb.worksheets:
+            st = ws.__dict__.get(_KEY)
+            if st is None or not st.rows:
+                continue
+            cut, replaced = (list(ws.__dict__.get(k, [])) for k in ("_poam_cuts", "_poam_replaced"))
+            deflater = streamzip.Deflater(SPLICE_LEVEL)
+            try:
+                if min(st.rows) <= _openpyxl_rows(ws):
+                    raise _Unstreamable
+                _rows, last_row, last_col = _rows_xml(st, sink=deflater.add)
+            except _Unstreamable:
+                deflater.close()
+                for k, before in (("_poam_cuts", cut), ("_poam_replaced", replaced)):
+                    ws.__dict__[k] = before  # recorded again by textcells.put
+                st._materialise()
+                continue
+            except BaseException:
+                deflater.close()
+                raise
+            ready[ws.title] = (deflater, last_row, last_col)
+            st.rows = {}
+        wb.save(path)
+        if ready:
+            _splice(Path(path), {ws.path.lstrip("/"): ready[ws.title]
+                                 for ws in wb.worksheets if ws.title in ready})
+    finally:
+        for deflater, _row, _col in ready.values():
+            deflater.close()  # stopped already unless something failed on the way
 
 
-def _splice(path: Path, parts: dict[str, tuple[list[str], int, int]]) -> None:
+def _splice(path: Path, parts: dict[str, tuple[streamzip.Deflater, int, int]]) -> None:
     """Put each part's rows at the end of its ``<sheetData>`` (rewriting the package)."""
     fd, name = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
     try:
@@ -263,7 +289,8 @@ def _splice(path: Path, parts: dict[str, tuple[list[str], int, int]]) -> None:
     shutil.move(name, path)
 
 
-def _copy_spliced(path: Path, fd: int, parts: dict[str, tuple[list[str], int, int]]) -> None:
+def _copy_spliced(path: Path, fd: int, parts: dict[str, tuple[streamzip.Deflater, int, int]]
+                  ) -> None:
     with open(fd, "wb") as fh, zipfile.ZipFile(path) as zin, \
             zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED, compresslevel=SPLICE_LEVEL) as zout:
         for info in zin.infolist():
@@ -271,20 +298,16 @@ def _copy_spliced(path: Path, fd: int, parts: dict[str, tuple[list[str], int, in
             if info.filename not in parts:
                 zout.writestr(info, data)
                 continue
-            rows, last_row, last_col = parts[info.filename]
+            deflater, last_row, last_col = parts[info.filename]
             data = _DIMENSION.sub(functools.partial(_grown, last_row=last_row, last_col=last_col),
                                   data, count=1)
             at = _SHEET_DATA.search(data)
             if at is None:
                 raise ValueError(f"{info.filename}: no sheetData")  # openpyxl always writes it
-            with zout.open(info.filename, "w") as out:
-                out.write(data[: at.start()])
-                out.write(b"<sheetData>" if at.group().startswith(b"<sheetData") and
-                          at.group().endswith(b"/>") else b"")
-                for k in range(0, len(rows), 2000):
-                    out.write("".join(rows[k:k + 2000]).encode())
-                out.write(b"</sheetData>")
-                out.write(data[at.end():])
+            opened = at.group().startswith(b"<sheetData") and at.group().endswith(b"/>")
+            streamzip.write_part(zout, fh, info.filename,
+                                 data[: at.start()] + (b"<sheetData>" if opened else b""),
+                                 deflater, b"</sheetData>" + data[at.end():])
 
 
 def _grown(m: re.Match[bytes], last_row: int, last_col: int) -> bytes:
