@@ -27,9 +27,12 @@ def dss_tags(rec: dict[str, Any], miles: list[dict[str, Any]], back: dict[str, A
     (``records.same`` decides; ``_tag_text`` answers the most common cases without it.)"""
     tags: list[kept.Tag] = []
     get = back.get
+    simple = _SIMPLE
     for key, header in _ITEM_FIELDS:
         a, b = get(key), rec.get(key)
-        if a is not b and header not in carried:
+        if a is b or (type(a) is type(b) and type(a) in simple and a == b):  # _tag_text's first
+            continue
+        if header not in carried:
             text = _tag_text(a, b)
             if text is not None:
                 tags.append(("poam-xl", header, text))
@@ -37,7 +40,7 @@ def dss_tags(rec: dict[str, Any], miles: list[dict[str, Any]], back: dict[str, A
         get = back_miles[k - 1].get if k <= len(back_miles) else _NOTHING.get
         for key, header in _MILESTONE_FIELDS:
             a, b = get(key), m.get(key)
-            if a is not b:
+            if a is not b and not (type(a) is type(b) and type(a) in simple and a == b):
                 text = _tag_text(a, b)
                 if text is not None:
                     tags.append(("poam-xl", f"Milestone {k} {header}", text))
