@@ -146,7 +146,7 @@ def _rows_xml(st: SheetStream, fast: bool = True, sink: Callable[[bytes], None] 
     styles = _Styles(st.ws)
     letters: dict[int, str] = {}
     shapes: dict[tuple[int, str], tuple[str, str]] = {}  # (format, kind) -> cell XML around
-    plain_text: dict[Any, tuple[str, str]] = {}  # format -> XML around text needing nothing
+    plain_text: dict[int, tuple[str, str]] = {}  # id(format) -> XML around text needing nothing
     out: list[str] = []
     pending = 0  # characters in out
     last_col = 0
@@ -169,7 +169,7 @@ def _rows_xml(st: SheetStream, fast: bool = True, sink: Callable[[bytes], None] 
                 # the commonest: nothing to escape, cut or mark, not risky, its format known
                 if (fast and value[0] not in _RISKY_FIRST and len(value) <= MAX_TEXT
                         and "_x" not in value and odd_in(value) is None):
-                    shape = plain_text.get(style)
+                    shape = plain_text.get(id(style))
                     if shape is not None:
                         parts.append(f'<c r="{letter}{row}"{shape[0]}{value}{shape[1]}')
                         continue
@@ -206,7 +206,7 @@ def _rows_xml(st: SheetStream, fast: bool = True, sink: Callable[[bytes], None] 
                     else (attr + _SHAPES["s" if kind == "risky" else kind],
                           _ENDS["s" if kind == "risky" else kind]))
                 if kind == "s" and fast:
-                    plain_text[style] = shape
+                    plain_text[id(style)] = shape
             parts.append(f'<c r="{letter}{row}"{shape[0]}{"" if kind == "blank" else value}'
                          f'{shape[1]}')
         last_col = max(last_col, previous)

@@ -34,8 +34,9 @@ def _book(path: Path, rows: int) -> Path:
 def _entries(path: Path) -> list[tuple[object, ...]]:
     with zipfile.ZipFile(path) as z:
         assert z.testzip() is None  # every CRC-32 right
-        return [(i.filename, i.date_time, i.external_attr, i.flag_bits, i.compress_type,
-                 i.file_size, i.CRC, i.extract_version, z.read(i)) for i in z.infolist()
+        return [(i.filename, i.date_time if "worksheets" in i.filename else None,  # saved at
+                 i.external_attr, i.flag_bits, i.compress_type, i.file_size, i.CRC,
+                 i.extract_version, z.read(i)) for i in z.infolist()
                 if i.filename != "docProps/core.xml"]  # the time of saving
 
 
