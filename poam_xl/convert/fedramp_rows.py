@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Any
 
 from .. import dates, kept, model
@@ -39,7 +40,9 @@ from ..layouts.fedramp import (
     format_milestones,
     milestone_pairs,
     parse_milestones,
+    side,
 )
+from ..records import SIMPLE
 
 _ENCODE = json.encoder.encode_basestring  # what dumps(ensure_ascii=False) escapes strings with
 _MILESTONE_KEYS = ("milestone", "planned_date", "status", "completed_date", "changes")
@@ -55,8 +58,17 @@ def milestone_json(miles: list[dict[str, Any]]) -> str:
     text_of = kept.text_of
     out = []
     for m in miles:
-        pairs = [f'"{key}": {_ENCODE(text)}' for key in _MILESTONE_KEYS
-                 if (text := text_of(m.get(key)))]
+        pairs = []
+        for key in _MILESTONE_KEYS:
+            value = m.get(key)
+            if value is None:
+                continue
+            if type(value) is dt.date:  # text_of gives its ISO form: nothing for JSON to escape
+                pairs.append(f'"{key}": "{value.isoformat()}"')
+                continue
+            text = value.strip() if type(value) is str else text_of(value)  # text_of, inline
+            if text:
+                pairs.append(f'"{key}": {_ENCODE(text)}')
         out.append("{" + ", ".join(pairs) + "}")
     return "[" + ", ".join(out) + "]"
 
@@ -143,10 +155,35 @@ def to_fedramp(rec: dict[str, Any], miles: list[dict[str, Any]],
         return records.base_dss({**fr, "comments": records.pack(user, rest)}, sheet,
                                 milestones=False)[0]
 
-    fields = records._without_derivable(fields, _DSS_ONLY_LABELS, rec, back)
+    fields = _without_derivable(fields, rec, back)
     comments = rec.get("comments")
     if comments and "[" in comments:  # tags only: most Comments hold none
         for label, text in records._unclaimed(kept.unpack(comments)[1], rec, DIRECT).items():
             fields.setdefault(label, text)
-    fr["comments"] = records.pack(fr["comments"], fields)
-    return fr, sheet, {label: kept.text_of(value) for label, value in fields.items()}
+    texts = {label: kept.text_of(value) for label, value in fields.items()}
+    # records.pack(fr["comments"], fields), each text worked out once
+    fr["comments"] = kept.join_tags((fr["comments"] or "").strip() or None,
+                                    [(side(label), label, text) for label, text in texts.items()
+                                     if text is not None])
+    return fr, sheet, texts
+
+
+def _without_derivable(fields: dict[str, Any], want: dict[str, Any],
+                       back: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
+    """``records._without_derivable(fields, <the DSS-only labels>, want, back)``: ``fields``
+    less each DSS-only label whose value reading the row back (``back``) derives again, equal
+    as ``records._same`` says (its first check inline)."""
+    present = {label: key for label, key in _DSS_ONLY_LABELS.items() if label in fields}
+    if not present:
+        return fields
+    derived = back({k: v for k, v in fields.items() if k not in present})
+    same = records._same
+    out = {}
+    for label, value in fields.items():
+        key = present.get(label)
+        if key is not None:
+            a, b = derived.get(key), want.get(key)
+            if a is b or (type(a) is type(b) and type(a) in SIMPLE and a == b) or same(a, b):
+                continue
+        out[label] = value
+    return out
