@@ -24,24 +24,36 @@ LIMIT = 1 << 30  # a part this big (uncompressed or not) goes the plain way: no 
 
 
 class Deflater:
-    """Raw deflate (zlib ``wbits=-15``) of the chunks given to :meth:`add`, in a worker
-    thread; ``chunks`` keeps them (the CRC-32 is worked out once the part's start is known)."""
+    """Raw deflate (zlib ``wbits=-15``) of the chunks given to :meth:`add`, in a worker thread
+    (started by the first chunk: a part of one chunk is deflated where it is finished);
+    ``chunks`` keeps them (the CRC-32 is worked out once the part's start is known)."""
 
     def __init__(self, level: int) -> None:
         self.level = level
         self.chunks: list[bytes] = []
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="poam-deflate")
+        self._pool: ThreadPoolExecutor | None = None
         self._zlib = zlib.compressobj(level, zlib.DEFLATED, -15)
         self._runs: list[Future[bytes]] = []
 
+    @property
+    def started(self) -> bool:
+        """Whether a chunk went to the worker (then the rest had best follow at once)."""
+        return self._pool is not None
+
     def add(self, chunk: bytes) -> None:
         """Compress ``chunk`` after the ones before it (returns at once)."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="poam-deflate")
         self.chunks.append(chunk)
         self._runs.append(self._pool.submit(self._zlib.compress, chunk))
 
-    def rows(self) -> bytes:
-        """The deflated chunks, ended with a sync flush; stops the worker."""
+    def rows(self, last: bytes = b"") -> bytes:
+        """The deflated chunks and ``last``, ended with a sync flush; stops the worker."""
+        self.chunks.append(last)
         try:
+            if self._pool is None:  # one chunk: nothing to overlap
+                return self._zlib.compress(last) + self._zlib.flush(zlib.Z_SYNC_FLUSH)
+            self._runs.append(self._pool.submit(self._zlib.compress, last))
             self._runs.append(self._pool.submit(self._zlib.flush, zlib.Z_SYNC_FLUSH))
             return b"".join(run.result() for run in self._runs)
         finally:
@@ -49,15 +61,16 @@ class Deflater:
 
     def close(self) -> None:
         """Stop the worker (what was not compressed yet is dropped)."""
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def write_part(zout: zipfile.ZipFile, fh: BinaryIO, name: str, head: bytes,
-               deflater: Deflater, tail: bytes) -> None:
-    """Write the part ``head`` + the deflater's chunks + ``tail`` as entry ``name`` of
-    ``zout`` (whose file is ``fh``). A file that cannot seek, or a part of a gigabyte or more,
-    is written through ``zout.open`` instead (deflated there in one go)."""
-    rows = deflater.rows()
+               deflater: Deflater, last: bytes, tail: bytes) -> None:
+    """Write the part ``head`` + the deflater's chunks + ``last`` + ``tail`` as entry ``name``
+    of ``zout`` (whose file is ``fh``). A file that cannot seek, or a part of a gigabyte or
+    more, is written through ``zout.open`` instead (deflated there in one go)."""
+    rows = deflater.rows(last)
     size = len(head) + sum(map(len, deflater.chunks)) + len(tail)
     if not fh.seekable() or size >= LIMIT or len(rows) >= LIMIT:
         with zout.open(name, "w") as out:

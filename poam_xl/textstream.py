@@ -142,7 +142,7 @@ def _rows_xml(st: SheetStream, fast: bool = True, sink: Callable[[bytes], None] 
     """The ``<row>`` elements of a stream, its last row and last column (1-based). ``fast``:
     text needing no escape, cut or quote prefix takes a shortcut (False: every cell the general
     way, which the shortcut must equal; the tests compare the two). ``sink``: given the rows
-    as UTF-8 as they are made, about CHUNK characters at a time (then none are returned)."""
+    as UTF-8 as they are made, CHUNK characters or more at a time (the rest are returned)."""
     styles = _Styles(st.ws)
     letters: dict[int, str] = {}
     shapes: dict[tuple[int, str], tuple[str, str]] = {}  # (format, kind) -> cell XML around
@@ -217,9 +217,6 @@ def _rows_xml(st: SheetStream, fast: bool = True, sink: Callable[[bytes], None] 
             if pending >= CHUNK:
                 sink("".join(out).encode())
                 out, pending = [], 0
-    if sink is not None and out:
-        sink("".join(out).encode())
-        out = []
     return out, max(st.rows), last_col
 
 
@@ -245,7 +242,7 @@ def save(wb: Any, path: str | Path) -> None:
     worker thread as they are made: ``streamzip``).
 
     Raises what ``Workbook.save`` raises (OSError)."""
-    ready: dict[str, tuple[streamzip.Deflater, int, int]] = {}
+    ready: dict[str, tuple[streamzip.Deflater, list[str], int, int]] = {}
     try:
         for ws in wb.worksheets:
             st = ws.__dict__.get(_KEY)
@@ -256,7 +253,10 @@ def save(wb: Any, path: str | Path) -> None:
             try:
                 if min(st.rows) <= _openpyxl_rows(ws):
                     raise _Unstreamable
-                _rows, last_row, last_col = _rows_xml(st, sink=deflater.add)
+                rest, last_row, last_col = _rows_xml(st, sink=deflater.add)
+                if deflater.started and rest:  # deflated while the workbook is saved
+                    deflater.add("".join(rest).encode())
+                    rest = []
             except _Unstreamable:
                 deflater.close()
                 for k, before in (("_poam_cuts", cut), ("_poam_replaced", replaced)):
@@ -266,18 +266,19 @@ def save(wb: Any, path: str | Path) -> None:
             except BaseException:
                 deflater.close()
                 raise
-            ready[ws.title] = (deflater, last_row, last_col)
+            ready[ws.title] = (deflater, rest, last_row, last_col)
             st.rows = {}
         wb.save(path)
         if ready:
             _splice(Path(path), {ws.path.lstrip("/"): ready[ws.title]
                                  for ws in wb.worksheets if ws.title in ready})
     finally:
-        for deflater, _row, _col in ready.values():
+        for deflater, _rest, _row, _col in ready.values():
             deflater.close()  # stopped already unless something failed on the way
 
 
-def _splice(path: Path, parts: dict[str, tuple[streamzip.Deflater, int, int]]) -> None:
+def _splice(path: Path, parts: dict[str, tuple[streamzip.Deflater, list[str], int, int]]
+            ) -> None:
     """Put each part's rows at the end of its ``<sheetData>`` (rewriting the package)."""
     fd, name = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
     try:
@@ -289,8 +290,8 @@ def _splice(path: Path, parts: dict[str, tuple[streamzip.Deflater, int, int]]) -
     shutil.move(name, path)
 
 
-def _copy_spliced(path: Path, fd: int, parts: dict[str, tuple[streamzip.Deflater, int, int]]
-                  ) -> None:
+def _copy_spliced(path: Path, fd: int,
+                  parts: dict[str, tuple[streamzip.Deflater, list[str], int, int]]) -> None:
     with open(fd, "wb") as fh, zipfile.ZipFile(path) as zin, \
             zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED, compresslevel=SPLICE_LEVEL) as zout:
         for info in zin.infolist():
@@ -298,7 +299,7 @@ def _copy_spliced(path: Path, fd: int, parts: dict[str, tuple[streamzip.Deflater
             if info.filename not in parts:
                 zout.writestr(info, data)
                 continue
-            deflater, last_row, last_col = parts[info.filename]
+            deflater, rest, last_row, last_col = parts[info.filename]
             data = _DIMENSION.sub(functools.partial(_grown, last_row=last_row, last_col=last_col),
                                   data, count=1)
             at = _SHEET_DATA.search(data)
@@ -307,7 +308,8 @@ def _copy_spliced(path: Path, fd: int, parts: dict[str, tuple[streamzip.Deflater
             opened = at.group().startswith(b"<sheetData") and at.group().endswith(b"/>")
             streamzip.write_part(zout, fh, info.filename,
                                  data[: at.start()] + (b"<sheetData>" if opened else b""),
-                                 deflater, b"</sheetData>" + data[at.end():])
+                                 deflater, "".join(rest).encode(),
+                                 b"</sheetData>" + data[at.end():])
 
 
 def _grown(m: re.Match[bytes], last_row: int, last_col: int) -> bytes:
