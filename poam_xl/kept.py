@@ -33,7 +33,15 @@ MINE = ("FedRAMP", "poam-xl")  # the sides the FedRAMP and OSCAL code reads back
 
 
 def text(value: Any) -> str:
-    """A value as tag text: dates ISO, whole floats without '.0'."""
+    """A value as tag text: dates ISO, whole floats without '.0'; blank (None, NaN, spaces) "".
+
+    Text, dates and ints (most values) are turned into text here; ``plain`` takes the rest."""
+    if type(value) is str:  # what plain gives: the text as it is, None ("") when only spaces
+        return value if value.strip() else ""
+    if type(value) is dt.date:
+        return value.isoformat()
+    if type(value) is int:
+        return str(value)
     v = plain(value)
     if v is None:
         return ""
@@ -76,7 +84,13 @@ def quoted(cell_text: str) -> str:
 
 
 def split_tags(comments: Any) -> tuple[str | None, list[Tag]]:
-    """'plain text\\n[eMASS Severity] High' -> ('plain text', [('eMASS', 'Severity', 'High')])."""
+    """'plain text\\n[eMASS Severity] High' -> ('plain text', [('eMASS', 'Severity', 'High')]).
+
+    The text ``join_tags`` made last, when it splits back into its parts exactly, is not
+    parsed: its parts are returned (a new list)."""
+    joined = _JOINED
+    if comments is joined[0] and comments is not None and _splits_back(joined[2]):
+        return joined[1], list(joined[2])
     if comments is None or not str(comments).strip():
         return None, []
     s = str(comments)
@@ -108,10 +122,40 @@ def _marks(s: str) -> list[re.Match[str]]:
 
 
 def join_tags(plain: str | None, tags: Sequence[Tag]) -> str | None:
-    """Inverse of split_tags."""
+    """Inverse of split_tags: 'plain' and its tags ('[side label] value' lines, label and value
+    escaped: ``_label``, ``_value``) as one text; None when both are empty.
+
+    The text is remembered with its parts when nothing had to be escaped: ``split_tags`` of
+    that very text object (``pack`` then ``unpack``) returns the parts without parsing, when
+    they split back exactly (``_splits_back``)."""
+    global _JOINED
     lines = [plain] if plain else []
-    lines += [f"[{side} {_label(label)}] {_value(value)}".rstrip() for side, label, value in tags]
-    return "\n".join(lines) or None
+    exact = plain is None or bool(plain and "[" not in plain and plain == plain.strip())
+    for side, label, value in tags:  # the checks of _label and _value inline: most need none
+        if "]" in label or "\\" in label or "\n" in label:
+            label, exact = _label(label), False
+        if "[" in value:
+            value, exact = _value(value), False
+        lines.append(f"[{side} {label}] {value}".rstrip())
+    joined = "\n".join(lines) or None
+    if exact and joined is not None:
+        _JOINED = (joined, plain, tuple(tags))
+    return joined
+
+
+_SIDE_NAMES = frozenset(_SIDES.split("|"))
+# the last text join_tags wrote with nothing escaped, its plain part and its tags
+_JOINED: tuple[str | None, str | None, tuple[Tag, ...]] = (None, None, ())
+
+
+def _splits_back(tags: tuple[Tag, ...]) -> bool:
+    """Tags (of a ``join_tags`` text with nothing escaped) that ``split_tags`` reads back as
+    they are: each a (side, label, value) tuple of text, a known side, a label and a value with
+    no space at either end (``split_tags`` strips both), the label not empty."""
+    return all(type(tag) is tuple and len(tag) == 3 and type(tag[0]) is str
+               and tag[0] in _SIDE_NAMES and type(tag[1]) is str and tag[1]
+               and tag[1] == tag[1].strip() and type(tag[2]) is str and tag[2] == tag[2].strip()
+               for tag in tags)
 
 
 def disarm(comments: str | None, stale: Callable[[str], bool]) -> str | None:
@@ -154,6 +198,10 @@ def text_of(value: Any) -> str | None:
         return value.strip() or None
     if value is None:
         return None
+    if type(value) is dt.date:  # text(value), never blank nor spaced
+        return value.isoformat()
+    if type(value) is int:
+        return str(value)
     return text(value).strip() or None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -22,13 +23,26 @@ def records(frame: pd.DataFrame | None, keys: Iterable[str] | None = None) -> li
     """Rows of a table frame as dicts of plain values (``values.plain``), in row order; only
     ``keys`` (those the frame has) when given, else every column. The index is dropped.
 
-    Converted a column at a time (``plain_column``), then zipped into rows."""
+    Converted a column at a time (``plain_column``), then put into rows: a narrow table
+    (milestones) by filling copies of one row of Nones a column at a time, a wide one by
+    zipping each row (the faster way for each; the dicts are equal and ordered alike)."""
     if frame is None:
         return []
     cols = list(frame.columns) if keys is None else [k for k in keys if k in frame.columns]
+    if not cols:
+        return [{} for _ in range(len(frame))]
     columns = [plain_column(frame[k]) for k in cols]
-    return [dict(zip(cols, row, strict=True)) for row in zip(*columns, strict=True)] if cols else [
-        {} for _ in range(len(frame))]
+    if len(cols) > NARROW:
+        return list(map(dict, map(zip, itertools.repeat(cols), zip(*columns, strict=True))))
+    blank = dict.fromkeys(cols).copy
+    rows = [blank() for _ in range(len(frame))]
+    for key, column in zip(cols, columns, strict=True):
+        for row, value in zip(rows, column, strict=True):
+            row[key] = value
+    return rows
+
+
+NARROW = 8  # columns up to which records() fills rows a column at a time
 
 
 SIMPLE = (str, int, float, bool, dt.date, dt.datetime, type(None))  # == is exact on these
@@ -157,7 +171,14 @@ def milestones_by_item(poam: Poam) -> dict[Any, list[dict[str, Any]]]:
     an item's milestones are ``by_item.get(item_key(item), [])``."""
     out: dict[Any, list[dict[str, Any]]] = {}
     for rec in milestone_records(poam):
-        out.setdefault(item_key(rec, "changes"), []).append(rec)
+        key = rec.get("item_number")  # item_key's first answer, without the call
+        if key is None:
+            key = item_key(rec, "changes")
+        found = out.get(key)
+        if found is None:
+            out[key] = [rec]
+        else:
+            found.append(rec)
     return out
 
 

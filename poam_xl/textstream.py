@@ -29,6 +29,7 @@ import re
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ from openpyxl.cell import Cell
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.datetime import to_excel
 
-from . import textcells
+from . import streamzip, textcells
 from .textcells import MAX_TEXT, RISKY, CellStyle
 
 __all__ = ["SheetStream", "save", "stream"]
@@ -59,6 +60,12 @@ class SheetStream:
         if value is None and style is None:
             return
         self.rows.setdefault(row, []).append((col, value, style))
+
+    def put_many(self, row: int, cells: Sequence[tuple[int, Any, CellStyle | None]]) -> None:
+        """``put(row, col, value, style)`` for each (col, value, style) of ``cells``, in order."""
+        kept = [cell for cell in cells if cell[1] is not None or cell[2] is not None]
+        if kept:
+            self.rows.setdefault(row, []).extend(kept)
 
     def _materialise(self) -> None:
         for row, cells in self.rows.items():
@@ -130,18 +137,28 @@ _ENDS = {"s": "</t></is></c>", "n": "</v></c>", "b": "</v></c>", "date": "</v></
          "datetime": "</v></c>"}
 
 
-def _rows_xml(st: SheetStream) -> tuple[list[str], int, int]:
-    """The ``<row>`` elements of a stream, its last row and last column (1-based)."""
+def _rows_xml(st: SheetStream, fast: bool = True, sink: Callable[[bytes], None] | None = None
+              ) -> tuple[list[str], int, int]:
+    """The ``<row>`` elements of a stream, its last row and last column (1-based). ``fast``:
+    text needing no escape, cut or quote prefix takes a shortcut (False: every cell the general
+    way, which the shortcut must equal; the tests compare the two). ``sink``: given the rows
+    as UTF-8 as they are made, CHUNK characters or more at a time (the rest are returned)."""
     styles = _Styles(st.ws)
     letters: dict[int, str] = {}
     shapes: dict[tuple[int, str], tuple[str, str]] = {}  # (format, kind) -> cell XML around
+    plain_text: dict[int, tuple[str, str]] = {}  # id(format) -> XML around text needing nothing
     out: list[str] = []
+    pending = 0  # characters in out
     last_col = 0
     first = operator.itemgetter(0)
+    odd_in = _ODD.search
+    serials: dict[dt.date, str] = {}  # a date (exactly: no datetime) -> its serial as written
     for r in sorted(st.rows):
         cells = st.rows[r]
-        cells.sort(key=first)
-        parts = [f'<row r="{r}">']
+        if len(cells) > 1:
+            cells.sort(key=first)
+        row = str(r)
+        parts = [f'<row r="{row}">']
         previous = 0
         for col, value, style in cells:
             if col == previous:
@@ -149,7 +166,14 @@ def _rows_xml(st: SheetStream) -> tuple[list[str], int, int]:
             previous = col
             letter = letters.get(col) or letters.setdefault(col, get_column_letter(col))
             if type(value) is str and value:  # most cells: text (the kind _kind gives: "s")
-                odd = _ODD.search(value) is not None  # one scan for the rare cases
+                # the commonest: nothing to escape, cut or mark, not risky, its format known
+                if (fast and value[0] not in _RISKY_FIRST and len(value) <= MAX_TEXT
+                        and "_x" not in value and odd_in(value) is None):
+                    shape = plain_text.get(id(style))
+                    if shape is not None:
+                        parts.append(f'<c r="{letter}{row}"{shape[0]}{value}{shape[1]}')
+                        continue
+                odd = odd_in(value) is not None  # one scan for the rare cases
                 if odd or len(value) > MAX_TEXT or "_x" in value:
                     value = textcells._fit(st.ws, value, r, col)
                 kind = ("risky" if value[:1] in _RISKY_FIRST and value.lstrip(" ").startswith(RISKY)
@@ -158,7 +182,7 @@ def _rows_xml(st: SheetStream) -> tuple[list[str], int, int]:
                     value = value.translate(_ESCAPE)
                 shape = shapes.get((id(style), kind))
                 if shape is not None:
-                    parts.append(f'<c r="{letter}{r}"{shape[0]}{value}{shape[1]}')
+                    parts.append(f'<c r="{letter}{row}"{shape[0]}{value}{shape[1]}')
                     continue
             else:
                 kind = _kind(value)
@@ -166,6 +190,11 @@ def _rows_xml(st: SheetStream) -> tuple[list[str], int, int]:
                     value = repr(value)
                 elif kind == "b":
                     value = "1" if value else "0"
+                elif kind == "date":  # its serial, worked out once per day
+                    serial = serials.get(value)
+                    if serial is None:
+                        serial = serials[value] = repr(to_excel(value))
+                    value = serial
                 elif kind != "blank":
                     value = repr(to_excel(value))
             shape = shapes.get((id(style), kind))
@@ -176,12 +205,24 @@ def _rows_xml(st: SheetStream) -> tuple[list[str], int, int]:
                     (attr + "/>", "") if kind == "blank"
                     else (attr + _SHAPES["s" if kind == "risky" else kind],
                           _ENDS["s" if kind == "risky" else kind]))
-            parts.append(f'<c r="{letter}{r}"{shape[0]}{"" if kind == "blank" else value}'
+                if kind == "s" and fast:
+                    plain_text[id(style)] = shape
+            parts.append(f'<c r="{letter}{row}"{shape[0]}{"" if kind == "blank" else value}'
                          f'{shape[1]}')
         last_col = max(last_col, previous)
         parts.append("</row>")
-        out.append("".join(parts))
+        out.append(xml := "".join(parts))
+        if sink is not None:
+            pending += len(xml)
+            if pending >= CHUNK:
+                sink("".join(out).encode())
+                out, pending = [], 0
     return out, max(st.rows), last_col
+
+
+# characters of rows joined, encoded and deflated at a time: a few chunks a sheet, so the
+# worker seldom waits for the interpreter lock between them (one chunk: ~10 ms of zlib)
+CHUNK = 4_000_000
 
 
 def _openpyxl_rows(ws: Any) -> int:
@@ -197,33 +238,47 @@ _DIMENSION = re.compile(rb'<dimension ref="([^"]*)"\s*/>')
 
 
 def save(wb: Any, path: str | Path) -> None:
-    """Save openpyxl workbook ``wb`` at ``path`` with every sheet's streamed rows.
+    """Save openpyxl workbook ``wb`` at ``path`` with every sheet's streamed rows (deflated in a
+    worker thread as they are made: ``streamzip``).
 
     Raises what ``Workbook.save`` raises (OSError)."""
-    ready: dict[str, tuple[list[str], int, int]] = {}
-    for ws in wb.worksheets:
-        st = ws.__dict__.get(_KEY)
-        if st is None or not st.rows:
-            continue
-        cut, replaced = (list(ws.__dict__.get(k, [])) for k in ("_poam_cuts", "_poam_replaced"))
-        try:
-            if min(st.rows) <= _openpyxl_rows(ws):
-                raise _Unstreamable
-            xml = _rows_xml(st)
-        except _Unstreamable:
-            for k, before in (("_poam_cuts", cut), ("_poam_replaced", replaced)):
-                ws.__dict__[k] = before  # recorded again by textcells.put
-            st._materialise()
-            continue
-        ready[ws.title] = xml
-        st.rows = {}
-    wb.save(path)
-    if ready:
-        _splice(Path(path), {ws.path.lstrip("/"): ready[ws.title]
-                             for ws in wb.worksheets if ws.title in ready})
+    ready: dict[str, tuple[streamzip.Deflater, list[str], int, int]] = {}
+    try:
+        for ws in wb.worksheets:
+            st = ws.__dict__.get(_KEY)
+            if st is None or not st.rows:
+                continue
+            cut, replaced = (list(ws.__dict__.get(k, [])) for k in ("_poam_cuts", "_poam_replaced"))
+            deflater = streamzip.Deflater(SPLICE_LEVEL)
+            try:
+                if min(st.rows) <= _openpyxl_rows(ws):
+                    raise _Unstreamable
+                rest, last_row, last_col = _rows_xml(st, sink=deflater.add)
+                if deflater.started and rest:  # deflated while the workbook is saved
+                    deflater.add("".join(rest).encode())
+                    rest = []
+            except _Unstreamable:
+                deflater.close()
+                for k, before in (("_poam_cuts", cut), ("_poam_replaced", replaced)):
+                    ws.__dict__[k] = before  # recorded again by textcells.put
+                st._materialise()
+                continue
+            except BaseException:
+                deflater.close()
+                raise
+            ready[ws.title] = (deflater, rest, last_row, last_col)
+            st.rows = {}
+        wb.save(path)
+        if ready:
+            _splice(Path(path), {ws.path.lstrip("/"): ready[ws.title]
+                                 for ws in wb.worksheets if ws.title in ready})
+    finally:
+        for deflater, _rest, _row, _col in ready.values():
+            deflater.close()  # stopped already unless something failed on the way
 
 
-def _splice(path: Path, parts: dict[str, tuple[list[str], int, int]]) -> None:
+def _splice(path: Path, parts: dict[str, tuple[streamzip.Deflater, list[str], int, int]]
+            ) -> None:
     """Put each part's rows at the end of its ``<sheetData>`` (rewriting the package)."""
     fd, name = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
     try:
@@ -235,7 +290,8 @@ def _splice(path: Path, parts: dict[str, tuple[list[str], int, int]]) -> None:
     shutil.move(name, path)
 
 
-def _copy_spliced(path: Path, fd: int, parts: dict[str, tuple[list[str], int, int]]) -> None:
+def _copy_spliced(path: Path, fd: int,
+                  parts: dict[str, tuple[streamzip.Deflater, list[str], int, int]]) -> None:
     with open(fd, "wb") as fh, zipfile.ZipFile(path) as zin, \
             zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED, compresslevel=SPLICE_LEVEL) as zout:
         for info in zin.infolist():
@@ -243,20 +299,17 @@ def _copy_spliced(path: Path, fd: int, parts: dict[str, tuple[list[str], int, in
             if info.filename not in parts:
                 zout.writestr(info, data)
                 continue
-            rows, last_row, last_col = parts[info.filename]
+            deflater, rest, last_row, last_col = parts[info.filename]
             data = _DIMENSION.sub(functools.partial(_grown, last_row=last_row, last_col=last_col),
                                   data, count=1)
             at = _SHEET_DATA.search(data)
             if at is None:
                 raise ValueError(f"{info.filename}: no sheetData")  # openpyxl always writes it
-            with zout.open(info.filename, "w") as out:
-                out.write(data[: at.start()])
-                out.write(b"<sheetData>" if at.group().startswith(b"<sheetData") and
-                          at.group().endswith(b"/>") else b"")
-                for k in range(0, len(rows), 2000):
-                    out.write("".join(rows[k:k + 2000]).encode())
-                out.write(b"</sheetData>")
-                out.write(data[at.end():])
+            opened = at.group().startswith(b"<sheetData") and at.group().endswith(b"/>")
+            streamzip.write_part(zout, fh, info.filename,
+                                 data[: at.start()] + (b"<sheetData>" if opened else b""),
+                                 deflater, "".join(rest).encode(),
+                                 b"</sheetData>" + data[at.end():])
 
 
 def _grown(m: re.Match[bytes], last_row: int, last_col: int) -> bytes:

@@ -9,6 +9,7 @@ block are listed as dropped (``kept_in`` None), which ``convert --strict`` refus
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from .. import kept, model, records
@@ -22,37 +23,58 @@ def dss_tags(rec: dict[str, Any], miles: list[dict[str, Any]], back: dict[str, A
     """``[poam-xl ...]`` tags of the DSS values (``rec``, ``miles``) that reading the eMASS
     values back (``back``, ``back_miles``) does not restore; Comments itself is the carrier.
     ``carried``: labels of ``[poam-xl ...]`` tags the item's Comments already hold (a text
-    Item Number, "TBD" as a date): that tag carries the field, none is added for it."""
+    Item Number, "TBD" as a date): that tag carries the field, none is added for it.
+    (``records.same`` decides; ``_tag_text`` answers the most common cases without it.)"""
     tags: list[kept.Tag] = []
-    same, simple = records.same, records.SIMPLE
-    for key in records.data_keys():
-        a, b = back.get(key), rec.get(key)
-        if a is b or (type(a) is type(b) and type(a) in simple and a == b):  # same's fast path
+    get = back.get
+    simple = _SIMPLE
+    for key, header in _ITEM_FIELDS:
+        a, b = get(key), rec.get(key)
+        if a is b or (type(a) is type(b) and type(a) in simple and a == b):  # _tag_text's first
             continue
-        if key != "comments" and not same(a, b):
-            header = model.ITEMS.column(key).header
-            if header not in carried:
-                tags.append(("poam-xl", header, kept.text(b)))
+        if header not in carried:
+            text = _tag_text(a, b)
+            if text is not None:
+                tags.append(("poam-xl", header, text))
     for k, m in enumerate(miles, start=1):
-        got = back_miles[k - 1] if k <= len(back_miles) else {}
+        get = back_miles[k - 1].get if k <= len(back_miles) else _NOTHING.get
         for key, header in _MILESTONE_FIELDS:
-            a, b = got.get(key), m.get(key)
-            if a is b or (type(a) is type(b) and type(a) in simple and a == b):
-                continue
-            if not same(a, b):
-                tags.append(("poam-xl", f"Milestone {k} {header}", kept.text(b)))
+            a, b = get(key), m.get(key)
+            if a is not b and not (type(a) is type(b) and type(a) in simple and a == b):
+                text = _tag_text(a, b)
+                if text is not None:
+                    tags.append(("poam-xl", f"Milestone {k} {header}", text))
     return tags
 
 
+_NOTHING: dict[str, Any] = {}
+_SIMPLE = records.SIMPLE
+
+
+def _tag_text(back: Any, want: Any) -> str | None:
+    """The tag text of ``want`` (``kept.text``) when reading back gave ``back``, not the same
+    (``records.same``); None when they are the same. A value read back as nothing (most kept
+    fields) is kept unless blank: text of spaces is blank, a date never (what ``same`` says)."""
+    if back is None:
+        if type(want) is str:
+            return want if want.strip() else None
+        if type(want) is dt.date:
+            return want.isoformat()
+    elif type(back) is type(want) and type(want) in _SIMPLE and back == want:
+        return None
+    return None if records.same(back, want) else kept.text(want)
+
+
 _MILESTONE_FIELDS = [(c.key, c.header) for c in model.MILESTONE_COLUMNS[1:]]
+# the item fields compared (Comments is the carrier itself: never tagged)
+_ITEM_FIELDS = [(key, model.ITEMS.column(key).header) for key in records.data_keys()
+                if key != "comments"]
 
 
 def report_kept(conv: Conversion, item: Any, tags: list[kept.Tag]) -> None:
     """List each non-blank tagged value in ``conv.dropped`` as kept in Comments."""
-    for _side, label, value in tags:
-        if value:
-            conv.dropped.append({"item": item, "field": label, "value": value,
-                                 "kept_in": "Comments"})
+    conv.dropped.extend([{"item": item, "field": label, "value": value, "kept_in": "Comments"}
+                         for _side, label, value in tags if value])
 
 
 def note_long_comments(conv: Conversion, item: Any, comments: str | None) -> None:

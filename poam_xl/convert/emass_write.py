@@ -17,10 +17,12 @@ from ..errors import UsageError
 from ..layouts import emass as L
 from ..poam import Conversion, Poam
 from ..write import atomic_path
+from . import emass_rows
 from .emass_kept import dss_tags, note_long_comments, report_header, report_kept
 
 BY_LABEL = {f.header.strip(): f for f in L.FIELDS}
 VALIDATED_LAST = 1048576  # the template's validations reach the last row
+NONE_CARRIED: frozenset[str] = frozenset()
 
 
 def _from_tag(f: L.Field, value: str) -> Any:
@@ -36,7 +38,7 @@ def to_items(poam: Poam, conv: Conversion) -> list[dict[str, Any]]:
     for position, rec in enumerate(records.item_records(poam), start=1):
         miles = by_item.get(records.item_key(rec), [])
         user, tags = kept.split_tags(rec.get("comments"))
-        rec = dict(rec, comments=user)
+        rec["comments"] = user  # the records are this loop's own (item_records makes them)
         e = L.to_emass(rec, miles, position)
         others: list[kept.Tag] = []
         for tag in tags:
@@ -53,9 +55,10 @@ def to_items(poam: Poam, conv: Conversion) -> list[dict[str, Any]]:
                     f"item {rec.get('item_number')}: kept eMASS {f.header.strip()} "
                     "no longer matches the edited DSS value; the DSS value was used"
                 )
-        back, back_miles = L.to_model(e, position)
+        back, back_miles = emass_rows.to_model(e, position)  # L.to_model, the short way
         tagged = dss_tags(rec, miles, back, back_miles,
-                          frozenset(t[1] for t in others if t[0] == "poam-xl"))
+                          frozenset(t[1] for t in others if t[0] == "poam-xl") if others
+                          else NONE_CARRIED)
         report_kept(conv, rec.get("item_number"), tagged)
         e["comments"] = kept.join_tags(user, others + tagged)
         note_long_comments(conv, rec.get("item_number"), e["comments"])
@@ -123,18 +126,27 @@ def build(header: dict[str, Any], items: list[dict[str, Any]]) -> Workbook:
     ws.title = L.SHEET
     _layout(ws, header)
     row = L.FIRST_ROW
-    put = textstream.stream(ws).put  # the item rows: sheet XML in one pass (textstream.save)
-    columns = [(column_index_from_string(f.letter), f) for f in L.FIELDS]
+    stream = textstream.stream(ws)  # the item rows: sheet XML in one pass (textstream.save)
+    columns = [(column_index_from_string(f.letter), f.key, f.kind) for f in L.FIELDS]
     for e in items:
-        n = max(1, len(e["milestones"]), len(e["changes"]))
-        for col, f in columns:
-            if f.kind == "lines":
-                for k, v in enumerate(e[f.key]):
-                    put(row + k, col, v, WRAPPED)
-            elif e.get(f.key) not in (None, ""):
-                dated = f.kind == "date" and isinstance(e[f.key], dt.date)
-                put(row, col, e[f.key], WRAPPED_DATE if dated else WRAPPED)
-        row += n
+        first: list[tuple[int, Any, textcells.CellStyle]] = []  # the item's own row
+        below: list[list[tuple[int, Any, textcells.CellStyle]]] = []  # its lines' next rows
+        for col, key, kind in columns:
+            if kind == "lines":
+                for k, v in enumerate(e[key]):
+                    if k == 0:
+                        first.append((col, v, WRAPPED))
+                        continue
+                    if len(below) < k:
+                        below.append([])
+                    below[k - 1].append((col, v, WRAPPED))
+            elif (value := e.get(key)) not in (None, ""):
+                dated = kind == "date" and isinstance(value, dt.date)
+                first.append((col, value, WRAPPED_DATE if dated else WRAPPED))
+        stream.put_many(row, first)  # the rows as put cell by cell would fill them, in order
+        for k, cells in enumerate(below, start=1):
+            stream.put_many(row + k, cells)
+        row += max(1, len(e["milestones"]), len(e["changes"]))
     textcells.literal_text(ws)
     lookup = wb.create_sheet(L.LOOKUP_SHEET)
     for i, v in enumerate(L.LEVELS, start=2):

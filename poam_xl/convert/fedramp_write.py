@@ -33,9 +33,10 @@ from ..layouts.fedramp import (
     YES_NO,
     YES_NO_PENDING,
 )
-from ..layouts.fedramp_records import pack, to_fedramp
+from ..layouts.fedramp_records import pack
 from ..poam import Conversion
 from ..write import atomic_path
+from .fedramp_rows import to_fedramp  # layouts.fedramp_records.to_fedramp, the short way
 
 TITLE = "FedRAMP Plan of Action and Milestones (POA&M) Template"
 TITLE_OPEN = "FedRAMP® Plan of Action and Milestones (POA&M) Template"
@@ -99,27 +100,20 @@ def build(poam: Any, *, revision: int = 5) -> tuple[Workbook, Conversion]:
     header = dict(poam.header)
     impact = header.get("Impact Level")
     rows: dict[str, list[dict[str, Any]]] = {s: [] for s in SHEETS}
+    first_extra = {  # header fields with no FedRAMP cell: kept on the first item
+        label: header[key] for key, label in HEAD_ONLY.items() if kept.text_of(header.get(key))
+    }
     for i, rec in enumerate(items):
-        extra = {
-            label: header[key]
-            for key, label in HEAD_ONLY.items()
-            if i == 0 and kept.text_of(header.get(key))
-        }
+        extra = first_extra if i == 0 else {}
         mine = by_item.get(records.item_key(rec), [])
         fr, sheet, labels = to_fedramp(rec, mine, extra)
         if revision < 5 and fr.get("fr_service_name"):  # Rev4 has no Service Name column
             fr["comments"] = pack(fr["comments"], {"Service Name": fr["fr_service_name"]})
             labels["Service Name"] = kept.text_of(fr["fr_service_name"])
         rows[sheet].append(fr)
-        for label, value in labels.items():
-            conv.dropped.append(
-                {
-                    "item": rec.get("item_number"),
-                    "field": label,
-                    "value": value,
-                    "kept_in": "Comments",
-                }
-            )
+        item = rec.get("item_number")
+        conv.dropped.extend([{"item": item, "field": label, "value": value, "kept_in": "Comments"}
+                             for label, value in labels.items()])
     if not items:
         for key, label in HEAD_ONLY.items():
             if header.get(key):
@@ -174,15 +168,12 @@ def _poam_sheet(
         c.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         ws.column_dimensions[get_column_letter(j)].width = WIDTHS.get(key, 18)
     ws.column_dimensions["A"].width = 20.83
-    put = textstream.stream(ws).put  # the item rows: sheet XML in one pass (textstream.save)
+    stream = textstream.stream(ws)  # the item rows: sheet XML in one pass (textstream.save)
     columns = [(j, key, DATE_CELL if kind == "date" else CELL)
                for j, (_h, key, kind, _n) in enumerate(fields, start=1)]
-    for i, fr in enumerate(rows, start=FIRST_ROW):
-        for j, key, style in columns:
-            value = fr.get(key)
-            if value is None or value == "":
-                continue
-            put(i, j, value, style)  # text stays text (issue 14)
+    for i, fr in enumerate(rows, start=FIRST_ROW):  # text stays text (issue 14)
+        stream.put_many(i, [(j, value, style) for j, key, style in columns
+                            if (value := fr.get(key)) is not None and value != ""])
     _validations(ws, fields, FIRST_ROW + max(MIN_ROWS, len(rows) + 1000))
     ws.row_dimensions[5].height = 45
     if sheet in (OPEN, CLOSED):

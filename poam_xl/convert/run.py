@@ -200,12 +200,16 @@ def _convert(src: Path, out: Path, from_: str | None, to: str | None, profile: s
             target.unlink(missing_ok=True)
             raise ValuesLostError(lost, path=src)
         os.replace(target, out)
+    incoming = [{**d, "direction": f"{fin}->dss"} for d in got.dropped]
+    outgoing = put.dropped + kept_columns(poam, fout)
+    direction = f"dss->{fout}"
+    for d in outgoing:  # made for this report (tens of thousands): marked in place, not copied
+        d["direction"] = direction
     return Conversion(
         source=str(src),
         target=str(out),
         items=put.items or got.items,
-        dropped=[{**d, "direction": f"{fin}->dss"} for d in got.dropped]
-        + [{**d, "direction": f"dss->{fout}"} for d in put.dropped + kept_columns(poam, fout)],
+        dropped=incoming + outgoing,
         notes=[f"from {fin} ({reader.title}) to {fout} ({writer.title})", *notes, *put.notes],
         mapping=poam.mapping(),
     )

@@ -1,0 +1,159 @@
+"""convert.fedramp_rows (the writer's short way) gives exactly what
+layouts.fedramp_records.to_fedramp gives: row, sheet and kept fields, on realistic records and
+on a grid of hostile ones (tags in Comments, text in date fields, formula-looking and
+full-width text, control characters, very long text, text item ids, blanks)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+
+from poam_xl import model, records
+from poam_xl.convert import fedramp_rows
+from poam_xl.layouts import fedramp_records
+from poam_xl.layouts.fedramp import CONFIG, DSS_LABEL, HEAD_ONLY, SHEET_LABEL
+from tests.test_writer_fast import VALUES
+
+D = dt.date
+TEXTS = ["", " ", "x", "  spaced  ", "=1+1", "\uff1d1+1", "-5", "@sum", "\x00nul\x07", "TBD",
+         "pending review", "a \"quoted\" \\ back\\slash", "line\nbreak\r\ttab", "\u2028\u2029",
+         "lone \ud800 surrogate", "Ünïcødé — ✓ 😀", "x" * 40_000, "4711", "A-3", "1.10",
+         "[poam-xl Status] Closed"]
+COMMENTS = [None, "", "plain note", "=HYPERLINK(\"x\")", "[FedRAMP Vendor Dependency] Yes",
+            "note\n[poam-xl Status] Completed", "[poam-xl Milestone Date] TBD",
+            "[column Ticket] 4711\n[eMASS Severity] High", f"[FedRAMP {SHEET_LABEL}] {CONFIG}",
+            "[poam-xl Milestone Records] [{\"milestone\": \"x\"}]", "[csv Extra] a\\[b",
+            "x\n\\[poam-xl Status] typed", "[poam-xl Item Number] A-3", "[json k] v\n[OSCAL r] s"]
+EXTRAS = [None, {}, {"CAGE Code": "1ABC2", "DSS UID": " ", "Last Review Date": D(2026, 1, 5)},
+          {label: "x" for label in HEAD_ONLY.values()},
+          {"Status": "Closed", SHEET_LABEL: CONFIG},  # labels base_dss reads: the long way
+          {"Weakness Name": "=1+1", "Item Number": "7"}]
+
+
+PLAIN = [v for v in VALUES if type(v) in (str, int, float, bool, dt.date, dt.datetime, type(None))]
+
+
+def _outcome(fn, *args, **options):
+    """What ``fn(*args)`` returns, or the type of what it raises (both ways must agree)."""
+    try:
+        return fn(*args, **options)
+    except Exception as exc:  # noqa: BLE001 - compared, not hidden
+        return type(exc)
+
+
+def _milestone(rnd: random.Random) -> dict[str, object]:
+    pick = rnd.choice
+    return {"item_number": pick([1, None, "A-3"]), "milestone": pick(TEXTS + [None, 5, D(2026, 2, 1)]),
+            "planned_date": pick([None, D(2026, 7, 8), D(1, 1, 1), "TBD", "2026-07-08", 3.5,
+                                  dt.datetime(2026, 7, 8, 10, 30)]),
+            "status": pick([None, "Completed", "Pending", " ", "=x"]),
+            "completed_date": pick([None, D(2026, 7, 9), "soon"]),
+            "changes": pick([None, "", "moved\nagain", "\x1f"])}
+
+
+def _record(rnd: random.Random) -> dict[str, object]:
+    rec: dict[str, object] = {}
+    for col in model.ITEMS.columns:
+        if rnd.random() < 0.35:
+            rec[col.key] = None
+        elif col.key == "status":
+            rec[col.key] = rnd.choice(list(model.STATUSES) + ["", "weird", None])
+        elif col.key == "closure_reason":
+            rec[col.key] = rnd.choice(list(model.CLOSURE_REASONS) + ["", None])
+        elif col.key in ("risk_level", "likelihood", "impact"):
+            rec[col.key] = rnd.choice(["High", "Medium", "Low", "moderate", "CAT II", "x", None])
+        elif col.key == "comments":
+            rec[col.key] = rnd.choice(COMMENTS)
+        elif col.kind in ("text", "choice") and rnd.random() < 0.9:
+            rec[col.key] = rnd.choice(TEXTS)  # text (stripped by the DSS reader's records)
+        else:
+            rec[col.key] = rnd.choice(PLAIN + TEXTS)
+    return rec
+
+
+def test_the_short_way_is_to_fedramp_on_hostile_records() -> None:
+    rnd = random.Random(2026)
+    for trial in range(1500):
+        rec = _record(rnd)
+        miles = [_milestone(rnd) for _ in range(rnd.choice([0, 0, 1, 3]))]
+        extra = rnd.choice(EXTRAS)
+        expected = _outcome(fedramp_records.to_fedramp, dict(rec), [dict(m) for m in miles], extra)
+        got = _outcome(fedramp_rows.to_fedramp, dict(rec), [dict(m) for m in miles], extra)
+        assert got == expected, trial
+        if isinstance(got, tuple):
+            assert [list(part) for part in got if isinstance(part, dict)] == [
+                list(part) for part in expected if isinstance(part, dict)]  # key order too
+
+
+def test_the_short_way_is_to_fedramp_on_the_sample_items(tmp_path) -> None:
+    from poam_xl.convert import get
+    from tests.helpers import make_book
+
+    poam, _ = get("dss").read(make_book(tmp_path / "s.xlsx", sample=40))
+    by_item = records.milestones_by_item(poam)
+    header_extra = {"CAGE Code": "1ABC2", "Last Review Date": D(2026, 10, 11)}
+    for i, rec in enumerate(records.item_records(poam)):
+        miles = by_item.get(records.item_key(rec), [])
+        extra = header_extra if i == 0 else {}
+        assert fedramp_rows.to_fedramp(dict(rec), miles, extra) == fedramp_records.to_fedramp(
+            dict(rec), miles, extra)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_milestone_records_text_is_json_dumps(seed: int) -> None:
+    rnd = random.Random(seed)
+    for _ in range(300):
+        miles = [_milestone(rnd) for _ in range(rnd.randrange(4))]
+        for m in miles:
+            if rnd.random() < 0.3:
+                m[rnd.choice(list(m))] = rnd.choice(PLAIN + TEXTS)
+        assert _outcome(fedramp_rows.milestone_json, miles) == _outcome(
+            fedramp_records._milestone_json, miles)
+
+
+def test_the_read_back_labels_cover_every_label_base_dss_reads() -> None:
+    # a kept label outside _READ_BACK must not change what base_dss derives (without milestones)
+    fr, sheet = fedramp_records.base_fedramp({"item_number": 3, "status": "Closed"}, [])
+    plain = fedramp_records.base_dss({**fr, "comments": None}, sheet, milestones=False)[0]
+    labels = [*HEAD_ONLY.values(), "Milestone Records", "Other Tool Field", *DSS_LABEL.values()]
+    for label in labels:
+        packed = fedramp_records.pack(None, {label: "Closed"})
+        derived = fedramp_records.base_dss({**fr, "comments": packed}, sheet, milestones=False)[0]
+        if label not in fedramp_rows._READ_BACK:
+            assert {k: v for k, v in derived.items() if k != "comments"} == {
+                k: v for k, v in plain.items() if k != "comments"}, label
+
+
+def test_rows_and_read_back_of_tagless_records_are_base_fedramp_and_base_dss() -> None:
+    from poam_xl.layouts.fedramp import DSS_ONLY, SHEETS
+
+    rnd = random.Random(11)
+    for trial in range(1500):
+        rec = _record(rnd)
+        miles = [_milestone(rnd) for _ in range(rnd.choice([0, 1, 3]))]
+        row = _outcome(fedramp_rows._row, dict(rec), miles)
+        assert row == _outcome(fedramp_records.base_fedramp, dict(rec), miles), trial
+        if not isinstance(row, tuple):
+            continue
+        fr, sheet = row
+        for where in (sheet, *SHEETS):
+            if not isinstance(fr.get("comments"), str) or "[" not in fr["comments"]:
+                full = _outcome(fedramp_records.base_dss, {**fr, "comments": None}, where,
+                                milestones=False)
+                back = _outcome(fedramp_rows._back, fr, where)
+                if isinstance(full, tuple):
+                    assert {k: full[0].get(k) for k in DSS_ONLY} == {
+                        k: back.get(k) for k in DSS_ONLY}, trial
+                else:
+                    assert back == full, trial
+
+
+def test_planned_milestones_text_is_format_milestones() -> None:
+    from poam_xl.layouts.fedramp import format_milestones
+
+    rnd = random.Random(12)
+    for _ in range(2000):
+        miles = [_milestone(rnd) for _ in range(rnd.randrange(5))]
+        assert _outcome(fedramp_rows._planned, miles) == _outcome(format_milestones, miles)
