@@ -17,7 +17,6 @@ from ..errors import UsageError
 from ..layouts import emass as L
 from ..poam import Conversion, Poam
 from ..write import atomic_path
-from . import emass_rows
 from .emass_kept import dss_tags, note_long_comments, report_header, report_kept
 
 BY_LABEL = {f.header.strip(): f for f in L.FIELDS}
@@ -55,7 +54,7 @@ def to_items(poam: Poam, conv: Conversion) -> list[dict[str, Any]]:
                     f"item {rec.get('item_number')}: kept eMASS {f.header.strip()} "
                     "no longer matches the edited DSS value; the DSS value was used"
                 )
-        back, back_miles = emass_rows.to_model(e, position)  # L.to_model, the short way
+        back, back_miles = L.to_model(e, position)
         tagged = dss_tags(rec, miles, back, back_miles,
                           frozenset(t[1] for t in others if t[0] == "poam-xl") if others
                           else NONE_CARRIED)
