@@ -33,10 +33,9 @@ from ..layouts.fedramp import (
     YES_NO,
     YES_NO_PENDING,
 )
-from ..layouts.fedramp_records import pack
+from ..layouts.fedramp_records import pack, to_fedramp
 from ..poam import Conversion
 from ..write import atomic_path
-from .fedramp_rows import to_fedramp  # layouts.fedramp_records.to_fedramp, the short way
 
 TITLE = "FedRAMP Plan of Action and Milestones (POA&M) Template"
 TITLE_OPEN = "FedRAMP® Plan of Action and Milestones (POA&M) Template"

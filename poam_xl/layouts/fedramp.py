@@ -172,7 +172,8 @@ def format_milestones(miles: list[dict[str, Any]]) -> str | None:
     """The template's '(##) xxxx-xx-xx: Milestone Description' entries, blank-line separated."""
     parts = []
     for i, m in enumerate(miles, start=1):
-        d = dates.as_date(m.get("planned_date"))
+        day = m.get("planned_date")
+        d = day if type(day) is dt.date else dates.as_date(day)  # a date (most) as it is
         text = (m.get("milestone") or "").strip()
         parts.append(f"({i}) {d.isoformat()}: {text}" if d else f"({i}) {text}")
     return "\n\n".join(parts) or None

@@ -155,12 +155,15 @@ def base_fedramp(rec: dict[str, Any], miles: list[dict[str, Any]]) -> tuple[dict
     """A DSS record (+ milestones) -> (FedRAMP row, sheet), using any kept FedRAMP fields."""
     user, block = kept.unpack(rec.get("comments"))
     fr: dict[str, Any] = {k: rec.get(k) for k in DIRECT}
-    for k in DIRECT:  # a DSS value its column could not hold ("TBD" as the Milestone Date)
-        if fr[k] is None and DSS_LABEL.get(k) in block:
-            fr[k] = block[DSS_LABEL[k]]
     fr["comments"] = user
-    for key in ONLY:
-        fr[key] = _value(KIND[key], block.get(LABEL[key]))
+    if block:  # most Comments keep nothing: every FedRAMP-only field is then None
+        for k in DIRECT:  # a DSS value its column could not hold ("TBD" as the Milestone Date)
+            if fr[k] is None and DSS_LABEL.get(k) in block:
+                fr[k] = block[DSS_LABEL[k]]
+        for key in ONLY:
+            fr[key] = _value(KIND[key], block.get(LABEL[key]))
+    else:
+        fr.update(_NO_FIELDS)
     desc = (rec.get("description") or "").strip()
     if fr["fr_poam_id"] is None and rec.get("item_number") is not None:
         fr["fr_poam_id"] = f"V-{rec['item_number']}"
@@ -182,6 +185,9 @@ def base_fedramp(rec: dict[str, Any], miles: list[dict[str, Any]]) -> tuple[dict
     chosen = block.get(SHEET_LABEL)
     sheet = chosen if chosen in SHEETS else (CLOSED if closed else OPEN)
     return fr, sheet
+
+
+_NO_FIELDS = dict.fromkeys(ONLY)  # base_fedramp's FedRAMP-only fields from an empty block
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -240,9 +246,16 @@ def to_fedramp(
         milestone_pairs(parse_milestones(format_milestones(miles))) != milestone_pairs(miles)
     ):
         fields[MILESTONE_LABEL] = _milestone_json(miles)
-    fields = _without_derivable(  # drop what the FedRAMP row already gives back
-        fields, {DSS_LABEL[key]: key for key in DSS_ONLY}, rec, lambda rest: base_dss(
-            {**fr, "comments": pack(fr["comments"], rest)}, sheet, milestones=False)[0])
+    user = fr["comments"]
+
+    def back(rest: dict[str, Any]) -> dict[str, Any]:  # what reading the row back derives
+        if (user is None or "[" not in user) and _READ_BACK.isdisjoint(rest):
+            comments = user  # no tag base_dss reads: packed or not, it derives the same
+        else:
+            comments = pack(user, rest)
+        return base_dss({**fr, "comments": comments}, sheet, milestones=False)[0]
+
+    fields = _without_derivable(fields, _DSS_ONLY_LABELS, rec, back)  # what the row gives back
     comments = rec.get("comments")
     if comments and "[" in comments:  # tags only: most Comments hold none
         for label, text in _unclaimed(kept.unpack(comments)[1], rec, DIRECT).items():
@@ -265,11 +278,26 @@ def _without_derivable(fields: dict[str, Any], labels: dict[str, str], want: dic
 
 
 def _milestone_json(miles: list[dict[str, Any]]) -> str:
-    keys = ("milestone", "planned_date", "status", "completed_date", "changes")
-    return json.dumps(
-        [{k: t for k in keys if (t := kept.text_of(m.get(k)))} for m in miles],
-        ensure_ascii=False,
-    )
+    """``json.dumps([{key: text} ...], ensure_ascii=False)`` of each milestone's non-blank
+    values (``kept.text_of``), put together directly (its string escape and separators)."""
+    out = []
+    for m in miles:
+        pairs = []
+        for key in _MILESTONE_KEYS:
+            value = m.get(key)
+            if type(value) is dt.date:  # its ISO text: nothing for JSON to escape
+                pairs.append(f'"{key}": "{value.isoformat()}"')
+            elif value is not None and (text := kept.text_of(value)):
+                pairs.append(f'"{key}": {_ENCODE(text)}')
+        out.append("{" + ", ".join(pairs) + "}")
+    return "[" + ", ".join(out) + "]"
+
+
+_ENCODE = json.encoder.encode_basestring  # what dumps(ensure_ascii=False) escapes strings with
+_MILESTONE_KEYS = ("milestone", "planned_date", "status", "completed_date", "changes")
+# the kept labels base_dss reads without milestones (a FedRAMP field, the sheet, a DSS column)
+_READ_BACK = frozenset(LABEL.values()) | {SHEET_LABEL} | frozenset(DSS_LABEL.values())
+_DSS_ONLY_LABELS = {DSS_LABEL[key]: key for key in DSS_ONLY}
 
 
 def pack(comments: str | None, fields: dict[str, Any]) -> str | None:
