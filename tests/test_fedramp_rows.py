@@ -131,12 +131,28 @@ def test_the_read_back_labels_cover_every_label_base_dss_reads() -> None:
 
 
 def test_rows_of_records_with_and_without_tags_are_what_base_fedramp_gave() -> None:
+    """base_fedramp, and base_dss reading each row back (with and without milestones, on
+    every sheet), give what they gave before, for Comments with and without kept tags."""
+    from poam_xl.layouts.fedramp import SHEETS
+
     rnd = random.Random(11)
     for trial in range(1500):
         rec = _record(rnd)
         miles = [_milestone(rnd) for _ in range(rnd.choice([0, 1, 3]))]
-        assert _outcome(fedramp_records.base_fedramp, dict(rec), miles) == _outcome(
-            _old_base_fedramp, dict(rec), miles), trial
+        row = _outcome(fedramp_records.base_fedramp, dict(rec), miles)
+        assert row == _outcome(_old_base_fedramp, dict(rec), miles), trial
+        if not isinstance(row, tuple):
+            continue
+        fr = dict(row[0])
+        packed = _outcome(_old_to_fedramp, dict(rec), miles)
+        kept_tags = packed[0]["comments"] if isinstance(packed, tuple) else None
+        for comments in (fr["comments"], rec.get("comments"), kept_tags):
+            for where in (row[1], *SHEETS):
+                for with_miles in (True, False):
+                    got = _outcome(fedramp_records.base_dss, {**fr, "comments": comments}, where,
+                                   milestones=with_miles)
+                    assert got == _outcome(_old_base_dss, {**fr, "comments": comments}, where,
+                                           milestones=with_miles), trial
 
 
 def test_planned_milestones_text_is_format_milestones() -> None:
@@ -197,7 +213,7 @@ def _old_to_fedramp(
     ):
         fields[F.MILESTONE_LABEL] = _old_milestone_json(miles)
     fields = R._without_derivable(  # drop what the FedRAMP row already gives back
-        fields, {F.DSS_LABEL[key]: key for key in F.DSS_ONLY}, rec, lambda rest: R.base_dss(
+        fields, {F.DSS_LABEL[key]: key for key in F.DSS_ONLY}, rec, lambda rest: _old_base_dss(
             {**fr, "comments": R.pack(fr["comments"], rest)}, sheet, milestones=False)[0])
     comments = rec.get("comments")
     if comments and "[" in comments:  # tags only: most Comments hold none
@@ -223,3 +239,58 @@ def _old_format_milestones(miles: list[dict[str, Any]]) -> str | None:
         text = (m.get("milestone") or "").strip()
         parts.append(f"({i}) {d.isoformat()}: {text}" if d else f"({i}) {text}")
     return "\n\n".join(parts) or None
+
+
+def _old_base_dss(fr: dict[str, Any], sheet: str, *, milestones: bool = True
+             ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A FedRAMP row -> (DSS record, milestones), restoring anything a kept block carries;
+    ``milestones=False``: the record only (no milestones parsed, an empty list)."""
+    user, block = kept.unpack(fr.get("comments"))
+    fr = dict(fr)
+    for key in F.ONLY:  # a kept FedRAMP field fills a column this file lacks (Rev4 Service Name)
+        if fr.get(key) is None and F.LABEL[key] in block:
+            fr[key] = R._value(F.KIND[key], block[F.LABEL[key]])
+    sheet = {F.CONFIG: F.CONFIG, F.CLOSED: F.CLOSED}.get(block.get(F.SHEET_LABEL, sheet), sheet)
+    rec: dict[str, Any] = {k: fr.get(k) for k in F.DIRECT}
+    rec["comments"] = user
+    closed = sheet == F.CLOSED
+    rec["status"] = "Closed" if closed else "Open"
+    rec["risk_level"] = model.canonical_choice(
+        fr.get("fr_original_risk"), model.RISK_LEVELS, model.RISK_SYNONYMS
+    )
+    rec["how_identified"] = R.how_identified(fr.get("fr_detector_source"))
+    rec["completion_date"] = fr.get("fr_status_date") if closed else None
+    fp = model.canonical_choice(fr.get("fr_false_positive"), F.YES_NO_PENDING) == "Yes"
+    rec["closure_reason"] = ("False Positive" if fp else "Remediated") if closed else None
+    rec["item_number"] = R._number(fr.get("fr_poam_id"))
+    miles = F.parse_milestones(fr.get("fr_planned_milestones")) if milestones else []
+    if milestones and F.MILESTONE_LABEL in block:
+        try:
+            stored = json.loads(block[F.MILESTONE_LABEL])
+            if F.milestone_pairs(stored) == F.milestone_pairs(miles) or not miles:
+                miles = [
+                    {
+                        **m,
+                        "planned_date": R._value("date", m.get("planned_date")),
+                        "completed_date": R._value("date", m.get("completed_date")),
+                    }
+                    for m in stored
+                ]
+        except (ValueError, TypeError, AttributeError):
+            pass
+    for key in F.DSS_ONLY:
+        if F.DSS_LABEL[key] in block:
+            col = model.ITEMS.column(key)
+            text = block[F.DSS_LABEL[key]]
+            # a text that is no date or number ("pending") stays text: coerce.frame_from_records
+            # keeps it as its tag and the DSS writer puts it back into its cell
+            rec[key] = (
+                R._value("date", text)
+                if col.kind == "date"
+                else (int(text) if col.kind == "int" and text.isdigit() else text)
+            )
+    for label, tag_text in block.items():  # "TBD" as the Milestone Date: DSS could not type it
+        direct = R._KEY_OF.get(label)
+        if direct in F.DIRECT and rec.get(direct) is None:
+            rec[direct] = tag_text
+    return rec, miles

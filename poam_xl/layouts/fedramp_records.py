@@ -81,11 +81,12 @@ def base_dss(fr: dict[str, Any], sheet: str, *, milestones: bool = True
     """A FedRAMP row -> (DSS record, milestones), restoring anything a kept block carries;
     ``milestones=False``: the record only (no milestones parsed, an empty list)."""
     user, block = kept.unpack(fr.get("comments"))
-    fr = dict(fr)
-    for key in ONLY:  # a kept FedRAMP field fills a column this file lacks (Rev4 Service Name)
-        if fr.get(key) is None and LABEL[key] in block:
-            fr[key] = _value(KIND[key], block[LABEL[key]])
-    sheet = {CONFIG: CONFIG, CLOSED: CLOSED}.get(block.get(SHEET_LABEL, sheet), sheet)
+    if block:  # most Comments keep nothing: the row is read as it is
+        fr = dict(fr)
+        for key in ONLY:  # a kept FedRAMP field fills a column this file lacks (Rev4 Service Name)
+            if fr.get(key) is None and LABEL[key] in block:
+                fr[key] = _value(KIND[key], block[LABEL[key]])
+        sheet = {CONFIG: CONFIG, CLOSED: CLOSED}.get(block.get(SHEET_LABEL, sheet), sheet)
     rec: dict[str, Any] = {k: fr.get(k) for k in DIRECT}
     rec["comments"] = user
     closed = sheet == CLOSED
@@ -250,10 +251,8 @@ def to_fedramp(
 
     def back(rest: dict[str, Any]) -> dict[str, Any]:  # what reading the row back derives
         if (user is None or "[" not in user) and _READ_BACK.isdisjoint(rest):
-            comments = user  # no tag base_dss reads: packed or not, it derives the same
-        else:
-            comments = pack(user, rest)
-        return base_dss({**fr, "comments": comments}, sheet, milestones=False)[0]
+            return base_dss(fr, sheet, milestones=False)[0]  # packed or not: the same derived
+        return base_dss({**fr, "comments": pack(user, rest)}, sheet, milestones=False)[0]
 
     fields = _without_derivable(fields, _DSS_ONLY_LABELS, rec, back)  # what the row gives back
     comments = rec.get("comments")
