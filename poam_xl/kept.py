@@ -129,6 +129,7 @@ def join_tags(plain: str | None, tags: Sequence[Tag]) -> str | None:
     that very text object (``pack`` then ``unpack``) returns the parts without parsing, when
     they split back exactly (``_splits_back``)."""
     global _JOINED
+    tags = tuple(tags)  # iterated here and remembered: a generator only once
     lines = [plain] if plain else []
     exact = plain is None or bool(plain and "[" not in plain and plain == plain.strip())
     for side, label, value in tags:  # the checks of _label and _value inline: most need none
@@ -139,7 +140,7 @@ def join_tags(plain: str | None, tags: Sequence[Tag]) -> str | None:
         lines.append(f"[{side} {label}] {value}".rstrip())
     joined = "\n".join(lines) or None
     if exact and joined is not None:
-        _JOINED = (joined, plain, tuple(tags))
+        _JOINED = (joined, plain, tags)
     return joined
 
 

@@ -30,6 +30,7 @@ COMMENTS = [None, "", "plain note", "=HYPERLINK(\"x\")", "[FedRAMP Vendor Depend
             "note\n[poam-xl Status] Completed", "[poam-xl Milestone Date] TBD",
             "[column Ticket] 4711\n[eMASS Severity] High", f"[FedRAMP {SHEET_LABEL}] {CONFIG}",
             "[poam-xl Milestone Records] [{\"milestone\": \"x\"}]", "[csv Extra] a\\[b",
+            "[poam-xl Comments] =kept formula text", "note\n[poam-xl Comments] x",
             "x\n\\[poam-xl Status] typed", "[poam-xl Item Number] A-3", "[json k] v\n[OSCAL r] s"]
 EXTRAS = [None, {}, {"CAGE Code": "1ABC2", "DSS UID": " ", "Last Review Date": D(2026, 1, 5)},
           {label: "x" for label in HEAD_ONLY.values()},

@@ -349,3 +349,10 @@ def test_streamed_date_serials_are_worked_out_as_to_excel_does() -> None:
 
     expected = {(get_column_letter(c), str(r)): repr(to_excel(v)) for r, c, v in cells}
     assert {(col, row): v for col, row, v in written} == expected
+
+
+def test_join_tags_remembers_tags_given_as_an_iterator() -> None:
+    """Tags handed over as a generator are iterated once: the remembered parts are all of them."""
+    joined = kept.join_tags(None, (t for t in [("eMASS", "A", "b"), ("poam-xl", "C", "d")]))
+    assert kept.split_tags(joined) == (None, [("eMASS", "A", "b"), ("poam-xl", "C", "d")])
+    assert kept.split_tags("".join(list(joined or ""))) == kept.split_tags(joined)  # a fresh parse

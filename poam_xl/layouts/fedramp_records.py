@@ -156,14 +156,15 @@ def base_fedramp(rec: dict[str, Any], miles: list[dict[str, Any]]) -> tuple[dict
     """A DSS record (+ milestones) -> (FedRAMP row, sheet), using any kept FedRAMP fields."""
     user, block = kept.unpack(rec.get("comments"))
     fr: dict[str, Any] = {k: rec.get(k) for k in DIRECT}
-    fr["comments"] = user
     if block:  # most Comments keep nothing: every FedRAMP-only field is then None
         for k in DIRECT:  # a DSS value its column could not hold ("TBD" as the Milestone Date)
             if fr[k] is None and DSS_LABEL.get(k) in block:
                 fr[k] = block[DSS_LABEL[k]]
+        fr["comments"] = user
         for key in ONLY:
             fr[key] = _value(KIND[key], block.get(LABEL[key]))
     else:
+        fr["comments"] = user
         fr.update(_NO_FIELDS)
     desc = (rec.get("description") or "").strip()
     if fr["fr_poam_id"] is None and rec.get("item_number") is not None:
