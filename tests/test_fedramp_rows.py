@@ -220,6 +220,8 @@ def _old_to_fedramp(
     if comments and "[" in comments:  # tags only: most Comments hold none
         for label, text in R._unclaimed(kept.unpack(comments)[1], rec, F.DIRECT).items():
             fields.setdefault(label, text)  # "TBD" as a DSS date, another tool's tag: as it is
+        if "Comments" in kept.unpack(comments)[1]:  # the one deliberate change (2026-12-03):
+            fields.setdefault("Comments", kept.unpack(comments)[1]["Comments"])  # carried
     fr["comments"] = R.pack(fr["comments"], fields)
     return fr, sheet, {label: kept.text_of(value) for label, value in fields.items()}
 
@@ -295,3 +297,19 @@ def _old_base_dss(fr: dict[str, Any], sheet: str, *, milestones: bool = True
         if direct in F.DIRECT and rec.get(direct) is None:
             rec[direct] = tag_text
     return rec, miles
+
+
+def test_a_comments_value_kept_as_its_tag_is_carried_to_fedramp_and_back() -> None:
+    """A DSS Comments cell the reader could not read as text (a formula: kept as the
+    ``[poam-xl Comments]`` tag) rides in the FedRAMP Comments as that tag, is listed in the
+    conversion's kept fields, and reading the row back gives it as the Comments text (it was
+    dropped without a word before)."""
+    fr, sheet, labels = fedramp_records.to_fedramp(
+        {"item_number": 1, "comments": "[poam-xl Comments] => see ticket 42"}, [])
+    assert kept.unpack(fr["comments"]) == (None, {"Comments": "=> see ticket 42"})
+    assert labels == {"Comments": "=> see ticket 42"}
+    assert fedramp_records.base_dss(fr, sheet)[0]["comments"] == "=> see ticket 42"
+    fr["comments"] = "[poam-xl CAGE Code] 1ABC2\n" + fr["comments"]  # the first item's header
+    rec, _miles, labels_back = fedramp_records.to_dss(fr, sheet)  # what the FedRAMP reader does
+    assert kept.unpack(rec["comments"]) == ("=> see ticket 42", {"CAGE Code": "1ABC2"})
+    assert labels_back == ["CAGE Code"]

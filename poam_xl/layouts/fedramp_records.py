@@ -207,6 +207,8 @@ def to_dss(
     labels kept). ``extra`` = header fields to keep on this item (Impact Level)."""
     rec, miles = base_dss(fr, sheet)
     user, block = kept.unpack(fr.get("comments"))
+    if user is None and rec["comments"] is not None:  # a Comments value kept as its tag
+        user, block = rec["comments"], {k: v for k, v in block.items() if k != _COMMENTS}
     # our own tags were restored into the record; header fields ride on (the reader lifts them)
     fields: dict[str, Any] = {
         k: v for k, v in block.items() if k in HEAD_ONLY.values() or k in FR_LABELS
@@ -258,8 +260,11 @@ def to_fedramp(
     fields = _without_derivable(fields, _DSS_ONLY_LABELS, rec, back)  # what the row gives back
     comments = rec.get("comments")
     if comments and "[" in comments:  # tags only: most Comments hold none
-        for label, text in _unclaimed(kept.unpack(comments)[1], rec, DIRECT).items():
+        block = kept.unpack(comments)[1]
+        for label, text in _unclaimed(block, rec, DIRECT).items():
             fields.setdefault(label, text)  # "TBD" as a DSS date, another tool's tag: as it is
+        if _COMMENTS in block:  # a Comments value the DSS reader kept as its tag (a formula's
+            fields.setdefault(_COMMENTS, block[_COMMENTS])  # text): base_dss puts it back
     fr["comments"] = pack(fr["comments"], fields)
     return fr, sheet, {label: kept.text_of(value) for label, value in fields.items()}
 
@@ -298,6 +303,7 @@ _MILESTONE_KEYS = ("milestone", "planned_date", "status", "completed_date", "cha
 # the kept labels base_dss reads without milestones (a FedRAMP field, the sheet, a DSS column)
 _READ_BACK = frozenset(LABEL.values()) | {SHEET_LABEL} | frozenset(DSS_LABEL.values())
 _DSS_ONLY_LABELS = {DSS_LABEL[key]: key for key in DSS_ONLY}
+_COMMENTS = DSS_LABEL["comments"]
 
 
 def pack(comments: str | None, fields: dict[str, Any]) -> str | None:
