@@ -159,14 +159,20 @@ def column_to_dates(values: Iterable[object], date1904: bool = False) -> tuple[p
     return (fast, []) if fast is not None else dates_one_by_one(vals, date1904)
 
 
-_DATETIMES = {dt.datetime, dt.date, type(None), str}
+_DATETIMES: set[type] = {dt.datetime, dt.date, type(None), str}
+
+
+def only_types(cells: list[object], types: set[type]) -> bool:
+    """True when every cell's type is one of ``types`` and every text among them is ''
+    (what calamine gives for an empty cell that has a style)."""
+    found = set(map(type, cells))
+    return found <= types and (str not in found or not any(type(v) is str and v for v in cells))
 
 
 def _datetimes(vals: list[object]) -> pd.Series | None:
     """``vals`` as a datetime64[ns] series of days when every cell is blank (None, '') or a
     naive date or datetime on or after MIN_DATE, else None (the cell-by-cell path decides)."""
-    types = collections.Counter(map(type, vals))
-    if not vals or not types.keys() <= _DATETIMES or types[str] != vals.count(""):
+    if not vals or not only_types(vals, _DATETIMES):
         return None
     try:
         days = pd.DatetimeIndex(vals)

@@ -147,16 +147,21 @@ class _ParsePool:
         if self.executor is not None:
             self.futures[name] = self.executor.submit(self._parse, name)
 
-    def _parse(self, name: str) -> Any:
+    def _parse(self, name: str) -> tuple[Any, list[list[Any]] | BaseException]:
         wb = getattr(self.local, "wb", None)
         if wb is None:
             wb = self.local.wb = _open(self.info)
-        return wb.get_sheet_by_name(name)
+        sh = wb.get_sheet_by_name(name)
+        try:  # the rows too: a sheet parsed early has them built while another one parses
+            return sh, sh.to_python(skip_empty_area=True)
+        except BaseException as exc:  # reported by _grids, in the calling thread
+            return sh, exc
 
-    def sheet(self, wb: Any, name: str) -> Any:
-        """The parsed sheet ``name`` (raises what calamine raised, in this thread)."""
+    def sheet(self, wb: Any, name: str) -> tuple[Any, list[list[Any]] | BaseException | None]:
+        """The parsed sheet ``name`` and its rows (None: not built yet; the exception
+        ``to_python`` raised); raises what calamine raised on parsing, in this thread."""
         future = self.futures.pop(name, None)
-        return wb.get_sheet_by_name(name) if future is None else future.result()
+        return (wb.get_sheet_by_name(name), None) if future is None else future.result()
 
 
 def _parse_pool(info: PackageInfo, sheets: Sequence[str] | None) -> _ParsePool:
@@ -184,7 +189,7 @@ def _grids(info: PackageInfo, limits: Limits, sheets: Sequence[str] | None, wb: 
             continue
         scan = scans.get(name, SheetScan())
         try:
-            sh = pool.sheet(wb, name)
+            sh, rows = pool.sheet(wb, name)
         except BaseException as exc:  # chart sheets, corrupt sheet XML, a Rust panic
             if not isinstance(exc, Exception) and not _is_panic(exc):
                 raise
@@ -197,7 +202,10 @@ def _grids(info: PackageInfo, limits: Limits, sheets: Sequence[str] | None, wb: 
         else:
             budget.actual(scan, sh.height * sh.width)
         try:
-            rows = sh.to_python(skip_empty_area=True)
+            if rows is None:
+                rows = sh.to_python(skip_empty_area=True)
+            elif isinstance(rows, BaseException):
+                raise rows
         except BaseException as exc:  # a Rust panic: e.g. 1e30 in a date-formatted cell
             if not isinstance(exc, Exception) and not _is_panic(exc):
                 raise

@@ -6,13 +6,14 @@ and ``poam-xl update --fix-text-dates`` rewrites them as dates.
 
 from __future__ import annotations
 
-import collections
 import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+from .dates import only_types
 
 if TYPE_CHECKING:
     from .poam import Poam
@@ -31,7 +32,7 @@ class TextDate:
 
 
 # what a cell read from a file holds (the shortcut above compares them with '' safely)
-_CELL_TYPES = {str, type(None), float, int, bool, dt.date, dt.datetime}
+_CELL_TYPES: set[type] = {str, type(None), float, int, bool, dt.date, dt.datetime}
 
 
 def text_dates(poam: Poam) -> list[TextDate]:
@@ -46,8 +47,7 @@ def text_dates(poam: Poam) -> list[TextDate]:
                 continue
             raw, read = data.raw[col.key], data.frame[col.key]
             cells = raw.tolist()
-            types = collections.Counter(map(type, cells))
-            if types.keys() <= _CELL_TYPES and types[str] == cells.count(""):
+            if only_types(cells, _CELL_TYPES):
                 continue  # no text but the empty cells calamine reads as '': nothing typed
             texts = np.fromiter((isinstance(v, str) for v in cells), dtype=bool,
                                 count=len(raw))

@@ -90,7 +90,10 @@ def plain_column(column: pd.Series) -> list[Any]:
 
 def blank_mask(column: pd.Series) -> pd.Series:
     """Elementwise ``is_blank`` for a whole column (bool Series, same index)."""
-    return column.isna() | (column.astype(str).str.strip() == "")
+    if column.dtype.kind in "biufcmM":  # numbers, dates: no text in them
+        return column.isna()
+    blank = [isinstance(v, str | bytes) and not v.strip() for v in column.to_numpy(dtype=object)]
+    return column.isna() | pd.Series(blank, index=column.index, dtype=bool)
 
 
 def excerpt(value: object, limit: int = 40) -> str:
@@ -101,7 +104,8 @@ def excerpt(value: object, limit: int = 40) -> str:
     """
     v = value if isinstance(value, str) else plain(value)
     text = v if isinstance(v, str) else repr(v)
-    text = text.encode("unicode_escape").decode("ascii")
+    if not (text.isascii() and text.isprintable()) or "\\" in text:  # else nothing to escape
+        text = text.encode("unicode_escape").decode("ascii")
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

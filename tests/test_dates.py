@@ -79,6 +79,7 @@ def test_serial_zero_or_nan_on_the_epoch_is_not_a_date() -> None:
 DATETIMES = st.one_of(
     st.none(),
     st.just(""),
+    st.sampled_from(["x", " ", "3/15/2026", "2026-01-02"]),  # text: the cell-by-cell path
     st.dates(dt.date(1850, 1, 1), dt.date(9999, 12, 31)),
     st.dates(dt.date(1899, 12, 25), dt.date(1900, 1, 5)),
     st.datetimes(dt.datetime(1850, 1, 1), dt.datetime(2300, 12, 31)),
@@ -128,3 +129,17 @@ def test_column_to_dates_fast_path_equals_cell_by_cell(values: list[object]) -> 
 ])
 def test_column_to_dates_fast_path_edges(values: list[object]) -> None:
     _same_or_both_raise(values)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["", " ", "x"]), st.floats(allow_nan=True),
+                          st.integers(), st.booleans(), st.dates()), max_size=12))
+def test_only_types_is_the_count_of_types_rule(cells):
+    """only_types: every cell's type allowed and every text '' - what counting the types and
+    the empty texts says."""
+    import collections
+
+    allowed: set[type] = {type(None), str, float, dt.date}
+    counts = collections.Counter(map(type, cells))
+    assert dates.only_types(cells, allowed) == (
+        counts.keys() <= allowed and counts[str] == cells.count(""))

@@ -256,3 +256,55 @@ def test_sheets_parsed_in_worker_threads_read_exactly_as_in_one_thread(tmp_path,
         assert outcome(path) == alone, path
     assert len(set(threaded)) >= 8  # the multi-sheet workbooks really went through the threads
     assert "sheet 'Two' is corrupt" in str(outcome(tmp_path / "corrupt.xlsx"))
+
+
+def test_rows_built_in_a_worker_thread_fail_as_in_one_thread(tmp_path, monkeypatch):
+    """A sheet parsed in a worker thread has its rows built there too; when building them
+    fails (a Rust panic in calamine's to_python), the error is the one the calling thread
+    gives: 'could not be read', naming the sheet, never a crash or another sheet's rows."""
+    from poam_xl import grids, isolate
+    from poam_xl.errors import WorkbookError
+    from poam_xl.package import inspect
+
+    class Sheet:
+        def __init__(self, sheet: object, name: str) -> None:
+            self.sheet, self.name = sheet, name
+
+        def __getattr__(self, attr: str) -> object:
+            return getattr(self.sheet, attr)
+
+        def to_python(self, **kwargs: object) -> object:
+            if self.name == "Two":
+                raise RuntimeError("boom in to_python")
+            return self.sheet.to_python(**kwargs)  # type: ignore[attr-defined]
+
+    class Book:
+        def __init__(self, wb: object) -> None:
+            self.wb = wb
+
+        def __getattr__(self, attr: str) -> object:
+            return getattr(self.wb, attr)
+
+        def get_sheet_by_name(self, name: str) -> Sheet:
+            return Sheet(self.wb.get_sheet_by_name(name), name)  # type: ignore[attr-defined]
+
+    real_open = grids._open
+    monkeypatch.setattr(grids, "_open", lambda info: Book(real_open(info)))
+    monkeypatch.setattr(isolate.SETTINGS, "enabled", False)
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "one"
+    wb.create_sheet("Two")["A1"] = "two"
+    wb.create_sheet("Three")["A1"] = "three"
+    wb.save(tmp_path / "three.xlsx")
+    messages = []
+    for size in (10**12, 0):  # one thread, then every sheet in the worker threads
+        monkeypatch.setattr(grids, "PARALLEL_PART_BYTES", size)
+        with pytest.raises(WorkbookError) as exc:
+            grids.load_grids(inspect(tmp_path / "three.xlsx"))
+        messages.append(str(exc.value))
+    assert messages[0] == messages[1]
+    assert "sheet 'Two' could not be read (boom in to_python" in messages[0]
+    assert "three.xlsx" in messages[0]
+    monkeypatch.setattr(grids, "_open", real_open)
+    grid = grids.load_grids(inspect(tmp_path / "three.xlsx"))
+    assert [g.rows for g in grid.values()] == [[["one"]], [["two"]], [["three"]]]

@@ -82,3 +82,60 @@ def test_a_finding_keeps_text_item_ids_as_they_are() -> None:
     assert Finding("r", "error", "m", item=np.str_("  ")).item == "  "
     assert type(Finding("r", "error", "m", item=np.int64(7)).item) is int
     assert Finding("r", "error", "m", item="V-1").item == "V-1"
+
+
+@pytest.mark.parametrize("item", [None, 7, np.int64(7), "V-1", np.str_("V-2"), True, 2.0])
+@pytest.mark.parametrize("value", [None, "text", 3, np.float64(1.5), dt.date(2026, 1, 2)])
+def test_a_rule_makes_the_finding_the_dataclass_makes(item, value) -> None:
+    """Rule.finding fills plain findings in directly: equal (and equally hashed, shown,
+    converted, frozen) to the Finding its dataclass constructor makes."""
+    import dataclasses
+
+    from poam_xl.findings import Finding, Rule
+
+    rule = Rule("x.y", "warning", "title", "the hint")
+    got = rule.finding("msg", sheet="S", cell="B7", item=item, column="Col", value=value)
+    want = Finding(rule="x.y", severity="warning", message="msg", hint="the hint", sheet="S",
+                   cell="B7", item=item, column="Col", value=value)
+    assert got == want and hash(got) == hash(want) and repr(got) == repr(want)
+    assert type(got.item) is type(want.item) and got.to_dict() == want.to_dict()
+    assert rule.finding("m", hint="own").hint == "own"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        got.message = "changed"  # type: ignore[misc]
+
+
+_CELLS = [None, "", " ", "\t\n", "\u00a0", "x", " x ", "a\\b", "é", "\x07", 0, 0.0, float("nan"),
+          1.5, True, pd.NA, pd.NaT, dt.date(2026, 1, 2), np.int64(3), b"  "]
+
+
+class _Text(str):
+    """A str subclass: blank by its text, like any str."""
+
+
+@pytest.mark.parametrize("dtype", [object, "string", "Int64", "datetime64[ns]", float])
+def test_blank_mask_matches_the_text_rule_on_every_kind_of_cell(dtype):
+    """blank_mask (one pass in Python) gives what isna() | astype(str).str.strip() == '' gives,
+    for every kind of cell and column dtype (the rule it is tested equal to)."""
+    if dtype is object:
+        column = pd.Series(_CELLS + [_Text("  "), _Text("y")], index=range(10, 10 + len(_CELLS) + 2))
+    elif dtype == "string":
+        column = pd.Series(["", " ", "x", None, " y\t"], dtype="string")
+    elif dtype == "Int64":
+        column = pd.Series([1, None, 0], dtype="Int64")
+    elif dtype == "datetime64[ns]":
+        column = pd.Series([dt.datetime(2026, 1, 2), None], dtype="datetime64[ns]")
+    else:
+        column = pd.Series([1.0, float("nan"), 0.0])
+    expected = column.isna() | (column.astype(str).str.strip() == "")
+    got = values.blank_mask(column)
+    assert got.dtype == bool and got.index.equals(column.index)
+    assert got.tolist() == expected.astype(bool).tolist()
+
+
+def test_excerpt_escapes_exactly_as_unicode_escape():
+    """The shortcut for plain ASCII text gives what the unicode_escape codec gives."""
+    for text in ["plain text", 'quote " and \'', "back\\slash", "tab\there", "new\nline", "é",
+                 "\x7f", "\u200b", "a" * 50, " ", ""]:
+        escaped = text.encode("unicode_escape").decode("ascii")
+        want = escaped if len(escaped) <= 40 else escaped[:39] + "…"
+        assert values.excerpt(text) == want, text

@@ -27,7 +27,7 @@ MIN_KEY_FIELDS = 3  # description plus at least two more key fields
 SAME_SHAPE = 0.8  # another sheet with this share of the same fields holds more items
 
 
-@dataclass(frozen=True)
+@dataclass  # not frozen (never changed once made): discovery makes thousands per sheet
 class HeaderColumn:
     """One header cell: its column (1-based), the label as reported, the field it maps to."""
 
@@ -138,9 +138,8 @@ def _group_row(grid: Grid, row: int, cols: Iterable[int]) -> bool:
 
 
 def _match(label: str, overrides: dict[str, str | None]) -> tuple[str | None, bool]:
-    key = model.normalise_header(label)
-    if key in overrides:  # the user's own mapping wins over the vocabulary
-        return overrides[key], True
+    if overrides and (key := model.normalise_header(label)) in overrides:
+        return overrides[key], True  # the user's own mapping wins over the vocabulary
     return vocabulary.item_target(label)
 
 
