@@ -7,7 +7,6 @@ is present but is not a date.
 
 from __future__ import annotations
 
-import collections
 import datetime as dt
 import functools
 import re
