@@ -144,7 +144,7 @@ def read_table(grid: Grid, sheet: str, header_row: int, table: model.Table,
         keep = [i for i in keep if first_row + i not in skip]
     index = pd.Index([first_row + i for i in keep], name="row")
     data: dict[str, Any] = {}
-    raw: dict[str, Any] = {}
+    raw: dict[str, list[Any]] = {}
     letters: dict[str, str] = {}
     for col in table.columns:
         if col.key not in positions:
@@ -157,7 +157,7 @@ def read_table(grid: Grid, sheet: str, header_row: int, table: model.Table,
         if grid.problems:
             values = list(values)
             take_problems(values, index, col, label, sheet, letters[col.key], invalid)
-        raw[col.key] = pd.Series(values, index=index, dtype=object)
+        raw[col.key] = values if values is not full else list(values)
         data[col.key] = convert(col, values, index, date1904, label, sheet, letters[col.key],
                                 invalid)
     for combined, (word_key, date_key) in model.COMBINED_HEADERS.items():
@@ -182,7 +182,7 @@ def read_table(grid: Grid, sheet: str, header_row: int, table: model.Table,
     return TableData(frame=frame, sheet=sheet, header_row=header_row, letters=letters,
                      missing=missing, duplicates=list(duplicates or []),
                      extra={n: get_column_letter(grid.col0 + j) for n, j in extra.items()},
-                     raw=pd.DataFrame(raw, index=index), kept=kept)
+                     raw_cells=raw, kept=kept)
 
 
 def _empty(col: model.Column, index: pd.Index) -> pd.Series:

@@ -40,19 +40,19 @@ def text_dates(poam: Poam) -> list[TextDate]:
     out: list[TextDate] = []
     for name, data, table in (("items", poam.items, poam.layout.items),
                               ("milestones", poam.milestones, poam.layout.milestones)):
-        if data is None or table is None or data.raw is None:
+        if data is None or table is None:
             continue
         for col in table.columns:
-            if col.kind != "date" or col.key not in data.letters or col.key not in data.raw:
+            if col.kind != "date" or col.key not in data.letters:
                 continue
-            raw, read = data.raw[col.key], data.frame[col.key]
-            cells = raw.tolist()
-            if only_types(cells, _CELL_TYPES):
+            cells = data.raw_column(col.key)
+            if cells is None or only_types(cells, _CELL_TYPES):
                 continue  # no text but the empty cells calamine reads as '': nothing typed
+            read = data.frame[col.key]
             texts = np.fromiter((isinstance(v, str) for v in cells), dtype=bool,
-                                count=len(raw))
+                                count=len(cells))
             typed = texts & read.notna().to_numpy()
-            for row in raw.index[typed]:
-                out.append(TextDate(name, col.key, int(row), data.letters[col.key], str(raw[row]),
-                                    pd.Timestamp(read[row]).date()))
+            for i in np.flatnonzero(typed).tolist():
+                out.append(TextDate(name, col.key, int(read.index[i]), data.letters[col.key],
+                                    str(cells[i]), pd.Timestamp(read.iloc[i]).date()))
     return out

@@ -186,11 +186,22 @@ def test_text_dates_are_found_among_the_empty_text_cells_calamine_reads() -> Non
         [dt.date(2026, 1, 5), "", "3/1/2026", None], index=index, dtype=object)})
     frame = pd.DataFrame({"date_identified": pd.to_datetime(
         ["2026-01-05", None, "2026-03-01", None]).astype("datetime64[ns]")}, index=index)
-    data = SimpleNamespace(raw=raw, frame=frame, letters={"date_identified": "E"})
+    from poam_xl.poam import TableData
+
+    letters = {"date_identified": "E"}
+    # the cells as the reader keeps them (lists, raw frame built on use) and as a raw frame
+    for data in (TableData(frame, "POA&M", 11, letters,
+                           raw_cells={"date_identified": raw["date_identified"].tolist()}),
+                 TableData(frame, "POA&M", 11, letters, raw=raw.copy())):
+        poam = SimpleNamespace(items=data, milestones=None, layout=SimpleNamespace(
+            items=model.ITEMS, milestones=model.MILESTONES))
+        found = text_dates(poam)  # type: ignore[arg-type]
+        assert [(t.row, t.letter, t.text, t.day) for t in found] == [
+            (14, "E", "3/1/2026", dt.date(2026, 3, 1))]
+        pd.testing.assert_frame_equal(data.raw_frame(), raw)  # type: ignore[arg-type]
+    data = TableData(frame, "POA&M", 11, letters, raw=raw)
     poam = SimpleNamespace(items=data, milestones=None,
                            layout=SimpleNamespace(items=model.ITEMS, milestones=model.MILESTONES))
-    found = text_dates(poam)  # type: ignore[arg-type]
-    assert [(t.row, t.letter, t.text, t.day) for t in found] == [(14, "E", "3/1/2026", dt.date(2026, 3, 1))]
     raw.loc[14, "date_identified"] = ""  # only empty texts left: nothing typed as text
     assert text_dates(poam) == []  # type: ignore[arg-type]
     import numpy as np
