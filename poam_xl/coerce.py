@@ -85,15 +85,17 @@ def convert(col: model.Column, values: list[Any], index: pd.Index, date1904: boo
                      index=index, dtype=object)
 
 
-_FLOATS = {float, type(None)}
+_FLOATS: set[type] = {float, type(None), str}
 
 
 def whole_numbers(values: list[Any]) -> pd.api.extensions.ExtensionArray | None:
-    """An Int64 array of ``values`` when each is None (blank) or a float holding a whole
+    """An Int64 array of ``values`` when each is None or '' (blank) or a float holding a whole
     number of at most 2**53 (what calamine gives for number cells), else None: the general
     path of ``convert`` decides (a NaN, a fraction, text)."""
-    if not values or not set(map(type, values)) <= _FLOATS:
+    if not values or not dates.only_types(values, _FLOATS):
         return None
+    if "" in values:  # empty styled cells: blanks, as the general path reads them
+        values = [None if type(v) is str else v for v in values]
     numbers = np.array(values, dtype=float)  # None -> NaN
     blank = np.isnan(numbers)
     if int(blank.sum()) != values.count(None):  # a NaN cell: not a blank

@@ -173,6 +173,8 @@ def _datetimes(vals: list[object]) -> pd.Series | None:
     naive date or datetime on or after MIN_DATE, else None (the cell-by-cell path decides)."""
     if not vals or not only_types(vals, _DATETIMES):
         return None
+    if "" in vals:  # the empty texts as blanks: pandas parses each '' as text otherwise
+        vals = [None if type(v) is str else v for v in vals]
     try:
         days = pd.DatetimeIndex(vals)
     except (TypeError, ValueError, AttributeError):  # tz-aware among naive; an odd tzinfo

@@ -216,10 +216,12 @@ def explain(identified: pd.Series, risk: pd.Series, due: pd.Series, pol: Policy,
 
 def _iso(days: pd.Series) -> list[str | None]:
     """A datetime64 column as 'YYYY-MM-DD' texts, None for NaT."""
-    values = days.to_numpy("datetime64[ns]")
-    text = np.datetime_as_string(values.astype("datetime64[D]")).astype(object)
-    text[np.isnat(values)] = None
-    out: list[str | None] = text.tolist()
+    # each distinct day written once (a column holds far fewer days than rows)
+    unique, where = np.unique(days.to_numpy("datetime64[ns]").astype("datetime64[D]"),
+                              return_inverse=True)
+    text = np.datetime_as_string(unique).astype(object)
+    text[np.isnat(unique)] = None
+    out: list[str | None] = text[where.reshape(-1)].tolist()
     return out
 
 
