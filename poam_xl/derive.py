@@ -209,12 +209,12 @@ def explain(identified: pd.Series, risk: pd.Series, due: pd.Series, pol: Policy,
             source = f"{source}; day count: {counted}"
         words[r] = (f" + {'<NA>' if n_days is None else n_days} {pol.day_count} days", f" ({r}, {source}")
     text = [why if d is None else f"due {d} = identified {i}{words[r][0]}{h}{words[r][1]}{tail}"
-            for d, i, r, h, why in zip(_iso(due), _iso(identified), risk.tolist(), skipped,
+            for d, i, r, h, why in zip(iso_days(due), iso_days(identified), risk.tolist(), skipped,
                                        _no_due_date(identified, risk, pol), strict=True)]
     return pd.Series(text, index=due.index, dtype=object)
 
 
-def _iso(days: pd.Series) -> list[str | None]:
+def iso_days(days: pd.Series) -> list[str | None]:
     """A datetime64 column as 'YYYY-MM-DD' texts, None for NaT."""
     # each distinct day written once (a column holds far fewer days than rows)
     unique, where = np.unique(days.to_numpy("datetime64[ns]").astype("datetime64[D]"),

@@ -93,6 +93,7 @@ for _f in model.HEADER_FIELDS:
 PLACEHOLDERS = {"", "tbd", "tbc", "todo", "na", "n/a", "none", "xxx", "x", "-", "?", "description",
                 "text", "see above", "same as above", "placeholder", "enter description",
                 "non-compliance description", "lorem ipsum"}
+_LONGEST = max(map(len, PLACEHOLDERS))
 CAGE = re.compile(r"^[A-Za-z0-9]{5}$")
 PHONE = re.compile(r"^\+?[\d\s().\-x/ext]{7,}$")
 
@@ -142,9 +143,7 @@ def _many(ctx: Context, rule_id: str, key: str, rows: pd.Index, messages: list[s
 
 def _days(column: pd.Series) -> list[str]:
     """A datetime64 column's days as ISO text ('NaT' for none): ``_d`` a column at a time."""
-    days = column.to_numpy("datetime64[ns]").astype("datetime64[D]")
-    text: list[str] = np.datetime_as_string(days).tolist()
-    return text
+    return [d or "NaT" for d in derive.iso_days(column)]
 
 
 def _who(ctx: Context, row: Any) -> str:
@@ -171,7 +170,9 @@ def _d(v: Any) -> str:
 @listed
 def description_placeholder(ctx: Context) -> Iterator[Finding]:
     desc = ctx.items["description"]
-    bad = desc.notna() & desc.astype(str).str.strip().str.lower().isin(PLACEHOLDERS)
+    # lowercase only what is short enough to be a placeholder (lower() never shortens text)
+    bad = desc.notna() & pd.Series([len(t := str(v).strip()) <= _LONGEST and t.lower() in PLACEHOLDERS
+                                    for v in desc.tolist()], index=desc.index, dtype=bool)
     for row in desc.index[bad]:
         yield RULES.make("description.placeholder",
                    f"{_who(ctx, row)}: description {excerpt(desc[row])!r} is a placeholder",
@@ -261,8 +262,12 @@ def deferred_items(ctx: Context) -> Iterator[Finding]:
     it = ctx.items
     deferred = it["status"] == "Deferred"
     # the DSS form records a slipped or deferred date's reason in Milestone Changes
-    no_reason = deferred & blank_mask(it["milestone_changes"]) & blank_mask(it["comments"]) & \
-        blank_mask(it["resources"])
+    rows = deferred.to_numpy(dtype=bool)
+    sub = it.loc[rows]  # the blank cells of the (few) deferred rows only
+    blank = np.zeros(len(it), dtype=bool)
+    blank[rows] = (blank_mask(sub["milestone_changes"]) & blank_mask(sub["comments"])
+                   & blank_mask(sub["resources"])).to_numpy(dtype=bool)
+    no_reason = pd.Series(blank, index=it.index)
     where = next((k for k in ("comments", "resources", "milestone_changes") if _has(ctx, k)), "comments")
     for row in it.index[no_reason]:
         yield RULES.make("deferred.reason", f"{_who(ctx, row)} is Deferred with no reason in Milestone "

@@ -248,15 +248,15 @@ def test_explanations_equal_the_column_at_a_time_build(rows, business, sources) 
                           st.sampled_from([dt.date(2026, 1, 5), dt.date(2026, 2, 9)])),
                 max_size=40))
 def test_iso_texts_each_day_as_numpy_writes_it(days):
-    """derive._iso (each distinct day written once) gives the ISO text numpy gives each row,
+    """derive.iso_days (each distinct day written once) gives the ISO text numpy gives each row,
     None for a blank."""
     import numpy as np
 
-    from poam_xl.derive import _iso
+    from poam_xl.derive import iso_days
 
     column = pd.Series(pd.to_datetime(pd.Series(days, dtype=object)), dtype="datetime64[ns]")
     values = column.to_numpy("datetime64[ns]")
     want = [None if np.isnat(v) else str(np.datetime_as_string(v.astype("datetime64[D]")))
             for v in values]
-    assert _iso(column) == want
+    assert iso_days(column) == want
     assert want == [None if d is None else d.isoformat() for d in days]

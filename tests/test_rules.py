@@ -209,3 +209,19 @@ def test_text_dates_are_found_among_the_empty_text_cells_calamine_reads() -> Non
     raw.loc[13, "date_identified"] = pd.NA  # values from the library: no shortcut, no error
     raw.loc[14, "date_identified"] = np.str_("3/1/2026")
     assert [t.text for t in text_dates(poam)] == ["3/1/2026"]  # type: ignore[arg-type]
+
+
+def test_placeholder_descriptions_are_found_as_the_text_rule_finds_them(tmp_path):
+    """description.placeholder (short texts lowercased only) fires on the rows the plain rule
+    picks: any value's text, stripped and lowercased, among the placeholders."""
+    from poam_xl import rules
+
+    texts = ["  TBD ", "Tbd", "N/A", "İ", 5, "x" * 40, " Lorem Ipsum\t", "Not a placeholder",
+             "\u00a0none\u00a0", "SEE ABOVE"]
+    edit = cells(I, {f"B{12 + i}": v for i, v in enumerate(texts)})
+    report = validate(make_book(tmp_path / "book.xlsx", sample=len(texts), edit=edit), as_of=AS_OF)
+    got = sorted(f.where for f in report.findings if f.rule == "description.placeholder")
+    desc = report.items["description"]
+    old = desc.notna() & desc.astype(str).str.strip().str.lower().isin(rules.PLACEHOLDERS)
+    assert got == sorted(f"POA&M!B{r}" for r in desc.index[old])
+    assert got == sorted(f"POA&M!B{12 + i}" for i in (0, 1, 2, 6, 8, 9))
