@@ -28,7 +28,8 @@ def finding_fields(rec: dict[str, Any]) -> dict[str, Any]:
     """eMASS values (emass_layout short keys: control, raw_severity, source, checks) that an
     imported finding determines; {} for items that did not come from an import."""
     comments = str(rec.get("comments") or "")
-    lines = [line.strip() for line in comments.splitlines()]
+    # every line looked for starts "<label>: " (most Comments hold none: no lines to split)
+    lines = [line.strip() for line in comments.splitlines()] if ": " in comments else []
     out: dict[str, Any] = {}
     for prefix, label in _SOURCES:
         name = next((line[len(prefix):].strip() for line in lines if line.startswith(prefix)), "")

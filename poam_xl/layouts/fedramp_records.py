@@ -72,8 +72,15 @@ def how_identified(source: str | None) -> str | None:
 
 
 def _number(poam_id: str | None) -> int | None:
-    m = re.search(r"(\d+)(?!.*\d)", poam_id or "")
-    return int(m.group(1)) if m and 0 < int(m.group(1)) < 10**9 else None
+    """The item number a POA&M ID ends with ('V-12' -> 12; 1 to 999,999,999), else None."""
+    m = _LAST_NUMBER.search(poam_id or "")
+    if m is None:
+        return None
+    n = int(m.group(1))
+    return n if 0 < n < 10**9 else None
+
+
+_LAST_NUMBER = re.compile(r"(\d+)(?!.*\d)")
 
 
 def base_dss(fr: dict[str, Any], sheet: str, *, milestones: bool = True
@@ -195,6 +202,8 @@ _NO_FIELDS = dict.fromkeys(ONLY)  # base_fedramp's FedRAMP-only fields from an e
 def _same(a: Any, b: Any) -> bool:
     if a is b or (type(a) is type(b) and type(a) in records.SIMPLE and a == b):
         return True  # equal values: equal texts
+    if a is None:  # nothing derived (most kept fields): the same when the other has no text
+        return kept.text_of(dates.as_date(b) if isinstance(b, pd.Timestamp) else b) is None
     return kept.text_of(dates.as_date(a) if isinstance(a, pd.Timestamp) else a) == kept.text_of(
         dates.as_date(b) if isinstance(b, pd.Timestamp) else b
     )
