@@ -170,7 +170,7 @@ def canonical(data: TableData, table: model.Table) -> tuple[pd.DataFrame, list[F
         if col.kind != "choice" or col.key not in data.letters:
             continue
         raw = frame[col.key]
-        uniq = {v for v in raw.dropna().unique()}
+        uniq = {v for v in set(raw.tolist()) if pd.isna(v) is not True}  # each value once
         syn = model.RISK_SYNONYMS if col.allowed == model.RISK_LEVELS else model.CHOICE_SYNONYMS
         mapping = {v: (model.canonical_status(v) if col.key == "status" and schema.is_items(table)
                        else model.canonical_choice(v, col.allowed, syn)) for v in uniq}

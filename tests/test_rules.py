@@ -225,3 +225,37 @@ def test_placeholder_descriptions_are_found_as_the_text_rule_finds_them(tmp_path
     old = desc.notna() & desc.astype(str).str.strip().str.lower().isin(rules.PLACEHOLDERS)
     assert got == sorted(f"POA&M!B{r}" for r in desc.index[old])
     assert got == sorted(f"POA&M!B{12 + i}" for i in (0, 1, 2, 6, 8, 9))
+
+
+def test_choice_spellings_are_normalised_for_every_kind_of_cell_value():
+    """structure.canonical maps each distinct value of a choice column once: blanks of every
+    kind (None, NaN, pd.NA) are left alone, other values (a tuple, a number, spellings)
+    mapped as model.canonical_* says, row for row."""
+    import numpy as np
+    import pandas as pd
+
+    from poam_xl import model, structure
+    from poam_xl.poam import TableData
+
+    statuses = ["ongoing", None, np.nan, pd.NA, "Completed", " closed ", (1, 2), 3, "Ongoing",
+                "in progress"]
+    risks = ["high", "CAT II", None, "Moderate", np.nan, "Low", "x", "HIGH", pd.NA, 1.0]
+    frame = pd.DataFrame({"item_number": list(range(1, 11)), "status": statuses,
+                          "risk_level": risks, "closure_reason": [None] * 10},
+                         index=pd.Index(range(12, 22), name="row"))
+    data = TableData(frame, "POA&M", 11, {"item_number": "A", "status": "G", "risk_level": "J",
+                                          "closure_reason": "H"})
+    out, findings = structure.canonical(data, model.ITEMS)
+    for got, v in zip(out["status"].tolist(), statuses, strict=True):
+        want = v if not isinstance(v, str) else (model.canonical_status(v) or v)
+        assert got is want or got == want or (pd.isna(want) is True and pd.isna(got) is True), v
+    for got, v in zip(out["risk_level"].tolist(), risks, strict=True):
+        want = v if not isinstance(v, str) and not isinstance(v, float) else (
+            model.canonical_choice(v, model.RISK_LEVELS, model.RISK_SYNONYMS) or v)
+        if pd.isna(v) is True:
+            assert pd.isna(got) is True
+        else:
+            assert got == want, v
+    changed = {f.cell for f in findings}
+    assert {"G12", "J12", "J13", "J15", "J19"} <= changed and "G13" not in changed
+    assert frame["status"].tolist()[0] == "ongoing"  # the read frame itself is left alone

@@ -7,6 +7,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from poam_xl import values
 
@@ -139,3 +141,14 @@ def test_excerpt_escapes_exactly_as_unicode_escape():
         escaped = text.encode("unicode_escape").decode("ascii")
         want = escaped if len(escaped) <= 40 else escaped[:39] + "…"
         assert values.excerpt(text) == want, text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.none(), st.from_regex(r"\$?[A-Za-z]{1,4}\$?[0-9]{1,11}", fullmatch=True),
+                 st.text(max_size=8)))
+def test_findings_sort_by_the_cell_parse_ref_reads(cell):
+    """sort_key orders by the (row, column) parse_ref gives the cell ('E12' taken directly)."""
+    from poam_xl.findings import Finding, sort_key
+
+    f = Finding("r.x", "warning", "m", sheet="S", cell=cell)
+    assert sort_key(f) == ("S", *(values.parse_ref(cell, excel=False) or (0, 0)), -1, "r.x")

@@ -224,7 +224,8 @@ def candidates(grid: Grid, sheet: str, overrides: dict[str, str | None] | None =
     table_rows = {t.header_row: t for t in grid.tables}
     out = []
     for i, cells in enumerate(grid.rows[:SCAN_ROWS]):
-        if sum(1 for v in cells if _text(v)) < MIN_KEY_FIELDS:
+        texts = sum(1 for v in cells if isinstance(v, str) and v and not v.isspace())  # _text(v)
+        if texts < MIN_KEY_FIELDS:
             continue
         row = grid.row0 + i
         cols, rows = header_columns(grid, row, overrides)
