@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -86,6 +87,18 @@ def plain_column(column: pd.Series) -> list[Any]:
         return column.to_numpy(dtype=object, na_value=None).tolist()  # type: ignore[no-any-return]
     return [v if type(v) is str and v.strip() else None if v is None else plain(v)
             for v in column.tolist()]
+
+
+@functools.lru_cache(maxsize=8192)
+def _memo(fn: Callable[[Any], Any], text: str) -> Any:
+    return fn(text)
+
+
+def mapped(fn: Callable[[Any], Any], value: Any) -> Any:
+    """``fn(value)`` for ``fn`` a pure mapping of a cell's text to an immutable result (a
+    spelling, a level), worked out once per text (readers map the same few texts thousands
+    of times); any other value goes to ``fn`` as it is."""
+    return _memo(fn, value) if type(value) is str else fn(value)
 
 
 _TEXT = (str, bytes)  # a tuple: isinstance with one is faster than with str | bytes

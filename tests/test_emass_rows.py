@@ -97,14 +97,16 @@ def test_to_model_is_the_layouts_to_model_on_what_to_emass_writes(tmp_path) -> N
 
 def test_the_memos_stay_right_when_they_overflow() -> None:
     """Past the memos' size the answers are still the rule's (lru_cache drops the oldest)."""
+    from poam_xl import values
+
     L._stamp_day.cache_clear()
-    L._memo.cache_clear()
+    values._memo.cache_clear()
     for k in range(1, 9000):
         line = f"step {k} {k % 12 + 1}/{k % 28 + 1}/2026"
         assert L.split_dated(line) == _split_dated_by_search(line)
         status = f"Completed {k % 12 + 1}/{k % 28 + 1}/{2000 + k % 30}"
-        assert L._mapped(L.status_word, status) == L.status_word(status)
-    assert L._stamp_day.cache_info().currsize <= 8192 and L._memo.cache_info().currsize <= 8192
+        assert values.mapped(L.status_word, status) == L.status_word(status)
+    assert L._stamp_day.cache_info().currsize <= 8192 and values._memo.cache_info().currsize <= 8192
 
 
 # ---------------------------------------------------------------- the oracle: the code before

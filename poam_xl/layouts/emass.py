@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from .. import dates, model
+from ..values import mapped
 from .emass_findings import finding_fields
 
 SHEET = "POA&M"
@@ -234,16 +234,6 @@ def _stamp_day(word: str) -> dt.date | None:
     return dates.parse_text(word) if _STAMP.fullmatch(word) else None
 
 
-@functools.lru_cache(maxsize=8192)
-def _memo(fn: Callable[[Any], Any], text: str) -> Any:
-    return fn(text)
-
-
-def _mapped(fn: Callable[[Any], Any], value: Any) -> Any:
-    """``fn(value)`` for a pure mapping of a cell's text, worked out once per text."""
-    return _memo(fn, value) if type(value) is str else fn(value)
-
-
 # every character str.isspace() takes (what strip() strips), and split_dated's separators
 SPACES = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
           "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
@@ -303,15 +293,15 @@ def to_model(e: dict[str, Any], position: int) -> tuple[dict[str, Any], list[dic
         "resources": txt("resources"),
         "milestone_date": scheduled if isinstance(scheduled, dt.date) else None,
         "milestone_changes": "\n".join(str(x).strip() for x in e.get("changes") or [] if x) or None,
-        "how_identified": _mapped(how_identified, e.get("source")),
+        "how_identified": mapped(how_identified, e.get("source")),
         "comments": txt("comments"),
-        "risk_level": _mapped(model.risk_level, e.get("raw_severity")),
-        "likelihood": _mapped(model.risk_level, e.get("likelihood")),
-        "impact": _mapped(model.risk_level, e.get("impact")),
+        "risk_level": mapped(model.risk_level, e.get("raw_severity")),
+        "likelihood": mapped(model.risk_level, e.get("likelihood")),
+        "impact": mapped(model.risk_level, e.get("impact")),
         "residual_risk": txt("residual"),
         "mitigation": txt("recommendations"),
     }
-    word, day = _mapped(status_word, e.get("status"))
+    word, day = mapped(status_word, e.get("status"))
     if word is None and txt("status"):
         rec["status"] = model.canonical_choice(txt("status"), model.STATUSES)
     elif word == "Ongoing":

@@ -8,6 +8,7 @@ kept twice (the round trip is checked field by field in the tests).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from .. import dates, kept, model, records
+from ..values import mapped
 from .fedramp import (
     CLOSED,
     CONFIG,
@@ -71,6 +73,11 @@ def how_identified(source: str | None) -> str | None:
     return "Other"
 
 
+_RISK = functools.partial(model.canonical_choice, allowed=model.RISK_LEVELS,
+                          synonyms=model.RISK_SYNONYMS)
+_YES_NO_PENDING = functools.partial(model.canonical_choice, allowed=YES_NO_PENDING)
+
+
 def _number(poam_id: str | None) -> int | None:
     """The item number a POA&M ID ends with ('V-12' -> 12; 1 to 999,999,999), else None."""
     m = _LAST_NUMBER.search(poam_id or "")
@@ -98,12 +105,10 @@ def base_dss(fr: dict[str, Any], sheet: str, *, milestones: bool = True
     rec["comments"] = user
     closed = sheet == CLOSED
     rec["status"] = "Closed" if closed else "Open"
-    rec["risk_level"] = model.canonical_choice(
-        fr.get("fr_original_risk"), model.RISK_LEVELS, model.RISK_SYNONYMS
-    )
-    rec["how_identified"] = how_identified(fr.get("fr_detector_source"))
+    rec["risk_level"] = mapped(_RISK, fr.get("fr_original_risk"))
+    rec["how_identified"] = mapped(how_identified, fr.get("fr_detector_source"))
     rec["completion_date"] = fr.get("fr_status_date") if closed else None
-    fp = model.canonical_choice(fr.get("fr_false_positive"), YES_NO_PENDING) == "Yes"
+    fp = mapped(_YES_NO_PENDING, fr.get("fr_false_positive")) == "Yes"
     rec["closure_reason"] = ("False Positive" if fp else "Remediated") if closed else None
     rec["item_number"] = _number(fr.get("fr_poam_id"))
     miles = parse_milestones(fr.get("fr_planned_milestones")) if milestones else []
@@ -283,7 +288,7 @@ def _without_derivable(fields: dict[str, Any], labels: dict[str, str], want: dic
     """``fields`` without each kept label (of ``labels``: label -> key) whose value the other
     side derives again on its own: ``back(fields without every such label)`` gives the derived
     row once (each derived key depends on its own tag only), compared with ``want`` key by key."""
-    present = {label: key for label, key in labels.items() if label in fields}
+    present = {label: labels[label] for label in fields if label in labels}
     if not present:
         return fields
     derived = back({k: v for k, v in fields.items() if k not in present})
