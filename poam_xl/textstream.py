@@ -130,6 +130,7 @@ class _Styles:
         return found
 
 
+_SEEN_TEXT = 64  # texts up to this long are remembered with their cell XML (_rows_xml)
 _RISKY_FIRST = frozenset("".join(RISKY) + " ")  # what risky text (after spaces) starts with
 _SHAPES = {"s": ' t="inlineStr"><is><t xml:space="preserve">', "n": "><v>", "b": ' t="b"><v>',
            "date": "><v>", "datetime": "><v>"}
@@ -153,6 +154,9 @@ def _rows_xml(st: SheetStream, fast: bool = True, sink: Callable[[bytes], None] 
     first = operator.itemgetter(0)
     odd_in = _ODD.search
     serials: dict[dt.date, str] = {}  # a date (exactly: no datetime) -> its serial as written
+    # id(format) -> {short text -> the cell's XML after its reference}, for text that took the
+    # shortcut: a status, a level or a name is written thousands of times, checked once
+    seen: dict[int, dict[str, str]] = {}
     for r in sorted(st.rows):
         cells = st.rows[r]
         if len(cells) > 1:
@@ -166,12 +170,19 @@ def _rows_xml(st: SheetStream, fast: bool = True, sink: Callable[[bytes], None] 
             previous = col
             letter = letters.get(col) or letters.setdefault(col, get_column_letter(col))
             if type(value) is str and value:  # most cells: text (the kind _kind gives: "s")
+                if fast and (known := seen.get(id(style))) is not None and (
+                        xml := known.get(value)) is not None:
+                    parts.append(f'<c r="{letter}{row}"{xml}')
+                    continue
                 # the commonest: nothing to escape, cut or mark, not risky, its format known
                 if (fast and value[0] not in _RISKY_FIRST and len(value) <= MAX_TEXT
                         and "_x" not in value and odd_in(value) is None):
                     shape = plain_text.get(id(style))
                     if shape is not None:
-                        parts.append(f'<c r="{letter}{row}"{shape[0]}{value}{shape[1]}')
+                        xml = f"{shape[0]}{value}{shape[1]}"
+                        if len(value) <= _SEEN_TEXT:
+                            seen.setdefault(id(style), {})[value] = xml
+                        parts.append(f'<c r="{letter}{row}"{xml}')
                         continue
                 odd = odd_in(value) is not None  # one scan for the rare cases
                 if odd or len(value) > MAX_TEXT or "_x" in value:

@@ -203,7 +203,8 @@ def test_streamed_text_shortcut_writes_what_the_general_way_writes() -> None:
     date = textcells.CellStyle(alignment=Alignment(wrap_text=True), number_format="mm/dd/yyyy")
     cells: list[object] = [v for v in VALUES if not isinstance(v, float) or math.isfinite(v)]
     cells = [v for v in cells if v is None or type(v) in (str, int, bool, dt.date, dt.datetime)]
-    cells += ["\uff1d1+1", " =1", "  plain", "a_x000D_b", "x" * 33_000, "<b>&amp;</b>", "\r", "\t="]
+    cells += ["\uff1d1+1", " =1", "  plain", "a_x000D_b", "x" * 33_000, "<b>&amp;</b>", "\r", "\t=",
+              "ab" * 32, "ab" * 33, "Ongoing", "High"]  # remembered short texts, and one longer
     rnd = random.Random(7)
     puts = [(r, c, rnd.choice(cells), rnd.choice([wrap, date, None]))
             for r in range(2, 60) for c in rnd.sample(range(1, 30), 12)]
