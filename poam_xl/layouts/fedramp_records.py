@@ -103,14 +103,7 @@ def base_dss(fr: dict[str, Any], sheet: str, *, milestones: bool = True
         sheet = {CONFIG: CONFIG, CLOSED: CLOSED}.get(block.get(SHEET_LABEL, sheet), sheet)
     rec: dict[str, Any] = {k: fr.get(k) for k in DIRECT}
     rec["comments"] = user
-    closed = sheet == CLOSED
-    rec["status"] = "Closed" if closed else "Open"
-    rec["risk_level"] = mapped(_RISK, fr.get("fr_original_risk"))
-    rec["how_identified"] = mapped(how_identified, fr.get("fr_detector_source"))
-    rec["completion_date"] = fr.get("fr_status_date") if closed else None
-    fp = mapped(_YES_NO_PENDING, fr.get("fr_false_positive")) == "Yes"
-    rec["closure_reason"] = ("False Positive" if fp else "Remediated") if closed else None
-    rec["item_number"] = _number(fr.get("fr_poam_id"))
+    rec.update(_derived(fr, sheet))
     miles = parse_milestones(fr.get("fr_planned_milestones")) if milestones else []
     if milestones and MILESTONE_LABEL in block:
         try:
@@ -142,6 +135,19 @@ def base_dss(fr: dict[str, Any], sheet: str, *, milestones: bool = True
         if direct in DIRECT and rec.get(direct) is None:
             rec[direct] = tag_text
     return rec, miles
+
+
+def _derived(fr: dict[str, Any], sheet: str) -> dict[str, Any]:
+    """The DSS fields a FedRAMP row gives of itself (no kept block): status and completion
+    from its sheet, risk level, how identified, closure reason and item number from its cells."""
+    closed = sheet == CLOSED
+    fp = mapped(_YES_NO_PENDING, fr.get("fr_false_positive")) == "Yes"
+    return {"status": "Closed" if closed else "Open",
+            "risk_level": mapped(_RISK, fr.get("fr_original_risk")),
+            "how_identified": mapped(how_identified, fr.get("fr_detector_source")),
+            "completion_date": fr.get("fr_status_date") if closed else None,
+            "closure_reason": ("False Positive" if fp else "Remediated") if closed else None,
+            "item_number": _number(fr.get("fr_poam_id"))}
 
 
 # labels the FedRAMP code reads itself; any other kept label rides on as it is (_unclaimed)
@@ -257,9 +263,9 @@ def to_fedramp(
     fields: label -> the text its tag holds, None for a blank one)."""
     fr, sheet = base_fedramp(rec, miles)
     fields: dict[str, Any] = {k: v for k, v in (extra or {}).items() if kept.text_of(v)}
-    for key in DSS_ONLY:
-        if rec.get(key) is not None and not (isinstance(rec[key], float) and rec[key] != rec[key]):
-            fields[DSS_LABEL[key]] = rec[key]
+    for key, label in _DSS_ONLY_FIELDS:
+        if (value := rec.get(key)) is not None and not (isinstance(value, float) and value != value):
+            fields[label] = value
     if any(m.get("status") or m.get("completed_date") or m.get("changes") for m in miles) or (
         milestone_pairs(parse_milestones(format_milestones(miles))) != milestone_pairs(miles)
     ):
@@ -268,7 +274,7 @@ def to_fedramp(
 
     def back(rest: dict[str, Any]) -> dict[str, Any]:  # what reading the row back derives
         if (user is None or "[" not in user) and _READ_BACK.isdisjoint(rest):
-            return base_dss(fr, sheet, milestones=False)[0]  # packed or not: the same derived
+            return _derived(fr, sheet)  # no tag base_dss reads: the DSS-only fields it derives
         return base_dss({**fr, "comments": pack(user, rest)}, sheet, milestones=False)[0]
 
     fields = _without_derivable(fields, _DSS_ONLY_LABELS, rec, back)  # what the row gives back
@@ -279,8 +285,9 @@ def to_fedramp(
             fields.setdefault(label, text)  # "TBD" as a DSS date, another tool's tag: as it is
         if _COMMENTS in block:  # a Comments value the DSS reader kept as its tag (a formula's
             fields.setdefault(_COMMENTS, block[_COMMENTS])  # text): base_dss puts it back
-    fr["comments"] = pack(fr["comments"], fields)
-    return fr, sheet, {label: kept.text_of(value) for label, value in fields.items()}
+    texts = {label: kept.text_of(value) for label, value in fields.items()}
+    fr["comments"] = pack(fr["comments"], texts)  # the texts pack would take of the values
+    return fr, sheet, texts
 
 
 def _without_derivable(fields: dict[str, Any], labels: dict[str, str], want: dict[str, Any],
@@ -317,6 +324,7 @@ _MILESTONE_KEYS = ("milestone", "planned_date", "status", "completed_date", "cha
 # the kept labels base_dss reads without milestones (a FedRAMP field, the sheet, a DSS column)
 _READ_BACK = frozenset(LABEL.values()) | {SHEET_LABEL} | frozenset(DSS_LABEL.values())
 _DSS_ONLY_LABELS = {DSS_LABEL[key]: key for key in DSS_ONLY}
+_DSS_ONLY_FIELDS = tuple((key, DSS_LABEL[key]) for key in DSS_ONLY)
 _COMMENTS = DSS_LABEL["comments"]
 
 
