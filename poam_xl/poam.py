@@ -30,31 +30,43 @@ class TableData:
     # Excel row -> values of those columns, as kept tags ("column", header, text)
     kept: dict[int, list[tuple[str, str, str]]] = field(default_factory=dict)
     skipped: list[tuple[int, str]] = field(default_factory=list)  # (Excel row, why not an item)
-    raw: pd.DataFrame | None = None  # cell values as read, same shape as frame (raw_frame())
+    raw: pd.DataFrame | None = None  # cell values as read, same shape as frame (see below)
     # for tables gathered from several sheets: frame index -> (sheet, Excel row)
     locate: Callable[[int], tuple[str, int]] | None = None
-    # the read cell values, key -> list in frame order: ``raw`` is built from them on first
-    # use (validate reads a few columns of them; a frame of them all costs ~10 ms at 10k rows)
+    # the read cell values, key -> list in frame order (``read_table``): ``raw`` is built from
+    # them on first use (validate reads a few columns; a frame of them all costs ~10 ms at 10k rows)
     raw_cells: dict[str, list[Any]] | None = field(default=None, repr=False, compare=False)
 
-    def raw_frame(self) -> pd.DataFrame | None:
-        """The cell values as read (object columns, index = ``frame``'s), or None."""
-        if self.raw is None and self.raw_cells is not None:
-            index = self.frame.index
-            self.raw = pd.DataFrame({k: pd.Series(v, index=index, dtype=object)
-                                     for k, v in self.raw_cells.items()}, index=index)
-        return self.raw
-
     def raw_column(self, key: str) -> list[Any] | None:
-        """One column of the cell values as read (in ``frame`` order), None when not read."""
-        if self.raw is None and self.raw_cells is not None:
+        """One column of the cell values as read (in ``frame`` order), None when not read;
+        from ``raw_cells`` without building ``raw``."""
+        built = self.__dict__.get("_raw")
+        if built is None and self.raw_cells is not None:
             return self.raw_cells.get(key)
-        raw = self.raw
-        return raw[key].tolist() if raw is not None and key in raw else None
+        return built[key].tolist() if built is not None and key in built else None
 
     def cell(self, key: str, row: int) -> str:
         letter = self.letters.get(key)
         return f"{letter}{row}" if letter else f"{self.header_row}:{row}"
+
+
+def _get_raw(self: TableData) -> pd.DataFrame | None:
+    """``TableData.raw``: the frame given, or the one built from ``raw_cells`` on first use."""
+    built: pd.DataFrame | None = self.__dict__.get("_raw")
+    if built is None and self.raw_cells is not None:
+        index = self.frame.index
+        built = self.__dict__["_raw"] = pd.DataFrame(
+            {k: pd.Series(v, index=index, dtype=object) for k, v in self.raw_cells.items()},
+            index=index)
+    return built
+
+
+def _set_raw(self: TableData, frame: pd.DataFrame | None) -> None:
+    self.__dict__["_raw"] = frame
+
+
+# ``raw`` stays a field (TableData(raw=...), dataclasses.fields) read and set through these
+setattr(TableData, "raw", property(_get_raw, _set_raw))  # noqa: B010 - after @dataclass
 
 
 @dataclass

@@ -20,7 +20,7 @@ from . import derive, model, policy, values
 from .findings import Finding, RuleSet
 from .profiles.base import Context
 from .textdates import text_dates
-from .values import blank_mask, excerpt, plain_column
+from .values import blank_mask, cell_text, excerpt, plain_column
 
 BRIEF = "DSS sample POA&M and POA&M components (product brief, formats.md §1)"
 
@@ -171,8 +171,9 @@ def _d(v: Any) -> str:
 def description_placeholder(ctx: Context) -> Iterator[Finding]:
     desc = ctx.items["description"]
     # lowercase only what is short enough to be a placeholder (lower() never shortens text)
-    bad = desc.notna() & pd.Series([len(t := str(v).strip()) <= _LONGEST and t.lower() in PLACEHOLDERS
-                                    for v in desc.tolist()], index=desc.index, dtype=bool)
+    bad = desc.notna() & pd.Series([len(t := cell_text(v).strip()) <= _LONGEST
+                                    and t.lower() in PLACEHOLDERS for v in desc.tolist()],
+                                   index=desc.index, dtype=bool)
     for row in desc.index[bad]:
         yield RULES.make("description.placeholder",
                    f"{_who(ctx, row)}: description {excerpt(desc[row])!r} is a placeholder",

@@ -10,7 +10,8 @@ Every reader, rule, writer and shell goes through here:
 - ``who`` / ``item_prefix``: how a message names its item ("item 7: ...");
 - ``escape_formula`` / ``unescape_formula``: CSV formula-injection escaping and its inverse
   (OWASP "CSV Injection": cells starting with ``= + - @``, tab or CR);
-- ``excerpt``: a short, escaped excerpt of a value for messages.
+- ``excerpt``: a short, escaped excerpt of a value for messages;
+- ``cell_text``: a value as text; ``mapped``: a pure text mapping worked out once per text.
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "FORMULA_START", "blank_mask", "cell_ref", "column_index", "column_letter", "escape_formula",
-    "excerpt", "is_blank", "is_ref", "item_prefix", "parse_ref", "plain", "plain_column", "split_ref",
-    "unescape_formula", "who",
+    "FORMULA_START", "blank_mask", "cell_ref", "cell_text", "column_index", "column_letter",
+    "escape_formula", "excerpt", "is_blank", "is_ref", "item_prefix", "mapped", "parse_ref", "plain",
+    "plain_column", "split_ref", "unescape_formula", "who",
 ]
 
 EXACT_INT = 2**53  # past this a float no longer holds every whole number
@@ -101,14 +102,18 @@ def mapped(fn: Callable[[Any], Any], value: Any) -> Any:
     return _memo(fn, value) if type(value) is str else fn(value)
 
 
-_TEXT = (str, bytes)  # a tuple: isinstance with one is faster than with str | bytes
+def cell_text(value: Any) -> str:
+    """A value as text, as pandas' ``astype(str)`` gives it: bytes decoded as UTF-8 (a byte
+    that is none replaced, where pandas raises), anything else ``str()``."""
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
 def blank_mask(column: pd.Series) -> pd.Series:
     """Elementwise ``is_blank`` for a whole column (bool Series, same index)."""
     if column.dtype.kind in "biufcmM":  # numbers, dates: no text in them
         return column.isna()
-    blank = [isinstance(v, _TEXT) and not v.strip() for v in column.to_numpy(dtype=object)]
+    blank = [not v.strip() if isinstance(v, str) else isinstance(v, bytes) and not cell_text(v).strip()
+             for v in column.to_numpy(dtype=object)]
     return column.isna() | pd.Series(blank, index=column.index, dtype=bool)
 
 
@@ -120,8 +125,8 @@ def excerpt(value: object, limit: int = 40) -> str:
     """
     v = value if isinstance(value, str) else plain(value)
     text = v if isinstance(v, str) else repr(v)
-    if not (text.isascii() and text.isprintable()) or "\\" in text:  # else nothing to escape
-        text = text.encode("unicode_escape").decode("ascii")
+    if type(text) is not str or not (text.isascii() and text.isprintable()) or "\\" in text:
+        text = text.encode("unicode_escape").decode("ascii")  # (plain ASCII: nothing to escape)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

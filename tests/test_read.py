@@ -288,8 +288,17 @@ def test_rows_built_in_a_worker_thread_fail_as_in_one_thread(tmp_path, monkeypat
         def get_sheet_by_name(self, name: str) -> Sheet:
             return Sheet(self.wb.get_sheet_by_name(name), name)  # type: ignore[attr-defined]
 
-    real_open = grids._open
+    real_open, real_parse = grids._open, grids._ParsePool._parse
+    threads = set()
+
+    def spy(self: grids._ParsePool, name: str) -> object:
+        import threading
+
+        threads.add(threading.current_thread().name.split("_")[0])
+        return real_parse(self, name)
+
     monkeypatch.setattr(grids, "_open", lambda info: Book(real_open(info)))
+    monkeypatch.setattr(grids._ParsePool, "_parse", spy)
     monkeypatch.setattr(isolate.SETTINGS, "enabled", False)
     wb = openpyxl.Workbook()
     wb.active["A1"] = "one"
@@ -303,6 +312,7 @@ def test_rows_built_in_a_worker_thread_fail_as_in_one_thread(tmp_path, monkeypat
             grids.load_grids(inspect(tmp_path / "three.xlsx"))
         messages.append(str(exc.value))
     assert messages[0] == messages[1]
+    assert threads == {"poam-xl-sheet"}  # the second time, the sheets went through the workers
     assert "sheet 'Two' could not be read (boom in to_python" in messages[0]
     assert "three.xlsx" in messages[0]
     monkeypatch.setattr(grids, "_open", real_open)

@@ -198,7 +198,7 @@ def test_text_dates_are_found_among_the_empty_text_cells_calamine_reads() -> Non
         found = text_dates(poam)  # type: ignore[arg-type]
         assert [(t.row, t.letter, t.text, t.day) for t in found] == [
             (14, "E", "3/1/2026", dt.date(2026, 3, 1))]
-        pd.testing.assert_frame_equal(data.raw_frame(), raw)  # type: ignore[arg-type]
+        pd.testing.assert_frame_equal(data.raw, raw)  # type: ignore[arg-type]
     data = TableData(frame, "POA&M", 11, letters, raw=raw)
     poam = SimpleNamespace(items=data, milestones=None,
                            layout=SimpleNamespace(items=model.ITEMS, milestones=model.MILESTONES))
@@ -259,3 +259,26 @@ def test_choice_spellings_are_normalised_for_every_kind_of_cell_value():
     changed = {f.cell for f in findings}
     assert {"G12", "J12", "J13", "J15", "J19"} <= changed and "G13" not in changed
     assert frame["status"].tolist()[0] == "ongoing"  # the read frame itself is left alone
+
+
+def test_deferred_items_without_a_reason_are_found_as_the_whole_column_rule_finds_them(tmp_path):
+    """deferred.reason (blank cells looked at on the deferred rows only) fires on exactly the
+    rows the whole-column rule picks: Deferred with Milestone Changes, Comments and Resources
+    Required all blank (spaces count as blank)."""
+    import random
+
+    from poam_xl.values import blank_mask
+
+    rnd = random.Random(16)
+    edits: dict[str, object] = {}
+    for row in range(12, 32):
+        edits[f"G{row}"] = rnd.choice(["Deferred", "Deferred", "Ongoing", "Completed"])
+        for col in ("P", "T", "X"):  # Resources Required, Milestone Changes, Comments
+            edits[f"{col}{row}"] = rnd.choice([None, " ", "", "reason"])
+    report = validate(make_book(tmp_path / "book.xlsx", sample=20, edit=cells(I, edits)),
+                      as_of=AS_OF)
+    it = report.items
+    whole = (it["status"] == "Deferred") & blank_mask(it["milestone_changes"]) & blank_mask(
+        it["comments"]) & blank_mask(it["resources"])
+    got = sorted(int(f.cell[1:]) for f in report.findings if f.rule == "deferred.reason")
+    assert got == sorted(int(r) for r in it.index[whole]) and len(got) >= 2

@@ -107,7 +107,8 @@ def test_a_rule_makes_the_finding_the_dataclass_makes(item, value) -> None:
 
 
 _CELLS = [None, "", " ", "\t\n", "\u00a0", "x", " x ", "a\\b", "é", "\x07", 0, 0.0, float("nan"),
-          1.5, True, pd.NA, pd.NaT, dt.date(2026, 1, 2), np.int64(3), b"  "]
+          1.5, True, pd.NA, pd.NaT, dt.date(2026, 1, 2), np.int64(3), b"  ", b"\xc2\xa0", b"TBD",
+          np.str_(" "), np.bytes_(b" x ")]
 
 
 class _Text(str):
@@ -134,6 +135,14 @@ def test_blank_mask_matches_the_text_rule_on_every_kind_of_cell(dtype):
     assert got.tolist() == expected.astype(bool).tolist()
 
 
+def test_bytes_read_as_their_utf8_text() -> None:
+    """Bytes (from a library caller; no reader gives them) are their UTF-8 text, as pandas'
+    astype(str) reads them; a byte that is no UTF-8 is replaced, never an error."""
+    assert values.cell_text(b" TBD ") == " TBD " and values.cell_text(7) == "7"
+    assert values.blank_mask(pd.Series([b"\xff", b"\xc2\xa0", b"x"], dtype=object)).tolist() == [
+        False, True, False]
+
+
 def test_excerpt_escapes_exactly_as_unicode_escape():
     """The shortcut for plain ASCII text gives what the unicode_escape codec gives."""
     for text in ["plain text", 'quote " and \'', "back\\slash", "tab\there", "new\nline", "é",
@@ -141,6 +150,8 @@ def test_excerpt_escapes_exactly_as_unicode_escape():
         escaped = text.encode("unicode_escape").decode("ascii")
         want = escaped if len(escaped) <= 40 else escaped[:39] + "…"
         assert values.excerpt(text) == want, text
+    for text in (np.str_("High-risk"), _Text("plain")):  # text of another type: plain str back
+        assert type(values.excerpt(text)) is str and repr(values.excerpt(text)) == repr(str(text))
 
 
 @settings(max_examples=300, deadline=None)

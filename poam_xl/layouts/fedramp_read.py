@@ -117,8 +117,7 @@ def read_grids(grids: dict[str, Grid], *, date1904: bool = False, source: str | 
         by_sheet[kind] = sub.items.letters
         if kind == OPEN:
             letters = sub.items.letters
-        cells_read = sub.items.raw_frame()
-        raw = records(cells_read) if cells_read is not None else [{}] * len(sub.items.frame)
+        raw = records(sub.items.raw) if sub.items.raw is not None else [{}] * len(sub.items.frame)
         for row, rec, cells in zip(sub.items.frame.index, records(sub.items.frame), raw, strict=True):
             pid = (rec.get("fr_poam_id") or "").strip().lower()
             why = text.row_kind(cells.values(), rec.get("fr_poam_id"), rec.get("description"))

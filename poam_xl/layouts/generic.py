@@ -225,8 +225,8 @@ def _combine(parts: list[TableData]) -> TableData:
     for n, part in enumerate(parts):
         shift = n * SHEET_OFFSET
         frames.append(part.frame.set_axis(part.frame.index + shift))
-        if (raw := part.raw_frame()) is not None:
-            raws.append(raw.set_axis(raw.index + shift))
+        if part.raw is not None:
+            raws.append(part.raw.set_axis(part.raw.index + shift))
         kept.update({row + shift: tags for row, tags in part.kept.items()})
         skipped += [(row + shift, why) for row, why in part.skipped]
     sheets = [p.sheet for p in parts]
