@@ -30,7 +30,9 @@ class TableData:
     # Excel row -> values of those columns, as kept tags ("column", header, text)
     kept: dict[int, list[tuple[str, str, str]]] = field(default_factory=dict)
     skipped: list[tuple[int, str]] = field(default_factory=list)  # (Excel row, why not an item)
-    raw: pd.DataFrame | None = None  # cell values as read, same shape as frame (see below)
+    # cell values as read, same shape as frame (a property: see below); never compared or
+    # shown (a frame of every cell; two tables' frames are not comparable with ==)
+    raw: pd.DataFrame | None = field(default=None, compare=False, repr=False)
     # for tables gathered from several sheets: frame index -> (sheet, Excel row)
     locate: Callable[[int], tuple[str, int]] | None = None
     # the read cell values, key -> list in frame order (``read_table``): ``raw`` is built from

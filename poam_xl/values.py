@@ -109,7 +109,8 @@ def cell_text(value: Any) -> str:
 
 
 def blank_mask(column: pd.Series) -> pd.Series:
-    """Elementwise ``is_blank`` for a whole column (bool Series, same index)."""
+    """Elementwise ``is_blank`` for a whole column (bool Series, same index); bytes are read
+    as their UTF-8 text here (``cell_text``, as pandas' ``astype(str)`` reads them)."""
     if column.dtype.kind in "biufcmM":  # numbers, dates: no text in them
         return column.isna()
     blank = [not v.strip() if isinstance(v, str) else isinstance(v, bytes) and not cell_text(v).strip()

@@ -318,3 +318,23 @@ def test_rows_built_in_a_worker_thread_fail_as_in_one_thread(tmp_path, monkeypat
     monkeypatch.setattr(grids, "_open", real_open)
     grid = grids.load_grids(inspect(tmp_path / "three.xlsx"))
     assert [g.rows for g in grid.values()] == [[["one"]], [["two"]], [["three"]]]
+
+
+def test_the_raw_cell_frame_is_built_on_first_read_only(tmp_path):
+    """TableData.raw (the cell values as read) is built from the kept lists when first read:
+    a copy compares equal and repr shows no frame without building one; once built, it holds
+    the lists' values at the frame's rows."""
+    import copy
+
+    from poam_xl.reader import read
+
+    poam = read(make_book(tmp_path / "s.xlsx", sample=12))
+    items = poam.items
+    assert items.__dict__.get("_raw") is None and items.raw_cells is not None
+    assert copy.copy(items) == items and "raw=" not in repr(items)
+    assert items.__dict__.get("_raw") is None  # neither built it
+    assert items.raw_column("description") == items.raw_cells["description"]
+    raw = items.raw
+    assert raw is not None and raw is items.raw and list(raw.index) == list(items.frame.index)
+    assert raw["description"].tolist() == items.raw_cells["description"]
+    assert items.raw_column("description") == raw["description"].tolist()
