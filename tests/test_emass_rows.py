@@ -178,3 +178,20 @@ def _to_model_before(e: dict[str, Any], position: int) -> tuple[dict[str, Any], 
         if label or day:
             miles.append({"item_number": number, "milestone": label, "planned_date": day})
     return rec, miles
+
+
+def test_finding_fields_read_only_lines_that_start_with_their_label() -> None:
+    """The STIG/benchmark/scan name and the STIG ids come from lines starting with their label
+    (after spaces), the first label in order winning; a label inside a line or without its
+    space reads nothing; Comments with no label give only what the ids say."""
+    from poam_xl.layouts.emass_findings import finding_fields
+
+    stig = {"how_identified": "STIG Review", "source_id": "V-1001", "cws": "CCI-000366"}
+    assert finding_fields({"comments": "Scan: weekly\n  STIG: RHEL 8 \nBenchmark: CIS"}) == {
+        "source": "RHEL 8"}
+    assert finding_fields({"comments": "Scan: weekly"}) == {"source": "Nessus scan weekly"}
+    assert finding_fields({"comments": "note STIG: x\nSTIG:y\nDeferred: later"}) == {}
+    assert finding_fields({**stig, "comments": "STIG ID: RHEL-1\n STIG ID: V-1001 \nSTIG ID: X-2"}
+                          )["checks"] == "V-1001; RHEL-1; X-2"
+    assert "checks" not in finding_fields({**stig, "comments": "see STIG ID: RHEL-1"})
+    assert finding_fields({**stig, "comments": None})["control"] == "CM-6 b"

@@ -245,8 +245,13 @@ def dated(label: str | None, day: dt.date | None) -> str | None:
     """Inverse of split_dated, in the template's m/d/yyyy form."""
     if day is None:
         return label
-    stamp = f"{day.month}/{day.day}/{day.year}"
+    stamp = _stamp(day)
     return f"{label} {stamp}" if label else stamp
+
+
+@functools.lru_cache(maxsize=8192)  # a workbook's milestones fall on a few hundred days
+def _stamp(day: dt.date) -> str:
+    return f"{day.month}/{day.day}/{day.year}"
 
 
 def status_word(value: Any) -> tuple[str | None, dt.date | None]:

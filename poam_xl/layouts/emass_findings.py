@@ -22,16 +22,20 @@ _CONTROL = re.compile(r"^[A-Z]{2}-\d{1,2}\b")  # AC-2, CM-6 b, AC-17 (2)
 _OVERRIDE = re.compile(r"Severity override: (CAT I{1,3})\b")
 _RAW = {"CAT I": "I", "CAT II": "II", "CAT III": "III"}
 _SOURCES = (("STIG: ", ""), ("Benchmark: ", ""), ("Scan: ", "Nessus scan "))
+_STIG_ID = "STIG ID: "
 
 
 def finding_fields(rec: dict[str, Any]) -> dict[str, Any]:
     """eMASS values (emass_layout short keys: control, raw_severity, source, checks) that an
     imported finding determines; {} for items that did not come from an import."""
     comments = str(rec.get("comments") or "")
-    # every line looked for starts "<label>: " (most Comments hold none: no lines to split)
-    lines = [line.strip() for line in comments.splitlines()] if ": " in comments else []
+    # a line looked for starts "<label>: ": labels the text does not hold need no lines split
+    # (most Comments hold none)
+    sources = [(prefix, label) for prefix, label in _SOURCES if prefix in comments]
+    stig = _STIG_ID in comments
+    lines = [line.strip() for line in comments.splitlines()] if sources or stig else []
     out: dict[str, Any] = {}
-    for prefix, label in _SOURCES:
+    for prefix, label in sources:
         name = next((line[len(prefix):].strip() for line in lines if line.startswith(prefix)), "")
         if name:
             out["source"] = label + name
@@ -45,7 +49,7 @@ def finding_fields(rec: dict[str, Any]) -> dict[str, Any]:
     m = _OVERRIDE.search(comments)
     if m:
         out["raw_severity"] = _RAW[m.group(1)]
-    stig_ids = [line[len("STIG ID: "):].strip() for line in lines if line.startswith("STIG ID: ")]
+    stig_ids = [line[len(_STIG_ID):].strip() for line in lines if line.startswith(_STIG_ID)]
     extra = [s for s in dict.fromkeys(stig_ids) if s and s not in source_id]
     if source_id and extra:
         out["checks"] = "; ".join([source_id, *extra])
