@@ -11,13 +11,11 @@ rules table and the JUnit test cases read it).
 
 from __future__ import annotations
 
-import functools
-import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from .values import column_index, excerpt, parse_ref, plain
+from .values import excerpt, parse_ref, plain
 
 Severity = Literal["error", "warning"]
 SEVERITY_ORDER = {"error": 2, "warning": 1, "never": 99}
@@ -129,13 +127,5 @@ class RuleSet:
 
 def sort_key(f: Finding) -> tuple[Any, ...]:
     """Sheet, then row, then column, errors before warnings, then rule id."""
-    m = _PLAIN_CELL.fullmatch(f.cell) if f.cell else None  # 'E12', as findings name cells
-    if m is not None:  # what parse_ref gives it, without its general path
-        row, col = int(m.group(2)), _column(m.group(1))
-    else:
-        row, col = parse_ref(f.cell, excel=False) or (0, 0)
+    row, col = parse_ref(f.cell, excel=False) or (0, 0)
     return (f.sheet or "", row, col, -SEVERITY_ORDER[f.severity], f.rule)
-
-
-_PLAIN_CELL = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,9})")
-_column = functools.lru_cache(maxsize=4096)(column_index)

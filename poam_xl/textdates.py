@@ -31,7 +31,7 @@ class TextDate:
     day: dt.date  # the date it reads as
 
 
-# what a cell read from a file holds (the shortcut above compares them with '' safely)
+# what a cell read from a file holds (``only_types`` compares these with '' safely)
 _CELL_TYPES: set[type] = {str, type(None), float, int, bool, dt.date, dt.datetime}
 
 

@@ -37,6 +37,7 @@ EXACT_INT = 2**53  # past this a float no longer holds every whole number
 # into the ASCII ones as a cell is typed or pasted: escaped too, at no cost to other text
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 _REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([1-9][0-9]{0,9})$")
+_PLAIN_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,9})")
 
 
 # ---------------------------------------------------------------- values
@@ -139,10 +140,12 @@ def parse_ref(ref: str | None, *, excel: bool = True) -> tuple[int, int] | None:
     """
     if not ref:
         return None
-    m = _REF.match(ref.strip())
+    m = _PLAIN_REF.fullmatch(ref)  # 'E12', as findings and sheets name cells: no strip, no '$'
     if m is None:
-        return None
-    col = column_index(m.group(1))
+        m = _REF.match(ref.strip())
+        if m is None:
+            return None
+    col = _column_of(m.group(1))
     row = int(m.group(2))
     if excel and (col > 16384 or row > 1048576):  # XFD1048576 is Excel's last cell
         return None
@@ -178,6 +181,10 @@ def column_index(letters: str) -> int:
             raise ValueError(f"not column letters: {letters!r}")
         n = n * 26 + ord(ch) - 64
     return n
+
+
+# a reader names the same few columns thousands of times (letters are checked by the patterns)
+_column_of = functools.lru_cache(maxsize=4096)(column_index)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -158,8 +158,16 @@ def test_excerpt_escapes_exactly_as_unicode_escape():
 @given(st.one_of(st.none(), st.from_regex(r"\$?[A-Za-z]{1,4}\$?[0-9]{1,11}", fullmatch=True),
                  st.text(max_size=8)))
 def test_findings_sort_by_the_cell_parse_ref_reads(cell):
-    """sort_key orders by the (row, column) parse_ref gives the cell ('E12' taken directly)."""
+    """parse_ref (plain names like 'E12' taken directly) reads every text as the general
+    pattern does ('$', spaces, case, Excel's last cell), and sort_key orders by it."""
+    import re
+
     from poam_xl.findings import Finding, sort_key
 
+    m = re.match(r"^\$?([A-Za-z]{1,3})\$?([1-9][0-9]{0,9})$", cell.strip()) if cell else None
+    want = None if m is None else (int(m.group(2)), values.column_index(m.group(1)))
+    assert values.parse_ref(cell, excel=False) == want
+    excel = want if want and want[0] <= 1_048_576 and want[1] <= 16_384 else None
+    assert values.parse_ref(cell) == excel
     f = Finding("r.x", "warning", "m", sheet="S", cell=cell)
-    assert sort_key(f) == ("S", *(values.parse_ref(cell, excel=False) or (0, 0)), -1, "r.x")
+    assert sort_key(f) == ("S", *(want or (0, 0)), -1, "r.x")

@@ -263,7 +263,7 @@ def to_fedramp(
     fields: label -> the text its tag holds, None for a blank one)."""
     fr, sheet = base_fedramp(rec, miles)
     fields: dict[str, Any] = {k: v for k, v in (extra or {}).items() if kept.text_of(v)}
-    for key, label in _DSS_ONLY_FIELDS:
+    for label, key in _DSS_ONLY_LABELS.items():  # in DSS_ONLY's order
         if (value := rec.get(key)) is not None and not (isinstance(value, float) and value != value):
             fields[label] = value
     if any(m.get("status") or m.get("completed_date") or m.get("changes") for m in miles) or (
@@ -324,7 +324,6 @@ _MILESTONE_KEYS = ("milestone", "planned_date", "status", "completed_date", "cha
 # the kept labels base_dss reads without milestones (a FedRAMP field, the sheet, a DSS column)
 _READ_BACK = frozenset(LABEL.values()) | {SHEET_LABEL} | frozenset(DSS_LABEL.values())
 _DSS_ONLY_LABELS = {DSS_LABEL[key]: key for key in DSS_ONLY}
-_DSS_ONLY_FIELDS = tuple((key, DSS_LABEL[key]) for key in DSS_ONLY)
 _COMMENTS = DSS_LABEL["comments"]
 
 
