@@ -99,8 +99,12 @@ def _memo(fn: Callable[[Any], Any], text: str) -> Any:
 def mapped(fn: Callable[[Any], Any], value: Any) -> Any:
     """``fn(value)`` for ``fn`` a pure mapping of a cell's text to an immutable result (a
     spelling, a level), worked out once per text (readers map the same few texts thousands
-    of times); any other value goes to ``fn`` as it is."""
-    return _memo(fn, value) if type(value) is str else fn(value)
+    of times); any other value, and text too long to be a choice (the memo stays small:
+    8,192 texts of at most 256 characters), goes to ``fn`` as it is."""
+    return _memo(fn, value) if type(value) is str and len(value) <= _MEMO_TEXT else fn(value)
+
+
+_MEMO_TEXT = 256
 
 
 def cell_text(value: Any) -> str:

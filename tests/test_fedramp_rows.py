@@ -313,3 +313,28 @@ def test_a_comments_value_kept_as_its_tag_is_carried_to_fedramp_and_back() -> No
     rec, _miles, labels_back = fedramp_records.to_dss(fr, sheet)  # what the FedRAMP reader does
     assert kept.unpack(rec["comments"]) == ("=> see ticket 42", {"CAGE Code": "1ABC2"})
     assert labels_back == ["CAGE Code"]
+
+
+def test_the_milestone_pair_memo_is_bounded_and_right_past_its_size() -> None:
+    """Milestone Records pairs are remembered for days and short texts only, at most
+    _PAIR_MEMO_SIZE of them; past that size, and for long text, the JSON is still json.dumps'."""
+    R._PAIR_MEMO.clear()
+    long_text = "y" * (R._PAIR_TEXT + 1)
+    for k in range(R._PAIR_MEMO_SIZE + 500):
+        miles = [{"milestone": f"step {k}", "planned_date": D(2026, 1, 1) + dt.timedelta(k),
+                  "status": "Completed", "changes": long_text}]
+        assert R._milestone_json(miles) == _old_milestone_json(miles)
+    assert len(R._PAIR_MEMO) == R._PAIR_MEMO_SIZE
+    assert not any(value == long_text for _key, value in R._PAIR_MEMO)
+    assert R._PAIR_MEMO[("status", "Completed")] == '"status": "Completed"'
+
+
+def test_values_mapped_keeps_long_text_out_of_its_memo() -> None:
+    from poam_xl import values
+
+    values._memo.cache_clear()
+    long_text = "High " + "x" * values._MEMO_TEXT
+    assert values.mapped(model.risk_level, long_text) == model.risk_level(long_text)
+    assert values._memo.cache_info().currsize == 0
+    assert values.mapped(model.risk_level, "High") == "High"
+    assert values._memo.cache_info().currsize == 1

@@ -262,14 +262,15 @@ def to_fedramp(
     """A DSS record -> (FedRAMP row whose Comments keep every DSS-only field, sheet, the kept
     fields: label -> the text its tag holds, None for a blank one)."""
     fr, sheet = base_fedramp(rec, miles)
+    comments = rec.get("comments")
+    if not extra and (comments is None or (type(comments) is str and "[" not in comments)):
+        return fr, sheet, _plain_kept(rec, miles, fr, sheet)  # most items: the short way
     fields: dict[str, Any] = {k: v for k, v in (extra or {}).items() if kept.text_of(v)}
     for label, key in _DSS_ONLY_LABELS.items():  # in DSS_ONLY's order
         if (value := rec.get(key)) is not None and not (isinstance(value, float) and value != value):
             fields[label] = value
-    if any(m.get("status") or m.get("completed_date") or m.get("changes") for m in miles) or (
-        milestone_pairs(parse_milestones(format_milestones(miles))) != milestone_pairs(miles)
-    ):
-        fields[MILESTONE_LABEL] = _milestone_json(miles)
+    if (records_text := _milestone_records(miles)) is not None:
+        fields[MILESTONE_LABEL] = records_text
     user = fr["comments"]
 
     def back(rest: dict[str, Any]) -> dict[str, Any]:  # what reading the row back derives
@@ -278,7 +279,6 @@ def to_fedramp(
         return base_dss({**fr, "comments": pack(user, rest)}, sheet, milestones=False)[0]
 
     fields = _without_derivable(fields, _DSS_ONLY_LABELS, rec, back)  # what the row gives back
-    comments = rec.get("comments")
     if comments and "[" in comments:  # tags only: most Comments hold none
         block = kept.unpack(comments)[1]
         for label, text in _unclaimed(block, rec, DIRECT).items():
@@ -288,6 +288,37 @@ def to_fedramp(
     texts = {label: kept.text_of(value) for label, value in fields.items()}
     fr["comments"] = pack(fr["comments"], texts)  # the texts pack would take of the values
     return fr, sheet, texts
+
+
+def _plain_kept(rec: dict[str, Any], miles: list[dict[str, Any]], fr: dict[str, Any],
+                sheet: str) -> dict[str, str | None]:
+    """to_fedramp's kept fields (and ``fr``'s Comments) for an item whose Comments hold no
+    tag, without extra fields: the same as the general way, which builds the fields, reads the
+    row back once (``_derived``: no tag base_dss reads is kept then) and drops the derivable
+    ones (``_without_derivable``); here each DSS-only value is compared as it is taken."""
+    derived = _derived(fr, sheet)
+    texts: dict[str, str | None] = {}
+    for label, key in _DSS_ONLY_LABELS.items():  # in DSS_ONLY's order
+        value = rec.get(key)
+        if (value is None or (isinstance(value, float) and value != value)
+                or _same(derived.get(key), value)):
+            continue
+        texts[label] = kept.text_of(value)
+    if (records_text := _milestone_records(miles)) is not None:
+        texts[MILESTONE_LABEL] = kept.text_of(records_text)
+    fr["comments"] = pack(fr["comments"], texts)
+    return texts
+
+
+def _milestone_records(miles: list[dict[str, Any]]) -> str | None:
+    """The Milestone Records JSON to keep, when the Planned Milestones text does not carry the
+    milestones whole (a status, a completion date or changes; a text or date that does not
+    read back), else None."""
+    if any(m.get("status") or m.get("completed_date") or m.get("changes") for m in miles) or (
+        milestone_pairs(parse_milestones(format_milestones(miles))) != milestone_pairs(miles)
+    ):
+        return _milestone_json(miles)
+    return None
 
 
 def _without_derivable(fields: dict[str, Any], labels: dict[str, str], want: dict[str, Any],
@@ -307,20 +338,43 @@ def _milestone_json(miles: list[dict[str, Any]]) -> str:
     """``json.dumps([{key: text} ...], ensure_ascii=False)`` of each milestone's non-blank
     values (``kept.text_of``), put together directly (its string escape and separators)."""
     out = []
+    memo = _PAIR_MEMO
     for m in miles:
         pairs = []
         for key in _MILESTONE_KEYS:
             value = m.get(key)
-            if type(value) is dt.date:  # its ISO text: nothing for JSON to escape
-                pairs.append(f'"{key}": "{value.isoformat()}"')
-            elif value is not None and (text := kept.text_of(value)):
-                pairs.append(f'"{key}": {_ENCODE(text)}')
+            if value is None:
+                continue
+            kind = type(value)
+            if kind is dt.date or (kind is str and len(value) <= _PAIR_TEXT):
+                # a day, a status, a step: the same few thousand, each put together once
+                pair = memo.get((key, value))
+                if pair is None:
+                    pair = _json_pair(key, value)
+                    if len(memo) < _PAIR_MEMO_SIZE:
+                        memo[(key, value)] = pair
+            else:
+                pair = _json_pair(key, value)
+            if pair:
+                pairs.append(pair)
         out.append("{" + ", ".join(pairs) + "}")
     return "[" + ", ".join(out) + "]"
 
 
+def _json_pair(key: str, value: Any) -> str:
+    """'"key": "text"' of a value's kept text (``kept.text_of``, JSON-escaped); '' when blank."""
+    if type(value) is dt.date:  # its ISO text: nothing for JSON to escape
+        return f'"{key}": "{value.isoformat()}"'
+    text = kept.text_of(value)
+    return f'"{key}": {_ENCODE(text)}' if text else ""
+
+
 _ENCODE = json.encoder.encode_basestring  # what dumps(ensure_ascii=False) escapes strings with
 _MILESTONE_KEYS = ("milestone", "planned_date", "status", "completed_date", "changes")
+# (key, day or short text) -> its JSON pair: bounded (entries, and text length)
+_PAIR_MEMO: dict[tuple[str, Any], str] = {}
+_PAIR_MEMO_SIZE = 8192
+_PAIR_TEXT = 80
 # the kept labels base_dss reads without milestones (a FedRAMP field, the sheet, a DSS column)
 _READ_BACK = frozenset(LABEL.values()) | {SHEET_LABEL} | frozenset(DSS_LABEL.values())
 _DSS_ONLY_LABELS = {DSS_LABEL[key]: key for key in DSS_ONLY}
