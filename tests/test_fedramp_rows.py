@@ -115,7 +115,7 @@ def test_milestone_records_text_is_json_dumps(seed: int) -> None:
         for m in miles:
             if rnd.random() < 0.3:
                 m[rnd.choice(list(m))] = rnd.choice(PLAIN + TEXTS)
-        assert _outcome(fedramp_records._milestone_json, miles) == _outcome(_old_milestone_json, miles)
+        assert _outcome(F.milestone_json, miles) == _outcome(_old_milestone_json, miles)
 
 
 def test_the_read_back_labels_cover_every_label_base_dss_reads() -> None:
@@ -318,15 +318,15 @@ def test_a_comments_value_kept_as_its_tag_is_carried_to_fedramp_and_back() -> No
 def test_the_milestone_pair_memo_is_bounded_and_right_past_its_size() -> None:
     """Milestone Records pairs are remembered for days and short texts only, at most
     _PAIR_MEMO_SIZE of them; past that size, and for long text, the JSON is still json.dumps'."""
-    R._PAIR_MEMO.clear()
-    long_text = "y" * (R._PAIR_TEXT + 1)
-    for k in range(R._PAIR_MEMO_SIZE + 500):
+    F._PAIR_MEMO.clear()
+    long_text = "y" * (F._PAIR_TEXT + 1)
+    for k in range(F._PAIR_MEMO_SIZE + 500):
         miles = [{"milestone": f"step {k}", "planned_date": D(2026, 1, 1) + dt.timedelta(k),
                   "status": "Completed", "changes": long_text}]
-        assert R._milestone_json(miles) == _old_milestone_json(miles)
-    assert len(R._PAIR_MEMO) == R._PAIR_MEMO_SIZE
-    assert not any(value == long_text for _key, value in R._PAIR_MEMO)
-    assert R._PAIR_MEMO[("status", "Completed")] == '"status": "Completed"'
+        assert F.milestone_json(miles) == _old_milestone_json(miles)
+    assert len(F._PAIR_MEMO) == F._PAIR_MEMO_SIZE
+    assert not any(value == long_text for _key, value in F._PAIR_MEMO)
+    assert F._PAIR_MEMO[("status", "Completed")] == '"status": "Completed"'
 
 
 def test_values_mapped_keeps_long_text_out_of_its_memo() -> None:

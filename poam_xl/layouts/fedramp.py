@@ -1,4 +1,5 @@
-"""The FedRAMP POA&M template (Rev5 v2.1, v2.0; Rev4): sheets, header block, columns, ratings.
+"""The FedRAMP POA&M template (Rev5 v2.1, v2.0; Rev4): sheets, header block, columns, ratings,
+and the texts its milestones are kept in (Planned Milestones, the Milestone Records JSON).
 
 Layout: FedRAMP POA&M Template v2.1 (GSA, 2024-03-29; public domain), read from the real file
 in shared/realworld: sheets Open / Closed POA&M Items and Configuration Findings, header
@@ -10,10 +11,11 @@ DSS column model and back; ``fedramp_read`` reads the workbook; convert/fedramp_
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from typing import Any
 
-from .. import dates, model
+from .. import dates, kept, model
 from ..policy import Policy
 
 OPEN, CLOSED, CONFIG = "Open POA&M Items", "Closed POA&M Items", "Configuration Findings"
@@ -183,6 +185,51 @@ def milestone_pairs(miles: list[dict[str, Any]]) -> list[tuple[str, dt.date | No
     return [
         ((m.get("milestone") or "").strip(), dates.as_date(m.get("planned_date"))) for m in miles
     ]
+
+
+def milestone_json(miles: list[dict[str, Any]]) -> str:
+    """The Milestone Records text (kept in Comments when the Planned Milestones text cannot
+    carry the milestones whole): ``json.dumps([{key: text} ...], ensure_ascii=False)`` of each
+    milestone's non-blank values (``kept.text_of``), put together directly (its string escape
+    and separators)."""
+    out = []
+    memo = _PAIR_MEMO
+    for m in miles:
+        pairs = []
+        for key in _MILESTONE_KEYS:
+            value = m.get(key)
+            if value is None:
+                continue
+            kind = type(value)
+            if kind is dt.date or (kind is str and len(value) <= _PAIR_TEXT):
+                # a day, a status, a step: the same few thousand, each put together once
+                pair = memo.get((key, value))
+                if pair is None:
+                    pair = _json_pair(key, value)
+                    if len(memo) < _PAIR_MEMO_SIZE:
+                        memo[(key, value)] = pair
+            else:
+                pair = _json_pair(key, value)
+            if pair:
+                pairs.append(pair)
+        out.append("{" + ", ".join(pairs) + "}")
+    return "[" + ", ".join(out) + "]"
+
+
+def _json_pair(key: str, value: Any) -> str:
+    """'"key": "text"' of a value's kept text (``kept.text_of``, JSON-escaped); '' when blank."""
+    if type(value) is dt.date:  # its ISO text: nothing for JSON to escape
+        return f'"{key}": "{value.isoformat()}"'
+    text = kept.text_of(value)
+    return f'"{key}": {_ENCODE(text)}' if text else ""
+
+
+_ENCODE = json.encoder.encode_basestring  # what dumps(ensure_ascii=False) escapes strings with
+_MILESTONE_KEYS = ("milestone", "planned_date", "status", "completed_date", "changes")
+# (key, day or short text) -> its JSON pair: bounded (entries, and text length)
+_PAIR_MEMO: dict[tuple[str, Any], str] = {}
+_PAIR_MEMO_SIZE = 8192
+_PAIR_TEXT = 80
 
 
 FR_LABELS = {*LABEL.values(), SHEET_LABEL}

@@ -38,6 +38,7 @@ from .fedramp import (
     TO_FEDRAMP_RISK,
     YES_NO_PENDING,
     format_milestones,
+    milestone_json,
     milestone_pairs,
     parse_milestones,
     side,
@@ -317,7 +318,7 @@ def _milestone_records(miles: list[dict[str, Any]]) -> str | None:
     if any(m.get("status") or m.get("completed_date") or m.get("changes") for m in miles) or (
         milestone_pairs(parse_milestones(format_milestones(miles))) != milestone_pairs(miles)
     ):
-        return _milestone_json(miles)
+        return milestone_json(miles)
     return None
 
 
@@ -334,47 +335,6 @@ def _without_derivable(fields: dict[str, Any], labels: dict[str, str], want: dic
             if k not in present or not _same(derived.get(present[k]), want.get(present[k]))}
 
 
-def _milestone_json(miles: list[dict[str, Any]]) -> str:
-    """``json.dumps([{key: text} ...], ensure_ascii=False)`` of each milestone's non-blank
-    values (``kept.text_of``), put together directly (its string escape and separators)."""
-    out = []
-    memo = _PAIR_MEMO
-    for m in miles:
-        pairs = []
-        for key in _MILESTONE_KEYS:
-            value = m.get(key)
-            if value is None:
-                continue
-            kind = type(value)
-            if kind is dt.date or (kind is str and len(value) <= _PAIR_TEXT):
-                # a day, a status, a step: the same few thousand, each put together once
-                pair = memo.get((key, value))
-                if pair is None:
-                    pair = _json_pair(key, value)
-                    if len(memo) < _PAIR_MEMO_SIZE:
-                        memo[(key, value)] = pair
-            else:
-                pair = _json_pair(key, value)
-            if pair:
-                pairs.append(pair)
-        out.append("{" + ", ".join(pairs) + "}")
-    return "[" + ", ".join(out) + "]"
-
-
-def _json_pair(key: str, value: Any) -> str:
-    """'"key": "text"' of a value's kept text (``kept.text_of``, JSON-escaped); '' when blank."""
-    if type(value) is dt.date:  # its ISO text: nothing for JSON to escape
-        return f'"{key}": "{value.isoformat()}"'
-    text = kept.text_of(value)
-    return f'"{key}": {_ENCODE(text)}' if text else ""
-
-
-_ENCODE = json.encoder.encode_basestring  # what dumps(ensure_ascii=False) escapes strings with
-_MILESTONE_KEYS = ("milestone", "planned_date", "status", "completed_date", "changes")
-# (key, day or short text) -> its JSON pair: bounded (entries, and text length)
-_PAIR_MEMO: dict[tuple[str, Any], str] = {}
-_PAIR_MEMO_SIZE = 8192
-_PAIR_TEXT = 80
 # the kept labels base_dss reads without milestones (a FedRAMP field, the sheet, a DSS column)
 _READ_BACK = frozenset(LABEL.values()) | {SHEET_LABEL} | frozenset(DSS_LABEL.values())
 _DSS_ONLY_LABELS = {DSS_LABEL[key]: key for key in DSS_ONLY}
