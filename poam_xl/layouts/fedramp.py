@@ -206,8 +206,9 @@ def milestone_json(miles: list[dict[str, Any]]) -> str:
                 pair = memo.get((key, value))
                 if pair is None:
                     pair = _json_pair(key, value)
-                    if len(memo) < _PAIR_MEMO_SIZE:
-                        memo[(key, value)] = pair
+                    if len(memo) >= _PAIR_MEMO_SIZE:  # full: start again (a long-running
+                        memo.clear()  # process keeps its hits for the days of its data)
+                    memo[(key, value)] = pair
             else:
                 pair = _json_pair(key, value)
             if pair:
@@ -226,7 +227,7 @@ def _json_pair(key: str, value: Any) -> str:
 
 _ENCODE = json.encoder.encode_basestring  # what dumps(ensure_ascii=False) escapes strings with
 _MILESTONE_KEYS = ("milestone", "planned_date", "status", "completed_date", "changes")
-# (key, day or short text) -> its JSON pair: bounded (entries, and text length)
+# (key, day or short text) -> its JSON pair: bounded (entries, cleared when full; text length)
 _PAIR_MEMO: dict[tuple[str, Any], str] = {}
 _PAIR_MEMO_SIZE = 8192
 _PAIR_TEXT = 80
