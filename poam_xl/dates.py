@@ -8,7 +8,6 @@ is present but is not a date.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from collections.abc import Iterable
 
@@ -16,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import UsageError
+from .memo import text_memo
 
 EPOCH_1900 = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01, through Excel's fake 1900-02-29
 EPOCH_1904 = dt.date(1904, 1, 1)
@@ -86,7 +86,7 @@ def check_day(day: dt.date, option: str) -> dt.date:
     return day
 
 
-@functools.lru_cache(maxsize=4096)  # a POA&M repeats its dates: parse each text once
+@text_memo(4096)  # a POA&M repeats its dates: parse each text once
 def parse_text(text: str) -> dt.date | None:
     """A text date in a common format ('2024-03-01', '3/1/2024', '1 Mar 2024', with time)."""
     s = " ".join(text.replace(",", " ").split())

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from .memo import text_memo
+
 Kind = Literal["int", "id", "text", "date", "choice", "number"]  # id: whole number or text
 
 # ---------------------------------------------------------------- allowed values
@@ -109,7 +111,7 @@ def normalise_header(text: object) -> str:
     return _normalised(text if type(text) is str else str(text or ""))
 
 
-@functools.lru_cache(maxsize=16384)  # header discovery asks for the same texts sheet after sheet
+@text_memo(16384)  # header discovery asks for the same texts sheet after sheet
 def _normalised(text: str) -> str:
     s = text.lower().replace("&", " and ").replace("#", " number ")
     s = _PARENS.sub(" ", s) if _PARENS.sub("", s).strip() else s

@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .memo import LONGEST
+
 __all__ = [
     "FORMULA_START", "blank_mask", "cell_ref", "cell_text", "column_index", "column_letter",
     "escape_formula", "excerpt", "is_blank", "is_ref", "item_prefix", "mapped", "parse_ref", "plain",
@@ -100,11 +102,8 @@ def mapped(fn: Callable[[Any], Any], value: Any) -> Any:
     """``fn(value)`` for ``fn`` a pure mapping of a cell's text to an immutable result (a
     spelling, a level), worked out once per text (readers map the same few texts thousands
     of times); any other value, and text too long to be a choice (the memo stays small:
-    8,192 texts of at most 256 characters), goes to ``fn`` as it is."""
-    return _memo(fn, value) if type(value) is str and len(value) <= _MEMO_TEXT else fn(value)
-
-
-_MEMO_TEXT = 256
+    8,192 texts of at most ``memo.LONGEST`` characters), goes to ``fn`` as it is."""
+    return _memo(fn, value) if type(value) is str and len(value) <= LONGEST else fn(value)
 
 
 def cell_text(value: Any) -> str:

@@ -332,10 +332,10 @@ def test_the_milestone_pair_memo_is_bounded_and_right_past_its_size() -> None:
 
 
 def test_values_mapped_keeps_long_text_out_of_its_memo() -> None:
-    from poam_xl import values
+    from poam_xl import memo, values
 
     values._memo.cache_clear()
-    long_text = "High " + "x" * values._MEMO_TEXT
+    long_text = "High " + "x" * memo.LONGEST
     assert values.mapped(model.risk_level, long_text) == model.risk_level(long_text)
     assert values._memo.cache_info().currsize == 0
     assert values.mapped(model.risk_level, "High") == "High"

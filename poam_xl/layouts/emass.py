@@ -207,7 +207,7 @@ def split_dated(value: Any) -> tuple[str | None, dt.date | None]:
     """'Implement Procedure B 10/31/2018' -> ('Implement Procedure B', 2018-10-31)."""
     if type(value) is str:  # most lines: the last word a m/d/yyyy stamp (no space in it)
         head, _space, stamp = value.rpartition(" ")
-        day = _stamp_day(stamp)
+        day = _stamp_day(stamp) if len(stamp) <= 10 else None  # m/d/yyyy: 10 at most
         if day is not None:  # what the search below finds, the label less its separators
             return head.lstrip().rstrip(_TRIM) or None, day
     if value is None:

@@ -18,6 +18,7 @@ import re
 from functools import lru_cache
 
 from .. import model
+from ..memo import text_memo
 
 MILESTONE = "milestone."
 MILESTONES_TEXT = MILESTONE + "milestone"  # the item's milestones as text, one per line/entry
@@ -132,7 +133,7 @@ def _exact() -> tuple[dict[str, str], dict[str, str], frozenset[str]]:
     return items, milestones, never
 
 
-@lru_cache(maxsize=16384)  # discovery asks for the same texts sheet after sheet
+@text_memo(16384)  # discovery asks for the same texts sheet after sheet
 def item_target(label: str) -> tuple[str | None, bool]:
     """(target, exact) of an items-table header: ``("description", True)``, ``("milestone.status",
     False)``; ``(None, True)`` for a header known to be no POA&M field; ``(None, False)``
