@@ -195,6 +195,9 @@ def _grids(info: PackageInfo, limits: Limits, sheets: Sequence[str] | None, wb: 
                 raise
             if "chart" in str(exc).lower():
                 continue
+            if (cap := isolate.near_cap()) is not None:
+                raise LimitExceededError(f"out of memory reading sheet {name!r} (capped at {cap} MB):"
+                                         " refused (raise it with --memory-mb)", path=info.path) from None
             raise WorkbookError(f"sheet {name!r} is corrupt ({_short(exc)})", path=info.path) from None
         if name not in scans:  # no sheet XML scanned (.xls, .xlsb, .ods): calamine's extent
             scan = SheetScan(1, sh.height, 1, sh.width, sh.height * sh.width, sh.height)

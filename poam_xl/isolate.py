@@ -15,6 +15,7 @@ already inside a capped child or batch worker never forks again.
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import os
 import pickle
@@ -105,12 +106,13 @@ def run(fn: Callable[..., T], *args: Any, path: Any = None, timeout: float | Non
             SETTINGS.inside = True
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
             quiet_stderr()
+            _preload()  # the reader's native library maps its segments before the cap
             cap_process(memory_mb, 2 * timeout + 10 if timeout else None)
             try:
                 outcome: tuple[str, Any] = ("ok", fn(*args, **kwargs))
             except PoamXlError as exc:
                 outcome = ("error", exc)
-            except MemoryError:
+            except (MemoryError, ImportError):  # an import under the cap fails to map memory
                 outcome = ("error", LimitExceededError(
                     f"out of memory (the reader is capped at {memory_mb} MB): refused (raise it "
                     "with --memory-mb)", path=path))
@@ -144,6 +146,30 @@ def run(fn: Callable[..., T], *args: Any, path: Any = None, timeout: float | Non
     raise RuntimeError(value)
 
 
+def near_cap(share: float = 0.85) -> int | None:
+    """The address-space cap (MB) of this process when its peak use (Linux ``VmPeak``) came
+    within ``share`` of it, else None: tells a reader whose native library failed (a Rust
+    panic on a refused allocation) that the cap, not the file, is the likely cause."""
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft == resource.RLIM_INFINITY:
+        return None
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            peak = next((int(line.split()[1]) * 1024 for line in status
+                         if line.startswith("VmPeak:")), 0)
+    except (OSError, ValueError):
+        return None
+    return soft // 1024**2 if peak >= share * soft else None
+
+
+def _preload() -> None:
+    """Import the native reader (python-calamine) so that the capped child need not map it."""
+    with contextlib.suppress(ImportError):  # the caller's own import reports it
+        import python_calamine  # noqa: F401
+
+
 def _collect(rfd: int, pid: int, timeout: float | None, path: Any) -> bytes:
     """Read the child's outcome until it closes the pipe; kill it when the time is up."""
     chunks: list[bytes] = []
@@ -162,15 +188,19 @@ def _collect(rfd: int, pid: int, timeout: float | None, path: Any) -> bytes:
 
 
 def _death(status: int, memory_mb: int | None) -> str:
+    cap = f"memory cap {memory_mb} MB" if memory_mb else "no memory cap"
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
         name = signal.Signals(sig).name if sig in signal.Signals.__members__.values() else str(sig)
         why = {"SIGXCPU": "CPU time", "SIGKILL": "killed", "SIGABRT": "aborted",
                "SIGSEGV": "crashed"}.get(name, name)
-        return (f"the reader process died on this file ({why}, {name}; memory cap "
-                f"{memory_mb or 'none'} MB): a hostile or damaged workbook? refused")
-    return (f"the reader process died on this file (exit {os.WEXITSTATUS(status)}; memory cap "
-            f"{memory_mb or 'none'} MB): a hostile or damaged workbook? refused")
+        if memory_mb and name in ("SIGABRT", "SIGSEGV", "SIGKILL"):  # a refused allocation
+            return (f"the reader process died on this file ({why}, {name}; {cap}): a hostile or "
+                    "damaged workbook, or a cap too low for it (raise it with --memory-mb)? refused")
+        return (f"the reader process died on this file ({why}, {name}; {cap}): a hostile or "
+                "damaged workbook? refused")
+    return (f"the reader process died on this file (exit {os.WEXITSTATUS(status)}; {cap}): a "
+            "hostile or damaged workbook? refused")
 
 
 def _kill(pid: int) -> None:

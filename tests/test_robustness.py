@@ -575,6 +575,35 @@ def test_isolate_turns_deaths_and_hangs_into_one_line() -> None:
     assert (err.value.reason, err.value.path, err.value.cell) == ("too big", "x.xlsx", "B2")
 
 
+def _import_fails() -> None:
+    raise ImportError("x.so: failed to map segment from shared object")
+
+
+def test_a_cap_too_low_is_named_not_an_internal_error() -> None:
+    """Under a low --memory-mb an import in the capped child fails to map its library, or the
+    native reader aborts: the line names the cap and --memory-mb, never "internal error"."""
+    from poam_xl import isolate
+    from poam_xl.errors import LimitExceededError, WorkbookError
+
+    with pytest.raises(LimitExceededError, match=r"out of memory .*capped at 300 MB.*--memory-mb"):
+        isolate.run(_import_fails, path="p.xlsx", memory_mb=300)
+    with pytest.raises(WorkbookError, match=r"SIGABRT; memory cap 300 MB.*--memory-mb"):
+        isolate.run(_abort, path="p.xlsx", memory_mb=300)
+    assert isolate.near_cap() is None  # this process has no cap
+
+
+@pytest.mark.parametrize("mb", ["120", "200", "260"])
+def test_low_memory_caps_give_one_line_on_every_verb(tmp_path: Path, book: Path, mb: str) -> None:
+    """The verbs that read in a capped child (diff, convert) at caps around what a read needs:
+    either the job is done or one line naming the file and --memory-mb, exit 2."""
+    for args in (["diff", str(book), str(book)], ["convert", str(book), str(tmp_path / "x.csv")]):
+        code, out = cli(*args, "--memory-mb", mb, *DAY)
+        assert code in (0, 2), out
+        assert "internal error" not in out and "Traceback" not in out, out
+        if code == 2:
+            assert "--memory-mb" in out and book.name in out and out.count("\n") <= 1, out
+
+
 def test_control_characters_are_replaced_and_reported(tmp_path: Path) -> None:
     """Text with characters XML 1.0 cannot hold (openpyxl refuses them) is written with U+FFFD
     and the conversion report names the cell: no "internal error", nothing silent."""
