@@ -63,42 +63,56 @@ def summary_csv(files: list[dict[str, Any]], escape_formulas: bool = True) -> st
     return buf.getvalue()
 
 
-def to_junit(files: list[dict[str, Any]]) -> str:
-    """JUnit XML: one test suite per file, one test case per rule (failed if it has findings)."""
+def to_junit(files: list[dict[str, Any]], fail_on: str = "error") -> str:
+    """JUnit XML: one test suite per file, one test case per rule.
+
+    A rule's case fails when it has findings at or above ``fail_on`` ("error", "warning" or
+    "never", as ``validate --fail-on``), so the XML agrees with the exit code; findings below it
+    go to ``<system-out>``. A file that could not be read is one ``<error>`` case
+    (``file.readable``); a file passed over on purpose (an Office lock or macOS resource file) is
+    one ``<skipped>`` case, neither failing nor erroring.
+    """
     from xml.sax.saxutils import quoteattr
 
     from .catalogue import applicable
+    from .findings import SEVERITY_ORDER
 
+    threshold = SEVERITY_ORDER.get(fail_on, SEVERITY_ORDER["error"])
     out = ['<?xml version="1.0" encoding="UTF-8"?>', "<testsuites name=\"poam-xl\">"]
     for f in files:
         path = str(f.get("path"))
-        findings = f.get("findings") or []
-        by_rule: dict[str, list[dict[str, Any]]] = {}
-        for x in findings:
-            by_rule.setdefault(x["rule"], []).append(x)
-        profile = f.get("profile", "dss")
-        rule_ids = sorted({r.id for r in applicable(profile)} | set(by_rule))
         if f.get("error"):
-            out.append(f"  <testsuite name={quoteattr(path)} tests=\"1\" failures=\"0\" errors=\"1\">")
+            skipped = f.get("status") == "skipped"
+            out.append(f"  <testsuite name={quoteattr(path)} tests=\"1\" failures=\"0\" "
+                       f"errors=\"{0 if skipped else 1}\" skipped=\"{1 if skipped else 0}\">")
             out.append(f"    <testcase classname={quoteattr(path)} name=\"file.readable\">")
-            out.append(f"      <error message={quoteattr(str(f['error']))}/>")
+            out.append(f"      <{'skipped' if skipped else 'error'} "
+                       f"message={quoteattr(str(f['error']))}/>")
             out.append("    </testcase>\n  </testsuite>")
             continue
-        failures = sum(1 for r in rule_ids if any(x["severity"] == "error" for x in by_rule.get(r, [])))
+        by_rule: dict[str, list[dict[str, Any]]] = {}
+        for x in f.get("findings") or []:
+            by_rule.setdefault(x["rule"], []).append(x)
+        rule_ids = sorted({r.id for r in applicable(f.get("profile", "dss"))} | set(by_rule))
+
+        def failing(x: dict[str, Any]) -> bool:
+            return SEVERITY_ORDER.get(x.get("severity", ""), 0) >= threshold
+
+        failures = sum(1 for r in rule_ids if any(failing(x) for x in by_rule.get(r, [])))
         out.append(f"  <testsuite name={quoteattr(path)} tests=\"{len(rule_ids)}\" "
-                   f"failures=\"{failures}\" errors=\"0\">")
+                   f"failures=\"{failures}\" errors=\"0\" skipped=\"0\">")
         for rid in rule_ids:
             hits = by_rule.get(rid, [])
             out.append(f"    <testcase classname={quoteattr(path)} name={quoteattr(rid)}>")
-            errors = [x for x in hits if x["severity"] == "error"]
-            if errors:
-                text = "\n".join(_line(x) for x in errors)
-                out.append(f"      <failure message={quoteattr(errors[0]['message'])} "
-                           f"type=\"error\">{_xml_text(text)}</failure>")
-            warnings = [x for x in hits if x["severity"] == "warning"]
-            if warnings:
-                text = "\n".join(_line(x) for x in warnings)
-                out.append(f"      <system-out>{_xml_text(text)}</system-out>")
+            failed = [x for x in hits if failing(x)]
+            if failed:
+                text = "\n".join(_line(x) for x in failed)
+                out.append(f"      <failure message={quoteattr(failed[0]['message'])} "
+                           f"type={quoteattr(failed[0]['severity'])}>{_xml_text(text)}</failure>")
+            rest = [x for x in hits if not failing(x)]
+            if rest:
+                out.append(f"      <system-out>{_xml_text(chr(10).join(map(_line, rest)))}"
+                           "</system-out>")
             out.append("    </testcase>")
         out.append("  </testsuite>")
     out.append("</testsuites>")

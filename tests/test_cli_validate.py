@@ -84,6 +84,27 @@ def test_csv_and_junit(inbox: Path) -> None:
     assert sum(int(s.get("errors", 0)) for s in suites) == 1
 
 
+def test_junit_agrees_with_the_exit_code_and_skips_lock_files(tmp_path: Path) -> None:
+    def text_date(wb: Workbook) -> None:  # a date typed as text: a warning, not an error
+        wb["POA&M"][item_ref(2, "date_identified")] = "2026-01-05"
+
+    make_book(tmp_path / "warned.xlsx", sample=4, edit=text_date)
+    (tmp_path / "~$warned.xlsx").write_bytes(b"\x00lock")  # Excel's owner file: passed over
+    suites = {}
+    for fail_on in ("error", "warning"):
+        code, out, _ = run(str(tmp_path), "--format", "junit", "--fail-on", fail_on)
+        suites[fail_on] = {Path(s.get("name", "")).name: s
+                           for s in ElementTree.fromstring(out).findall("testsuite")}
+        lock = suites[fail_on]["~$warned.xlsx"]
+        assert (lock.get("errors"), lock.get("skipped"), lock.get("failures")) == ("0", "1", "0")
+        assert lock.find("testcase/skipped") is not None and lock.find("testcase/error") is None
+        failures = int(suites[fail_on]["warned.xlsx"].get("failures", -1))
+        assert code == (1 if fail_on == "warning" else 0)
+        assert (failures > 0) == (code == 1), (fail_on, failures)  # the XML says what exit says
+    warned = suites["error"]["warned.xlsx"]
+    assert "date" in "".join(e.text or "" for e in warned.iter("system-out"))
+
+
 def test_output_folder_reports_and_feedback_copies(inbox: Path, tmp_path: Path) -> None:
     before = hashes(inbox)
     out_dir = tmp_path / "reports"

@@ -112,7 +112,7 @@ def validate(
     for line in skipped:
         typer.echo(f"poam-xl: skipped {shown(line)}", err=True)
     results += batch.skipped_results(skipped, profile, day.isoformat())  # listed, never lost
-    _emit(results, fmt, output if out_dir is None else None, all_findings)
+    _emit(results, fmt, output if out_dir is None else None, all_findings, fail_on.value)
     if show_mapping:
         from .. import report
 
@@ -172,7 +172,7 @@ def _run(files: list[Path], options: Any, jobs: int | None, targets: dict[str, s
 
 
 def _emit(results: list[dict[str, Any]], fmt: OutputFormat, output: Path | None,
-          all_findings: bool = False) -> None:
+          all_findings: bool = False, fail_on: str = "error") -> None:
     from .. import report
     from ..write import atomic_path
 
@@ -187,7 +187,7 @@ def _emit(results: list[dict[str, Any]], fmt: OutputFormat, output: Path | None,
         return
     text = {OutputFormat.json: lambda: report.to_json(results),
             OutputFormat.csv: lambda: report.to_csv(results),
-            OutputFormat.junit: lambda: report.to_junit(results),
+            OutputFormat.junit: lambda: report.to_junit(results, fail_on),
             OutputFormat.table: lambda: _plain(results, all_findings)}[fmt]()
     if output is None:
         sys.stdout.write(text)
