@@ -228,3 +228,13 @@ def test_report_names_never_collide_with_the_summary(tmp_path: Path) -> None:
     names = _unique_names(files)
     assert len(set(names.values())) == 4 and "summary" not in names.values()
     assert names[str(files[0])] == "summary-2"
+
+
+def test_an_unreadable_file_is_one_line_on_stderr_and_a_row_on_stdout(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.xlsx"
+    junk.write_bytes(b"PK\x03\x04 truncated")
+    code, out, err = run(str(junk), "--format", "json")
+    assert code == 2
+    assert json.loads(out)["files"][0]["status"] == "unreadable"  # stdout: only the document
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"poam-xl: {junk}: ") and "corrupt" in lines[0]

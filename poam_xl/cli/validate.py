@@ -109,6 +109,9 @@ def validate(
         raise UsageError("--scheduler is the address of a Dask cluster: use it with --executor dask")
     results = _run(files, options, jobs, targets, executor, quiet=len(files) == 1,
                    scheduler=scheduler)
+    for r in results:  # the report (stdout) lists it too; the one line goes where errors go
+        if r.get("status") == "unreadable":
+            typer.echo(f"poam-xl: {shown(r['path'])}: {r.get('error')}", err=True)
     for line in skipped:
         typer.echo(f"poam-xl: skipped {shown(line)}", err=True)
     results += batch.skipped_results(skipped, profile, day.isoformat())  # listed, never lost
