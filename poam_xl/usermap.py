@@ -92,6 +92,32 @@ def load(path: str | Path) -> dict[str, Any]:
 MAPPING_SUFFIXES = (".toml", ".yaml", ".yml", ".json")
 
 
+def unmatched(overrides: Overrides, mappings: Iterable[list[dict[str, Any]]]) -> list[str]:
+    """The normalised headers of ``overrides`` that no column of any read matched: each entry
+    of ``mappings`` is one read's ``Poam.mapping()`` (dicts with ``header``). A header under a
+    group title ('Milestones ... Milestone') matches by its own name too, as the reader does.
+    Empty when nothing was read. The shells report these: an entry naming a header the files do
+    not have is never ignored without a word."""
+    heads = {model.normalise_header(str(m["header"])) for one in mappings for m in one
+             if m.get("header")}
+    if not heads:
+        return []
+    return [key for key, _ in overrides
+            if key and not any(h == key or h.endswith(key) for h in heads)]
+
+
+def warn_unmatched(keys: list[str], where: str, pairs: Iterable[str] = (),
+                   file: str | Path | None = None) -> str:
+    """The one stderr line for ``unmatched``'s headers (``where``: 'FILE' or 'any file read'),
+    each named as the user wrote it in ``pairs`` / ``file`` (the arguments of ``parse``)."""
+    typed = {model.normalise_header(h): h for h in (load(file) if file is not None else {})}
+    typed |= {model.normalise_header(h): h.strip() for h, _, _ in
+              (p.rpartition("=") for p in pairs)}
+    shown = ", ".join(repr(typed.get(k, k)) for k in keys)
+    return (f"poam-xl: warning: --map/--mapping: no column of {where} has the header "
+            f"{shown} (headers compared ignoring case, spaces and punctuation): not used")
+
+
 def check_target(path: str | Path | None) -> None:
     """UsageError unless ``path`` (a --save-mapping file) is named .toml, .yaml/.yml or .json
     (what ``save`` writes): a mapping never lands over a workbook or another file kind."""

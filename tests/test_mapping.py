@@ -107,6 +107,26 @@ def test_your_own_mapping_wins_and_is_saved(tmp_path: Path) -> None:
     assert by_header["Estimated Cost"] == "assets"
 
 
+@pytest.mark.parametrize("verb", ["validate", "convert"])
+def test_a_mapping_header_no_column_has_is_said_not_ignored(verb: str, tmp_path: Path) -> None:
+    src = BY_NAME["generic-header-row9"].build(tmp_path)
+    mapping = tmp_path / "m.json"
+    mapping.write_text(json.dumps({"mapping": {"Estimated  COST": "assets",
+                                               "Remediation Budget": "resources"}}))
+    tail = [tmp_path / "out.json"] if verb == "convert" else ["--format", "json"]
+    code, out, err = run(verb, src, *tail, "--mapping", mapping, "--map", "Ticket Ref=comments")
+    assert code in (0, 1), err
+    warned = [line for line in err.splitlines() if "warning: --map" in line]
+    assert len(warned) == 1 and str(src) in warned[0]
+    assert "'Remediation Budget'" in warned[0] and "'Ticket Ref'" in warned[0]  # as typed
+    assert "Estimated" not in warned[0]  # matched (case and spaces aside): not named
+    if verb == "validate":
+        by_header = {m["header"]: m["field"] for m in json.loads(out)["files"][0]["mapping"]}
+        assert by_header["Estimated Cost"] == "assets"
+    code, _out, err = run(verb, src, *tail, "--map", "Estimated Cost=resources")
+    assert "warning: --map" not in err
+
+
 @pytest.mark.parametrize("bad", ["no-equals", "=description", "Header=not_a_field"])
 def test_bad_mappings_are_one_line_usage_errors(bad: str) -> None:
     with pytest.raises(UsageError):

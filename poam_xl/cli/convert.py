@@ -63,7 +63,7 @@ def convert(
     """
     from .. import usermap
     from ..convert import run
-    from ..errors import UsageError, ValuesLostError
+    from ..errors import UsageError, ValuesLostError, shown
 
     if show_mapping:
         for line in run.mapping_lines(show_mapping):
@@ -76,6 +76,7 @@ def convert(
     refuse_inputs(report, (src, out), "--report")
     refuse_inputs(save_mapping, (src, out, *([report] if report else [])), "--save-mapping")
     usermap.check_target(save_mapping)
+    overrides = usermap.parse(map_, mapping_file)
     try:
         conv = run.convert(
             src,
@@ -86,7 +87,7 @@ def convert(
             as_of=parse_as_of(as_of),
             escape_formulas=escape_formulas,
             force=force,
-            mapping=usermap.parse(map_, mapping_file),
+            mapping=overrides,
             strict=strict,
             layout=layout,
             password=password,
@@ -96,6 +97,8 @@ def convert(
             typer.echo(f"  {line}", err=True)
         typer.echo(f"poam-xl: {exc}", err=True)
         raise typer.Exit(1) from None
+    if keys := usermap.unmatched(overrides, [conv.mapping or []]):
+        typer.echo(usermap.warn_unmatched(keys, shown(src), map_, mapping_file), err=True)
     if save_mapping is not None:
         usermap.save(save_mapping, conv.mapping)
         typer.echo(f"wrote mapping {save_mapping}")

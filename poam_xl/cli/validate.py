@@ -109,8 +109,15 @@ def validate(
         raise UsageError("--scheduler is the address of a Dask cluster: use it with --executor dask")
     results = _run(files, options, jobs, targets, executor, quiet=len(files) == 1,
                    scheduler=scheduler)
-    for r in results:  # the report (stdout) lists it too; the one line goes where errors go
-        if r.get("status") == "unreadable":
+    if options.mapping:  # a --map header no file has is said, never ignored quietly
+        keys = usermap.unmatched(options.mapping, [r["mapping"] for r in results
+                                                   if r.get("mapping")])
+        if keys:
+            where = shown(files[0]) if len(files) == 1 else "any file read"
+            typer.echo(usermap.warn_unmatched(keys, where, map_, mapping_file), err=True)
+    to_screen = fmt is OutputFormat.table and output is None and out_dir is None
+    for r in results:  # a table on screen already says it; otherwise one line where errors go
+        if r.get("status") == "unreadable" and not to_screen:
             typer.echo(f"poam-xl: {shown(r['path'])}: {r.get('error')}", err=True)
     for line in skipped:
         typer.echo(f"poam-xl: skipped {shown(line)}", err=True)
