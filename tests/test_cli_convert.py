@@ -115,7 +115,7 @@ def test_output_safety(tmp_path: Path) -> None:
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp files left
 
 
-@pytest.mark.parametrize("fmt", ["emass", "csv", "json", "dss"])
+@pytest.mark.parametrize("fmt", ["emass", "csv", "json", "dss", "fedramp"])
 def test_show_mapping(fmt: str) -> None:
     code, out, _ = run("convert", "--show-mapping", fmt)
     assert code == 0
@@ -123,6 +123,12 @@ def test_show_mapping(fmt: str) -> None:
     assert lines[1].startswith("poam-xl column") and len(lines) > 20
     if fmt == "emass":
         assert "Raw Severity" in out and "I=High, II=Medium, III=Low" in out
+    if fmt == "fedramp":  # a field the read turns into a DSS column is listed under it
+        ours = {line.split("  ")[0] for line in lines
+                for theirs in ("Original Risk Rating", "POAM ID", "Weakness Detector Source",
+                               "Status Date", "Planned Milestones") if f"  {theirs}  " in line}
+        assert {o.split(" (")[0] for o in ours} == {
+            "Risk Level", "Item Number", "How Identified", "Completion Date", "Milestones sheet"}
 
 
 def test_unknown_format_name() -> None:

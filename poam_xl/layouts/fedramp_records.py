@@ -345,9 +345,21 @@ def pack(comments: str | None, fields: dict[str, Any]) -> str | None:
     return kept.pack(comments, fields, side)
 
 
+# FedRAMP fields kept in Comments that also set a DSS column on read (the notes in FIELDS)
+_DERIVES = {
+    "fr_poam_id": f"{DSS_LABEL['item_number']} (and kept in Comments)",
+    "fr_detector_source": f"{DSS_LABEL['how_identified']} (and kept in Comments)",
+    "fr_planned_milestones": "Milestones sheet",
+    "fr_status_date": f"{DSS_LABEL['completion_date']} (and kept in Comments)",
+    "fr_original_risk": f"{DSS_LABEL['risk_level']} (and kept in Comments)",
+    "fr_false_positive": f"{DSS_LABEL['closure_reason']} (and kept in Comments)",
+}
+
+
 def mapping() -> list[tuple[str, str, str]]:
     """(our column, FedRAMP column, note) for `convert --show-mapping fedramp`."""
-    rows = [(DSS_LABEL.get(k, "(kept in Comments)"), h, note) for h, k, _kind, note in FIELDS]
+    rows = [(DSS_LABEL.get(k) or _DERIVES.get(k, "(kept in Comments)"), h, note)
+            for h, k, _kind, note in FIELDS]
     rows += [
         (DSS_LABEL[k], "(kept in Comments)", "restored when converted back")
         for k in DSS_ONLY
