@@ -171,3 +171,27 @@ def test_an_item_number_beyond_int64_is_one_line_naming_the_file(tmp_path: Path)
     assert run("convert", str(src), str(tmp_path / "back.json"))[0] == 0
     back = json.loads((tmp_path / "back.json").read_text())
     assert back["items"][1]["item_number"] == 2**53
+
+
+def test_fedramp_rev4_is_written_from_the_command_line(tmp_path: Path) -> None:
+    import openpyxl
+
+    from poam_xl.convert.fedramp import read_workbook
+
+    book = make_book(tmp_path / "b.xlsx", sample=3)
+    rev4, rev5 = tmp_path / "rev4.xlsx", tmp_path / "rev5.xlsx"
+    code, _out, err = run("convert", book, rev4, "--to", "fedramp", "--layout", "rev4")
+    assert code == 0, err
+    assert run("convert", book, rev5, "--to", "fedramp")[0] == 0
+    heads = {}
+    for path in (rev4, rev5):
+        wb = openpyxl.load_workbook(path)
+        heads[path.name] = [c.value for c in wb["Open POA&M Items"][5] if c.value]
+    assert "Service Name" in heads["rev5.xlsx"] and "Service Name" not in heads["rev4.xlsx"]
+    assert heads["rev4.xlsx"] == [h for h in heads["rev5.xlsx"] if h != "Service Name"]
+    assert read_workbook(rev4)[0].template == "fedramp-rev4"
+    code, _out, err = run("convert", book, tmp_path / "x.xlsx", "--to", "fedramp", "--layout", "rev3")
+    assert code == 2 and "rev5, rev4" in err and "'rev3'" in err
+    code, _out, err = run("convert", book, tmp_path / "x.csv", "--layout", "rev4")
+    assert code == 2 and "--layout" in err and "'csv'" in err
+    assert not (tmp_path / "x.xlsx").exists() and not (tmp_path / "x.csv").exists()

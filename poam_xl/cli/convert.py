@@ -54,7 +54,8 @@ def convert(
     strict: bool = typer.Option(False, "--strict", help="Write nothing and exit 1 when any "
                                 "value would be lost or altered (each one listed)."),
     layout: str | None = typer.Option(None, "--layout", help="eMASS output: classic, navy, army "
-                                      "or usmc (default: the source's layout, else classic)."),
+                                      "or usmc (default: the source's layout, else classic); "
+                                      "FedRAMP output: rev5 (default) or rev4."),
     password: str | None = PASSWORD,
 ) -> None:
     """Convert a POA&M between formats; lists every field with no home in the target.

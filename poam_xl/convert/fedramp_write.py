@@ -76,9 +76,20 @@ CHANGES = (
 )
 
 
-def write(poam: Any, path: str | Path, *, revision: int = 5, **_options: Any) -> Conversion:
-    """Write ``poam`` as a FedRAMP POA&M workbook at ``path`` (atomically). Raises UsageError
-    unless ``path`` ends .xlsx (the template is a plain workbook: Excel refuses it as .xlsm)."""
+REVISIONS = {"rev5": 5, "rev4": 4}  # `convert --to fedramp --layout rev4`
+
+
+def write(poam: Any, path: str | Path, *, revision: int = 5, layout: str | None = None,
+          **_options: Any) -> Conversion:
+    """Write ``poam`` as a FedRAMP POA&M workbook at ``path`` (atomically): the Rev5 v2.1
+    template, or Rev4's columns (no Service Name, no Record of Changes) with ``revision=4`` or
+    ``layout="rev4"``. Raises UsageError unless ``path`` ends .xlsx (the template is a plain
+    workbook: Excel refuses it as .xlsm) or for a ``layout`` other than rev5/rev4."""
+    if layout is not None:
+        if layout.lower() not in REVISIONS:
+            raise UsageError(f"FedRAMP output: --layout must be one of {', '.join(REVISIONS)}, "
+                             f"not {layout!r}")
+        revision = REVISIONS[layout.lower()]
     if Path(path).suffix.lower() != ".xlsx":
         raise UsageError(f"FedRAMP output must be .xlsx (the template is a plain workbook), not "
                          f"{Path(path).suffix or 'no extension'!r}")

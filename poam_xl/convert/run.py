@@ -149,6 +149,8 @@ def _convert(src: Path, out: Path, from_: str | None, to: str | None, profile: s
     sheets = _Sheets(src)
     fin, fout = input_format(src, from_, sheets), output_format(out, to)
     reader, writer = get(fin), get(fout)
+    if layout is not None and fout not in ("emass", "fedramp"):
+        raise UsageError(f"--layout chooses an eMASS or FedRAMP output layout; {fout!r} has none")
     if reader.read is None:
         raise UsageError(f"format {fin!r} can only be written, not read")
     if writer.write is None:
