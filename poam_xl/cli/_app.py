@@ -103,8 +103,8 @@ INPUTS = typer.Argument(..., help="Workbooks, folders (searched recursively for 
                         ".xlsx/.xlsm/.xls/.xlsb/.ods) or globs such as 'inbox/**/*.xlsx'.")
 PROFILE = typer.Option("auto", "--profile", help="Rule set: auto (each file by the template it "
                        "uses), dss, fedramp, emass, cmmc or generic.")
-JOBS = typer.Option(None, "--jobs", "-j", min=1, help="Parallel processes (default: CPU count; "
-                    "1 = in this process).")
+JOBS = typer.Option(None, "--jobs", "-j", min=1, help="Files read at once, each in its own "
+                    "capped process (default: CPU count; 1 = one after another, no pool).")
 PASSWORD = typer.Option(None, "--password", envvar="POAM_XL_PASSWORD",
                         help="Password of encrypted workbooks (or set POAM_XL_PASSWORD).")
 

@@ -29,8 +29,8 @@ def convert(
     profile: str | None = typer.Option(
         None,
         "--profile",
-        help="Due-date policy defaults when the "
-        "input has no Policy sheet: dss, fedramp, emass, cmmc.",
+        help="Due-date policy defaults when the input has no Policy sheet: auto (the "
+        "input's template; the default), dss, fedramp, emass, cmmc or generic.",
     ),
     as_of: str | None = AS_OF,
     report: Path | None = typer.Option(
