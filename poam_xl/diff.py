@@ -380,7 +380,10 @@ def _dates(o: dict[str, Any], n: dict[str, Any], item: int | None) -> list[Chang
 
 # ---------------------------------------------------------------- rendering
 def to_table(d: Diff) -> str:
-    lines = [f"{d.old} -> {d.new}: {len(d.changes)} changes, {d.errors} errors"]
+    from .values import plural
+
+    lines = [f"{d.old} -> {d.new}: {plural(len(d.changes), 'change')}, "
+             f"{plural(d.errors, 'error')}"]
     if d.changes:
         width = max(len(c.kind) for c in d.changes)
         lines += [f"  {c.kind:<{width}}  {c.severity:<7}  "

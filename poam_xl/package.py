@@ -32,8 +32,8 @@ REL_NS = {NS_MAIN: "http://schemas.openxmlformats.org/officeDocument/2006/relati
           NS_STRICT: "http://purl.oclc.org/ooxml/officeDocument/relationships"}
 ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 # formats read through python-calamine without write-back (no sheet XML to patch)
-READ_ONLY_KINDS = {"xls": "legacy .xls (Excel 97-2003)", "xlsb": "binary .xlsb",
-                   "ods": "OpenDocument .ods"}
+READ_ONLY_KINDS = {"xls": "a legacy .xls (Excel 97-2003)", "xlsb": "a binary .xlsb",
+                   "ods": "an OpenDocument .ods"}
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ class PackageInfo:
     def writable(self) -> str | None:
         """None when poam-xl can write this workbook back, else why not (one clause)."""
         if self.kind in READ_ONLY_KINDS:
-            return (f"a {READ_ONLY_KINDS[self.kind]} workbook is read for validation and "
+            return (f"{READ_ONLY_KINDS[self.kind]} workbook is read for validation and "
                     "conversion only: write-back needs .xlsx/.xlsm (Save As .xlsx in Excel)")
         if self.strict:
             return ("a Strict Open XML workbook is read for validation and conversion only: "

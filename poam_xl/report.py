@@ -15,7 +15,7 @@ from typing import Any
 
 from . import __version__
 from .errors import shown as shown_path
-from .values import escape_formula
+from .values import escape_formula, plural
 
 FINDING_FIELDS = ("path", "rule", "severity", "where", "sheet", "cell", "item", "column",
                   "message", "hint", "value")
@@ -140,13 +140,6 @@ def mapping_lines(f: dict[str, Any]) -> list[str]:
     for s in f.get("skipped") or []:
         out.append(f"  skipped {s.get('sheet')}!{s.get('row')}: {s.get('reason')}")
     return out
-
-
-def plural(count: Any, noun: str) -> str:
-    """'1 error', '2 errors', '? items' (unknown counts stay visible as '?')."""
-    if count is None:
-        return f"? {noun}s"
-    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def _q(count: Any) -> str:

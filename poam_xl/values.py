@@ -232,3 +232,10 @@ def unescape_formula(value: Any) -> Any:
     if isinstance(value, str) and value.startswith("'") and value.lstrip("'").startswith(FORMULA_START):
         return value[1:]
     return value
+
+
+def plural(count: Any, noun: str) -> str:
+    """'1 error', '2 errors', '? items' (unknown counts stay visible as '?')."""
+    if count is None:
+        return f"? {noun}s"
+    return f"{count} {noun}" + ("" if count == 1 else "s")

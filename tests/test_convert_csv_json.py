@@ -94,7 +94,7 @@ def test_json_document_shape(book: Path, tmp_path: Path) -> None:
 def test_dss_csv_dss_is_lossless(book: Path, tmp_path: Path) -> None:
     first, _ = dss.read(book)
     conv = csv_json.write_csv(first, tmp_path / "p.csv")
-    assert {d["field"] for d in conv.dropped} >= {"cage_code", "company_name"}  # no home in CSV
+    assert {d["field"] for d in conv.dropped} >= {"CAGE Code", "Company Name"}  # no home in CSV
     mid, _ = csv_json.read_csv(tmp_path / "p.csv")
     dss.write(mid, tmp_path / "back.xlsx", as_of=AS_OF)
     _compare(first, dss.read(tmp_path / "back.xlsx")[0])
@@ -102,9 +102,15 @@ def test_dss_csv_dss_is_lossless(book: Path, tmp_path: Path) -> None:
 
 def test_csv_escapes_formula_cells_and_reads_them_back(book: Path, tmp_path: Path) -> None:
     first, _ = dss.read(book)
-    csv_json.write_csv(first, tmp_path / "p.csv")
+    conv = csv_json.write_csv(first, tmp_path / "p.csv")
     with (tmp_path / "p.csv").open(encoding="utf-8-sig", newline="") as fh:
         cells = [v for row in csv.reader(fh) for v in row]
+    escaped = sum(1 for v in cells if values.unescape_formula(v) != v)
+    assert escaped >= 5 and [n for n in conv.notes if "formula-like" in n] == [
+        f"{escaped} formula-like cell(s) escaped with a leading ' (read back unchanged)"]
+    clean = make_book(tmp_path / "clean.xlsx", sample=3)
+    assert not [n for n in csv_json.write_csv(dss.read(clean)[0], tmp_path / "c.csv").notes
+                if "formula" in n]  # nothing escaped: nothing said
     for bad in DANGEROUS[:4]:
         assert "'" + bad in cells and bad not in cells
     assert "''=already quoted" in cells  # an existing quote is escaped too, so it survives
@@ -134,7 +140,7 @@ def test_csv_escape_opt_out(book: Path, tmp_path: Path) -> None:
     with (tmp_path / "p.csv").open(encoding="utf-8-sig", newline="") as fh:
         cells = [v for row in csv.reader(fh) for v in row]
     assert DANGEROUS[0] in cells and "'" + DANGEROUS[0] not in cells
-    assert any("turned off" in n for n in conv.notes)
+    assert any("written as they are (--no-escape-formulas)" in n for n in conv.notes)
 
 
 def test_csv_with_header_texts_and_unknown_columns(tmp_path: Path) -> None:

@@ -47,7 +47,7 @@ def test_digests_and_calendars(tmp_path):
     book = _poam(tmp_path / "poam.xlsx")
     res = _run(book, "--within", "14", "-o", tmp_path / "out")
     assert res.exit_code == 0, res.output
-    assert (f"{ALVAREZ}: 1 overdue items, 1 due soon, 1 overdue milestones, 1 due soon -> "
+    assert (f"{ALVAREZ}: 1 overdue item, 1 due soon, 1 overdue milestone, 1 due soon -> "
             "j-alvarez-it-ops.md/.html/.ics") in res.stdout
     assert f"{CHEN}: 0 overdue items, 0 due soon, 0 overdue milestones, 0 due soon" in res.stdout
     md = (tmp_path / "out" / "j-alvarez-it-ops.md").read_text()

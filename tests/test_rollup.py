@@ -56,7 +56,7 @@ def test_unreadable_files_are_listed_and_exit_2(portfolio):
     res, out = portfolio
     assert res.exit_code == 2, res.output
     assert "broken.xlsx: unreadable:" in res.stderr and "budget.xlsx: not read:" in res.stderr
-    assert "5 files (2 not read), 7 items, 1 milestones" in res.stdout
+    assert "5 files (2 not read), 7 items, 1 milestone," in res.stdout
     files = openpyxl.load_workbook(out)["Files"]
     rows = {r[0].rsplit("/", 1)[-1]: r for r in files.iter_rows(min_row=2, values_only=True)}
     assert set(rows) == {"acme-hq.xlsx", "acme-lab.xlsx", "broken.xlsx", "budget.xlsx", "zeta.xlsx"}

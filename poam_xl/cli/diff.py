@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from ..values import plural
 from ._app import AS_OF, PASSWORD, app, handle_errors, parse_as_of, reads_workbooks
 
 
@@ -49,7 +50,8 @@ def diff(
         from ..diff_workbook import to_xlsx
 
         to_xlsx(result, output)
-        typer.echo(f"wrote {output}: {len(result.changes)} changes, {result.errors} errors")
+        typer.echo(f"wrote {output}: {plural(len(result.changes), 'change')}, "
+                   f"{plural(result.errors, 'error')}")
     else:
         text = d.to_table(result) if format == "table" else d.to_json(result)
         if output is None:
@@ -57,6 +59,7 @@ def diff(
         else:
             with atomic_path(output) as tmp:
                 tmp.write_text(text + "\n", encoding="utf-8")
-            typer.echo(f"wrote {output}: {len(result.changes)} changes, {result.errors} errors")
+            typer.echo(f"wrote {output}: {plural(len(result.changes), 'change')}, "
+                       f"{plural(result.errors, 'error')}")
     if result.errors:
         raise typer.Exit(int(ExitCode.FINDINGS))

@@ -56,12 +56,15 @@ def remind(
         options["password"] = password
     owners = reminders.plan(poam, day, within, profile=profile, contacts_file=contacts, **options)
     reminders.write(owners, output)
+    from ..values import plural
+
     for o in owners:
-        typer.echo(f"{o.owner}: {len(o.digest.overdue('item'))} overdue items, "
+        typer.echo(f"{o.owner}: {plural(len(o.digest.overdue('item')), 'overdue item')}, "
                    f"{len(o.digest.due_soon('item'))} due soon, "
-                   f"{len(o.digest.overdue('milestone'))} overdue milestones, "
+                   f"{plural(len(o.digest.overdue('milestone')), 'overdue milestone')}, "
                    f"{len(o.digest.due_soon('milestone'))} due soon -> {o.stem}.md/.html/.ics")
-    typer.echo(f"wrote {3 * len(owners)} files for {len(owners)} owners to {output}", err=True)
+    typer.echo(f"wrote {3 * len(owners)} files for {plural(len(owners), 'owner')} to {output}",
+               err=True)
     if server is None or sender is None:
         return
     due = [o for o in owners if o.digest.count]

@@ -107,8 +107,11 @@ def rollup(
         typer.echo(f"poam-xl: {shown(f['file'])}: {f['status']}: {shown(f['reason'])}", err=True)
     for note in notes:
         typer.echo(f"poam-xl: note: {note}", err=True)
-    typer.echo(f"wrote {output}: {len(portfolio.files)} files ({len(portfolio.unreadable)} not "
-               f"read), {len(portfolio.items)} items, {len(portfolio.milestones)} milestones, "
-               f"{len(portfolio.findings)} findings")
+    from ..values import plural
+
+    typer.echo(f"wrote {output}: {plural(len(portfolio.files), 'file')} "
+               f"({len(portfolio.unreadable)} not read), {plural(len(portfolio.items), 'item')}, "
+               f"{plural(len(portfolio.milestones), 'milestone')}, "
+               f"{plural(len(portfolio.findings), 'finding')}")
     if portfolio.unreadable:
         raise typer.Exit(int(ExitCode.UNREADABLE))

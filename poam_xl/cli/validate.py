@@ -219,7 +219,9 @@ def _totals(results: list[dict[str, Any]]) -> str:
     from ..batch import counts
 
     c = counts(results)
-    return (f"{c['files']} files: {c['ok']} ok, {c['warnings']} with warnings, {c['errors']} "
+    from ..values import plural
+
+    return (f"{plural(c['files'], 'file')}: {c['ok']} ok, {c['warnings']} with warnings, {c['errors']} "
             f"with errors, {c['unreadable']} unreadable")
 
 

@@ -326,20 +326,27 @@ def write_csv(
     with atomic_path(path) as tmp:
         tmp.write_text(buf.getvalue(), encoding="utf-8-sig", newline="")
     conv = Conversion(source=poam.source or "", target=str(path), items=len(doc["items"]))
+    labels = {f.key: f.label for f in model.HEADER_FIELDS}
     for key, value in poam.header.items():
         if value not in (None, ""):
             conv.dropped.append(
-                {"item": None, "field": key, "value": kept.text(value), "kept_in": None}
+                {"item": None, "field": labels.get(key, key), "value": kept.text(value),
+                 "kept_in": None}
             )
     if doc["unlinked_milestones"]:
         conv.notes.append(
             f"{len(doc['unlinked_milestones'])} milestone(s) name no item: not written (use JSON)"
         )
-    conv.notes.append(
-        "formula-like cells escaped with a leading '"
-        if escape_formulas
-        else "formula escaping turned off (--no-escape-formulas)"
-    )
+    risky = sum(1 for item in doc["items"] for k in keys
+                if isinstance(v := item[k], str) and v[:1] in _RISKY_START
+                and escape_formula(v) is not v)
+    if risky:  # said only when a cell starts like a formula (= + - @ tab CR)
+        conv.notes.append(
+            f"{risky} formula-like cell(s) escaped with a leading ' (read back unchanged)"
+            if escape_formulas
+            else f"{risky} formula-like cell(s) written as they are (--no-escape-formulas): a "
+            "spreadsheet opening this file may run them"
+        )
     return conv
 
 
