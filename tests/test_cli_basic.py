@@ -46,6 +46,7 @@ def test_demo_writes_and_validates_both_files(tmp_path):
     for rule in ("description.placeholder", "risk-level.normalised", "completion-date.required",
                  "date.invalid", "item-number.unique", "header.cage-code.format"):
         assert rule in res.output
+    assert not set("┏┃│━") & set(res.output)  # not a terminal: plain lines, as validate prints
 
 
 def test_rules_lists_the_catalogue():

@@ -19,18 +19,24 @@ def demo(
 
     Example: poam-xl demo
     """
-    from rich.console import Console
+    import sys
 
     from .. import report
     from ..demo import run
 
     day = parse_as_of(as_of)
     folder.mkdir(parents=True, exist_ok=True)
-    console = Console()
     results = run(folder, day)
-    for r in results:
-        report.to_console(r.to_dict(), console)
-        console.print()
-    console.print(f"Files are in {folder}/ — open them in Excel, or try:\n"
-                  f"  poam-xl validate {folder}/poam-submitted.xlsx --format json\n"
-                  f"  poam-xl new my-poam.xlsx --sample 12")
+    if sys.stdout.isatty():  # rich tables on a terminal; plain lines to a pipe or file, as validate
+        from rich.console import Console
+
+        console = Console()
+        for r in results:
+            report.to_console(r.to_dict(), console)
+            console.print()
+    else:
+        for r in results:
+            typer.echo(report.to_text(r.to_dict()).rstrip("\n") + "\n")
+    typer.echo(f"Files are in {folder}/ — open them in Excel, or try:\n"
+               f"  poam-xl validate {folder}/poam-submitted.xlsx --format json\n"
+               f"  poam-xl new my-poam.xlsx --sample 12")
