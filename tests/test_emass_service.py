@@ -152,6 +152,8 @@ def test_strict_refuses_a_service_layout_that_drops_header_fields(layout: str, t
                                       "--layout", layout, "--strict"])
     assert result.exit_code == 1
     assert "CAGE Code" in result.output and "Last Review Date" in result.output
+    for key, label in (("cage_code", "CAGE Code"), ("last_review", "Last Review Date")):
+        assert f"  POA&M!{header_ref(key)} {label}: " in result.output  # the source cell named
     assert "Policy: Medium risk: days allowed" in result.output  # 90 here, 180 in eMASS
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["dss.xlsx"]
 

@@ -311,3 +311,22 @@ def test_text_item_ids_come_back_as_they_were(to: str, suffix: str, tmp_path: Pa
     out = openpyxl.load_workbook(back)["POA&M"]
     got = [out.cell(r, 1).value for r in range(12, 15)]
     assert got == ids
+
+
+def test_strict_loss_lines_name_the_source_cell(tmp_path: Path) -> None:
+    from poam_xl.convert import dss
+    from poam_xl.convert.run import losses
+    from poam_xl.poam import Conversion
+    from tests.helpers import header_ref, item_ref, make_book
+
+    poam, _ = dss.read(make_book(tmp_path / "b.xlsx", sample=3))
+    put = Conversion(source="b.xlsx", target="x")
+    put.dropped += [{"item": 2, "field": "Closure Reason", "value": "x", "kept_in": None},
+                    {"item": None, "field": "CAGE Code", "value": "1ABC2", "kept_in": None},
+                    {"item": 9, "field": "Closure Reason", "value": "y", "kept_in": None},
+                    {"item": None, "field": "Policy: Holidays", "value": "z", "kept_in": None}]
+    lines = losses(poam, put)
+    assert lines[0].startswith(f"POA&M!{item_ref(2, 'closure_reason')} item 2 Closure Reason: ")
+    assert lines[1].startswith(f"POA&M!{header_ref('cage_code')} CAGE Code: ")
+    assert lines[2].startswith("item 9 Closure Reason: ")  # no such item: no cell invented
+    assert lines[3].startswith("Policy: Holidays: ")

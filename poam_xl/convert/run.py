@@ -311,12 +311,40 @@ def losses(poam: Any, put: Conversion, got: Conversion | None = None) -> list[st
             continue
         out.append(f"{bad.sheet}!{bad.cell} {bad.key}: {excerpt(bad.value)!r} is not "
                    f"{bad.expected} (kept only as text)")
+    where = _source_cell(poam)
     for d in put.dropped + (got.dropped if got is not None else []):
         if d.get("kept_in") is None:
             item = f"item {d['item']} " if d.get("item") is not None else ""
-            out.append(f"{item}{d['field']}: {excerpt(d.get('value'))!r} has no home in the "
-                       "target (dropped)")
+            out.append(f"{where(d)}{item}{d['field']}: {excerpt(d.get('value'))!r} has no home "
+                       "in the target (dropped)")
     return out + put.altered
+
+
+def _source_cell(poam: Any) -> Callable[[dict[str, Any]], str]:
+    """'Sheet!Cell ' of a dropped value in the source (a header field, or an item's column by
+    its header), '' where the source has no such cell (a JSON document, a derived value)."""
+    from ..model import HEADER_FIELDS, ITEMS
+
+    head = {f.label: f.key for f in HEADER_FIELDS}
+    cols = {c.header: c.key for c in ITEMS.columns}
+    data = poam.items
+    rows: dict[Any, int] = {}
+    if data is not None and "item_number" in data.frame:
+        for index, number in data.frame["item_number"].items():
+            rows.setdefault(number, index)
+
+    def where(d: dict[str, Any]) -> str:
+        if d.get("item") is None:
+            cell = poam.header_cells.get(head.get(d["field"], ""))
+            return f"{data.sheet}!{cell} " if cell and data is not None else ""
+        letter = data.letters.get(cols.get(d["field"], "")) if data is not None else None
+        index = rows.get(d["item"])
+        if letter is None or index is None:
+            return ""
+        sheet, row = data.locate(index) if data.locate else (data.sheet, index)
+        return f"{sheet}!{letter}{row} "
+
+    return where
 
 
 def render(conv: Conversion) -> list[str]:
