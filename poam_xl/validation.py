@@ -202,7 +202,8 @@ def _unrecognised(path: Path, prof: profiles.Profile, as_of: dt.date, exc: Templ
     if kind is not None and not kind.startswith(prof.name):
         article = "an" if kind[:1] in "aeiou" else "a"
         f = structure.RULES.make(
-            "template.other-profile", f"this is {article} {kind} workbook, not a {prof.title}",
+            "template.other-profile", f"this is {article} {kind} workbook, not "
+            f"{'an' if prof.title[:1].lower() in 'aeiou' else 'a'} {prof.title}",
             hint=f"Validate with --profile {kind.split('-')[0]}, or convert it with "
                  f"`poam-xl convert {path.name} out.xlsx --to {prof.name}`.")
     else:

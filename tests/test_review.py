@@ -105,3 +105,16 @@ def test_review_pdf_pages(books: tuple[Path, Path], tmp_path: Path) -> None:
     alone = make_pack(cur, tmp_path / "alone", as_of=AS_OF)
     assert alone.pdf is not None and alone.pages == 5  # no Changes sheet without --previous
     assert load_workbook(alone.workbook)["Slipped Milestones"]["A4"].value == "None."
+
+
+def test_a_workbook_reviewed_under_another_profile_is_said(tmp_path: Path) -> None:
+    book = make_book(tmp_path / "dss.xlsx", sample=3)
+    res = CliRunner().invoke(app, ["review", str(book), "-o", str(tmp_path / "out"), "--no-pdf",
+                                   "--profile", "fedramp", "--as-of", AS_OF.isoformat()])
+    assert res.exit_code == 0, res.output
+    warned = [line for line in res.stderr.splitlines() if "warning" in line]
+    assert len(warned) == 1 and str(book) in warned[0]
+    assert "dss workbook reviewed under the fedramp profile" in warned[0]
+    res = CliRunner().invoke(app, ["review", str(book), "-o", str(tmp_path / "out2"), "--no-pdf",
+                                   "--as-of", AS_OF.isoformat()])
+    assert res.exit_code == 0 and "warning" not in res.stderr  # its own profile: nothing to say

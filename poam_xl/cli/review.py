@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from ..errors import shown
 from ._app import AS_OF, PASSWORD, app, handle_errors, parse_as_of, reads_workbooks
 
 
@@ -38,3 +39,5 @@ def review(
     pack = make_pack(workbook, output, previous=previous, as_of=parse_as_of(as_of), pdf=pdf,
                      profile=profile, password=password)
     typer.echo(pack.line())
+    for warning in pack.warnings:  # e.g. a DSS workbook reviewed under --profile fedramp
+        typer.echo(f"poam-xl: warning: {shown(workbook)}: {warning}", err=True)

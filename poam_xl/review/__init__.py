@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,8 @@ class Pack:
     pdf: Path | None
     pages: int | None
     figures: dict[str, Any]
+    # template findings (another profile's workbook, an outdated template): said, not hidden
+    warnings: list[str] = field(default_factory=list)
 
     def line(self) -> str:
         f = self.figures
@@ -62,12 +64,18 @@ def make_pack(
         if previous else None
     )
     wb, figures = build(report, as_of, changes, src.name, Path(previous).name if previous else None)
+    said = [f"{f.rule}: {f.message}" for f in report.findings if f.rule.startswith("template.")]
+    from ..profiles import AUTO, for_template
+
+    if profile != AUTO and for_template(report.template).name != profile:
+        said.append(f"a {report.template} workbook reviewed under the {profile} profile (its "
+                    "rules and due-date windows where the workbook has no Policy sheet)")
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     xlsx = folder / f"{src.stem}-review.xlsx"
     with atomic_path(xlsx) as tmp:
         wb.save(tmp)
     if not pdf:
-        return Pack(xlsx, None, None, figures)
+        return Pack(xlsx, None, None, figures, said)
     out = render_pdf(xlsx, folder)
-    return Pack(xlsx, out, page_count(out), figures)
+    return Pack(xlsx, out, page_count(out), figures, said)
