@@ -38,6 +38,7 @@ def inbox(tmp_path_factory):
         item(1, "Low", D(2025, 12, 1), milestone_date=D(2026, 3, 1)),  # open 120 days, overdue
         item(2, "High", D(2026, 3, 1), "Completed", completion_date=D(2026, 3, 10))])
     (d / "broken.xlsx").write_bytes(b"PK\x03\x04 truncated")
+    (d / "~$acme-lab.xlsx").write_bytes(b"\x00" * 162)  # Excel's lock file: skipped, listed
     other = openpyxl.Workbook()
     other.active.append(["Budget", "FY26"])
     other.save(d / "budget.xlsx")  # a workbook, not a POA&M
@@ -57,9 +58,12 @@ def test_unreadable_files_are_listed_and_exit_2(portfolio):
     assert res.exit_code == 2, res.output
     assert "broken.xlsx: unreadable:" in res.stderr and "budget.xlsx: not read:" in res.stderr
     assert "5 files (2 not read), 7 items, 1 milestone," in res.stdout
+    assert res.stdout.rstrip().endswith("; 1 skipped (in the Files list)")
     files = openpyxl.load_workbook(out)["Files"]
     rows = {r[0].rsplit("/", 1)[-1]: r for r in files.iter_rows(min_row=2, values_only=True)}
-    assert set(rows) == {"acme-hq.xlsx", "acme-lab.xlsx", "broken.xlsx", "budget.xlsx", "zeta.xlsx"}
+    assert set(rows) == {"acme-hq.xlsx", "acme-lab.xlsx", "broken.xlsx", "budget.xlsx", "zeta.xlsx",
+                         "~$acme-lab.xlsx"}
+    assert rows["~$acme-lab.xlsx"][1] == "skipped" and "lock" in rows["~$acme-lab.xlsx"][2]
     assert rows["broken.xlsx"][1] == "unreadable" and rows["broken.xlsx"][2]
     assert rows["budget.xlsx"][1] == "not read" and "template" in rows["budget.xlsx"][2]
     lab = rows["acme-lab.xlsx"]

@@ -88,8 +88,9 @@ def rollup(
             streamer.add(order[str(r["path"])], r)
 
     results = batch.run(files, options, jobs=jobs, executor=executor, on_result=arrived)
-    lost = batch.skipped_results([s for s in skipped if getattr(s, "fatal", False)], profile,
-                                 day.isoformat())
+    # every file not read is a Files row: skipped (a lock file, a hidden or feedback copy)
+    # or unreadable (a folder that cannot be listed), as validate's summary lists them
+    lost = batch.skipped_results(skipped, profile, day.isoformat())
     for line in skipped:
         typer.echo(f"poam-xl: skipped {shown(line)}", err=True)
     notes: list[str] = []
@@ -109,9 +110,11 @@ def rollup(
         typer.echo(f"poam-xl: note: {note}", err=True)
     from ..values import plural
 
-    typer.echo(f"wrote {output}: {plural(len(portfolio.files), 'file')} "
+    passed = sum(f["status"] == "skipped" for f in portfolio.files)
+    typer.echo(f"wrote {output}: {plural(len(portfolio.files) - passed, 'file')} "
                f"({len(portfolio.unreadable)} not read), {plural(len(portfolio.items), 'item')}, "
                f"{plural(len(portfolio.milestones), 'milestone')}, "
-               f"{plural(len(portfolio.findings), 'finding')}")
+               f"{plural(len(portfolio.findings), 'finding')}"
+               + (f"; {passed} skipped (in the Files list)" if passed else ""))
     if portfolio.unreadable:
         raise typer.Exit(int(ExitCode.UNREADABLE))

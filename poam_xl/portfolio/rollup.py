@@ -74,7 +74,7 @@ def add(out: Portfolio, r: dict[str, Any]) -> None:
               "cage_code": header.get("cage_code"), "system": header.get("system_name"),
               "profile": r.get("profile")}
     status, reason = r.get("status", "unreadable"), r.get("error")
-    if status != "unreadable" and rec is None:  # read, but not as a POA&M
+    if status not in ("unreadable", "skipped") and rec is None:  # read, but not as a POA&M
         status = "not read"
         reason = reason or _first_error(r) or "not a POA&M workbook"
     out.files.append({**source, "status": status, "reason": reason, "template": r.get("template"),
