@@ -178,8 +178,17 @@ def _summary_line(f: dict[str, Any], path: str) -> str:
     return (f"{path}: {status.upper()} — {plural(s.get('errors', 0), 'error')}, "
             f"{plural(s.get('warnings', 0), 'warning')}; "
             f"{plural(s.get('items', 0), 'item')}, {_q(s.get('open', 0))} open, "
-            f"{_q(s.get('overdue', 0))} overdue, {_q(s.get('due_soon', 0))} due soon "
-            f"(as of {f.get('as_of')}, template {f.get('template')})")
+            f"{_q(s.get('overdue', 0))} overdue, {_q(s.get('due_soon', 0))} due soon"
+            f"{_profile_figures(s)} (as of {f.get('as_of')}, template {f.get('template')})")
+
+
+def _profile_figures(s: dict[str, Any]) -> str:
+    """A profile's own figures on the summary line (the CMMC profile's SPRS-style score)."""
+    if s.get("sprs_score") is None:
+        return ""
+    eligible = "eligible" if s.get("cmmc_conditional_eligible") else "not eligible"
+    return (f"; SPRS score {s['sprs_score']} of {s.get('sprs_max')} (Conditional status "
+            f"{eligible}; needs {s.get('sprs_threshold')} and only POA&M-eligible gaps)")
 
 
 def _more(shown: int, total: int) -> str:

@@ -186,3 +186,18 @@ def test_share_of_requirements_counts_every_filled_cell() -> None:
     # 8 filled cells (0 counts as filled text "0"), 4 of them name a known requirement
     assert sp800171.share_of_requirements(cells) == 4 / 8
     assert sp800171.share_of_requirements([None, " "]) == 0.0
+
+
+def test_the_score_is_on_the_table_summary_line_too(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from poam_xl.cli import app
+
+    book = cmmc_book(tmp_path / "ok.xlsx")
+    res = CliRunner().invoke(app, ["validate", str(book), "--profile", "cmmc",
+                                   "--as-of", AS_OF.isoformat()])
+    want = validate(book, profile="cmmc", as_of=AS_OF).summary
+    assert f"; SPRS score {want['sprs_score']} of 110 (Conditional status eligible;" in res.stdout
+    res = CliRunner().invoke(app, ["validate", str(book), "--profile", "dss",
+                                   "--as-of", AS_OF.isoformat()])
+    assert "SPRS" not in res.stdout  # other profiles have no score
